@@ -1,0 +1,171 @@
+"""Input checks shared by every public function of ``course_utils``.
+
+Every public function checks its input here, once, at the door, so that a
+learner who passes a wrong thing gets a short message naming the argument
+instead of a deep numpy traceback or, worse, a silent wrong answer.
+"""
+
+from __future__ import annotations
+
+import numbers
+
+import numpy as np
+import scipy.sparse as sp
+
+__all__ = [
+    "check_array",
+    "check_X_y",
+    "check_scalar",
+    "check_int",
+    "check_binary_labels",
+    "check_choice",
+]
+
+
+def check_array(
+    a,
+    name: str,
+    *,
+    ndim: int | None = None,
+    sparse_ok: bool = False,
+    allow_empty: bool = False,
+    dtype=np.float64,
+):
+    """Return ``a`` as a finite numeric array, or raise naming ``name``.
+
+    Parameters
+    ----------
+    a : array-like or scipy.sparse matrix
+        The value to check.
+    name : str
+        The argument's name, used in error messages.
+    ndim : int, optional
+        Required number of dimensions (1 or 2).
+    sparse_ok : bool, default=False
+        Accept a scipy.sparse matrix (returned as CSR with ``dtype`` values).
+    allow_empty : bool, default=False
+        Accept an array with no elements.
+    dtype : numpy dtype, default=float64
+        Dtype of the returned array; ``None`` keeps a numeric input's dtype.
+
+    Returns
+    -------
+    numpy.ndarray or scipy.sparse.csr_matrix
+
+    Raises
+    ------
+    TypeError
+        If ``a`` is None, a string, non-numeric, or sparse when not allowed.
+    ValueError
+        If ``a`` has the wrong number of dimensions, is empty, or holds NaN or inf.
+    """
+    if a is None:
+        raise TypeError(f"{name} must be an array of numbers, got None.")
+    if isinstance(a, (str, bytes)):
+        raise TypeError(f"{name} must be an array of numbers, got a string: {a!r:.40}.")
+    if sp.issparse(a):
+        if not sparse_ok:
+            raise TypeError(
+                f"{name} must be a dense array here, got a scipy.sparse matrix; "
+                f"use {name}.toarray()."
+            )
+        if not np.issubdtype(a.dtype, np.number) or np.issubdtype(a.dtype, np.complexfloating):
+            raise TypeError(f"{name} must hold real numbers, got dtype {a.dtype}.")
+        a = sp.csr_matrix(a, dtype=dtype if dtype is not None else a.dtype)
+        values = a.data
+    else:
+        try:
+            arr = np.asarray(a)
+        except (TypeError, ValueError) as exc:  # ragged lists and the like
+            raise TypeError(f"{name} must be an array of numbers ({exc}).") from None
+        if arr.dtype == bool:
+            arr = arr.astype(np.float64)
+        if not np.issubdtype(arr.dtype, np.number) or np.issubdtype(arr.dtype, np.complexfloating):
+            raise TypeError(
+                f"{name} must hold real numbers, got values of dtype {arr.dtype} "
+                f"(for example {arr.ravel()[:1].tolist()!r:.40})."
+            )
+        a = arr.astype(dtype, copy=False) if dtype is not None else arr
+        values = a
+    if ndim is not None and a.ndim != ndim:
+        hint = " (for a single feature use X.reshape(-1, 1))" if ndim == 2 and a.ndim == 1 else ""
+        raise ValueError(f"{name} must be {ndim}-D, got an array of shape {a.shape}{hint}.")
+    if not allow_empty and (np.prod(a.shape) == 0):
+        raise ValueError(f"{name} must not be empty, got shape {a.shape}.")
+    if values.size and not np.all(np.isfinite(values)):
+        raise ValueError(f"{name} must not contain NaN or infinity.")
+    return a
+
+
+def check_X_y(X, y, *, sparse_ok: bool = True):
+    """Check a design matrix ``X`` (n, p) and a target ``y`` (n,) together.
+
+    Returns
+    -------
+    X : numpy.ndarray or scipy.sparse.csr_matrix of float64
+    y : numpy.ndarray of float64
+    """
+    X = check_array(X, "X", ndim=2, sparse_ok=sparse_ok)
+    y = check_array(y, "y", ndim=1)
+    if X.shape[0] != y.shape[0]:
+        raise ValueError(
+            f"X and y must have the same number of rows: X has {X.shape[0]}, y has {y.shape[0]}."
+        )
+    return X, y
+
+
+def check_scalar(
+    value,
+    name: str,
+    *,
+    low: float | None = 0.0,
+    high: float | None = None,
+    low_inclusive: bool = True,
+    high_inclusive: bool = True,
+) -> float:
+    """Return ``value`` as a finite float in the given range, or raise naming ``name``.
+
+    By default the range is ``[0, inf)``, the range of a penalty strength such as ``alpha``.
+    """
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Real):
+        raise TypeError(f"{name} must be a real number, got {type(value).__name__}: {value!r:.40}.")
+    value = float(value)
+    if not np.isfinite(value):
+        raise ValueError(f"{name} must be finite, got {value}.")
+    if low is not None and (value < low or (value == low and not low_inclusive)):
+        sign = ">=" if low_inclusive else ">"
+        raise ValueError(f"{name} must be {sign} {low}, got {value}.")
+    if high is not None and (value > high or (value == high and not high_inclusive)):
+        sign = "<=" if high_inclusive else "<"
+        raise ValueError(f"{name} must be {sign} {high}, got {value}.")
+    return value
+
+
+def check_int(value, name: str, *, low: int | None = 0, high: int | None = None) -> int:
+    """Return ``value`` as an int in ``[low, high]``, or raise naming ``name``."""
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Integral):
+        raise TypeError(f"{name} must be an integer, got {type(value).__name__}: {value!r:.40}.")
+    value = int(value)
+    if low is not None and value < low:
+        raise ValueError(f"{name} must be >= {low}, got {value}.")
+    if high is not None and value > high:
+        raise ValueError(f"{name} must be <= {high}, got {value}.")
+    return value
+
+
+def check_binary_labels(y, name: str = "y") -> np.ndarray:
+    """Return ``y`` as a float array of 0.0 and 1.0, or raise if other labels appear."""
+    labels = np.unique(y)
+    if not np.all(np.isin(labels, (0.0, 1.0))):
+        raise ValueError(
+            f"{name} must hold only the labels 0 and 1, got {labels[:5].tolist()}"
+            f"{' ...' if labels.size > 5 else ''}."
+        )
+    return y
+
+
+def check_choice(value, name: str, choices) -> str:
+    """Return ``value`` if it is one of ``choices``, or raise naming ``name``."""
+    if not isinstance(value, str) or value not in choices:
+        raise ValueError(f"{name} must be one of {sorted(choices)}, got {value!r:.40}.")
+    return value

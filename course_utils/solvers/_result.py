@@ -1,0 +1,32 @@
+"""The result every solver returns."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+
+@dataclass
+class FitResult:
+    """What a solver found.
+
+    Attributes
+    ----------
+    coef : numpy.ndarray of shape (n_features,)
+        The fitted weights ``w``.
+    intercept : float
+        The fitted intercept ``b`` (0.0 when the solver fits none).
+    n_iter : int
+        Iterations (or passes over the data) the solver ran.
+    converged : bool
+        Whether the stopping criterion was met before ``max_iter``.
+    history : list of float
+        The objective after each iteration or pass, for plotting convergence.
+    """
+
+    coef: np.ndarray
+    intercept: float = 0.0
+    n_iter: int = 0
+    converged: bool = True
+    history: list = field(default_factory=list)
