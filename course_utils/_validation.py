@@ -19,6 +19,7 @@ __all__ = [
     "check_int",
     "check_binary_labels",
     "check_choice",
+    "check_dtype",
 ]
 
 
@@ -169,3 +170,19 @@ def check_choice(value, name: str, choices) -> str:
     if not isinstance(value, str) or value not in choices:
         raise ValueError(f"{name} must be one of {sorted(choices)}, got {value!r:.40}.")
     return value
+
+
+def check_dtype(value, name: str, choices) -> np.dtype:
+    """Return ``value`` as a numpy dtype if it is one of ``choices``, or raise naming ``name``.
+
+    ``value`` may be anything ``numpy.dtype`` understands (``np.float32``, ``"float32"``, ...).
+    """
+    try:
+        dtype = np.dtype(value)
+    except TypeError:
+        dtype = None
+    allowed = [np.dtype(c) for c in choices]
+    if dtype is None or value is None or dtype not in allowed:
+        names = ", ".join(d.name for d in allowed)
+        raise TypeError(f"{name} must be one of the dtypes {names}; got {value!r:.40}.")
+    return dtype
