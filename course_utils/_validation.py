@@ -179,7 +179,7 @@ def check_dtype(value, name: str, choices) -> np.dtype:
     """
     try:
         dtype = np.dtype(value)
-    except TypeError:
+    except (TypeError, ValueError):
         dtype = None
     allowed = [np.dtype(c) for c in choices]
     if dtype is None or value is None or dtype not in allowed:

@@ -1,0 +1,179 @@
+"""Measure a model: how many weights it uses, how many bytes it needs, whether it found the truth.
+
+Conventions used throughout:
+
+- a weight ``w_i`` counts as *non-zero* when ``|w_i| > tol``; with the default ``tol=0.0`` only
+  exact zeros are zeros, which is what a sparse storage format can drop;
+- ``w`` may have any shape (a coefficient vector, or a ``(n_classes, n_features)`` matrix);
+  a scipy.sparse matrix is accepted too (its implicit entries are zeros).
+"""
+
+from __future__ import annotations
+
+from typing import NamedTuple
+
+import numpy as np
+import scipy.sparse as sp
+
+from ._validation import check_array, check_choice, check_dtype, check_scalar
+
+__all__ = ["count_nonzero", "sparsity", "model_bytes", "support_recovery", "SupportRecovery"]
+
+VALUE_DTYPES = (np.float64, np.float32, np.float16)
+INDEX_DTYPES = (np.int64, np.int32, np.int16, np.uint64, np.uint32, np.uint16)
+
+
+def _nonzero_mask(w, tol: float) -> np.ndarray:
+    """Boolean mask of the stored values with ``|w_i| > tol`` (the ``.data`` of a sparse ``w``)."""
+    values = w.data if sp.issparse(w) else w
+    return np.abs(values) > tol
+
+
+def _size(w) -> int:
+    return int(np.prod(w.shape))
+
+
+def count_nonzero(w, tol: float = 0.0) -> int:
+    """Count the weights with ``|w_i| > tol``.
+
+    Parameters
+    ----------
+    w : array-like or scipy.sparse matrix
+        Weights, any shape.
+    tol : float, default=0.0
+        Magnitudes ``<= tol`` count as zero.
+
+    Returns
+    -------
+    int
+    """
+    w = check_array(w, "w", sparse_ok=True)
+    tol = check_scalar(tol, "tol")
+    return int(np.count_nonzero(_nonzero_mask(w, tol)))
+
+
+def sparsity(w, tol: float = 0.0) -> float:
+    """Fraction of the weights that are zero: ``1 - count_nonzero(w, tol) / w.size``.
+
+    Parameters
+    ----------
+    w : array-like or scipy.sparse matrix
+        Weights, any shape.
+    tol : float, default=0.0
+        Magnitudes ``<= tol`` count as zero.
+
+    Returns
+    -------
+    float
+        In ``[0, 1]``: 0.0 for a fully dense model, 1.0 for the all-zero model.
+    """
+    w = check_array(w, "w", sparse_ok=True)
+    tol = check_scalar(tol, "tol")
+    size = _size(w)
+    return (size - int(np.count_nonzero(_nonzero_mask(w, tol)))) / size
+
+
+def model_bytes(
+    w,
+    storage: str = "dense",
+    value_dtype=np.float64,
+    index_dtype=np.int32,
+    tol: float = 0.0,
+) -> int:
+    """Bytes needed to store the weights ``w``, densely or as (index, value) pairs.
+
+    Parameters
+    ----------
+    w : array-like or scipy.sparse matrix
+        Weights, any shape.
+    storage : {"dense", "sparse"}, default="dense"
+        ``"dense"`` stores every weight; ``"sparse"`` stores each non-zero with its index.
+    value_dtype : {np.float64, np.float32, np.float16}, default=np.float64
+        Type of one stored weight (8, 4 or 2 bytes).
+    index_dtype : {np.int64, np.int32, np.int16, np.uint64, np.uint32, np.uint16}, default=np.int32
+        Type of one stored index (used by ``"sparse"`` only).
+    tol : float, default=0.0
+        Magnitudes ``<= tol`` count as zero (and are not stored by ``"sparse"``).
+
+    Returns
+    -------
+    int
+        dense: ``w.size * value_bytes``; sparse: ``nnz * (value_bytes + index_bytes)``.
+
+    Raises
+    ------
+    ValueError
+        If ``storage="sparse"`` and ``index_dtype`` cannot address every position of ``w``.
+
+    Notes
+    -----
+    The sparse count is that of a sparse *vector*: one flat index per non-zero. A CSR matrix also
+    stores ``n_rows + 1`` row pointers, and a real file adds a small header; neither is counted.
+    Sparse storage pays off when ``nnz / w.size < value_bytes / (value_bytes + index_bytes)``,
+    that is below 2/3 non-zeros for float64 values with int32 indices.
+    """
+    w = check_array(w, "w", sparse_ok=True)
+    storage = check_choice(storage, "storage", ("dense", "sparse"))
+    value_bytes = check_dtype(value_dtype, "value_dtype", VALUE_DTYPES).itemsize
+    index_dtype = check_dtype(index_dtype, "index_dtype", INDEX_DTYPES)
+    tol = check_scalar(tol, "tol")
+    if storage == "dense":
+        return _size(w) * value_bytes
+    if _size(w) - 1 > np.iinfo(index_dtype).max:
+        raise ValueError(
+            f"index_dtype {index_dtype.name} cannot index {_size(w)} weights; use a wider type."
+        )
+    nnz = int(np.count_nonzero(_nonzero_mask(w, tol)))
+    return nnz * (value_bytes + index_dtype.itemsize)
+
+
+class SupportRecovery(NamedTuple):
+    """Precision and recall of an estimated support against the true one."""
+
+    precision: float
+    recall: float
+
+
+def support_recovery(w_hat, w_true, tol: float = 0.0) -> SupportRecovery:
+    """How well the non-zeros of ``w_hat`` match those of ``w_true``.
+
+    Parameters
+    ----------
+    w_hat : array-like
+        Estimated weights.
+    w_true : array-like
+        True weights, same shape as ``w_hat``.
+    tol : float, default=0.0
+        An estimated weight is selected when ``|w_hat_i| > tol``. The true support is always
+        the exact non-zeros of ``w_true``.
+
+    Returns
+    -------
+    SupportRecovery
+        ``precision = |S_hat & S| / |S_hat|``: the fraction of selected features that are truly
+        non-zero. ``recall = |S_hat & S| / |S|``: the fraction of true features that were selected.
+
+    Notes
+    -----
+    The 0/0 cases are read as "no mistake was made":
+
+    - nothing selected (``S_hat`` empty): ``precision = 1.0`` (no false positive);
+    - nothing to find (``S`` empty): ``recall = 1.0`` (no false negative).
+
+    So the all-zero estimate of an all-zero truth scores ``(1.0, 1.0)``, and the all-zero estimate
+    of a non-zero truth scores ``(1.0, 0.0)``: its recall shows what it missed.
+    """
+    w_hat = check_array(w_hat, "w_hat")
+    w_true = check_array(w_true, "w_true")
+    if w_hat.shape != w_true.shape:
+        raise ValueError(
+            f"w_hat and w_true must have the same shape, got {w_hat.shape} and {w_true.shape}."
+        )
+    tol = check_scalar(tol, "tol")
+    selected = np.abs(w_hat) > tol
+    true = w_true != 0
+    hits = int(np.count_nonzero(selected & true))
+    n_selected, n_true = int(np.count_nonzero(selected)), int(np.count_nonzero(true))
+    precision = hits / n_selected if n_selected else 1.0
+    recall = hits / n_true if n_true else 1.0
+    return SupportRecovery(precision, recall)
