@@ -20,6 +20,11 @@ __all__ = [
     "check_binary_labels",
     "check_choice",
     "check_dtype",
+    "check_random_state",
+    "check_table",
+    "check_increasing",
+    "check_strings",
+    "check_bool",
 ]
 
 
@@ -186,3 +191,82 @@ def check_dtype(value, name: str, choices) -> np.dtype:
         names = ", ".join(d.name for d in allowed)
         raise TypeError(f"{name} must be one of the dtypes {names}; got {value!r:.40}.")
     return dtype
+
+
+def check_random_state(random_state, name: str = "random_state") -> np.random.Generator:
+    """Return a numpy Generator from a seed (int >= 0) or a Generator; None is refused (seeded)."""
+    if isinstance(random_state, np.random.Generator):
+        return random_state
+    seed = check_int(random_state, name, low=0)
+    return np.random.default_rng(seed)
+
+
+def check_table(table, columns=None, *, name: str = "table", min_columns: int = 1) -> list:
+    """Check a non-empty pandas DataFrame and the columns asked of it; return them as a list.
+
+    ``columns`` may be None (all columns), one column name (a str) or a list of names.
+    """
+    import pandas as pd  # here, so that the array checks do not need pandas
+
+    if not isinstance(table, pd.DataFrame):
+        raise TypeError(f"{name} must be a pandas DataFrame, got {type(table).__name__}.")
+    if len(table) == 0:
+        raise ValueError(f"{name} must not be empty, got 0 rows.")
+    if table.columns.has_duplicates:
+        repeated = table.columns[table.columns.duplicated()].tolist()
+        raise ValueError(f"{name} has duplicate column names: {repeated!r:.80}.")
+    if columns is None:
+        columns = list(table.columns)
+    elif isinstance(columns, str):
+        columns = [columns]
+    elif isinstance(columns, (list, tuple, pd.Index, np.ndarray)):
+        columns = list(columns)
+    else:
+        raise TypeError(
+            f"columns must be a column name or a list of names, got {type(columns).__name__}."
+        )
+    unknown = [c for c in columns if c not in table.columns]
+    if unknown:
+        raise ValueError(
+            f"columns: unknown column(s) {unknown!r:.80} "
+            f"(the {name} has {list(table.columns)!r:.200})."
+        )
+    if len(set(columns)) != len(columns):
+        raise ValueError(f"columns must not repeat a column, got {columns!r:.120}.")
+    if len(columns) < min_columns:
+        raise ValueError(
+            f"columns must name at least {min_columns} columns, "
+            f"got {len(columns)}: {columns!r:.80}."
+        )
+    return columns
+
+
+def check_increasing(a, name: str) -> np.ndarray:
+    """Return ``a`` as a finite, non-empty, strictly increasing 1-D float array, or raise."""
+    a = check_array(a, name, ndim=1)
+    if np.any(np.diff(a) <= 0):
+        raise ValueError(f"{name} must be strictly increasing, got {a.tolist()!r:.80}.")
+    return a
+
+
+def check_strings(values, name: str) -> list:
+    """Return ``values`` (a non-empty list, array or Series of str) as a list of str, or raise."""
+    if values is None or isinstance(values, (str, bytes)) or not hasattr(values, "__iter__"):
+        raise TypeError(
+            f"{name} must be a list of strings, got {type(values).__name__}: {values!r:.40}."
+        )
+    values = list(values)
+    if not values:
+        raise ValueError(f"{name} must not be empty.")
+    bad = [v for v in values if not isinstance(v, str)][:1]
+    if bad:
+        bad = bad[0]
+        raise TypeError(f"{name} must hold only strings, found {type(bad).__name__}: {bad!r:.40}.")
+    return values
+
+
+def check_bool(value, name: str) -> bool:
+    """Return ``value`` if it is a bool (a string such as "False" would be silently truthy)."""
+    if not isinstance(value, (bool, np.bool_)):
+        raise TypeError(f"{name} must be True or False, got {type(value).__name__}: {value!r:.40}.")
+    return bool(value)

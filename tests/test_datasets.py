@@ -1,0 +1,167 @@
+"""Tests for course_utils.datasets: Adult and its checksum, bundled data, synthetic data."""
+
+import gzip
+import hashlib
+import shutil
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from course_utils import datasets
+from course_utils.datasets import (
+    ADULT_SHA256,
+    DataFileError,
+    MissingDataFileError,
+    load_adult,
+    make_sparse_regression,
+)
+
+ADULT = datasets.data_dir() / datasets.ADULT_FILE
+
+
+@pytest.fixture
+def adult_copy(tmp_path, monkeypatch):
+    """A copy of adult.csv.gz in a temporary folder that COURSE_DATA_DIR points at."""
+    path = tmp_path / datasets.ADULT_FILE
+    shutil.copyfile(datasets.data_dir() / datasets.ADULT_FILE, path)
+    monkeypatch.setenv("COURSE_DATA_DIR", str(tmp_path))
+    return path
+
+
+def test_committed_file_has_pinned_checksum():
+    assert hashlib.sha256(ADULT.read_bytes()).hexdigest() == ADULT_SHA256
+
+
+def test_load_adult_shape_columns_and_labels():
+    X, y = load_adult()
+    assert X.shape == (32_561, 14)
+    assert list(X.columns) == datasets.ADULT_FEATURES
+    assert y.dtype == np.int64 and set(np.unique(y)) == {0, 1}
+    assert y.sum() == 7_841  # ">50K" rows in the UCI training file
+    for column in datasets.ADULT_NUMERIC:
+        assert pd.api.types.is_integer_dtype(X[column])
+    first = X.iloc[0]
+    assert (first["age"], first["workclass"], first["education"]) == (39, "State-gov", "Bachelors")
+
+
+def test_load_adult_strings_stripped_and_question_mark_kept():
+    X, _ = load_adult()
+    text = X.drop(columns=datasets.ADULT_NUMERIC)
+    for column in text:
+        values = text[column].astype(str)
+        assert (values == values.str.strip()).all(), column
+    assert not X.isna().any().any()
+    assert (X["workclass"] == "?").sum() == 1_836
+    assert (X["occupation"] == "?").sum() == 1_843
+    assert (X["native-country"] == "?").sum() == 583
+
+
+def test_load_adult_returns_copies():
+    X, y = load_adult()
+    X.loc[0, "age"] = -1
+    y[0] = 99
+    X2, y2 = load_adult()
+    assert X2.loc[0, "age"] == 39 and y2[0] == 0
+
+
+def test_missing_file(tmp_path, monkeypatch):
+    monkeypatch.setenv("COURSE_DATA_DIR", str(tmp_path))
+    with pytest.raises(MissingDataFileError, match="not found") as info:
+        load_adult()
+    assert isinstance(info.value, FileNotFoundError)
+    message = str(info.value)
+    assert str(tmp_path / "adult.csv.gz") in message and ADULT_SHA256 in message
+    assert "git checkout data/adult.csv.gz" in message
+
+
+@pytest.mark.parametrize("damage", ["truncate", "flip", "empty", "recompress"])
+def test_damaged_file(adult_copy, damage):
+    raw = adult_copy.read_bytes()
+    if damage == "truncate":
+        damaged = raw[: len(raw) // 2]
+    elif damage == "flip":
+        damaged = bytearray(raw)
+        damaged[len(raw) // 2] ^= 0xFF
+        damaged = bytes(damaged)
+    elif damage == "empty":
+        damaged = b""
+    else:  # same content, other bytes (mtime set): also refused, the checksum is on the file
+        damaged = gzip.compress(gzip.decompress(raw), mtime=1)
+    adult_copy.write_bytes(damaged)
+    with pytest.raises(DataFileError) as info:
+        load_adult()
+    message = str(info.value)
+    found = hashlib.sha256(damaged).hexdigest()
+    assert str(adult_copy) in message
+    assert f"expected {ADULT_SHA256}" in message and f"found {found}" in message
+    assert "git checkout data/adult.csv.gz" in message and "make_adult.py" in message
+
+
+def test_intact_copy_via_env_loads(adult_copy):
+    X, y = load_adult()
+    assert X.shape == (32_561, 14) and y.shape == (32_561,)
+
+
+def test_data_dir_default_and_override(monkeypatch, tmp_path):
+    monkeypatch.delenv("COURSE_DATA_DIR", raising=False)
+    assert (datasets.data_dir() / "make_adult.py").exists()
+    monkeypatch.setenv("COURSE_DATA_DIR", str(tmp_path))
+    assert datasets.data_dir() == tmp_path
+
+
+@pytest.mark.parametrize(
+    ("loader", "shape", "first_column"),
+    [
+        (datasets.load_diabetes, (442, 10), "age"),
+        (datasets.load_breast_cancer, (569, 30), "mean radius"),
+        (datasets.load_digits, (1797, 64), "pixel_0_0"),
+    ],
+)
+def test_bundled_sklearn_data(loader, shape, first_column):
+    X, y = loader()
+    assert isinstance(X, pd.DataFrame) and isinstance(y, np.ndarray)
+    assert X.shape == shape and y.shape == (shape[0],)
+    assert X.columns[0] == first_column
+
+
+def test_make_sparse_regression_ground_truth():
+    X, y, w_true = make_sparse_regression(50, 80, 7, noise=0.0, random_state=3)
+    assert X.shape == (50, 80) and y.shape == (50,) and w_true.shape == (80,)
+    nonzero = w_true[w_true != 0]
+    assert nonzero.size == 7
+    assert np.all((np.abs(nonzero) >= 1.0) & (np.abs(nonzero) <= 2.0))
+    np.testing.assert_allclose(y, X @ w_true)  # noise=0: y is exactly linear
+
+
+def test_make_sparse_regression_seeded_and_noise():
+    a = make_sparse_regression(random_state=1)
+    b = make_sparse_regression(random_state=1)
+    c = make_sparse_regression(random_state=2)
+    for left, right in zip(a, b, strict=True):
+        np.testing.assert_array_equal(left, right)
+    assert not np.array_equal(a[2], c[2])
+    X, y, w_true = make_sparse_regression(2000, 5, 2, noise=0.5, random_state=0)
+    assert np.std(y - X @ w_true) == pytest.approx(0.5, rel=0.1)
+    rng = np.random.default_rng(0)
+    assert make_sparse_regression(random_state=rng)[0].shape == (100, 200)
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "error", "argument"),
+    [
+        ({"n_samples": 0}, ValueError, "n_samples"),
+        ({"n_samples": 2.5}, TypeError, "n_samples"),
+        ({"n_features": 0}, ValueError, "n_features"),
+        ({"n_informative": 201}, ValueError, "n_informative"),
+        ({"n_informative": -1}, ValueError, "n_informative"),
+        ({"noise": -0.1}, ValueError, "noise"),
+        ({"noise": float("nan")}, ValueError, "noise"),
+        ({"noise": "0.1"}, TypeError, "noise"),
+        ({"random_state": None}, TypeError, "random_state"),
+        ({"random_state": -1}, ValueError, "random_state"),
+    ],
+)
+def test_make_sparse_regression_bad_arguments(kwargs, error, argument):
+    with pytest.raises(error, match=argument):
+        make_sparse_regression(**kwargs)
