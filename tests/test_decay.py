@@ -1,0 +1,229 @@
+"""Tests of course_utils.decay. Every pinned number was measured with the IEEE default mode.
+
+Reproduce the table:
+    python -c "from course_utils.decay import steps_until_zero as z; print(z(1.0, 0.9))"
+"""
+
+import math
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from course_utils.decay import (
+    ZenoResult,
+    l1_decay,
+    l2_decay,
+    one_minus_rounds_to_one,
+    smallest_decrement_of_one,
+    steps_until_zero,
+)
+
+FAST = settings(max_examples=100, deadline=None)
+S64 = 2.0**-1074  # smallest subnormal float64
+S32 = 2.0**-149  # smallest subnormal float32
+
+
+# ---- steps_until_zero: measured cases ---------------------------------------------------------
+
+CASES = [
+    # w0, factor, dtype, flush, expected
+    (1.0, 0.9, np.float64, False, (False, 7050, 5 * S64)),
+    (1.0, 0.5, np.float64, False, (True, 1075, 0.0)),
+    (1.0, 0.99, np.float64, False, (False, 73671, 49 * S64)),
+    (1.0, 0.51, np.float64, False, (False, 1106, S64)),
+    (1.0, 0.49, np.float64, False, (True, 1044, 0.0)),
+    (1.0, 0.75, np.float64, False, (False, 2585, 2 * S64)),
+    (-1.0, 0.9, np.float64, False, (False, 7050, -5 * S64)),
+    (-1.0, 0.5, np.float64, False, (True, 1075, 0.0)),
+    (0.0, 0.9, np.float64, False, (True, 0, 0.0)),
+    (1.0, 1.0, np.float64, False, (False, 0, 1.0)),
+    (1.0, 0.9, np.float32, False, (False, 964, 4 * S32)),
+    (1.0, 0.5, np.float32, False, (True, 150, 0.0)),
+    (1.0, 0.99, np.float32, False, (False, 9876, 50 * S32)),
+    (1.0, 0.51, np.float32, False, (False, 154, S32)),
+    (1.0, 0.49, np.float32, False, (True, 145, 0.0)),
+    (-1.0, 0.9, np.float32, False, (False, 964, -4 * S32)),
+    (0.0, 0.5, np.float32, False, (True, 0, 0.0)),
+    (1.0, 1.0, np.float32, False, (False, 0, 1.0)),
+    (1.0, 0.9, np.float16, False, (False, 142, 4 * 2.0**-24)),
+    (1.0, 0.5, np.float16, False, (True, 25, 0.0)),
+    # flush-to-zero: the first subnormal result is 0.0, so every factor < 1 arrives.
+    (1.0, 0.9, np.float64, True, (True, 6724, 0.0)),
+    (1.0, 0.5, np.float64, True, (True, 1023, 0.0)),  # 2**-1023 is subnormal
+    (1.0, 0.9, np.float32, True, (True, 829, 0.0)),
+    (1.0, 0.5, np.float32, True, (True, 127, 0.0)),
+    (1.0, 1.0, np.float64, True, (False, 0, 1.0)),
+    (1e-310, 0.9, np.float64, True, (True, 0, 0.0)),  # a subnormal w0 is flushed too
+]
+
+
+@pytest.mark.parametrize("w0, factor, dtype, flush, expected", CASES)
+def test_steps_until_zero_measured(w0, factor, dtype, flush, expected):
+    result = steps_until_zero(w0, factor, dtype, flush_subnormals=flush)
+    assert isinstance(result, ZenoResult)
+    assert result == expected
+    assert isinstance(result.step, int) and isinstance(result.value, float)
+
+
+def test_steps_until_zero_agrees_with_l2_decay():
+    w = l2_decay(1.0, 0.9, 7060)
+    assert w[7049] == 6 * S64 and np.all(w[7050:] == 5 * S64)
+    w = l2_decay(1.0, 0.5, 1080)
+    assert w[1074] == S64 and np.all(w[1075:] == 0.0)
+    w32 = l2_decay(1.0, 0.9, 970, np.float32)
+    assert w32.dtype == np.float32 and w32[964] == np.float32(4 * S32) and w32[963] != w32[964]
+
+
+def test_factor_half_rule_at_the_smallest_subnormal():
+    for dtype in (np.float64, np.float32):
+        s = np.finfo(dtype).smallest_subnormal
+        assert s * dtype(0.5) == 0  # the tie s/2 goes to the even neighbour, 0
+        assert s * np.nextafter(dtype(0.5), dtype(1)) == s  # just above 0.5: back to s
+        assert s * np.nextafter(dtype(0.5), dtype(0)) == 0
+        assert steps_until_zero(float(s), float(np.nextafter(dtype(0.5), dtype(1))), dtype) == (
+            False,
+            0,
+            float(s),
+        )
+
+
+@FAST
+@given(factor=st.floats(0.01, 0.5), w0=st.floats(-10.0, 10.0))
+def test_factors_at_most_half_reach_zero(factor, w0):
+    assert steps_until_zero(w0, factor).reaches_zero
+
+
+@FAST
+@given(factor=st.floats(0.5, 0.95, exclude_min=True), w0=st.floats(1e-3, 10.0))
+def test_factors_above_half_stall_on_a_small_subnormal(factor, w0):
+    result = steps_until_zero(w0, factor)
+    assert not result.reaches_zero
+    k = result.value / S64
+    assert k == int(k) and 1 <= k < 1 / (2 * (1 - factor)) + 1
+    assert result.value * factor == result.value  # it is a fixed point
+
+
+def test_max_steps_exceeded():
+    with pytest.raises(RuntimeError, match="max_steps"):
+        steps_until_zero(1.0, 0.999, max_steps=1000)
+
+
+# ---- l2_decay ---------------------------------------------------------------------------------
+
+
+def test_l2_decay_shape_dtype_and_values():
+    w = l2_decay(-2.0, 0.5, 3, np.float32)
+    assert w.dtype == np.float32 and w.tolist() == [-2.0, -1.0, -0.5, -0.25]
+    assert l2_decay(3.0, 0.9, 0).tolist() == [3.0]
+    assert np.all(l2_decay(1.0, 0.9, 7000, flush_subnormals=True)[6724:] == 0.0)
+    assert l2_decay(1.0, 0.9, 7000)[6724] > 0.0
+
+
+# ---- l1_decay ---------------------------------------------------------------------------------
+
+
+def test_l1_worked_case():
+    assert l1_decay(0.1, 0.3, 3).tolist() == [0.1, 0.0, 0.0, 0.0]
+    w = l1_decay(0.1, 0.3, 4, clip=False)
+    assert w[1] == pytest.approx(-0.2) and w[1] == 0.1 - 0.3  # -0.19999999999999998
+    assert w.tolist() == [0.1, 0.1 - 0.3, 0.1, 0.1 - 0.3, 0.1]
+    assert l1_decay(0.2, 0.1, 3, clip=False).tolist() == [0.2, 0.1, 0.0, 0.0]  # lands exactly
+
+
+@FAST
+@given(m=st.integers(-5000, 5000), s=st.integers(1, 500))
+def test_l1_clip_reaches_zero_in_ceil_steps(m, s):
+    w0, step = m / 1024, s / 1024  # dyadic: every subtraction is exact
+    n_zero = math.ceil(abs(w0) / step)
+    w = l1_decay(w0, step, n_zero + 3)
+    assert np.all(w[n_zero:] == 0.0)
+    assert np.all(w[:n_zero] != 0.0)
+    assert np.all(np.abs(np.diff(np.abs(w))) <= step)
+    assert np.all(np.sign(w[:n_zero]) == np.sign(w0))
+
+
+@FAST
+@given(m=st.integers(-5000, 5000), s=st.integers(2, 500))
+def test_l1_without_clip_oscillates(m, s):
+    if m % s == 0:
+        m += 1  # not a multiple of the step: it cannot land on 0
+    w0, step = m / 1024, s / 1024
+    n_cross = math.ceil(abs(w0) / step)
+    w = l1_decay(w0, step, n_cross + 6, clip=False)
+    assert np.all(w != 0.0)
+    tail = w[n_cross - 1 :]
+    assert np.all(np.sign(tail[1:]) == -np.sign(tail[:-1]))  # alternates around 0
+    assert np.all(np.abs(tail) < step)
+
+
+def test_l1_float32():
+    w = l1_decay(1.0, 0.25, 5, dtype=np.float32)
+    assert w.dtype == np.float32 and w.tolist() == [1.0, 0.75, 0.5, 0.25, 0.0, 0.0]
+
+
+# ---- 1 - x == 1 -------------------------------------------------------------------------------
+
+
+def test_smallest_decrement_of_one():
+    for dtype, p in ((np.float64, 53), (np.float32, 24), (np.float16, 11)):
+        x = smallest_decrement_of_one(dtype)
+        assert x == 2.0 ** -(p + 1) * (1 + 2.0 ** -(p - 1))
+        one = dtype(1)
+        assert one - dtype(x) != one
+        assert one - np.nextafter(dtype(x), dtype(0)) == one
+        assert one_minus_rounds_to_one(2.0 ** -(p + 1), dtype)  # the tie goes to 1
+        assert not one_minus_rounds_to_one(x, dtype)
+
+
+def test_one_minus_rounds_to_one_examples():
+    assert one_minus_rounds_to_one(1e-17)
+    assert not one_minus_rounds_to_one(1e-16)
+    assert one_minus_rounds_to_one(1e-8, np.float32)
+    assert not one_minus_rounds_to_one(1e-8)
+    # A decay factor 1 - 1e-17 is exactly 1.0: L2 decay does nothing.
+    assert steps_until_zero(1.0, 1 - 1e-17) == (False, 0, 1.0)
+
+
+# ---- bad input --------------------------------------------------------------------------------
+
+BAD = [
+    (steps_until_zero, (np.nan, 0.9), {}, ValueError, "w0"),
+    (steps_until_zero, ("1", 0.9), {}, TypeError, "w0"),
+    (steps_until_zero, ([1.0], 0.9), {}, TypeError, "w0"),
+    (steps_until_zero, (1e300, 0.9), {"dtype": np.float32}, ValueError, "w0"),
+    (steps_until_zero, (1.0, 0.0), {}, ValueError, "factor"),
+    (steps_until_zero, (1.0, -0.5), {}, ValueError, "factor"),
+    (steps_until_zero, (1.0, 1.5), {}, ValueError, "factor"),
+    (steps_until_zero, (1.0, np.inf), {}, ValueError, "factor"),
+    (steps_until_zero, (1.0, None), {}, TypeError, "factor"),
+    (steps_until_zero, (1.0, 0.9), {"dtype": np.int64}, TypeError, "dtype"),
+    (steps_until_zero, (1.0, 0.9), {"dtype": "float128ish"}, TypeError, "dtype"),
+    (steps_until_zero, (1.0, 0.9), {"max_steps": -1}, ValueError, "max_steps"),
+    (steps_until_zero, (1.0, 0.9), {"max_steps": 10.5}, TypeError, "max_steps"),
+    (l2_decay, (1.0, 0.9, -1), {}, ValueError, "steps"),
+    (l2_decay, (1.0, 0.9, 2.0), {}, TypeError, "steps"),
+    (l2_decay, (1.0, 0.0, 2), {}, ValueError, "factor"),
+    (l2_decay, (np.inf, 0.9, 2), {}, ValueError, "w0"),
+    (l2_decay, (1.0, 0.9, 2), {"dtype": None}, TypeError, "dtype"),
+    (l1_decay, (1.0, -0.1, 3), {}, ValueError, "step"),
+    (l1_decay, (1.0, 1e6, 3), {"dtype": np.float16}, ValueError, "step"),
+    (l1_decay, (1e6, 0.1, 3), {"dtype": np.float16}, ValueError, "w0"),
+    (l1_decay, (1.0, np.nan, 3), {}, ValueError, "step"),
+    (l1_decay, (1.0, 0.1, -3), {}, ValueError, "steps"),
+    (l1_decay, (np.nan, 0.1, 3), {}, ValueError, "w0"),
+    (l1_decay, ("a", 0.1, 3), {}, TypeError, "w0"),
+    (l1_decay, (1.0, 0.1, 3), {"clip": "yes"}, TypeError, "clip"),
+    (l1_decay, (1.0, 0.1, 3), {"dtype": "int8"}, TypeError, "dtype"),
+    (one_minus_rounds_to_one, (np.nan,), {}, ValueError, "x"),
+    (one_minus_rounds_to_one, ("tiny",), {}, TypeError, "x"),
+    (one_minus_rounds_to_one, (1e-3,), {"dtype": int}, TypeError, "dtype"),
+    (smallest_decrement_of_one, (np.int32,), {}, TypeError, "dtype"),
+]
+
+
+@pytest.mark.parametrize("func, args, kwargs, exc, name", BAD)
+def test_bad_input_names_the_argument(func, args, kwargs, exc, name):
+    with pytest.raises(exc, match=rf"^{name} "):
+        func(*args, **kwargs)
