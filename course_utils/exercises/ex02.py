@@ -1,0 +1,238 @@
+"""Exercises for notebook 02, penalties: L0, L1 and L2."""
+
+import numpy as np
+
+from ._engine import Array, Function, MultipleChoice, Value
+
+
+def _l2_squared(w):
+    w = np.asarray(w, dtype=float)
+    return float(np.sum(w**2))
+
+
+q1 = Function(
+    prompt=(
+        "Write l2_squared(w): the squared L2 norm, sum of w_i ** 2, of a 1-D array w, "
+        "with numpy only (no course_utils). Return a float."
+    ),
+    answer=_l2_squared,
+    cases=[
+        (np.array([3.0, -4.0]),),
+        (np.array([0.5, 0.5, 0.5, 0.5]),),
+        (np.array([-2.0]),),
+        (np.array([0.0, 0.0, 0.0]),),
+        (np.array([1.0, -1.0, 2.0, 0.0, -3.0]),),
+    ],
+    mistakes=[
+        (
+            lambda w: float(np.sqrt(np.sum(np.asarray(w, dtype=float) ** 2))),
+            "That is the L2 norm, not its square: drop the square root. "
+            "For w = (3, -4) the penalty is 25, not 5.",
+        ),
+        (
+            lambda w: float(np.sum(np.asarray(w, dtype=float)) ** 2),
+            "You squared the sum; square each weight first, then sum. "
+            "With the sum first, opposite signs cancel: (3 + (-4))**2 = 1.",
+        ),
+        (
+            lambda w: float(np.sum(np.abs(np.asarray(w, dtype=float)))),
+            "That is the L1 norm, the sum of |w_i|. Square the weights instead.",
+        ),
+        (
+            lambda w: float(np.sum(2 * np.asarray(w, dtype=float))),
+            "You summed 2 w_i, the gradient of the penalty, not the penalty itself.",
+        ),
+    ],
+    hints=[
+        "Square every weight (w ** 2 or w * w), then add them up.",
+        "np.sum(w ** 2) is the whole body; wrap it in float(...) to return a Python float.",
+    ],
+    solution="def l2_squared(w):\n    return float(np.sum(w ** 2))",
+)
+
+
+q2 = Array(
+    prompt=(
+        "For w = np.array([0.5, -2.0, 0.0, 3.0]), give the minimum-norm subgradient of the L1 "
+        "norm ||w||_1 (the one whose entries are closest to 0) as an array of four numbers."
+    ),
+    answer=np.array([1.0, -1.0, 0.0, 1.0]),
+    atol=1e-12,
+    mistakes=[
+        (
+            np.array([1.0, -1.0, 1.0, 1.0]),
+            "At w_i = 0 any number in [-1, 1] is a subgradient, so 1 is allowed, but the "
+            "minimum-norm choice there is 0.",
+        ),
+        (
+            np.array([1.0, -4.0, 0.0, 6.0]),
+            "That is 2 w, the gradient of the squared L2 norm. The L1 subgradient does not "
+            "depend on how large the weight is, only on its sign.",
+        ),
+        (
+            np.array([0.5, 2.0, 0.0, 3.0]),
+            "That is |w|, the penalty of each weight, not its derivative.",
+        ),
+        (
+            np.array([0.0, 0.0, 0.0, 0.0]),
+            "Zero is the derivative of the L0 penalty away from 0. The L1 norm has slope +1 "
+            "or -1 wherever w_i is not zero.",
+        ),
+    ],
+    hints=[
+        "Where w_i is not zero, |w_i| has slope +1 (w_i > 0) or -1 (w_i < 0).",
+        "At w_i = 0 the subdifferential is the interval [-1, 1]; its entry closest to 0 is 0.",
+        "np.sign does exactly this: np.sign(0.0) is 0.0.",
+    ],
+    solution="answer = np.sign(np.array([0.5, -2.0, 0.0, 3.0]))",
+)
+
+
+q3 = Value(
+    prompt=(
+        "A data set has p = 20 features. How many different subsets of exactly k = 5 features "
+        "must exhaustive best subset solve to find the best model with 5 features?"
+    ),
+    answer=15504,
+    atol=0,
+    mistakes=[
+        (2**20, "2**20 counts the subsets of every size; we want those with exactly 5 features."),
+        (
+            20 * 19 * 18 * 17 * 16,
+            "That counts ordered choices. The order of the features does not change the model: "
+            "divide by 5! = 120.",
+        ),
+        (20**5, "That counts sequences with repetition; a subset has no order and no repeats."),
+        (100, "20 * 5 is not a subset count: use the binomial coefficient 'p choose k'."),
+    ],
+    hints=[
+        "The number of ways to choose k items from p, ignoring order, is the binomial coefficient.",
+        "math.comb(p, k) computes it: p! / (k! (p - k)!).",
+    ],
+    solution="import math\nanswer = math.comb(20, 5)",
+)
+
+
+q4 = MultipleChoice(
+    prompt=(
+        "a = (1, 0, 0, 0) and b = (0.5, 0.5, 0.5, 0.5) have the same L2 norm (both 1). "
+        "Which statement is true?"
+    ),
+    options={
+        "a": (
+            "The L1 penalty is smaller for a, so an L1 penalty prefers a.",
+            "||a||_1 = 1 and ||b||_1 = 2. For a fixed L2 norm, L1 is smallest when the "
+            "weight sits on one feature, which is why L1 favours concentrated (sparse) weights.",
+        ),
+        "b": (
+            "The L1 penalty is smaller for b, so an L1 penalty prefers b.",
+            "Compute it: ||b||_1 = 4 * 0.5 = 2, larger than ||a||_1 = 1.",
+        ),
+        "c": (
+            "L1 cannot tell them apart, because their L2 norms are equal.",
+            "Equal L2 norms do not mean equal L1 norms: ||w||_1 ranges from ||w||_2 (one non-zero) "
+            "to sqrt(p) ||w||_2 (all equal).",
+        ),
+        "d": (
+            "The squared L2 penalty is smaller for a.",
+            "Both have ||w||_2^2 = 1: squared L2 is the one penalty here that cannot tell them "
+            "apart.",
+        ),
+    },
+    answer="a",
+    hints=["Compute ||a||_1 and ||b||_1 with course_utils.penalties.l1_norm."],
+)
+
+
+q5 = MultipleChoice(
+    prompt="Why can we not train with an L0 penalty by (sub)gradient descent?",
+    options={
+        "a": (
+            "Its derivative is 0 wherever w_i is not 0 and undefined at 0, so it never pushes "
+            "a weight towards zero.",
+            "The penalty is flat except for a jump at 0. A gradient step sees only the "
+            "flat part, so the L0 term contributes nothing to the update.",
+        ),
+        "b": (
+            "Its values are too large: it counts every weight.",
+            "Its size is not the problem; we could scale it by a small lambda. The problem is "
+            "its shape: flat everywhere with a jump at 0.",
+        ),
+        "c": (
+            "It is convex, but gradient descent converges too slowly on it.",
+            "L0 is not convex: the segment between (1, 0) and (0, 1) contains (0.5, 0.5), whose "
+            "L0 is 2, above both ends (1 each).",
+        ),
+        "d": (
+            "Its gradient 2 w shrinks weights only by a fraction.",
+            "That describes the squared L2 penalty, not L0.",
+        ),
+    },
+    answer="a",
+    hints=["Look at the lower-right panel of the derivatives figure."],
+)
+
+
+q6 = MultipleChoice(
+    prompt=(
+        "On diabetes, best subset and the Lasso pick different features with 4 features. "
+        "Which statement always holds at a given size k?"
+    ),
+    options={
+        "a": (
+            "Best subset's training MSE is lower than or equal to that of any other k features, "
+            "including least squares refitted on the Lasso's picks.",
+            "Best subset tried every subset of size k, the Lasso's picks among them.",
+        ),
+        "b": (
+            "The Lasso picks the same features as best subset, only with smaller weights.",
+            "The table shows it does not: at k = 4 the Lasso picks s3 where best subset picks s1.",
+        ),
+        "c": (
+            "The Lasso's fitted model has a lower training MSE, because it uses a penalty.",
+            "The penalty shrinks the weights, which raises the training error; the Lasso's own "
+            "MSE is the highest of the three columns.",
+        ),
+        "d": (
+            "Best subset is cheaper, because it fits only least squares models.",
+            "Each fit is cheap, but it needs 'p choose k' of them: 210 for p = 10 and k = 4, "
+            "and far too many for large p.",
+        ),
+    },
+    answer="a",
+    hints=["What did best subset search over, and were the Lasso's 4 features in that search?"],
+)
+
+
+q7 = MultipleChoice(
+    prompt=(
+        "On the box [-1, 1]^d the convex envelope of ||w||_0 is ||w||_1. "
+        "What is it on the larger box [-2, 2]^d?"
+    ),
+    options={
+        "a": (
+            "||w||_1, the same: the envelope does not depend on the box.",
+            "It does depend on the box. In 1-D a convex function below ||w||_0 must stay under "
+            "the chord from (0, 0) to (2, 1), whose slope is 1/2.",
+        ),
+        "b": (
+            "||w||_1 / 2.",
+            "The chord from (0, 0) to (+-2, 1) has slope 1/2 in each coordinate. "
+            "The wider the box, the weaker L1 is as a stand-in for L0.",
+        ),
+        "c": (
+            "2 ||w||_1.",
+            "At w = (2, 0, ..., 0) that gives 4, above ||w||_0 = 1: not below L0, so not an "
+            "envelope.",
+        ),
+        "d": (
+            "||w||_0 itself, because L0 is convex on a larger box.",
+            "L0 is not convex on any box containing more than the origin: it jumps at 0.",
+        ),
+    },
+    answer="b",
+    hints=[
+        "Redo the 1-D argument: a convex g with g(0) <= 0 and g(2) <= 1 lies under the chord.",
+        "Or check it: run lower_envelope on a grid of [-2, 2].",
+    ],
+)
