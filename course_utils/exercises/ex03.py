@@ -1,0 +1,287 @@
+"""Exercises for notebook 03, Zeno's paradox: why L2 never reaches zero and L1 does.
+
+The expected values are measured with :mod:`course_utils.decay` when this module is imported,
+not typed in, so they always agree with what the notebook prints.
+"""
+
+import math
+
+import numpy as np
+
+from .. import decay
+from ._engine import Function, MultipleChoice, Value
+
+_UNIT64 = float(np.finfo(np.float64).smallest_subnormal)  # 2**-1074
+
+
+def _stall_step(w0, factor, dtype, **kwargs):
+    return decay.steps_until_zero(w0, factor, dtype=dtype, **kwargs).step
+
+
+# q1: float32, w0 = 3.0, eta = 0.05, lambda = 0.5, so q = 1 - 2 * eta * lambda = 0.95.
+_Q1 = _stall_step(3.0, 0.95, np.float32)
+
+q1 = Value(
+    prompt=(
+        "A float32 weight starts at w0 = 3.0 and takes pure L2 gradient steps with learning rate "
+        "eta = 0.05 and L2 strength lambda = 0.5. From which step on does it stop changing?"
+    ),
+    answer=_Q1,
+    atol=0,
+    mistakes=[
+        (
+            _stall_step(3.0, 0.95, np.float64),
+            "That is the float64 answer. The question asks for float32: pass dtype=np.float32.",
+        ),
+        (
+            _Q1 + 1,
+            "Off by one: that is the first step at which you saw the value repeat. The answer is "
+            "the first step at which the weight already had its final value (result.step).",
+        ),
+        (
+            _stall_step(3.0, 0.975, np.float32),
+            "That uses q = 1 - eta * lambda. The gradient of lambda * w**2 is 2 * lambda * w, "
+            "so q = 1 - 2 * eta * lambda = 0.95.",
+        ),
+        (
+            _stall_step(1.0, 0.95, np.float32),
+            "That starts from w0 = 1.0; the weight here starts at 3.0.",
+        ),
+        (
+            _stall_step(3.0, 0.95, np.float32, flush_subnormals=True),
+            "That is the flush-to-zero count, when the weight becomes 0.0. In the default IEEE "
+            "mode it never reaches 0.0; it stalls on a subnormal number.",
+        ),
+    ],
+    hints=[
+        "First the decay factor: q = 1 - 2 * eta * lambda.",
+        "decay.steps_until_zero(w0, q, dtype=np.float32) runs the decay; look at .reaches_zero "
+        "and .step of its result.",
+    ],
+    solution=(
+        "q = 1 - 2 * 0.05 * 0.5   # 0.95\n"
+        "result = decay.steps_until_zero(3.0, q, dtype=np.float32)\n"
+        "answer = result.step"
+    ),
+)
+
+
+def _l1_step(w, step):
+    w = np.asarray(w, dtype=float)
+    return np.sign(w) * np.maximum(np.abs(w) - step, 0.0)
+
+
+q2 = Function(
+    prompt=(
+        "Write l1_step(w, step): one L1 step that moves w towards zero by step and stops at "
+        "exactly 0.0 instead of crossing it. w may be a number or a NumPy array (element-wise)."
+    ),
+    answer=_l1_step,
+    cases=[
+        (0.5, 0.2),
+        (0.1, 0.3),
+        (-0.5, 0.2),
+        (-0.1, 0.3),
+        (0.0, 0.1),
+        (0.25, 0.25),
+        (np.array([0.3, -0.1, 0.0, 2.0, -0.25]), 0.2),
+        (np.array([[1.0, -1.0], [0.05, -0.05]]), 0.1),
+    ],
+    mistakes=[
+        (
+            lambda w, step: w - step * np.sign(w),
+            "The step crossed zero: 0.1 - 0.3 is -0.2, on the other side. Clip it to exactly "
+            "0.0 with max(|w| - step, 0).",
+        ),
+        (
+            lambda w, step: w - step,
+            "Subtracting step moves a negative weight away from zero, and moves 0 to -step. "
+            "Move towards zero: use the sign of w and clip at 0.",
+        ),
+        (
+            lambda w, step: np.maximum(w - step, 0.0),
+            "Right for positive weights, but a negative weight becomes 0 in one step. Work on "
+            "|w| and put the sign back: sign(w) * max(|w| - step, 0).",
+        ),
+        (
+            lambda w, step: np.sign(w) * max(abs(w) - step, 0.0),
+            "Right for single numbers, but not for arrays: Python's max (like `if w > 0`) "
+            "needs one True or False, not one per element. Use np.sign and np.maximum, which "
+            "work element by element.",
+        ),
+        (
+            lambda w, step: w * (1 - step),
+            "That shrinks w by a fraction, like L2 decay, and never reaches zero. An L1 step "
+            "subtracts a constant.",
+        ),
+    ],
+    hints=[
+        "Work with the magnitude |w| and the sign of w separately.",
+        "The new magnitude is max(|w| - step, 0); np.maximum does that element by element.",
+        "np.sign(w) * np.maximum(np.abs(w) - step, 0.0); np.sign(0.0) is 0, so w = 0 stays 0.",
+    ],
+    solution=(
+        "def l1_step(w, step):\n"
+        "    w = np.asarray(w, dtype=float)\n"
+        "    return np.sign(w) * np.maximum(np.abs(w) - step, 0.0)"
+    ),
+)
+
+
+_Q3 = round(decay.steps_until_zero(1.0, 0.95).value / _UNIT64)
+
+q3 = Value(
+    prompt=(
+        "In float64, repeated multiplication by q = 0.95 from 1.0 stalls on a subnormal number "
+        "k * 2**-1074. What is k? Predict it, then measure it."
+    ),
+    answer=_Q3,
+    atol=0,
+    mistakes=[
+        (
+            _Q3 + 1,
+            "Close: 10 * (1 - 0.95) = 0.5 looks like a tie. But the float64 nearest to 0.95 is "
+            "0.94999999999999995559..., slightly below 0.95, so 10 * q = 9.4999... rounds down "
+            "to 9, and 9 * q = 8.55 rounds back up to 9.",
+        ),
+        (
+            1,
+            "1 is where factors just above 0.5 stall. With q = 0.95 the decrement k * (1 - q) "
+            "stays under half a unit for every k up to 9 or so.",
+        ),
+        (
+            0,
+            "0 would mean the weight reaches exactly 0.0; with q > 0.5 it never does.",
+        ),
+    ],
+    hints=[
+        "The weight stops moving when k * q rounds back to k, that is when k * (1 - q) < 1/2.",
+        "k * 0.05 < 0.5 means k < 10. At k = 10 it is a tie, so look at how 0.95 is stored: "
+        "f'{0.95:.20f}'.",
+        "Measure: result = decay.steps_until_zero(1.0, 0.95); then result.value / 2**-1074.",
+    ],
+    solution=(
+        "result = decay.steps_until_zero(1.0, 0.95)\n"
+        "answer = round(result.value / float(np.finfo(np.float64).smallest_subnormal))"
+    ),
+)
+
+
+_Q4 = math.ceil(0.95 / 0.1)
+
+q4 = Value(
+    prompt="A weight at 0.95 takes clipped L1 steps of 0.1. After how many steps is it exactly 0?",
+    answer=_Q4,
+    atol=0,
+    mistakes=[
+        (
+            _Q4 - 1,
+            "After 9 steps 0.95 - 0.9 = 0.05 is still left; one more (clipped) step removes it. "
+            "Round |w0| / step up, not down.",
+        ),
+        (
+            0.95 / 0.1,
+            "A number of steps is a whole number: round |w0| / step up with math.ceil.",
+        ),
+    ],
+    hints=[
+        "Each step removes 0.1, except the last, which is clipped to land on 0.",
+        "The count is ceil(|w0| / step); or run decay.l1_decay(0.95, 0.1, 20) and find the "
+        "first 0.0.",
+    ],
+    solution="answer = math.ceil(0.95 / 0.1)",
+)
+
+
+q5 = MultipleChoice(
+    prompt=(
+        "A float64 weight starts at 1.0 and is multiplied by 0.6 at every step. "
+        "Where does it end?"
+    ),
+    options={
+        "a": (
+            "At exactly 0.0, after about 1,450 steps.",
+            "Only factors of 0.5 or less reach 0.0. At the smallest subnormal 2**-1074, "
+            "0.6 * 2**-1074 is nearer to 2**-1074 than to 0, so it rounds back up.",
+        ),
+        "b": (
+            "Stuck for ever at 2**-1074, the smallest positive float64.",
+            "Right: the decrement 0.4 * 2**-1074 is less than half a unit, so rounding undoes "
+            "it at every step (the table shows: stuck at 1 x 2^-1074 from step 1,457).",
+        ),
+        "c": (
+            "Stuck at 2**-1022, the smallest normal float64.",
+            "Below 2**-1022 come the subnormal numbers, which the decay keeps walking down "
+            "until the step is less than half a unit of 2**-1074.",
+        ),
+        "d": (
+            "It underflows and becomes -0.0.",
+            "Multiplying a positive number by a positive factor never changes its sign; "
+            "and here it never even reaches zero.",
+        ),
+    },
+    answer="b",
+    hints=["Apply the rule k * (1 - q) < 1/2 at k = 1."],
+)
+
+
+q6 = MultipleChoice(
+    prompt="Why does a clipped L1 step give exact zeros while an L2 step does not?",
+    options={
+        "a": (
+            "Because the L1 step is always larger than the L2 step.",
+            "Not always: for a large weight the L2 step 2 * eta * lambda * w is the larger one. "
+            "What matters is that it shrinks as w shrinks.",
+        ),
+        "b": (
+            "Because of floating point: in exact arithmetic both would reach zero.",
+            "The other way round: in exact arithmetic q**t * w0 is never 0. Floating point only "
+            "adds a stall on a subnormal number.",
+        ),
+        "c": (
+            "Because the L1 step does not shrink with the weight, it covers |w0| in a finite "
+            "number of steps, and the clip lands it exactly on 0.0.",
+            "Right: ceil(|w0| / s) steps, the last one clipped. L2 removes a fraction of what "
+            "is left, so something is always left.",
+        ),
+        "d": (
+            "Because L1 steps oscillate around zero and eventually hit it.",
+            "Unclipped L1 steps oscillate and almost never hit 0.0 exactly; the clip is what "
+            "makes the zero exact.",
+        ),
+    },
+    answer="c",
+    hints=["Compare what each step subtracts when w is already small."],
+)
+
+
+q7 = MultipleChoice(
+    prompt=(
+        "A float32 model is trained with learning rate eta = 0.01 and L2 strength "
+        "lambda = 1e-6. What does the decay step w <- (1 - 2 * eta * lambda) * w do?"
+    ),
+    options={
+        "a": (
+            "Nothing: 1 - 2e-8 rounds to exactly 1.0 in float32, so w never changes.",
+            "Right: float32 numbers just below 1 are about 6e-8 apart, so subtracting 2e-8 "
+            "rounds back to 1.0 (machine epsilon of float32 is about 1.2e-7).",
+        ),
+        "b": (
+            "It shrinks w by a factor 1 - 2e-8 per step, about 2 % per million steps.",
+            "That is what exact arithmetic would do. Check it: "
+            "np.float32(1) - np.float32(2e-8) == 1.",
+        ),
+        "c": (
+            "It makes w stall on a subnormal number after many steps.",
+            "It would, if the factor were below 1; here the factor is exactly 1.0, so w stays "
+            "where it is.",
+        ),
+        "d": (
+            "It brings w to exactly 0.0 after about 50 million steps.",
+            "Even with a factor below 1, L2 decay with q > 0.5 never reaches 0.0 in IEEE "
+            "arithmetic; and here the factor is exactly 1.0.",
+        ),
+    },
+    answer="a",
+    hints=["Compute the factor in float32 and compare it with 1."],
+)
