@@ -1,0 +1,227 @@
+"""Batch solvers (lasso, elastic_net, ridge, logistic_l1): agreement with scikit-learn,
+optimality (KKT) checked directly, and bad input."""
+
+import warnings
+
+import numpy as np
+import pytest
+import scipy.sparse as sp
+from sklearn.exceptions import ConvergenceWarning
+from sklearn.linear_model import ElasticNet, Lasso
+
+from course_utils.solvers import elastic_net, lasso
+
+SEEDS = range(5)
+TIGHT = {"tol": 1e-12, "max_iter": 100_000}
+
+
+def make_problem(seed, sparse, n=80, p=30):
+    """A seeded regression problem: shifted features (so the intercept matters), half zeros."""
+    rng = np.random.default_rng(seed)
+    X = rng.standard_normal((n, p)) + rng.uniform(-1, 2, size=p)
+    X[rng.random((n, p)) < 0.5] = 0.0
+    w_true = np.zeros(p)
+    w_true[: p // 5] = rng.choice([-3.0, 3.0], p // 5)
+    y = X @ w_true + rng.standard_normal(n) + 1.5
+    return (sp.csr_matrix(X) if sparse else X), X, y
+
+
+def alpha_max(X, y, fit_intercept):
+    """Smallest alpha for which the Lasso solution is 0."""
+    if fit_intercept:
+        X, y = X - X.mean(axis=0), y - y.mean()
+    return np.max(np.abs(X.T @ y)) / len(y)
+
+
+def enet_objective(X, y, w, b, alpha, l1_ratio=1.0):
+    residual = y - X @ w - b
+    return (residual @ residual / (2 * len(y)) + alpha * l1_ratio * np.abs(w).sum()
+            + alpha * (1 - l1_ratio) / 2 * w @ w)
+
+
+def assert_enet_kkt(X, y, result, alpha, l1_ratio=1.0, atol=1e-6):
+    """Optimality, independent of scikit-learn: X_j^T residual / n - l2 w_j is l1 sign(w_j)
+    where w_j != 0 and lies in [-l1, l1] where w_j = 0."""
+    w = result.coef
+    residual = y - X @ w - result.intercept
+    grad = X.T @ residual / len(y) - alpha * (1 - l1_ratio) * w
+    l1, zero = alpha * l1_ratio, w == 0
+    assert np.all(np.abs(grad[zero]) <= l1 + atol)
+    np.testing.assert_allclose(grad[~zero], l1 * np.sign(w[~zero]), rtol=0, atol=atol)
+    assert abs(residual.mean()) < 1e-8 or result.intercept == 0.0
+
+
+def assert_agrees(ours, theirs_coef, theirs_intercept, objective):
+    """Objective within 1e-6 relative of scikit-learn's, weights within 1e-4."""
+    f_ours, f_theirs = objective(ours.coef, ours.intercept), objective(theirs_coef,
+                                                                        theirs_intercept)
+    assert f_ours <= f_theirs * (1 + 1e-6)
+    assert f_theirs <= f_ours * (1 + 1e-6)
+    np.testing.assert_allclose(ours.coef, theirs_coef, rtol=0, atol=1e-4)
+    assert abs(ours.intercept - theirs_intercept) <= 1e-4
+
+
+# ----------------------------------------------------------------------------- lasso
+
+
+@pytest.mark.parametrize("method", ["cd", "fista"])
+@pytest.mark.parametrize("fit_intercept", [True, False])
+@pytest.mark.parametrize("sparse", [False, True])
+@pytest.mark.parametrize("seed", SEEDS)
+def test_lasso_agrees_with_sklearn_and_is_optimal(seed, sparse, fit_intercept, method):
+    X_in, X, y = make_problem(seed, sparse)
+    alpha = alpha_max(X, y, fit_intercept) / (4 + 3 * seed)
+    ours = lasso(X_in, y, alpha, method=method, fit_intercept=fit_intercept, **TIGHT)
+    theirs = Lasso(alpha=alpha, fit_intercept=fit_intercept, **TIGHT).fit(X_in, y)
+    assert ours.converged
+    assert 0 < np.count_nonzero(ours.coef) < X.shape[1]  # a real Lasso problem
+    assert_agrees(ours, theirs.coef_, theirs.intercept_,
+                  lambda w, b: enet_objective(X, y, w, b, alpha))
+    assert_enet_kkt(X, y, ours, alpha)
+    assert ours.history[-1] <= ours.history[0]
+
+
+@pytest.mark.parametrize("method", ["cd", "fista"])
+def test_lasso_above_alpha_max_is_zero(method):
+    _, X, y = make_problem(0, False)
+    result = lasso(X, y, 1.01 * alpha_max(X, y, True), method=method)
+    assert result.converged and np.all(result.coef == 0.0)
+    assert result.intercept == pytest.approx(y.mean())
+
+
+@pytest.mark.parametrize(
+    "n, p, shrink", [(300, 5, 50), (40, 200, 10), (50, 1, 50)], ids=["tall", "wide", "one-feature"]
+)
+def test_lasso_cd_and_fista_on_other_shapes(n, p, shrink):
+    rng = np.random.default_rng(1)
+    X = rng.standard_normal((n, p))
+    y = X @ rng.standard_normal(p) + rng.standard_normal(n)
+    # tall: a dense solution, the working set grows to all of p; wide: support near n
+    alpha = alpha_max(X, y, True) / shrink
+    for method in ("cd", "fista"):
+        ours = lasso(X, y, alpha, method=method, **TIGHT)
+        assert ours.converged
+        assert_enet_kkt(X, y, ours, alpha, atol=1e-6)
+    theirs = Lasso(alpha=alpha, **TIGHT).fit(X, y)
+    np.testing.assert_allclose(ours.coef, theirs.coef_, atol=1e-4)
+
+
+def test_lasso_constant_column_and_warm_start():
+    _, X, y = make_problem(2, False)
+    X[:, 3] = 7.0  # constant: centered, it is all zeros and its weight must stay 0
+    alpha = alpha_max(X, y, True) / 10
+    cold = lasso(X, y, alpha, **TIGHT)
+    assert cold.coef[3] == 0.0
+    warm = lasso(X, y, alpha, coef_init=cold.coef, **TIGHT)
+    assert warm.n_iter <= 1
+    np.testing.assert_allclose(warm.coef, cold.coef, atol=1e-10)
+
+
+def test_lasso_gap_stopping_rule_matches_sklearn_scaling():
+    """At the default tol both stop with an objective within tol * ||y_c||^2 / n of the
+    optimum (the gap bounds the suboptimality)."""
+    _, X, y = make_problem(3, False)
+    alpha = alpha_max(X, y, True) / 10
+    best = lasso(X, y, alpha, **TIGHT)
+    loose = lasso(X, y, alpha, tol=1e-4)
+    f = [enet_objective(X, y, r.coef, r.intercept, alpha) for r in (best, loose)]
+    yc = y - y.mean()
+    assert 0 <= f[1] - f[0] <= 1e-4 * (yc @ yc) / len(y)
+
+
+# ----------------------------------------------------------------------------- elastic net
+
+
+@pytest.mark.parametrize("fit_intercept", [True, False])
+@pytest.mark.parametrize("sparse", [False, True])
+@pytest.mark.parametrize("seed", SEEDS)
+def test_elastic_net_agrees_with_sklearn_and_is_optimal(seed, sparse, fit_intercept):
+    X_in, X, y = make_problem(seed, sparse)
+    l1_ratio = [0.1, 0.3, 0.5, 0.7, 0.9][seed]
+    alpha = alpha_max(X, y, fit_intercept) / (2 + seed)
+    ours = elastic_net(X_in, y, alpha, l1_ratio, fit_intercept=fit_intercept, **TIGHT)
+    theirs = ElasticNet(alpha=alpha, l1_ratio=l1_ratio, fit_intercept=fit_intercept,
+                        **TIGHT).fit(X_in, y)
+    assert ours.converged
+    assert_agrees(ours, theirs.coef_, theirs.intercept_,
+                  lambda w, b: enet_objective(X, y, w, b, alpha, l1_ratio))
+    assert_enet_kkt(X, y, ours, alpha, l1_ratio)
+
+
+def test_elastic_net_l1_ratio_one_is_lasso():
+    _, X, y = make_problem(4, False)
+    alpha = alpha_max(X, y, True) / 8
+    np.testing.assert_allclose(elastic_net(X, y, alpha, 1.0, **TIGHT).coef,
+                               lasso(X, y, alpha, **TIGHT).coef, atol=1e-10)
+
+
+# ----------------------------------------------------------------------------- bad input
+
+_X = np.random.default_rng(0).standard_normal((20, 3))
+_y = _X @ np.array([1.0, 0.0, -2.0])
+_y01 = (_y > 0).astype(float)
+_X_nan = _X.copy()
+_X_nan[2, 1] = np.nan
+
+SOLVERS = {
+    "lasso_cd": lambda X=_X, y=_y, alpha=0.1, **kw: lasso(X, y, alpha, method="cd", **kw),
+    "lasso_fista": lambda X=_X, y=_y, alpha=0.1, **kw: lasso(X, y, alpha, method="fista", **kw),
+    "elastic_net": lambda X=_X, y=_y, alpha=0.1, **kw: elastic_net(X, y, alpha, **kw),
+}
+# (case, keyword arguments, exception, word the message must contain)
+BAD_INPUT = [
+    ("mismatched lengths", {"y": _y[:-1]}, ValueError, "same number of rows"),
+    ("NaN in X", {"X": _X_nan}, ValueError, "X must not contain NaN"),
+    ("inf in y", {"y": np.where(np.arange(20) == 3, np.inf, _y)}, ValueError, "y must not"),
+    ("negative alpha", {"alpha": -1.0}, ValueError, "alpha"),
+    ("infinite alpha", {"alpha": np.inf}, ValueError, "alpha"),
+    ("NaN alpha", {"alpha": np.nan}, ValueError, "alpha"),
+    ("string alpha", {"alpha": "0.1"}, TypeError, "alpha"),
+    ("empty X", {"X": np.empty((0, 3)), "y": np.empty(0)}, ValueError, "X must not be empty"),
+    ("1-D X", {"X": _X[:, 0]}, ValueError, "X must be 2-D"),
+    ("string X", {"X": "data"}, TypeError, "X"),
+    ("strings in y", {"y": np.array(["a"] * 20)}, TypeError, "y"),
+    ("fit_intercept string", {"fit_intercept": "no"}, TypeError, "fit_intercept"),
+    ("max_iter zero", {"max_iter": 0}, ValueError, "max_iter"),
+    ("negative tol", {"tol": -1e-3}, ValueError, "tol"),
+]
+
+
+@pytest.mark.parametrize("case, kwargs, error, words", BAD_INPUT, ids=[c[0] for c in BAD_INPUT])
+@pytest.mark.parametrize("solver", list(SOLVERS))
+def test_bad_input_is_refused_naming_the_argument(solver, case, kwargs, error, words):
+    if solver == "ridge" and case in ("max_iter zero", "negative tol"):
+        pytest.skip("ridge is solved in closed form: no max_iter, no tol")
+    with pytest.raises(error, match=words):
+        SOLVERS[solver](**kwargs)
+
+
+@pytest.mark.parametrize(
+    "call, words",
+    [
+        (lambda: lasso(_X, _y, 0.1, method="newton"), "method"),
+        (lambda: lasso(_X, _y, 0.1, coef_init=np.zeros(4)), "coef_init"),
+        (lambda: elastic_net(_X, _y, 0.1, l1_ratio=1.5), "l1_ratio"),
+        (lambda: elastic_net(_X, _y, 0.1, l1_ratio=-0.1), "l1_ratio"),
+    ],
+    ids=["bad method", "coef_init length", "l1_ratio > 1", "l1_ratio < 0"],
+)
+def test_bad_options_are_refused(call, words):
+    with pytest.raises(ValueError, match=words):
+        call()
+
+
+@pytest.mark.parametrize("solver", ["lasso_cd", "lasso_fista", "elastic_net"])
+def test_max_iter_reached_warns_and_says_not_converged(solver):
+    _, X, y = make_problem(0, False)
+    with pytest.warns(ConvergenceWarning, match="max_iter"):
+        result = SOLVERS[solver](X=X, y=y, alpha=0.01, max_iter=2, tol=1e-14)
+    assert not result.converged and result.n_iter == 2
+
+
+def test_converged_fit_raises_no_warning():
+    _, X, y = make_problem(0, False)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        for solver in SOLVERS.values():
+            assert solver(X=X, y=y, alpha=0.05).converged
