@@ -1,0 +1,314 @@
+"""Tests of the L0 solvers (iht, best_subset) and the online L1 solvers (sgd_l1, ftrl_proximal)."""
+
+import itertools
+import math
+import warnings
+
+import numpy as np
+import pytest
+import scipy.sparse as sp
+from sklearn.datasets import load_diabetes
+from sklearn.exceptions import ConvergenceWarning
+from sklearn.linear_model import LinearRegression
+
+from course_utils.solvers import best_subset, ftrl_proximal, iht, sgd_l1
+from course_utils.solvers.online import _ftrl_step
+
+
+def _easy_regression(seed=0, n=100, p=20, support=(2, 7, 11)):
+    """Well-conditioned least squares with three strong weights and an intercept of 0.5."""
+    rng = np.random.default_rng(seed)
+    X = rng.standard_normal((n, p))
+    w_true = np.zeros(p)
+    w_true[list(support)] = [3.0, -2.0, 1.5]
+    y = X @ w_true + 0.5 + 0.1 * rng.standard_normal(n)
+    return X, y, w_true
+
+
+def _sparse_classification(seed=0, n=400, p=60, density=0.1):
+    """Sparse 0/1 design, six informative features out of ``p``, labels from a logistic model."""
+    rng = np.random.default_rng(seed)
+    X = sp.random(n, p, density=density, random_state=seed, format="csr")
+    X.data[:] = 1.0  # one-hot-like
+    w_true = np.zeros(p)
+    w_true[:6] = [3.0, -3.0, 2.0, -2.0, 2.5, -1.5]
+    y = (rng.random(n) < 1.0 / (1.0 + np.exp(-(X @ w_true - 0.3)))).astype(float)
+    return X, y
+
+
+def _mean_log_loss(X, y, fit):
+    f = X @ fit.coef + fit.intercept
+    return float(np.mean(np.logaddexp(0.0, f) - y * f))
+
+
+# --------------------------------------------------------------------------- iht, best_subset
+
+
+@pytest.mark.parametrize("solver", [iht, best_subset])
+def test_l0_solvers_recover_true_support(solver):
+    X, y, w_true = _easy_regression()
+    fit = solver(X, y, 3)
+    assert np.array_equal(np.flatnonzero(fit.coef), np.flatnonzero(w_true))
+    np.testing.assert_allclose(fit.coef, w_true, atol=0.1)
+    assert fit.intercept == pytest.approx(0.5, abs=0.05)
+    assert fit.converged
+
+
+def test_iht_objective_never_increases_and_matches_best_subset():
+    X, y, _ = _easy_regression(seed=1)
+    fit = iht(X, y, 3)
+    assert np.all(np.diff(fit.history) <= 1e-12)
+    exact = best_subset(X, y, 3)
+    np.testing.assert_allclose(fit.coef, exact.coef, atol=1e-6)
+    assert fit.intercept == pytest.approx(exact.intercept, abs=1e-6)
+
+
+def test_iht_warns_and_reports_when_stopped_at_max_iter():
+    X, y, _ = _easy_regression()
+    with pytest.warns(ConvergenceWarning, match="max_iter=2"):
+        fit = iht(X, y, 3, max_iter=2)
+    assert not fit.converged
+    assert fit.n_iter == 2
+
+
+def _brute_force_rss(X, y, k, fit_intercept=True):
+    """Reference: every subset of size k fitted by scikit-learn; the smallest RSS and its subset."""
+    results = []
+    for S in itertools.combinations(range(X.shape[1]), k):
+        model = LinearRegression(fit_intercept=fit_intercept).fit(X[:, S], y)
+        rss = float(np.sum((y - model.predict(X[:, S])) ** 2))
+        results.append((rss, S))
+    return min(results)
+
+
+@pytest.mark.parametrize("k", [1, 2, 3, 4])
+def test_best_subset_agrees_with_brute_force_on_diabetes(k):
+    X, y = load_diabetes(return_X_y=True)
+    fit = best_subset(X, y, k)
+    rss, S = _brute_force_rss(X, y, k)
+    assert tuple(np.flatnonzero(fit.coef)) == S
+    assert fit.n_iter == math.comb(10, k) == len(fit.history)
+    assert min(fit.history) == pytest.approx(rss / (2 * len(y)), rel=1e-10)
+    residual = y - X @ fit.coef - fit.intercept
+    assert residual @ residual == pytest.approx(rss, rel=1e-10)
+
+
+def test_best_subset_without_intercept_and_trivial_sizes():
+    X, y = load_diabetes(return_X_y=True)
+    rss, S = _brute_force_rss(X, y, 2, fit_intercept=False)
+    fit = best_subset(X, y, 2, fit_intercept=False)
+    assert tuple(np.flatnonzero(fit.coef)) == S and fit.intercept == 0.0
+    empty = best_subset(X, y, 0)
+    assert np.all(empty.coef == 0.0) and empty.intercept == pytest.approx(y.mean())
+    full = best_subset(X, y, 10)
+    np.testing.assert_allclose(full.coef, LinearRegression().fit(X, y).coef_, rtol=1e-8)
+
+
+def test_best_subset_refuses_too_many_subsets_with_the_count():
+    X = np.random.default_rng(0).standard_normal((40, 30))
+    y = X[:, 0]
+    with pytest.raises(ValueError, match=r"155,117,520 subsets.*max_subsets=1,000,000"):
+        best_subset(X, y, 15)
+    X, y = load_diabetes(return_X_y=True)
+    with pytest.raises(ValueError, match=r"math.comb\(10, 5\) = 252 .*max_subsets=100\b"):
+        best_subset(X, y, 5, max_subsets=100)
+    assert best_subset(X, y, 5, max_subsets=252).n_iter == 252
+
+
+# --------------------------------------------------------------------------- sgd_l1
+
+
+@pytest.mark.parametrize("loss", ["log", "squared"])
+@pytest.mark.parametrize("clip", [True, False])
+def test_sgd_l1_lazy_sparse_path_equals_dense_path(loss, clip):
+    # The key correctness test: on sparse X the penalty is applied lazily (only when a weight is
+    # touched, plus a flush per epoch); it must give the weights of the dense path, which
+    # penalizes every weight after every example.
+    X, y = _sparse_classification()
+    kwargs = dict(loss=loss, clip=clip, learning_rate=0.1, epochs=4, random_state=3)
+    lazy = sgd_l1(X, y, 0.01, **kwargs)
+    dense = sgd_l1(X.toarray(), y, 0.01, **kwargs)
+    np.testing.assert_allclose(lazy.coef, dense.coef, rtol=0, atol=1e-10)
+    assert lazy.intercept == pytest.approx(dense.intercept, abs=1e-10)
+    np.testing.assert_allclose(lazy.history, dense.history, rtol=1e-10)
+    if clip:  # the exact zeros are the same weights
+        assert np.array_equal(lazy.coef == 0.0, dense.coef == 0.0)
+
+
+def test_sgd_l1_clipped_gives_exact_zeros_plain_subgradient_does_not():
+    X, y = _sparse_classification(seed=2, n=600, p=80)
+    kwargs = dict(learning_rate=0.1, epochs=5, random_state=0)
+    free = sgd_l1(X, y, 0.0, **kwargs)
+    clipped = sgd_l1(X, y, 0.005, clip=True, **kwargs)
+    plain = sgd_l1(X, y, 0.005, clip=False, **kwargs)
+    # Seen: 0, 54 and 0 exact zeros; mean log loss 0.443 (alpha = 0), 0.487 (clipped).
+    assert np.sum(free.coef == 0.0) == 0
+    assert np.sum(clipped.coef == 0.0) >= 45  # most of the 74 uninformative weights
+    assert np.sum(plain.coef == 0.0) <= 2  # bounces around zero instead
+    assert np.all(np.sign(clipped.coef[:6]) == [1, -1, 1, -1, 1, -1])
+    # Sparsity costs a little loss, not a lot.
+    assert _mean_log_loss(X, y, clipped) <= _mean_log_loss(X, y, free) + 0.08
+
+
+def test_sgd_l1_sparse_path_penalizes_rare_features():
+    # Feature 1 appears in one example only; penalizing only on touch would never shrink it
+    # after that example. With the lazy penalty and the end-of-epoch flush it reaches 0.0.
+    rng = np.random.default_rng(0)
+    X = np.zeros((200, 2))
+    X[:, 0] = rng.standard_normal(200)
+    X[17, 1] = 1.0
+    y = X[:, 0] + 0.1 * rng.standard_normal(200)
+    fit = sgd_l1(sp.csr_matrix(X), y, 0.05, loss="squared", learning_rate=0.05, epochs=3)
+    assert fit.coef[1] == 0.0
+    assert fit.coef[0] > 0.5
+
+
+def test_sgd_l1_is_seeded():
+    X, y = _sparse_classification()
+    a, b = sgd_l1(X, y, 0.01, random_state=7), sgd_l1(X, y, 0.01, random_state=7)
+    assert np.array_equal(a.coef, b.coef)
+    assert not np.array_equal(a.coef, sgd_l1(X, y, 0.01, random_state=8).coef)
+
+
+# --------------------------------------------------------------------------- ftrl_proximal
+
+# A hand computation of McMahan et al. (2013), Algorithm 1, with alpha = 1, beta = 1,
+# l1 = 0.3, l2 = 0, no intercept, on three examples with two features:
+#   x = [1, 0], y = 1;   x = [1, 2], y = 0;   x = [0, 1], y = 1.
+FTRL_X = np.array([[1.0, 0.0], [1.0, 2.0], [0.0, 1.0]])
+FTRL_Y = np.array([1.0, 0.0, 1.0])
+
+
+def test_ftrl_step_by_step_against_hand_computation():
+    z, n = np.zeros(2), np.zeros(2)
+    kwargs = dict(alpha=1.0, beta=1.0, l1=0.3, l2=0.0)
+
+    # Step 1, x = [1, 0], y = 1, only coordinate 0 touched. z = 0 so w = 0, p = 0.5.
+    # g0 = (0.5 - 1) * 1 = -0.5; sigma0 = (sqrt(0 + 0.25) - sqrt(0)) / 1 = 0.5;
+    # z0 = 0 + g0 - sigma0 * 0 = -0.5; n0 = 0.25.
+    _ftrl_step(z, n, np.array([0]), np.array([1.0]), 1.0, **kwargs)
+    np.testing.assert_allclose(z, [-0.5, 0.0], rtol=1e-14)
+    np.testing.assert_allclose(n, [0.25, 0.0], rtol=1e-14)
+    # |z0| = 0.5 > 0.3: w0 = -(-0.5 + 0.3) / ((1 + sqrt(0.25)) / 1 + 0) = 0.2 / 1.5 = 2/15.
+    w_after_1 = [2 / 15, 0.0]
+    fit = ftrl_proximal(FTRL_X[:1], FTRL_Y[:1], fit_intercept=False, **kwargs)
+    np.testing.assert_allclose(fit.coef, w_after_1, rtol=1e-14)
+
+    # Step 2, x = [1, 2], y = 0. w = [2/15, 0], p = sigmoid(2/15) = 0.5332840382511314.
+    p = 1 / (1 + math.exp(-2 / 15))
+    assert p == pytest.approx(0.5332840382511314, rel=1e-14)
+    # g = [p, 2p]; sigma0 = sqrt(0.25 + p^2) - 0.5; sigma1 = sqrt(0 + 4 p^2) - 0 = 2p.
+    # z0 = -0.5 + p - sigma0 * 2/15 = 0.0024812233849445; z1 = 0 + 2p - 2p * 0 = 1.0665680765022627.
+    # n0 = 0.25 + p^2 = 0.5343918654534341; n1 = 4 p^2 = 1.1375674618137366.
+    _ftrl_step(z, n, np.array([0, 1]), np.array([1.0, 2.0]), 0.0, **kwargs)
+    np.testing.assert_allclose(z, [0.0024812233849445, 1.0665680765022627], rtol=1e-12)
+    np.testing.assert_allclose(n, [0.5343918654534341, 1.1375674618137366], rtol=1e-12)
+    # |z0| = 0.0025 <= 0.3: w0 is exactly 0 again (the L1 zero);
+    # w1 = -(z1 - 0.3) / (1 + sqrt(n1)) = -(2p - 0.3) / (1 + 2p) = -0.37093773257143575.
+    w_after_2 = [0.0, -0.37093773257143575]
+    fit = ftrl_proximal(FTRL_X[:2], FTRL_Y[:2], fit_intercept=False, **kwargs)
+    np.testing.assert_allclose(fit.coef, w_after_2, rtol=1e-12)
+    assert fit.coef[0] == 0.0
+
+    # Step 3, x = [0, 1], y = 1: coordinate 0 is not touched, z0 and n0 keep their values.
+    # p = sigmoid(w1) = 0.40831445176610104; g1 = p - 1; sigma1 = sqrt(n1 + g1^2) - sqrt(n1);
+    # z1 += g1 - sigma1 * w1 -> 0.5316835925031929; n1 += g1^2 -> 1.4876592498025862.
+    _ftrl_step(z, n, np.array([1]), np.array([1.0]), 1.0, **kwargs)
+    np.testing.assert_allclose(z, [0.0024812233849445, 0.5316835925031929], rtol=1e-12)
+    np.testing.assert_allclose(n, [0.5343918654534341, 1.4876592498025862], rtol=1e-12)
+    # w1 = -(0.5316835925031929 - 0.3) / (1 + sqrt(1.4876592498025862)) = -0.10437625388802399.
+    fit = ftrl_proximal(FTRL_X, FTRL_Y, fit_intercept=False, **kwargs)
+    np.testing.assert_allclose(fit.coef, [0.0, -0.10437625388802399], rtol=1e-12)
+    assert fit.intercept == 0.0
+    # Progressive validation loss: each example's loss before it was learned.
+    f = np.array([0.0, 2 / 15, -0.37093773257143575])
+    expected = np.mean(np.log1p(np.exp(f)) - FTRL_Y * f)
+    assert fit.history == [pytest.approx(expected, rel=1e-12)]
+
+
+def test_ftrl_intercept_is_an_unpenalized_always_on_feature():
+    # One example x = [1, 0], y = 1: the feature and the intercept both get g = -0.5 and
+    # z = -0.5, n = 0.25; the feature pays l1 = 0.3, w0 = 0.2 / 1.5 = 2/15, the intercept
+    # does not, b = 0.5 / 1.5 = 1/3.
+    fit = ftrl_proximal(FTRL_X[:1], FTRL_Y[:1], alpha=1.0, beta=1.0, l1=0.3)
+    np.testing.assert_allclose(fit.coef, [2 / 15, 0.0], rtol=1e-14)
+    assert fit.intercept == pytest.approx(1 / 3, rel=1e-14)
+
+
+def test_ftrl_zeros_grow_with_l1_and_dense_equals_sparse():
+    X, y = _sparse_classification(seed=1, n=800, p=100)
+    zeros = []
+    for l1 in [0.0, 0.5, 1.0, 2.0, 4.0, 8.0, 16.0]:
+        fit = ftrl_proximal(X, y, alpha=0.5, l1=l1, epochs=2)
+        zeros.append(int(np.sum(fit.coef == 0.0)))
+    assert zeros == sorted(zeros), zeros
+    assert zeros[0] == 0 and zeros[-1] >= 80, zeros  # seen: [0, 9, 20, 30, 49, 66, 90]
+    dense = ftrl_proximal(X.toarray(), y, alpha=0.5, l1=1.0, epochs=2)
+    sparse = ftrl_proximal(X, y, alpha=0.5, l1=1.0, epochs=2)
+    np.testing.assert_array_equal(dense.coef, sparse.coef)
+
+
+def test_ftrl_learns_the_signal():
+    X, y = _sparse_classification(seed=1, n=800, p=100)
+    fit = ftrl_proximal(X, y, alpha=0.5, l1=1.0, epochs=3)
+    assert np.all(np.sign(fit.coef[:4]) == [1, -1, 1, -1])
+    assert fit.history[-1] < fit.history[0] < math.log(2)
+
+
+# --------------------------------------------------------------------------- bad input
+
+_X, _y, _ = _easy_regression()
+_Xb, _yb = _sparse_classification()
+
+BAD_INPUT = [
+    # (function, args, kwargs, exception, message pattern naming the argument)
+    (iht, (_X, _y[:-1], 3), {}, ValueError, "same number of rows"),
+    (iht, (_X[:, 0], _y, 1), {}, ValueError, "X must be 2-D"),
+    (iht, (np.where(_X > 2, np.nan, _X), _y, 3), {}, ValueError, "X must not contain NaN"),
+    (iht, (_X, np.full_like(_y, np.inf), 3), {}, ValueError, "y must not contain NaN"),
+    (iht, (_X, _y, 21), {}, ValueError, "k must be <= 20"),
+    (iht, (_X, _y, -1), {}, ValueError, "k must be >= 0"),
+    (iht, (_X, _y, 2.5), {}, TypeError, "k must be an integer"),
+    (iht, (_X, _y, 3), {"max_iter": 0}, ValueError, "max_iter"),
+    (iht, (_X, _y, 3), {"tol": -1.0}, ValueError, "tol"),
+    (iht, (sp.csr_matrix(_X), _y, 3), {}, TypeError, "X must be a dense array"),
+    (best_subset, (np.empty((0, 3)), np.empty(0), 1), {}, ValueError, "X must not be empty"),
+    (best_subset, ("abc", _y, 1), {}, TypeError, "X must be an array of numbers"),
+    (best_subset, (_X, _y, 3), {"fit_intercept": "yes"}, TypeError, "fit_intercept"),
+    (best_subset, (_X, _y, 3), {"max_subsets": 0}, ValueError, "max_subsets"),
+    (best_subset, (_X, _y, None), {}, TypeError, "k must be an integer"),
+    (sgd_l1, (_Xb, _yb[:-1], 0.1), {}, ValueError, "same number of rows"),
+    (sgd_l1, (_Xb, _yb, -0.1), {}, ValueError, "alpha must be >= 0"),
+    (sgd_l1, (_Xb, _yb, np.nan), {}, ValueError, "alpha must be finite"),
+    (sgd_l1, (_Xb, _yb, "0.1"), {}, TypeError, "alpha must be a real number"),
+    (sgd_l1, (_Xb, _yb + 1, 0.1), {}, ValueError, "y must hold only the labels 0 and 1"),
+    (sgd_l1, (_Xb, _yb, 0.1), {"loss": "hinge"}, ValueError, "loss must be one of"),
+    (sgd_l1, (_Xb, _yb, 0.1), {"learning_rate": 0.0}, ValueError, "learning_rate must be > 0"),
+    (sgd_l1, (_Xb, _yb, 0.1), {"learning_rate": np.inf}, ValueError, "learning_rate must be fin"),
+    (sgd_l1, (_Xb, _yb, 0.1), {"epochs": 0}, ValueError, "epochs must be >= 1"),
+    (sgd_l1, (_Xb, _yb, 0.1), {"clip": "False"}, TypeError, "clip must be True or False"),
+    (sgd_l1, (_Xb, _yb, 0.1), {"random_state": -1}, ValueError, "random_state"),
+    (sgd_l1, (_X, _y, 0.1), {"loss": "squared", "learning_rate": 10.0}, ValueError, "diverged"),
+    (ftrl_proximal, (_Xb, _yb[:-1]), {}, ValueError, "same number of rows"),
+    (ftrl_proximal, (_Xb.toarray()[:, 0], _yb), {}, ValueError, "X must be 2-D"),
+    (ftrl_proximal, (_Xb, 2 * _yb - 1), {}, ValueError, "y must hold only the labels 0 and 1"),
+    (ftrl_proximal, (_Xb, _yb), {"alpha": 0.0}, ValueError, "alpha must be > 0"),
+    (ftrl_proximal, (_Xb, _yb), {"beta": -1.0}, ValueError, "beta must be >= 0"),
+    (ftrl_proximal, (_Xb, _yb), {"l1": -0.5}, ValueError, "l1 must be >= 0"),
+    (ftrl_proximal, (_Xb, _yb), {"l2": np.inf}, ValueError, "l2 must be finite"),
+    (ftrl_proximal, (_Xb, _yb), {"beta": np.nan}, ValueError, "beta must be finite"),
+    (ftrl_proximal, (_Xb, _yb), {"epochs": 1.5}, TypeError, "epochs must be an integer"),
+    (ftrl_proximal, (sp.csr_matrix((0, 3)), np.empty(0)), {}, ValueError, "X must not be empty"),
+]
+
+
+@pytest.mark.parametrize(
+    "func, args, kwargs, exc, match",
+    BAD_INPUT,
+    ids=[f"{row[0].__name__}-{row[4]}" for row in BAD_INPUT],
+)
+def test_bad_input_raises_naming_the_argument(func, args, kwargs, exc, match):
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)  # the overflow before "diverged"
+        with pytest.raises(exc, match=match):
+            func(*args, **kwargs)
