@@ -2,6 +2,7 @@
 
 import gzip
 import hashlib
+import importlib.util
 import shutil
 
 import numpy as np
@@ -165,3 +166,23 @@ def test_make_sparse_regression_seeded_and_noise():
 def test_make_sparse_regression_bad_arguments(kwargs, error, argument):
     with pytest.raises(error, match=argument):
         make_sparse_regression(**kwargs)
+
+
+def test_damage_after_a_good_load_is_still_caught(adult_copy):
+    load_adult()  # parsed and cached
+    adult_copy.write_bytes(adult_copy.read_bytes()[:-10])
+    with pytest.raises(DataFileError, match="damaged"):
+        load_adult()
+
+
+def test_make_adult_gzip_step_reproduces_committed_bytes():
+    # Re-compressing the committed content must give the committed bytes (mtime 0, fixed name);
+    # if this fails, this zlib build compresses differently and a rebuild would not match.
+    spec = importlib.util.spec_from_file_location("make_adult", ADULT.parent / "make_adult.py")
+    make_adult = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(make_adult)
+    raw = ADULT.read_bytes()
+    assert make_adult.OUTPUT_SHA256 == ADULT_SHA256
+    assert make_adult.gzip_reproducible(gzip.decompress(raw)) == raw
+    header = gzip.decompress(raw).split(b"\n", 1)[0].decode()
+    assert header.split(",") == datasets.ADULT_FEATURES + ["income"]
