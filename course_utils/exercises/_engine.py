@@ -546,15 +546,13 @@ def _is_empty_function(func) -> bool:
     if not defs:
         return False
     body = defs[0].body
-    if len(body) > 1 and isinstance(body[0], ast.Expr) and isinstance(body[0].value, ast.Constant):
-        body = body[1:]  # skip the docstring
-    statement = body[0]
-    return len(body) == 1 and (
+    return all(
         isinstance(statement, ast.Pass)
         or isinstance(statement, ast.Expr)
         and isinstance(statement.value, ast.Constant)
-        and statement.value.value is Ellipsis
-    )
+        and (statement.value.value is Ellipsis or isinstance(statement.value.value, str))
+        for statement in body
+    )  # only a docstring, `...` and `pass`: nothing computed
 
 
 def _sentence(text: str) -> str:
