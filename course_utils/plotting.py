@@ -1,0 +1,364 @@
+"""The course's figures, in one colour-blind-safe style.
+
+Call ``use_course_style()`` once per notebook. Every function draws on ``ax`` (a new figure when
+``ax`` is None), sets a title and axis labels, tells lines apart by line style or marker as well as
+by colour, and returns the Axes.
+"""
+
+from __future__ import annotations
+
+from importlib import resources
+
+import matplotlib.pyplot as plt
+import numpy as np
+from matplotlib.axes import Axes
+from matplotlib.ticker import FuncFormatter, MaxNLocator
+
+from ._validation import check_array
+
+__all__ = [
+    "use_course_style",
+    "plot_unit_balls",
+    "plot_path",
+    "plot_weight_histogram",
+    "plot_decay",
+    "plot_frontier",
+]
+
+MARKERS = ["o", "s", "^", "D", "v", "P", "X", "*"]
+LINESTYLES = ["-", "--", "-.", ":"]
+MAX_LEGEND_ENTRIES = 12
+
+
+def use_course_style() -> None:
+    """Apply ``course_utils/course.mplstyle`` to every figure made after this call.
+
+    The style uses the Okabe-Ito colour-blind-safe palette (with a line style per colour),
+    fonts of 10-12 pt, a light grid, no top and right spines, and 80 dpi so that figures stored
+    in notebooks stay small.
+    """
+    with resources.as_file(resources.files("course_utils") / "course.mplstyle") as path:
+        plt.style.use(path)
+
+
+def _axes(ax) -> Axes:
+    """Return ``ax``, or the Axes of a new figure when ``ax`` is None."""
+    if ax is None:
+        _, ax = plt.subplots()
+    elif not isinstance(ax, Axes):
+        raise TypeError(f"ax must be a matplotlib Axes or None, got {type(ax).__name__}.")
+    return ax
+
+
+def _check_title(title) -> str:
+    if not isinstance(title, str):
+        raise TypeError(f"title must be a string, got {type(title).__name__}.")
+    return title
+
+
+def _check_names(names, name: str, n: int) -> list[str]:
+    if isinstance(names, str) or not all(isinstance(s, str) for s in names):
+        raise TypeError(f"{name} must be a list of strings.")
+    names = list(names)
+    if len(names) != n:
+        raise ValueError(f"{name} must have {n} entries, got {len(names)}.")
+    return names
+
+
+def plot_unit_balls(ax=None) -> Axes:
+    """Draw the L0, L1 and L2 unit balls in 2-D.
+
+    Parameters
+    ----------
+    ax : matplotlib Axes, optional
+
+    Returns
+    -------
+    matplotlib Axes
+
+    Notes
+    -----
+    Inside the box ``[-1, 1]^2`` the L0 "ball" ``{w : ||w||_0 <= 1}`` is the two axes (a cross):
+    one coordinate must be exactly zero. The L1 ball ``|w_1| + |w_2| <= 1`` is a diamond, the
+    convex hull of that cross, with corners on the axes; the L2 ball is a round disc.
+    """
+    ax = _axes(ax)
+    theta = np.linspace(0.0, 2.0 * np.pi, 361)
+    # NaN breaks the cross into two segments while keeping it one line (one legend entry).
+    ax.plot(
+        [-1, 1, np.nan, 0, 0],
+        [0, 0, np.nan, -1, 1],
+        color="#000000",
+        linestyle="-",
+        linewidth=2.5,
+        label=r"L0: $\|w\|_0 \leq 1$ (the axes)",
+    )
+    ax.plot(
+        [1, 0, -1, 0, 1],
+        [0, 1, 0, -1, 0],
+        color="#D55E00",
+        linestyle="--",
+        marker="o",
+        label=r"L1: $|w_1| + |w_2| \leq 1$",
+    )
+    ax.plot(
+        np.cos(theta),
+        np.sin(theta),
+        color="#0072B2",
+        linestyle=":",
+        label=r"L2: $w_1^2 + w_2^2 \leq 1$",
+    )
+    ax.set_aspect("equal")
+    ax.set_xlim(-1.3, 1.3)
+    ax.set_ylim(-1.3, 1.3)
+    ax.set_title("Unit balls in 2-D")
+    ax.set_xlabel("$w_1$")
+    ax.set_ylabel("$w_2$")
+    ax.legend(loc="upper left", bbox_to_anchor=(1.02, 1.0), fontsize=10)
+    return ax
+
+
+def plot_path(alphas, coefs, ax=None, title="Regularization path", feature_names=None) -> Axes:
+    """Plot each coefficient against the penalty strength ``alpha`` (log scale).
+
+    Parameters
+    ----------
+    alphas : array-like, shape (n_alphas,)
+        Penalty strengths, all ``> 0``.
+    coefs : array-like, shape (n_alphas, n_features)
+        ``coefs[i]`` is the fit at ``alphas[i]``. The transposed shape ``(n_features, n_alphas)``
+        returned by ``sklearn.linear_model.lasso_path`` is accepted too; when both readings fit
+        (``n_alphas == n_features``), rows are taken as alphas.
+    ax : matplotlib Axes, optional
+    title : str, default="Regularization path"
+    feature_names : list of str, optional
+        Line labels; the legend is drawn when there are at most 12 features.
+
+    Returns
+    -------
+    matplotlib Axes
+        One line per feature (plus a thin horizontal line at 0, not labelled).
+    """
+    alphas = check_array(alphas, "alphas", ndim=1)
+    coefs = check_array(coefs, "coefs", ndim=2)
+    if np.any(alphas <= 0):
+        raise ValueError("alphas must all be > 0 (they are drawn on a log scale).")
+    if coefs.shape[0] != alphas.size and coefs.shape[1] == alphas.size:
+        coefs = coefs.T
+    if coefs.shape[0] != alphas.size:
+        raise ValueError(
+            f"coefs must have one row per alpha ({alphas.size}), got shape {coefs.shape}."
+        )
+    n_features = coefs.shape[1]
+    names = [f"w{j}" for j in range(n_features)] if feature_names is None else feature_names
+    names = _check_names(names, "feature_names", n_features)
+    title = _check_title(title)
+    ax = _axes(ax)
+    ax.axhline(0.0, color="#888888", linewidth=0.8, linestyle="-")
+    n_colors = len(plt.rcParams["axes.prop_cycle"].by_key().get("color", [None] * 8))
+    for j in range(n_features):
+        # Colours repeat every n_colors lines; shifting the line style then keeps lines distinct.
+        style = LINESTYLES[(j + j // n_colors) % 4]
+        ax.plot(alphas, coefs[:, j], linestyle=style, label=names[j])
+    ax.set_xscale("log")
+    ax.set_title(title)
+    ax.set_xlabel(r"penalty strength $\alpha$ (log scale)")
+    ax.set_ylabel("coefficient")
+    if feature_names is not None and n_features <= MAX_LEGEND_ENTRIES:
+        ax.legend(loc="upper left", bbox_to_anchor=(1.02, 1.0), fontsize=9)
+    return ax
+
+
+def plot_weight_histogram(w, ax=None, bins=40, title="Weights") -> Axes:
+    """Histogram of the non-zero weights, with the number of exact zeros in title and legend.
+
+    Parameters
+    ----------
+    w : array-like
+        Weights, any shape.
+    ax : matplotlib Axes, optional
+    bins : int, default=40
+        Number of bins for the non-zero weights.
+    title : str, default="Weights"
+        Start of the title; ": <z> of <n> exactly zero" is appended.
+
+    Returns
+    -------
+    matplotlib Axes
+
+    Notes
+    -----
+    Exact zeros are left out of the bars (they would dwarf them) and shown as a dotted vertical
+    line at 0 whose legend entry gives their count.
+    """
+    w = check_array(w, "w").ravel()
+    if isinstance(bins, (bool, np.bool_)) or not isinstance(bins, (int, np.integer)) or bins < 1:
+        raise ValueError(f"bins must be a positive integer, got {bins!r:.40}.")
+    title = _check_title(title)
+    ax = _axes(ax)
+    nonzero = w[w != 0]
+    n_zero = w.size - nonzero.size
+    ax.hist(
+        nonzero,
+        bins=bins,
+        color="#0072B2",
+        edgecolor="white",
+        hatch="//",
+        label=f"non-zero weights: {nonzero.size:,}",
+    )
+    ax.axvline(
+        0.0, color="#D55E00", linestyle=":", linewidth=2.5, label=f"exactly zero: {n_zero:,}"
+    )
+    ax.set_title(f"{title}: {n_zero:,} of {w.size:,} exactly zero")
+    ax.set_xlabel("weight value")
+    ax.set_ylabel("number of weights")
+    ax.legend(loc="upper right")
+    return ax
+
+
+def plot_decay(curves, ax=None, log=True, title="Decay of a weight") -> Axes:
+    """Plot weights against the step number, one line per curve.
+
+    Parameters
+    ----------
+    curves : dict of str to array-like
+        ``label -> w_0, w_1, ...`` (for example from ``course_utils.decay.l2_decay``).
+    ax : matplotlib Axes, optional
+    log : bool, default=True
+        Plot ``|w_n|`` on a log scale (to see the subnormal stall); otherwise plot ``w_n``.
+    title : str, default="Decay of a weight"
+
+    Returns
+    -------
+    matplotlib Axes
+        One line per curve; with ``log=True``, one more marker line per curve that reaches 0.0.
+
+    Notes
+    -----
+    A log scale cannot show an exact 0.0, and matplotlib's log axis cannot go below the smallest
+    float64 (``5e-324``), where the stalled L2 curves end. So with ``log=True`` the y axis shows
+    ``log10 |w|`` itself, with ticks labelled as powers of ten, and the zeros of each curve are
+    drawn as downward triangles on the bottom edge, which is labelled "0"; their legend entry
+    reads "<label>: exactly 0.0 from step n". A curve that stalls ends in a flat line above it.
+    """
+    if not isinstance(curves, dict) or not curves:
+        raise TypeError("curves must be a non-empty dict mapping a label to an array of weights.")
+    _check_names(list(curves), "curves' labels", len(curves))
+    if not isinstance(log, (bool, np.bool_)):
+        raise TypeError(f"log must be True or False, got {log!r:.40}.")
+    title = _check_title(title)
+    data = {label: check_array(w, f"curves[{label!r}]", ndim=1) for label, w in curves.items()}
+    ax = _axes(ax)
+    if log:
+        exponents = np.concatenate([np.log10(np.abs(w[w != 0])) for w in data.values()] + [[0.0]])
+        bottom = np.floor(exponents.min()) - 0.08 * max(1.0, -exponents.min())
+    for i, (label, w) in enumerate(data.items()):
+        if log:
+            with np.errstate(divide="ignore"):
+                y = np.where(w == 0, np.nan, np.log10(np.abs(w)))  # NaN: no line through zeros
+        else:
+            y = w
+        (line,) = ax.plot(
+            np.arange(w.size),
+            y,
+            linestyle=LINESTYLES[i % 4],
+            marker=MARKERS[i % 8],
+            markevery=max(1, w.size // 8),
+            label=label,
+        )
+        zeros = np.flatnonzero(w == 0)
+        if log and zeros.size:
+            ax.plot(
+                zeros,
+                np.full(zeros.size, bottom),
+                linestyle="none",
+                marker="v",
+                color=line.get_color(),
+                markevery=max(1, zeros.size // 8),
+                clip_on=False,
+                label=f"{label}: exactly 0.0 from step {zeros[0]:,}",
+            )
+    ax.set_xlabel("step n")
+    if log:
+        ax.set_ylim(bottom=bottom)
+        ticks = MaxNLocator(nbins=6, integer=True).tick_values(bottom, 0.0)
+        ax.set_yticks([bottom] + [t for t in ticks if bottom + 1.0 < t <= 0.0])
+        ax.yaxis.set_major_formatter(
+            FuncFormatter(lambda v, _: "0" if v == bottom else f"$10^{{{v:.0f}}}$")
+        )
+        ax.set_ylabel("|w| (log scale)")
+    else:
+        ax.set_ylabel("w")
+    ax.set_title(title)
+    ax.legend(loc="best", fontsize=9)
+    return ax
+
+
+def plot_frontier(sizes, losses, labels=None, ax=None, title="Loss against model size") -> Axes:
+    """Plot loss against the number of non-zero weights: the size/accuracy trade-off.
+
+    Parameters
+    ----------
+    sizes : array-like of shape (n_models,), or dict of str to array-like
+        Non-zero weights of each model (``>= 0``). A dict draws one line per method,
+        ``method -> sizes``, with ``losses`` a dict with the same keys.
+    losses : array-like of shape (n_models,), or dict of str to array-like
+        Loss of each model (lower is better).
+    labels : list of str, optional
+        One text label per point (for example the alpha), only with arrays.
+    ax : matplotlib Axes, optional
+    title : str, default="Loss against model size"
+
+    Returns
+    -------
+    matplotlib Axes
+        One line (with markers, points sorted by size) per method.
+
+    Notes
+    -----
+    The x axis is "symlog" with a linear part on ``[0, 1]``: logarithmic for 1 and more
+    non-zeros, and still able to show the all-zero model at 0.
+    """
+    title = _check_title(title)
+    if isinstance(sizes, dict) or isinstance(losses, dict):
+        if (
+            not (isinstance(sizes, dict) and isinstance(losses, dict))
+            or sizes.keys() != losses.keys()
+        ):
+            raise ValueError("sizes and losses must both be dicts with the same keys, or arrays.")
+        if labels is not None:
+            raise ValueError("labels can only be given with array sizes and losses.")
+        series = {k: (sizes[k], losses[k]) for k in sizes}
+    else:
+        series = {None: (sizes, losses)}
+    checked = {}
+    for key, (s, loss) in series.items():
+        suffix = "" if key is None else f"[{key!r}]"
+        s = check_array(s, f"sizes{suffix}", ndim=1)
+        loss = check_array(loss, f"losses{suffix}", ndim=1)
+        if np.any(s < 0):
+            raise ValueError(f"sizes{suffix} must be >= 0 (counts of non-zero weights).")
+        if s.size != loss.size:
+            raise ValueError(f"sizes{suffix} and losses{suffix} must have the same length.")
+        checked[key] = (s, loss)
+    if labels is not None:
+        labels = _check_names(labels, "labels", checked[None][0].size)
+    ax = _axes(ax)
+    for i, (key, (s, loss)) in enumerate(checked.items()):
+        order = np.argsort(s, kind="stable")
+        ax.plot(
+            s[order], loss[order], linestyle=LINESTYLES[i % 4], marker=MARKERS[i % 8], label=key
+        )
+        for j in order if labels is not None else []:
+            ax.annotate(
+                labels[j], (s[j], loss[j]), textcoords="offset points", xytext=(4, 4), fontsize=8
+            )
+    ax.set_xscale("symlog", linthresh=1.0)
+    largest = max(float(s.max()) for s, _ in checked.values())
+    ax.set_xlim(0.0, max(2.0, 2.0 * largest))  # room on the right for the last label
+    ax.set_title(title)
+    ax.set_xlabel("non-zero weights (log scale)")
+    ax.set_ylabel("loss")
+    if None not in checked:
+        ax.legend(loc="best")
+    return ax

@@ -1,0 +1,173 @@
+"""Tests of course_utils.plotting: titles, labels, number of lines, the style, bad input."""
+
+from importlib import resources
+
+import matplotlib as mpl
+import matplotlib.pyplot as plt
+import numpy as np
+import pytest
+
+from course_utils.decay import l1_decay, l2_decay
+from course_utils.plotting import (
+    plot_decay,
+    plot_frontier,
+    plot_path,
+    plot_unit_balls,
+    plot_weight_histogram,
+    use_course_style,
+)
+
+plt.switch_backend("Agg")
+
+OKABE_ITO = {"#0072b2", "#d55e00", "#009e73", "#e69f00", "#56b4e9", "#cc79a7", "#000000", "#f0e442"}
+
+
+@pytest.fixture(autouse=True)
+def _close_figures():
+    with mpl.rc_context():  # use_course_style must not leak into other tests
+        yield
+    plt.close("all")
+
+
+def _has_labels(ax):
+    return ax.get_title() and ax.get_xlabel() and ax.get_ylabel()
+
+
+def test_style_is_package_data_and_applies():
+    assert (resources.files("course_utils") / "course.mplstyle").is_file()
+    use_course_style()
+    cycle = plt.rcParams["axes.prop_cycle"].by_key()
+    assert {
+        c.lower() if c.startswith("#") else "#" + c.lower() for c in cycle["color"]
+    } == OKABE_ITO
+    assert len(set(cycle["linestyle"])) == 4
+    assert plt.rcParams["figure.dpi"] == 80
+    assert 11 <= plt.rcParams["font.size"] <= 12
+    assert not plt.rcParams["axes.spines.top"] and not plt.rcParams["axes.spines.right"]
+    assert plt.rcParams["axes.grid"]
+
+
+def test_unit_balls():
+    ax = plot_unit_balls()
+    assert _has_labels(ax)
+    labels = ax.get_legend_handles_labels()[1]
+    assert len(ax.get_lines()) == 3 and [s[:2] for s in labels] == ["L0", "L1", "L2"]
+    assert len({line.get_linestyle() for line in ax.get_lines()}) == 3
+
+
+def test_unit_balls_on_given_axes():
+    _, ax = plt.subplots()
+    assert plot_unit_balls(ax) is ax
+
+
+def test_path_both_orientations_and_names():
+    alphas = np.logspace(-2, 0, 5)
+    coefs = np.arange(15.0).reshape(5, 3)
+    ax = plot_path(alphas, coefs, feature_names=["a", "b", "c"], title="My path")
+    assert ax.get_title() == "My path" and _has_labels(ax)
+    assert ax.get_xscale() == "log"
+    assert ax.get_legend_handles_labels()[1] == ["a", "b", "c"]
+    ax2 = plot_path(alphas, coefs.T)  # (n_features, n_alphas) as sklearn's lasso_path
+    feature_lines = [line for line in ax2.get_lines() if not line.get_label().startswith("_")]
+    assert len(feature_lines) == 3
+    np.testing.assert_array_equal(feature_lines[1].get_ydata(), coefs[:, 1])
+    assert ax2.get_legend() is None
+
+
+@pytest.mark.parametrize("course_style", [True, False])
+def test_path_lines_stay_distinct_beyond_the_colour_cycle(course_style):
+    if course_style:
+        use_course_style()
+    ax = plot_path(np.logspace(-2, 0, 4), np.ones((4, 25)))
+    lines = [line for line in ax.get_lines() if not line.get_label().startswith("_")]
+    styles = {(line.get_color(), line.get_linestyle()) for line in lines}
+    assert len(lines) == 25 and len(styles) == 25
+
+
+def test_weight_histogram_counts_zeros():
+    w = np.array([0.0, 0.0, 0.0, 1.0, -2.0, 0.5])
+    ax = plot_weight_histogram(w, title="W")
+    assert ax.get_title() == "W: 3 of 6 exactly zero" and _has_labels(ax)
+    labels = ax.get_legend_handles_labels()[1]
+    assert "exactly zero: 3" in labels and "non-zero weights: 3" in labels
+    assert sum(p.get_height() for p in ax.patches) == 3  # bars count non-zeros only
+    plot_weight_histogram(np.zeros(5))  # all zero: no bars, still a figure
+
+
+def test_decay_log_marks_exact_zeros():
+    curves = {"L2 0.9": l2_decay(1.0, 0.9, 7100), "L2 0.5": l2_decay(1.0, 0.5, 7100)}
+    ax = plot_decay(curves)
+    assert _has_labels(ax)
+    labels = ax.get_legend_handles_labels()[1]
+    assert labels == ["L2 0.9", "L2 0.5", "L2 0.5: exactly 0.0 from step 1,075"]
+    assert len(ax.get_lines()) == 3
+    bottom = ax.get_ylim()[0]
+    assert bottom < np.log10(5e-324)  # below the stalled curve
+    np.testing.assert_array_equal(ax.get_lines()[2].get_ydata(), bottom)
+    assert ax.get_lines()[0].get_ydata()[-1] == pytest.approx(np.log10(5 * 2.0**-1074))
+
+
+def test_decay_linear():
+    ax = plot_decay(
+        {"clip": l1_decay(0.1, 0.03, 10), "no clip": l1_decay(0.1, 0.03, 10, False)}, log=False
+    )
+    assert len(ax.get_lines()) == 2 and _has_labels(ax)
+    assert ax.get_yscale() == "linear"
+
+
+def test_frontier_arrays_and_dicts():
+    ax = plot_frontier([10, 1, 0], [0.3, 0.5, 0.7], labels=["a", "b", "c"])
+    assert _has_labels(ax) and ax.get_xscale() == "symlog"
+    assert len(ax.get_lines()) == 1
+    np.testing.assert_array_equal(ax.get_lines()[0].get_xdata(), [0, 1, 10])  # sorted by size
+    assert [t.get_text() for t in ax.texts] == ["c", "b", "a"]
+    ax = plot_frontier({"L1": [1, 5], "L2": [3, 9]}, {"L1": [0.5, 0.4], "L2": [0.6, 0.45]})
+    assert len(ax.get_lines()) == 2 and ax.get_legend_handles_labels()[1] == ["L1", "L2"]
+
+
+BAD = [
+    (plot_unit_balls, (), {"ax": "axes"}, TypeError, "ax"),
+    (plot_path, ([0.1, 1.0], [[1.0], [np.nan]]), {}, ValueError, "coefs"),
+    (plot_path, ([0.0, 1.0], [[1.0], [2.0]]), {}, ValueError, "alphas"),
+    (plot_path, ([-1.0, 1.0], [[1.0], [2.0]]), {}, ValueError, "alphas"),
+    (plot_path, ([], [[]]), {}, ValueError, "alphas"),
+    (plot_path, ("ab", [[1.0], [2.0]]), {}, TypeError, "alphas"),
+    (plot_path, ([0.1, 1.0], [1.0, 2.0]), {}, ValueError, "coefs"),
+    (plot_path, ([0.1, 1.0, 2.0], [[1.0, 2.0], [3.0, 4.0]]), {}, ValueError, "coefs"),
+    (
+        plot_path,
+        ([0.1, 1.0], [[1.0], [2.0]]),
+        {"feature_names": ["a", "b"]},
+        ValueError,
+        "feature_names",
+    ),
+    (plot_path, ([0.1, 1.0], [[1.0], [2.0]]), {"feature_names": "a"}, TypeError, "feature_names"),
+    (plot_path, ([0.1, 1.0], [[1.0], [2.0]]), {"title": 3}, TypeError, "title"),
+    (plot_weight_histogram, ([np.inf],), {}, ValueError, "w"),
+    (plot_weight_histogram, ([],), {}, ValueError, "w"),
+    (plot_weight_histogram, (None,), {}, TypeError, "w"),
+    (plot_weight_histogram, ([1.0],), {"bins": 0}, ValueError, "bins"),
+    (plot_weight_histogram, ([1.0],), {"bins": "auto"}, ValueError, "bins"),
+    (plot_decay, ([1.0, 0.5],), {}, TypeError, "curves"),
+    (plot_decay, ({},), {}, TypeError, "curves"),
+    (plot_decay, ({"a": [1.0, np.nan]},), {}, ValueError, "curves"),
+    (plot_decay, ({"a": []},), {}, ValueError, "curves"),
+    (plot_decay, ({"a": "text"},), {}, TypeError, "curves"),
+    (plot_decay, ({1: [1.0]},), {}, TypeError, "curves"),
+    (plot_decay, ({"a": [1.0]},), {"log": "yes"}, TypeError, "log"),
+    (plot_frontier, ([1, 2], [0.5]), {}, ValueError, "sizes"),
+    (plot_frontier, ([-1, 2], [0.5, 0.4]), {}, ValueError, "sizes"),
+    (plot_frontier, ([1, 2], [0.5, np.nan]), {}, ValueError, "losses"),
+    (plot_frontier, ([], []), {}, ValueError, "sizes"),
+    (plot_frontier, (["a"], [0.5]), {}, TypeError, "sizes"),
+    (plot_frontier, ([1, 2], [0.5, 0.4]), {"labels": ["a"]}, ValueError, "labels"),
+    (plot_frontier, ({"a": [1]}, [0.5]), {}, ValueError, "sizes"),
+    (plot_frontier, ({"a": [1]}, {"b": [0.5]}), {}, ValueError, "sizes"),
+    (plot_frontier, ([1], [0.5]), {"ax": 1}, TypeError, "ax"),
+]
+
+
+@pytest.mark.parametrize("func, args, kwargs, exc, name", BAD)
+def test_bad_input_names_the_argument(func, args, kwargs, exc, name):
+    with pytest.raises(exc, match=rf"^{name}"):
+        func(*args, **kwargs)
