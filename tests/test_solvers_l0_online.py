@@ -248,6 +248,17 @@ def test_ftrl_zeros_grow_with_l1_and_dense_equals_sparse():
     np.testing.assert_array_equal(dense.coef, sparse.coef)
 
 
+def test_ftrl_with_beta_zero_and_l2_is_finite_and_warning_free():
+    # beta = 0 makes the denominator (beta + sqrt(n)) / alpha zero for an untouched coordinate.
+    X, y = _sparse_classification()
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        fit = ftrl_proximal(X, y, beta=0.0, l1=0.0, l2=0.0)
+        shrunk = ftrl_proximal(X, y, beta=0.0, l1=0.0, l2=10.0)
+    assert np.all(np.isfinite(fit.coef)) and np.isfinite(fit.intercept)
+    assert np.abs(shrunk.coef).sum() < np.abs(fit.coef).sum()
+
+
 def test_ftrl_learns_the_signal():
     X, y = _sparse_classification(seed=1, n=800, p=100)
     fit = ftrl_proximal(X, y, alpha=0.5, l1=1.0, epochs=3)

@@ -221,12 +221,13 @@ def sgd_l1(
 
 def _ftrl_weights(z, n, alpha, beta, l1, l2):
     """Algorithm 1's closed-form weights from the per-coordinate state ``z`` and ``n``."""
-    w = np.zeros_like(z)
     active = np.abs(z) > l1  # |z_i| <= l1 gives exactly w_i = 0: the source of sparsity
-    l1, l2 = np.broadcast_to(l1, z.shape)[active], np.broadcast_to(l2, z.shape)[active]
-    za = z[active]
-    w[active] = -(za - np.sign(za) * l1) / ((beta + np.sqrt(n[active])) / alpha + l2)
-    return w
+    return np.divide(
+        -(z - np.sign(z) * l1),
+        (beta + np.sqrt(n)) / alpha + l2,
+        out=np.zeros_like(z),
+        where=active,
+    )
 
 
 def _ftrl_step(z, n, idx, x, y, alpha, beta, l1, l2):
@@ -234,12 +235,13 @@ def _ftrl_step(z, n, idx, x, y, alpha, beta, l1, l2):
 
     ``l1`` and ``l2`` are scalars or arrays for ``idx``. Returns the logit ``x @ w``.
     """
-    w = _ftrl_weights(z[idx], n[idx], alpha, beta, l1, l2)
+    z_i, n_i = z[idx], n[idx]
+    w = _ftrl_weights(z_i, n_i, alpha, beta, l1, l2)
     f = float(x @ w)
     g = (_sigmoid(f) - y) * x
-    sigma = (np.sqrt(n[idx] + g * g) - np.sqrt(n[idx])) / alpha
-    z[idx] += g - sigma * w
-    n[idx] += g * g
+    sigma = (np.sqrt(n_i + g * g) - np.sqrt(n_i)) / alpha
+    z[idx] = z_i + g - sigma * w
+    n[idx] = n_i + g * g
     return f
 
 
