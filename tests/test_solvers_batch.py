@@ -1,15 +1,16 @@
 """Batch solvers (lasso, elastic_net, ridge, logistic_l1): agreement with scikit-learn,
 optimality (KKT) checked directly, and bad input."""
 
+import inspect
 import warnings
 
 import numpy as np
 import pytest
 import scipy.sparse as sp
 from sklearn.exceptions import ConvergenceWarning
-from sklearn.linear_model import ElasticNet, Lasso
+from sklearn.linear_model import ElasticNet, Lasso, LogisticRegression, Ridge
 
-from course_utils.solvers import elastic_net, lasso
+from course_utils.solvers import elastic_net, lasso, logistic_l1, ridge
 
 SEEDS = range(5)
 TIGHT = {"tol": 1e-12, "max_iter": 100_000}
@@ -155,6 +156,114 @@ def test_elastic_net_l1_ratio_one_is_lasso():
                                lasso(X, y, alpha, **TIGHT).coef, atol=1e-10)
 
 
+# ----------------------------------------------------------------------------- ridge
+
+
+@pytest.mark.parametrize("fit_intercept", [True, False])
+@pytest.mark.parametrize("sparse", [False, True])
+@pytest.mark.parametrize("seed", SEEDS)
+def test_ridge_agrees_with_sklearn_and_is_optimal(seed, sparse, fit_intercept):
+    # seeds 3 and 4 are wide (p > n): the n x n dual system is used
+    n, p = [(80, 30), (60, 5), (100, 40), (20, 35), (15, 60)][seed]
+    X_in, X, y = make_problem(seed, sparse, n=n, p=p)
+    alpha = [0.1, 1.0, 10.0, 3.0, 0.5][seed]
+    ours = ridge(X_in, y, alpha, fit_intercept=fit_intercept)
+    theirs = Ridge(alpha=alpha, fit_intercept=fit_intercept, tol=1e-12).fit(X_in, y)
+
+    def objective(w, b):
+        residual = y - X @ w - b
+        return residual @ residual + alpha * w @ w
+
+    assert_agrees(ours, theirs.coef_, theirs.intercept_, objective)
+    assert ours.history == [pytest.approx(objective(ours.coef, ours.intercept))]
+    residual = y - X @ ours.coef - ours.intercept
+    # gradient 2 (alpha w - X^T residual) = 0, and the residual sums to 0 with an intercept
+    np.testing.assert_allclose(X.T @ residual, alpha * ours.coef, atol=1e-8)
+    if fit_intercept:
+        assert abs(residual.sum()) < 1e-8
+
+
+def test_ridge_alpha_zero_is_least_squares():
+    _, X, y = make_problem(1, False, n=50, p=6)
+    ours = ridge(X, y, 0.0)
+    A = np.column_stack([X, np.ones(len(y))])
+    expected = np.linalg.lstsq(A, y, rcond=None)[0]
+    np.testing.assert_allclose(ours.coef, expected[:-1], atol=1e-10)
+    assert ours.intercept == pytest.approx(expected[-1])
+
+
+# ----------------------------------------------------------------------------- logistic_l1
+
+
+def sklearn_l1_logistic(C, fit_intercept, **kwargs):
+    """scikit-learn's L1 logistic regression, built without a warning on 1.4 ... 1.9+.
+
+    ``penalty`` is deprecated from 1.8 (default "deprecated"; ``l1_ratio=1`` means L1);
+    before 1.8, ``l1_ratio`` without ``penalty="elasticnet"`` warns, so use ``penalty="l1"``.
+    """
+    params = inspect.signature(LogisticRegression).parameters
+    if "penalty" not in params or params["penalty"].default == "deprecated":
+        return LogisticRegression(C=C, l1_ratio=1.0, fit_intercept=fit_intercept, **kwargs)
+    return LogisticRegression(penalty="l1", C=C, fit_intercept=fit_intercept, **kwargs)
+
+
+def make_classification(seed, sparse, n=120, p=12):
+    rng = np.random.default_rng(seed)
+    X = rng.standard_normal((n, p)) + 0.5
+    X[rng.random((n, p)) < 0.4] = 0.0
+    w_true = np.zeros(p)
+    w_true[:4] = rng.choice([-2.0, 2.0], 4)
+    y = (rng.random(n) < 1 / (1 + np.exp(-(X @ w_true + 0.5)))).astype(float)
+    return (sp.csr_matrix(X) if sparse else X), X, y
+
+
+def log_loss_objective(X, y, w, b, alpha):
+    margin = X @ w + b
+    return np.mean(np.logaddexp(0.0, margin) - y * margin) + alpha * np.abs(w).sum()
+
+
+@pytest.mark.parametrize("fit_intercept", [True, False])
+@pytest.mark.parametrize("sparse", [False, True])
+@pytest.mark.parametrize("seed", SEEDS)
+def test_logistic_l1_agrees_with_sklearn_saga_and_is_optimal(seed, sparse, fit_intercept):
+    X_in, X, y = make_classification(seed, sparse)
+    n, alpha = len(y), [0.02, 0.03, 0.04, 0.05, 0.06][seed]
+    ours = logistic_l1(X_in, y, alpha, fit_intercept=fit_intercept, tol=1e-10, max_iter=100_000)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # the helper must build the estimator without a warning
+        # saga does not penalize the intercept: the same problem, with C = 1 / (n alpha)
+        theirs = sklearn_l1_logistic(1 / (n * alpha), fit_intercept, solver="saga",
+                                     tol=1e-12, max_iter=100_000).fit(X_in, y)
+    assert ours.converged
+    assert 0 < np.count_nonzero(ours.coef) < X.shape[1]
+    assert_agrees(ours, theirs.coef_.ravel(), float(np.ravel(theirs.intercept_)[0]),
+                  lambda w, b: log_loss_objective(X, y, w, b, alpha))
+    # KKT: grad_j = X_j^T (sigmoid(margin) - y) / n is -alpha sign(w_j) on the support,
+    # in [-alpha, alpha] off it; the intercept's gradient is 0
+    error = 1 / (1 + np.exp(-(X @ ours.coef + ours.intercept))) - y
+    grad, zero = X.T @ error / n, ours.coef == 0
+    assert np.all(np.abs(grad[zero]) <= alpha + 1e-8)
+    np.testing.assert_allclose(grad[~zero], -alpha * np.sign(ours.coef[~zero]), atol=1e-8)
+    if fit_intercept:
+        assert abs(error.mean()) < 1e-8
+
+
+def test_logistic_l1_without_intercept_agrees_with_liblinear():
+    X_in, X, y = make_classification(7, False)
+    alpha = 0.02
+    ours = logistic_l1(X, y, alpha, fit_intercept=False, tol=1e-10, max_iter=100_000)
+    theirs = sklearn_l1_logistic(1 / (len(y) * alpha), False, solver="liblinear",
+                                 tol=1e-10, max_iter=10_000).fit(X, y)
+    np.testing.assert_allclose(ours.coef, theirs.coef_.ravel(), atol=1e-4)
+
+
+def test_logistic_l1_large_alpha_gives_zero_weights_and_the_log_odds_intercept():
+    _, X, y = make_classification(0, False)
+    result = logistic_l1(X, y, 10.0, tol=1e-10)
+    assert np.all(result.coef == 0.0)
+    assert result.intercept == pytest.approx(np.log(y.mean() / (1 - y.mean())), abs=1e-8)
+
+
 # ----------------------------------------------------------------------------- bad input
 
 _X = np.random.default_rng(0).standard_normal((20, 3))
@@ -167,6 +276,8 @@ SOLVERS = {
     "lasso_cd": lambda X=_X, y=_y, alpha=0.1, **kw: lasso(X, y, alpha, method="cd", **kw),
     "lasso_fista": lambda X=_X, y=_y, alpha=0.1, **kw: lasso(X, y, alpha, method="fista", **kw),
     "elastic_net": lambda X=_X, y=_y, alpha=0.1, **kw: elastic_net(X, y, alpha, **kw),
+    "ridge": lambda X=_X, y=_y, alpha=0.1, **kw: ridge(X, y, alpha, **kw),
+    "logistic_l1": lambda X=_X, y=_y01, alpha=0.1, **kw: logistic_l1(X, y, alpha, **kw),
 }
 # (case, keyword arguments, exception, word the message must contain)
 BAD_INPUT = [
@@ -187,11 +298,13 @@ BAD_INPUT = [
 ]
 
 
-@pytest.mark.parametrize("case, kwargs, error, words", BAD_INPUT, ids=[c[0] for c in BAD_INPUT])
-@pytest.mark.parametrize("solver", list(SOLVERS))
-def test_bad_input_is_refused_naming_the_argument(solver, case, kwargs, error, words):
-    if solver == "ridge" and case in ("max_iter zero", "negative tol"):
-        pytest.skip("ridge is solved in closed form: no max_iter, no tol")
+@pytest.mark.parametrize(
+    "solver, kwargs, error, words",
+    [pytest.param(solver, kwargs, error, words, id=f"{solver}-{case}")
+     for solver in SOLVERS for case, kwargs, error, words in BAD_INPUT
+     if not (solver == "ridge" and case in ("max_iter zero", "negative tol"))],  # closed form
+)
+def test_bad_input_is_refused_naming_the_argument(solver, kwargs, error, words):
     with pytest.raises(error, match=words):
         SOLVERS[solver](**kwargs)
 
@@ -203,17 +316,21 @@ def test_bad_input_is_refused_naming_the_argument(solver, case, kwargs, error, w
         (lambda: lasso(_X, _y, 0.1, coef_init=np.zeros(4)), "coef_init"),
         (lambda: elastic_net(_X, _y, 0.1, l1_ratio=1.5), "l1_ratio"),
         (lambda: elastic_net(_X, _y, 0.1, l1_ratio=-0.1), "l1_ratio"),
+        (lambda: logistic_l1(_X, np.arange(20) % 3, 0.1), "y must hold only the labels 0 and 1"),
+        (lambda: logistic_l1(_X, 2 * _y01 - 1, 0.1), "y must hold only the labels 0 and 1"),
     ],
-    ids=["bad method", "coef_init length", "l1_ratio > 1", "l1_ratio < 0"],
+    ids=["bad method", "coef_init length", "l1_ratio > 1", "l1_ratio < 0", "labels 0/1/2",
+         "labels -1/1"],
 )
 def test_bad_options_are_refused(call, words):
     with pytest.raises(ValueError, match=words):
         call()
 
 
-@pytest.mark.parametrize("solver", ["lasso_cd", "lasso_fista", "elastic_net"])
+@pytest.mark.parametrize("solver", ["lasso_cd", "lasso_fista", "elastic_net", "logistic_l1"])
 def test_max_iter_reached_warns_and_says_not_converged(solver):
     _, X, y = make_problem(0, False)
+    y = (y > np.median(y)).astype(float) if solver == "logistic_l1" else y
     with pytest.warns(ConvergenceWarning, match="max_iter"):
         result = SOLVERS[solver](X=X, y=y, alpha=0.01, max_iter=2, tol=1e-14)
     assert not result.converged and result.n_iter == 2
@@ -223,5 +340,6 @@ def test_converged_fit_raises_no_warning():
     _, X, y = make_problem(0, False)
     with warnings.catch_warnings():
         warnings.simplefilter("error")
-        for solver in SOLVERS.values():
-            assert solver(X=X, y=y, alpha=0.05).converged
+        for name, solver in SOLVERS.items():
+            labels = (y > np.median(y)).astype(float) if name == "logistic_l1" else y
+            assert solver(X=X, y=labels, alpha=0.05).converged
