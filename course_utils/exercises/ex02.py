@@ -175,8 +175,8 @@ q5 = MultipleChoice(
 
 q6 = MultipleChoice(
     prompt=(
-        "On diabetes, best subset and the Lasso pick different features with 4 features. "
-        "Which statement always holds at a given size k?"
+        "On diabetes, best subset and the Lasso pick different features at size k = 4. "
+        "Which statement holds at every size k?"
     ),
     options={
         "a": (
