@@ -144,13 +144,13 @@ def sgd_l1(
     gradient cannot revive it.
 
     Dense ``X``: the L1 step is applied to every weight after every example. Sparse ``X``:
-    a weight is penalized lazily, only when an example touches it (before the prediction, so
-    it is up to date) and for all weights at the end of each epoch, with everything it was
-    owed since its last update. With ``clip=False`` the owed steps are replayed in closed form
-    (a weight may bounce around zero as the step-by-step sequence would). Both paths follow
-    the same sequence of weights, up to rounding; the lazy one costs only the example's
-    non-zeros per step. Tsuruoka et al. predict with the not-yet-penalized weight; here the
-    weight is brought up to date first so that the sparse and dense paths agree.
+    a weight is penalized lazily, with everything it was owed since its last update (its own
+    last step included), only when an example touches it (before the prediction, so it is up
+    to date) and for all weights at the end of each epoch. With ``clip=False`` the owed steps
+    are replayed in closed form (a weight may bounce around zero as the step-by-step sequence
+    would). Both paths follow the same sequence of weights, up to rounding; the lazy one costs
+    only the example's non-zeros per step. Tsuruoka et al. predict with the not-yet-penalized
+    weight; here the weight is brought up to date first so that the two paths agree.
 
     References
     ----------
@@ -202,11 +202,10 @@ def sgd_l1(
             if fit_intercept:
                 b -= lr * g
             u, t = u + step, t + 1
-            if sparse:
-                catch_up(idx)
-            elif clip:
+            # The L1 step: now for every weight (dense), or owed until the next touch (sparse).
+            if not sparse and clip:
                 _clipped_penalty(w, q, u, idx)
-            else:
+            elif not sparse:
                 w -= step * np.sign(w)
         if sparse:
             catch_up(np.arange(n_features))  # flush: the returned coef is exact
