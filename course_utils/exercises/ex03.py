@@ -66,6 +66,12 @@ q1 = Value(
 )
 
 
+_NEGATIVE_TO_ZERO = (
+    "Right for positive weights, but a negative weight becomes 0 in one step. Work on |w| and "
+    "put the sign back: sign(w) * max(|w| - step, 0)."
+)
+
+
 def _l1_step(w, step):
     w = np.asarray(w, dtype=float)
     return np.sign(w) * np.maximum(np.abs(w) - step, 0.0)
@@ -100,8 +106,11 @@ q2 = Function(
         ),
         (
             lambda w, step: np.maximum(w - step, 0.0),
-            "Right for positive weights, but a negative weight becomes 0 in one step. Work on "
-            "|w| and put the sign back: sign(w) * max(|w| - step, 0).",
+            _NEGATIVE_TO_ZERO,
+        ),
+        (
+            lambda w, step: max(w - step, 0.0),
+            _NEGATIVE_TO_ZERO,
         ),
         (
             lambda w, step: np.sign(w) * max(abs(w) - step, 0.0),
@@ -180,9 +189,10 @@ q4 = Value(
             "Round |w0| / step up, not down.",
         ),
         (
-            0.95 / 0.1,
+            0.95 / 0.1,  # 9.499999999999998: 0.95 and 0.1 are both rounded
             "A number of steps is a whole number: round |w0| / step up with math.ceil.",
         ),
+        (9.5, "A number of steps is a whole number: round |w0| / step up with math.ceil."),
     ],
     hints=[
         "Each step removes 0.1, except the last, which is clipped to land on 0.",
@@ -235,8 +245,9 @@ q6 = MultipleChoice(
         ),
         "b": (
             "Because of floating point: in exact arithmetic both would reach zero.",
-            "The other way round: in exact arithmetic q**t * w0 is never 0. Floating point only "
-            "adds a stall on a subnormal number.",
+            "The other way round: in exact arithmetic q**t * w0 is never 0. Floating point "
+            "changes only the very end: a stall on a subnormal number, or, for q <= 0.5, a "
+            "zero after hundreds of steps.",
         ),
         "c": (
             "Because the L1 step does not shrink with the weight, it covers |w0| in a finite "
