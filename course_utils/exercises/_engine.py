@@ -126,7 +126,9 @@ def _describe(x) -> str:
     if isinstance(x, str):
         return repr(x) if len(x) <= 40 else repr(x[:37]) + "..."
     if isinstance(x, np.ndarray) and x.dtype.kind in "biuf":
-        return np.array2string(x, separator=", ", threshold=10, edgeitems=3)
+        if x.ndim == 1 and x.size <= 8:  # Python reprs: the same text under numpy 1 and 2
+            return "[" + ", ".join(_describe(v) for v in x.tolist()) + "]"
+        return np.array2string(x, separator=", ", threshold=8, edgeitems=3)
     if isinstance(x, (tuple, list)) and len(x) <= 6:
         inner = ", ".join(_describe(item) for item in x)
         return f"({inner}{',' if len(x) == 1 else ''})" if isinstance(x, tuple) else f"[{inner}]"

@@ -1,0 +1,178 @@
+"""Hygiene of every notebook under notebooks/ (the conventions of CONTRIBUTING.md).
+
+Parametrized over whatever notebooks exist, so a new notebook is checked as
+soon as it is added. nbval (configured in pyproject.toml) re-runs them; these
+tests check what nbval does not: structure, stored outputs, and that learner
+notebooks are exactly what ``python tools/notebooks.py generate`` makes.
+"""
+
+import importlib.util
+import re
+from pathlib import Path
+
+import nbformat
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+_spec = importlib.util.spec_from_file_location("notebooks_tool", ROOT / "tools" / "notebooks.py")
+tool = importlib.util.module_from_spec(_spec)
+_spec.loader.exec_module(tool)
+
+ALL = tool.all_notebook_paths()
+SOLUTIONS = tool.solution_paths()
+LEARNERS = sorted(tool.NOTEBOOKS.glob("[0-9][0-9]_*.ipynb"))
+
+
+def _id(path):
+    return str(path.relative_to(tool.NOTEBOOKS))
+
+
+def _text_outputs(nb):
+    """(cell index, output, text) of every stored text output."""
+    for index, cell in enumerate(nb.cells):
+        for output in cell.get("outputs", []):
+            if output.output_type == "stream":
+                yield index, output, output.text
+            for mime in ("text/plain", "text/html"):
+                if mime in output.get("data", {}):
+                    yield index, output, output.data[mime]
+
+
+@pytest.fixture(params=ALL, ids=_id)
+def notebook(request):
+    return request.param, tool.read(request.param)
+
+
+def test_title_cell(notebook):
+    path, nb = notebook
+    first = nb.cells[0]
+    assert first.cell_type == "markdown"
+    assert re.match(rf"# {path.name[:2]} · \S", first.source), "title must be '# NN · Title'"
+    for required in ("Learning objectives", "Prerequisites", "**Time:**"):
+        assert required in first.source, f"the first cell needs {required!r}"
+    assert re.search(r"\*\*Time:\*\*\s*about \d+ minutes", first.source)
+
+
+def test_setup_cell_is_the_first_code_cell(notebook):
+    _, nb = notebook
+    code = [cell for cell in nb.cells if cell.cell_type == "code"]
+    assert code and code[0].source == tool.setup_cell_source(), (
+        "run `python tools/notebooks.py build` (sync writes the setup cell)"
+    )
+    assert sum(cell.source == tool.setup_cell_source() for cell in code) == 1
+
+
+def test_has_a_summary(notebook):
+    _, nb = notebook
+    assert any(c.cell_type == "markdown" and c.source.startswith("## Summary") for c in nb.cells)
+
+
+def test_executed_in_order_without_errors(notebook):
+    _, nb = notebook
+    code = [cell for cell in nb.cells if cell.cell_type == "code" and cell.source.strip()]
+    assert [cell.execution_count for cell in code] == list(range(1, len(code) + 1)), (
+        "execute with `python tools/notebooks.py execute PATH`"
+    )
+    for index, cell in enumerate(nb.cells):
+        for output in cell.get("outputs", []):
+            assert output.output_type != "error", f"cell {index + 1} stored an error"
+            assert output.get("name") != "stderr", (
+                f"cell {index + 1} wrote to stderr (a warning?): {output.text[:200]}"
+            )
+
+
+def test_deterministic_outputs(notebook):
+    _, nb = notebook
+    for index, output, text in _text_outputs(nb):
+        # A shown figure stores an image plus the text "<Figure size ...>"; text alone, or a
+        # returned matplotlib object, means the cell did not end with plt.show().
+        has_image = any(mime.startswith("image/") for mime in output.get("data", {}))
+        figure_text = "<Figure size" in text and not has_image
+        returned_artist = output.output_type == "execute_result" and re.match(
+            r"(Text\(|\[?<matplotlib|<Axes|\[<matplotlib)", text
+        )
+        assert not (figure_text or returned_artist), (
+            f"cell {index + 1}: end plotting cells with plt.show() ({text[:40]!r})"
+        )
+        assert not re.search(r"\bnp\.(float|int|uint|bool|complex|str)\w*\(", text), (
+            f"cell {index + 1}: a bare numpy repr; print numbers with f-strings"
+        )
+        assert not re.search(r" at 0x[0-9a-fA-F]+", text), f"cell {index + 1}: a memory address"
+
+
+def test_metadata_normalized(notebook):
+    path, nb = notebook
+    assert "widgets" not in nb.metadata, "widget state stored: re-run tools/notebooks.py execute"
+    assert "version" not in nb.metadata.get("language_info", {})
+    assert path.stat().st_size < 1_000_000, "notebook file must stay under 1 MB (dpi ~ 80)"
+
+
+def test_widget_cells_ignore_output(notebook):
+    _, nb = notebook
+    for index, cell in enumerate(nb.cells):
+        if cell.cell_type == "code" and re.search(r"(\binteract(ive)?\(|@interact)", cell.source):
+            assert cell.source.startswith("# NBVAL_IGNORE_OUTPUT"), (
+                f"cell {index + 1} uses ipywidgets: start it with # NBVAL_IGNORE_OUTPUT"
+            )
+
+
+def test_links_to_notebooks_resolve(notebook):
+    path, nb = notebook
+    written = {p.name[:2]: p.name for p in SOLUTIONS}
+    for cell in nb.cells:
+        if cell.cell_type != "markdown":
+            continue
+        for target in re.findall(r"\]\((\d\d_[^)#]+\.ipynb)", cell.source):
+            if target[:2] in written:  # a notebook still being written may be linked already
+                assert target == written[target[:2]], f"broken link {target}"
+
+
+@pytest.mark.parametrize("solution", SOLUTIONS, ids=_id)
+def test_learner_notebook_is_generated_from_its_solution(solution):
+    learner = tool.learner_path(solution)
+    assert learner.exists(), "run `python tools/notebooks.py build`"
+    want = tool.cell_sources(tool.generate(tool.read(solution), solution.name))
+    assert tool.cell_sources(tool.read(learner)) == want, (
+        f"{learner.name} differs from its solution: run `python tools/notebooks.py build`"
+    )
+
+
+@pytest.mark.parametrize("learner", LEARNERS, ids=_id)
+def test_learner_notebook_holds_no_solution(learner):
+    nb = tool.read(learner)
+    text = "\n".join(cell.source for cell in nb.cells)
+    assert tool.BEGIN not in text and tool.END not in text
+    solution = tool.SOLUTIONS / learner.name
+    assert solution.exists(), "every learner notebook is generated from notebooks/solutions/"
+    for cell in tool.read(solution).cells:
+        for block in re.findall(r"# BEGIN SOLUTION\n(.*?)\n\s*# END SOLUTION", cell.source, re.S):
+            if len(block.strip()) > 20:  # short blocks (`answer = 2`) may occur legitimately
+                assert block not in text, f"solution code leaked: {block.strip()[:60]}"
+
+
+def test_strip_solution_rule():
+    """The marker rule documented in tools/notebooks.py."""
+    answer = "answer = ...\n# BEGIN SOLUTION\nanswer = 2\n# END SOLUTION\nex.q1.check(answer)"
+    assert tool.strip_solution(answer) == "answer = ...\nex.q1.check(answer)"
+    function = (
+        'def f(w):\n    """Doc."""\n    # BEGIN SOLUTION\n    return w\n    # END SOLUTION\n\n\n'
+        "ex.q3.check(f)"
+    )
+    assert tool.strip_solution(function) == 'def f(w):\n    """Doc."""\n    ...\n\n\nex.q3.check(f)'
+    partial = "def f(w):\n    # BEGIN SOLUTION\n    w = w + 1\n    # END SOLUTION\n    return w"
+    assert tool.strip_solution(partial) == "def f(w):\n    return w"
+    with pytest.raises(ValueError, match="without"):
+        tool.strip_solution("# BEGIN SOLUTION\nx = 1")
+
+
+def test_generate_drops_outputs_and_solution_only_cells():
+    nb = nbformat.v4.new_notebook()
+    nb.cells = [
+        nbformat.v4.new_code_cell("x = ...\n# BEGIN SOLUTION\nx = 1\n# END SOLUTION\nx"),
+        nbformat.v4.new_code_cell("print(x)", metadata={"tags": ["solution-only"]}),
+    ]
+    nb.cells[0].outputs = [nbformat.v4.new_output("stream", text="1\n")]
+    nb.cells[0].execution_count = 1
+    (cell,) = tool.generate(nb).cells
+    assert (cell.source, cell.outputs, cell.execution_count) == ("x = ...\nx", [], None)
+    assert nb.cells[0].outputs  # the solution notebook is left as it was
