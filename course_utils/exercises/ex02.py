@@ -120,21 +120,21 @@ q4 = MultipleChoice(
     ),
     options={
         "a": (
-            "The L1 penalty is smaller for a, so an L1 penalty prefers a.",
+            "The L1 penalty is smaller for a, so an L1 penalty prefers a",
             "||a||_1 = 1 and ||b||_1 = 2. For a fixed L2 norm, L1 is smallest when the "
             "weight sits on one feature, which is why L1 favours concentrated (sparse) weights.",
         ),
         "b": (
-            "The L1 penalty is smaller for b, so an L1 penalty prefers b.",
+            "The L1 penalty is smaller for b, so an L1 penalty prefers b",
             "Compute it: ||b||_1 = 4 * 0.5 = 2, larger than ||a||_1 = 1.",
         ),
         "c": (
-            "L1 cannot tell them apart, because their L2 norms are equal.",
+            "L1 cannot tell them apart, because their L2 norms are equal",
             "Equal L2 norms do not mean equal L1 norms: ||w||_1 ranges from ||w||_2 (one non-zero) "
             "to sqrt(p) ||w||_2 (all equal).",
         ),
         "d": (
-            "The squared L2 penalty is smaller for a.",
+            "The squared L2 penalty is smaller for a",
             "Both have ||w||_2^2 = 1: squared L2 is the one penalty here that cannot tell them "
             "apart.",
         ),
@@ -149,22 +149,22 @@ q5 = MultipleChoice(
     options={
         "a": (
             "Its derivative is 0 wherever w_i is not 0 and undefined at 0, so it never pushes "
-            "a weight towards zero.",
+            "a weight towards zero",
             "The penalty is flat except for a jump at 0. A gradient step sees only the "
             "flat part, so the L0 term contributes nothing to the update.",
         ),
         "b": (
-            "Its values are too large: it counts every weight.",
+            "Its values are too large: it counts every weight",
             "Its size is not the problem; we could scale it by a small lambda. The problem is "
             "its shape: flat everywhere with a jump at 0.",
         ),
         "c": (
-            "It is convex, but gradient descent converges too slowly on it.",
+            "It is convex, but gradient descent converges too slowly on it",
             "L0 is not convex: the segment between (1, 0) and (0, 1) contains (0.5, 0.5), whose "
             "L0 is 2, above both ends (1 each).",
         ),
         "d": (
-            "Its gradient 2 w shrinks weights only by a fraction.",
+            "Its gradient 2 w shrinks weights only by a fraction",
             "That describes the squared L2 penalty, not L0.",
         ),
     },
@@ -181,20 +181,20 @@ q6 = MultipleChoice(
     options={
         "a": (
             "Best subset's training MSE is lower than or equal to that of any other k features, "
-            "including least squares refitted on the Lasso's picks.",
+            "including least squares refitted on the Lasso's picks",
             "Best subset tried every subset of size k, the Lasso's picks among them.",
         ),
         "b": (
-            "The Lasso picks the same features as best subset, only with smaller weights.",
+            "The Lasso picks the same features as best subset, only with smaller weights",
             "The table shows it does not: at k = 4 the Lasso picks s3 where best subset picks s1.",
         ),
         "c": (
-            "The Lasso's fitted model has a lower training MSE, because it uses a penalty.",
+            "The Lasso's fitted model has a lower training MSE, because it uses a penalty",
             "The penalty shrinks the weights, which raises the training error; the Lasso's own "
             "MSE is the highest of the three columns.",
         ),
         "d": (
-            "Best subset is cheaper, because it fits only least squares models.",
+            "Best subset is cheaper, because it fits only least squares models",
             "Each fit is cheap, but it needs 'p choose k' of them: 210 for p = 10 and k = 4, "
             "and far too many for large p.",
         ),
@@ -211,22 +211,22 @@ q7 = MultipleChoice(
     ),
     options={
         "a": (
-            "||w||_1, the same: the envelope does not depend on the box.",
+            "||w||_1, the same: the envelope does not depend on the box",
             "It does depend on the box. In 1-D a convex function below ||w||_0 must stay under "
             "the chord from (0, 0) to (2, 1), whose slope is 1/2.",
         ),
         "b": (
-            "||w||_1 / 2.",
+            "||w||_1 / 2",
             "The chord from (0, 0) to (+-2, 1) has slope 1/2 in each coordinate. "
             "The wider the box, the weaker L1 is as a stand-in for L0.",
         ),
         "c": (
-            "2 ||w||_1.",
+            "2 ||w||_1",
             "At w = (2, 0, ..., 0) that gives 4, above ||w||_0 = 1: not below L0, so not an "
             "envelope.",
         ),
         "d": (
-            "||w||_0 itself, because L0 is convex on a larger box.",
+            "||w||_0 itself, because L0 is convex on a larger box",
             "L0 is not convex on any box containing more than the origin: it jumps at 0.",
         ),
     },
