@@ -1,0 +1,166 @@
+"""Time course_utils' solvers against scikit-learn, both solved to (nearly) the same objective.
+
+Run from the repository root:  python benchmarks/solvers.py  [--quick]
+
+Each line prints the time ratio ours / scikit-learn (best of a few runs each, < 1 means we are
+faster) and the relative objective gap (ours - sklearn) / sklearn beside it, so that a fast
+time is never bought with a worse answer. The main comparison is the first one (the issue's
+target: ratio <= 1.0); the others are for the follow-up issue.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import platform
+import time
+import warnings
+
+import numpy as np
+import scipy.sparse as sp
+import sklearn
+from sklearn.linear_model import Lasso, LogisticRegression, lasso_path
+from threadpoolctl import threadpool_limits
+
+from course_utils.datasets import load_diabetes
+from course_utils.solvers import lasso, logistic_l1
+
+
+def best_time(fit, repeat):
+    """Best wall time of ``repeat`` runs, and the last result."""
+    times = []
+    for _ in range(repeat):
+        start = time.perf_counter()
+        result = fit()
+        times.append(time.perf_counter() - start)
+    return min(times), result
+
+
+def lasso_objective(X, y, w, b, alpha):
+    residual = y - X @ w - b
+    return residual @ residual / (2 * len(y)) + alpha * np.abs(w).sum()
+
+
+def alpha_max(X, y):
+    Xc = X - X.mean(axis=0)
+    return np.max(np.abs(Xc.T @ (y - y.mean()))) / len(y)
+
+
+def report(name, t_ours, t_sklearn, f_ours, f_sklearn):
+    print(f"{name:<44} ours {t_ours:8.4f} s  sklearn {t_sklearn:8.4f} s  "
+          f"ratio {t_ours / t_sklearn:5.2f}  objective gap {(f_ours - f_sklearn) / f_sklearn:+.1e}")
+
+
+def compare_lasso(name, X, y, alpha, repeat, tol=1e-10):
+    """lasso (working-set CD) vs sklearn Lasso, both to a duality gap of tol * ||y_c||^2."""
+    t_ours, ours = best_time(lambda: lasso(X, y, alpha, tol=tol, max_iter=100_000), repeat)
+    t_sk, sk = best_time(lambda: Lasso(alpha=alpha, tol=tol, max_iter=100_000).fit(X, y), repeat)
+    report(name, t_ours, t_sk, lasso_objective(X, y, ours.coef, ours.intercept, alpha),
+           lasso_objective(X, y, sk.coef_, sk.intercept_, alpha))
+
+
+def wide_problem(n=1000, p=5000, k=30, seed=0):
+    rng = np.random.default_rng(seed)
+    X = rng.standard_normal((n, p))
+    w_true = np.zeros(p)
+    w_true[rng.choice(p, k, replace=False)] = rng.standard_normal(k)
+    return X, X @ w_true + 0.5 * rng.standard_normal(n)
+
+
+def compare_path(X, y, repeat, n_alphas=50, tol=1e-8):
+    """A warm-started path of n_alphas alphas from alpha_max down to alpha_max / 100."""
+    alphas = alpha_max(X, y) * np.logspace(0, -2, n_alphas)
+
+    def ours():
+        coef, coefs = None, []
+        for alpha in alphas:
+            coef = lasso(X, y, alpha, tol=tol, max_iter=100_000, coef_init=coef).coef
+            coefs.append(coef)
+        return np.array(coefs)
+
+    def theirs():  # lasso_path fits no intercept: give it centered data, as Lasso does
+        return lasso_path(X - X.mean(axis=0), y - y.mean(), alphas=alphas, tol=tol,
+                          max_iter=100_000)[1].T
+
+    t_ours, coefs = best_time(ours, repeat)
+    t_sk, coefs_sk = best_time(theirs, repeat)
+    Xc, yc = X - X.mean(axis=0), y - y.mean()
+    f = [sum(lasso_objective(Xc, yc, w, 0.0, a) for w, a in zip(c, alphas, strict=True))
+         for c in (coefs, coefs_sk)]
+    report(f"path, {n_alphas} alphas, warm start ({X.shape[0]}x{X.shape[1]})", t_ours, t_sk, *f)
+
+
+def sklearn_l1_logistic(C, **kwargs):
+    """L1 LogisticRegression without a deprecation warning on scikit-learn 1.4 ... 1.9+."""
+    import inspect
+
+    params = inspect.signature(LogisticRegression).parameters
+    if "penalty" not in params or params["penalty"].default == "deprecated":
+        return LogisticRegression(C=C, l1_ratio=1.0, **kwargs)
+    return LogisticRegression(penalty="l1", C=C, **kwargs)
+
+
+def compare_logistic(repeat, n=5000, p=1000, density=0.02, seed=0):
+    """logistic_l1 vs saga (intercept) and liblinear (no intercept) on sparse X."""
+    rng = np.random.default_rng(seed)
+    X = sp.random(n, p, density=density, format="csr", random_state=seed,
+                  data_rvs=rng.standard_normal)
+    w_true = np.zeros(p)
+    w_true[:50] = rng.choice([-2.0, 2.0], 50)
+    y = (rng.random(n) < 1 / (1 + np.exp(-(X @ w_true)))).astype(float)
+    alpha = 0.005
+
+    def objective(w, b):
+        margin = X @ w + b
+        return np.mean(np.logaddexp(0.0, margin) - y * margin) + alpha * np.abs(w).sum()
+
+    for solver, fit_intercept in (("saga", True), ("liblinear", False)):
+        t_ours, ours = best_time(lambda fi=fit_intercept: logistic_l1(
+            X, y, alpha, fit_intercept=fi, tol=1e-8, max_iter=100_000), repeat)
+        t_sk, sk = best_time(lambda s=solver, fi=fit_intercept: sklearn_l1_logistic(
+            1 / (n * alpha), solver=s, fit_intercept=fi, tol=1e-8, max_iter=100_000
+        ).fit(X, y), repeat)
+        report(f"logistic_l1 vs {solver} (sparse {n}x{p}, {density:.0%})", t_ours, t_sk,
+               objective(ours.coef, ours.intercept),
+               objective(sk.coef_.ravel(), float(np.ravel(sk.intercept_)[0])))
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="main comparison only")
+    parser.add_argument("--repeat", type=int, default=5)
+    parser.add_argument("--blas-threads", type=int, default=None,
+                        help="cap BLAS threads for both sides (default: the library's own)")
+    args = parser.parse_args()
+    with threadpool_limits(limits=args.blas_threads, user_api="blas"):
+        run(args)
+
+
+def run(args):
+    warnings.simplefilter("error")  # a ConvergenceWarning would make a timing meaningless
+    print(f"numpy {np.__version__}, scikit-learn {sklearn.__version__}, "
+          f"{platform.machine()}, {os.cpu_count()} cores, "
+          f"OPENBLAS_CORETYPE={os.environ.get('OPENBLAS_CORETYPE', '(unset)')}, "
+          f"BLAS threads {args.blas_threads or 'default'}")
+
+    X, y = wide_problem()
+    compare_lasso("lasso, wide 1000x5000, 30 non-zeros, a_max/20", X, y,
+                  alpha_max(X, y) / 20, args.repeat)
+    if args.quick:
+        return
+    X_d, y_d = load_diabetes()
+    X_d = X_d.to_numpy(dtype=float)
+    compare_lasso("lasso, diabetes 442x10, a_max/20", X_d, y_d, alpha_max(X_d, y_d) / 20,
+                  args.repeat)
+    rng = np.random.default_rng(1)
+    X_t = rng.standard_normal((20_000, 50))
+    y_t = X_t @ rng.standard_normal(50) + rng.standard_normal(20_000)
+    compare_lasso("lasso, tall 20000x50, a_max/20", X_t, y_t, alpha_max(X_t, y_t) / 20,
+                  args.repeat)
+    compare_path(X_d, y_d, args.repeat)
+    compare_path(X[:, :1000], y, max(1, args.repeat // 2))
+    compare_logistic(max(1, args.repeat // 2))
+
+
+if __name__ == "__main__":
+    main()
