@@ -149,6 +149,14 @@ def test_elastic_net_agrees_with_sklearn_and_is_optimal(seed, sparse, fit_interc
     assert_enet_kkt(X, y, ours, alpha, l1_ratio)
 
 
+def test_elastic_net_l1_ratio_zero_is_ridge_scaled_by_n():
+    _, X, y = make_problem(1, False)
+    n, alpha = len(y), 0.3  # 1/(2n)||r||^2 + alpha/2 ||w||^2  =  (||r||^2 + n alpha ||w||^2) / (2n)
+    ours = elastic_net(X, y, alpha, 0.0, **TIGHT)
+    np.testing.assert_allclose(ours.coef, ridge(X, y, n * alpha).coef, atol=1e-5)
+    assert_enet_kkt(X, y, ours, alpha, 0.0, atol=1e-5)
+
+
 def test_elastic_net_l1_ratio_one_is_lasso():
     _, X, y = make_problem(4, False)
     alpha = alpha_max(X, y, True) / 8
@@ -313,14 +321,16 @@ def test_bad_input_is_refused_naming_the_argument(solver, kwargs, error, words):
     "call, words",
     [
         (lambda: lasso(_X, _y, 0.1, method="newton"), "method"),
+        (lambda: lasso(_X, _y, 0.0), "alpha must be > 0"),
+        (lambda: elastic_net(_X, _y, 0.0), "alpha must be > 0"),
         (lambda: lasso(_X, _y, 0.1, coef_init=np.zeros(4)), "coef_init"),
         (lambda: elastic_net(_X, _y, 0.1, l1_ratio=1.5), "l1_ratio"),
         (lambda: elastic_net(_X, _y, 0.1, l1_ratio=-0.1), "l1_ratio"),
         (lambda: logistic_l1(_X, np.arange(20) % 3, 0.1), "y must hold only the labels 0 and 1"),
         (lambda: logistic_l1(_X, 2 * _y01 - 1, 0.1), "y must hold only the labels 0 and 1"),
     ],
-    ids=["bad method", "coef_init length", "l1_ratio > 1", "l1_ratio < 0", "labels 0/1/2",
-         "labels -1/1"],
+    ids=["bad method", "lasso alpha 0", "enet alpha 0", "coef_init length", "l1_ratio > 1",
+         "l1_ratio < 0", "labels 0/1/2", "labels -1/1"],
 )
 def test_bad_options_are_refused(call, words):
     with pytest.raises(ValueError, match=words):

@@ -40,8 +40,9 @@ def lasso(X, y, alpha, *, method="cd", fit_intercept=True, max_iter=1000, tol=1e
         Design matrix. Sparse X is never densified.
     y : array-like of shape (n,)
         Target.
-    alpha : float >= 0
-        Penalty strength, as in ``sklearn.linear_model.Lasso(alpha)``.
+    alpha : float > 0
+        Penalty strength, as in ``sklearn.linear_model.Lasso(alpha)``. For alpha = 0 (least
+        squares) use ``ridge(X, y, 0.0)``.
     method : {"cd", "fista"}, default="cd"
         Coordinate descent on a growing working set, or accelerated proximal gradient.
     fit_intercept : bool, default=True
@@ -120,7 +121,8 @@ def elastic_net(X, y, alpha, l1_ratio=0.5, *, fit_intercept=True, max_iter=1000,
 def _fit(X, y, alpha, l1_ratio, method, fit_intercept, max_iter, tol, coef_init, name):
     """Check the input once, center, run the chosen solver, and report."""
     X, y = check_X_y(X, y)
-    alpha = check_scalar(alpha, "alpha")
+    # alpha = 0 is least squares, where the duality gap is no stopping rule: use ridge(X, y, 0.0)
+    alpha = check_scalar(alpha, "alpha", low=0.0, low_inclusive=False)
     fit_intercept = check_bool(fit_intercept, "fit_intercept")
     max_iter = check_int(max_iter, "max_iter", low=1)
     tol = check_scalar(tol, "tol")
@@ -186,10 +188,8 @@ def _duality_gap(X, y, x_offset, w, alpha, l1_ratio):
         dual_norm = np.max(np.abs(Xt_residual / n - l2 * w))
         scale = min(1.0, l1 / dual_norm) if dual_norm > 0 else 1.0
         gap = objective + 0.5 * scale**2 * (r2 + l2 * w2) - scale * ry
-    elif l2 > 0:  # ridge: scikit-learn's "formulation B"
+    else:  # l1_ratio = 0, ridge: scikit-learn's "formulation B"
         gap = r2 + 0.5 * l2 * w2 - ry + (Xt_residual / n) @ (Xt_residual / n) / (2 * l2)
-    else:  # least squares has no bounded dual: use the squared gradient, as scikit-learn
-        gap = (Xt_residual / n) @ (Xt_residual / n)
     return max(gap, 0.0), objective, Xt_residual
 
 
