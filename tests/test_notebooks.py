@@ -128,6 +128,14 @@ def test_links_to_notebooks_resolve(notebook):
 
 
 @pytest.mark.parametrize("solution", SOLUTIONS, ids=_id)
+def test_solution_notebook_is_synced(solution):
+    """The setup cell is current; in notebook 00, so is the course map (titles, times)."""
+    assert not tool.sync(tool.read(solution)), (
+        f"run `python tools/notebooks.py build notebooks/solutions/{solution.name}`"
+    )
+
+
+@pytest.mark.parametrize("solution", SOLUTIONS, ids=_id)
 def test_learner_notebook_is_generated_from_its_solution(solution):
     learner = tool.learner_path(solution)
     assert learner.exists(), "run `python tools/notebooks.py build`"
@@ -176,3 +184,15 @@ def test_generate_drops_outputs_and_solution_only_cells():
     (cell,) = tool.generate(nb).cells
     assert (cell.source, cell.outputs, cell.execution_count) == ("x = ...\nx", [], None)
     assert nb.cells[0].outputs  # the solution notebook is left as it was
+
+
+def test_readme_notebook_table_is_current():
+    assert tool.notebook_table() in (ROOT / "README.md").read_text(encoding="utf-8"), (
+        "run `python tools/notebooks.py badges`"
+    )
+
+
+def test_readme_test_command_is_what_ci_runs():
+    command = "python -m pip install -r requirements.txt && python -m pytest"
+    assert command in (ROOT / "README.md").read_text(encoding="utf-8")
+    assert (ROOT / ".ci" / "run").read_text(encoding="utf-8").rstrip().endswith(command)
