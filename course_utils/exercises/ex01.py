@@ -145,22 +145,22 @@ q4 = MultipleChoice(
     options={
         "a": (
             "Nothing: the hash function is deterministic, so each combination keeps its own "
-            "weight.",
+            "weight",
             "Deterministic means the same text always lands in the same bucket, not that two "
             "texts never share one. With fewer buckets, more combinations share a bucket.",
         ),
         "b": (
-            "The model has fewer weights, and more combinations are forced to share a weight.",
-            "Right: the width is the bucket count, so the model shrinks 256-fold, and the "
+            "The model has fewer weights, and more combinations are forced to share a weight",
+            "The width is the bucket count, so the model shrinks 256-fold, and the "
             "collision probability 1 - (1 - 1/m)^(K-1) grows as m shrinks.",
         ),
         "c": (
-            "Each row gets more non-zeros, because collisions add extra ones.",
+            "Each row gets more non-zeros, because collisions add extra ones",
             "A row still has one non-zero per hashed column; a collision changes which weight "
             "it shares, not how many entries are non-zero.",
         ),
         "d": (
-            "Fewer combinations collide, because there are fewer buckets to choose from.",
+            "Fewer combinations collide, because there are fewer buckets to choose from",
             "It is the other way round: fewer buckets means each holds more combinations on "
             "average, so collisions become more frequent.",
         ),
@@ -188,7 +188,7 @@ q5 = MultipleChoice(
         ),
         "c": (
             "40",
-            "Right: only the row's 40 non-zero features can contribute, and any of them with a "
+            "Only the row's 40 non-zero features can contribute, and any of them with a "
             "zero weight is skipped too, so 40 is the most it can take.",
         ),
         "d": (
@@ -209,22 +209,22 @@ q6 = MultipleChoice(
     ),
     options={
         "a": (
-            "Never: CSR always saves memory.",
+            "Never: CSR always saves memory",
             "CSR pays 12 bytes per non-zero (8 for the value, 4 for its column) while dense pays "
             "8 per entry, so a matrix that is mostly non-zero costs more in CSR.",
         ),
         "b": (
-            "When more than about two thirds of the entries are non-zero.",
-            "Right: CSR costs 12 bytes per non-zero and dense 8 bytes per entry, so CSR is "
+            "When more than about two thirds of the entries are non-zero",
+            "CSR costs 12 bytes per non-zero and dense 8 bytes per entry, so CSR is "
             "larger once the density exceeds 8 / 12 = 2/3.",
         ),
         "c": (
-            "When the matrix has more rows than columns.",
+            "When the matrix has more rows than columns",
             "The shape alone does not decide it; the fraction of non-zeros does (indptr, one "
             "entry per row, is small next to the values).",
         ),
         "d": (
-            "When the values are not all 0 or 1.",
+            "When the values are not all 0 or 1",
             "CSR stores any value; a one-hot matrix just happens to hold only ones. The cost "
             "depends on how many entries are non-zero, not on what they are.",
         ),
