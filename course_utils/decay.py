@@ -76,7 +76,7 @@ def _start(w0, factor, dtype):
 def _step(w, factor, tiny, flush_subnormals):
     """One decay step in the dtype of ``w``, optionally flushing a subnormal result to zero."""
     w = w * factor  # numpy scalars of one dtype: computed and rounded in that dtype
-    return w * 0 if flush_subnormals and abs(w) < tiny else w
+    return w * type(w)(0) if flush_subnormals and abs(w) < tiny else w  # keeps the sign of zero
 
 
 def l2_decay(w0, factor, steps, dtype=np.float64, *, flush_subnormals=False) -> np.ndarray:
@@ -105,7 +105,8 @@ def l2_decay(w0, factor, steps, dtype=np.float64, *, flush_subnormals=False) -> 
     w, factor, dtype = _start(w0, factor, dtype)
     steps = check_int(steps, "steps")
     tiny = np.finfo(dtype).tiny
-    w = _step(w, 1, tiny, flush_subnormals)  # a subnormal w0 is flushed too
+    # a subnormal w0 is flushed too; dtype.type(1), since numpy 1.x widens float32 * 1 to float64
+    w = _step(w, dtype.type(1), tiny, flush_subnormals)
     out = np.empty(steps + 1, dtype=dtype)
     for n in range(steps + 1):
         out[n] = w
@@ -170,7 +171,7 @@ def steps_until_zero(
     w, factor, dtype = _start(w0, factor, dtype)
     max_steps = check_int(max_steps, "max_steps")
     tiny = np.finfo(dtype).tiny
-    w = _step(w, 1, tiny, flush_subnormals)
+    w = _step(w, dtype.type(1), tiny, flush_subnormals)  # numpy 1.x widens float32 * 1
     for n in range(max_steps + 1):
         if w == 0:
             return ZenoResult(True, n, float(w))
