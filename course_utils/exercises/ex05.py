@@ -1,0 +1,441 @@
+"""Exercises for notebook 05, hands-on: measuring sparsity and memory.
+
+Besides the questions, this module builds the notebook's data, :func:`wide_adult_split`, so that
+the notebook and the memory-budget checker (``q3``) measure held-out loss on the same rows.
+"""
+
+from __future__ import annotations
+
+import functools
+import math
+import numbers
+import warnings
+from typing import NamedTuple
+
+import numpy as np
+import scipy.sparse as sp
+from scipy.special import expit
+from sklearn.metrics import log_loss
+from sklearn.model_selection import train_test_split
+
+from .. import datasets
+from .. import features as F
+from ..measure import count_nonzero, model_bytes
+from ..solvers import logistic_l1
+from ._engine import CORRECT, INCORRECT, Function, MultipleChoice, Question, Value, Verdict
+
+# ----------------------------------------------------------------------------- the data
+
+AGE_EDGES = [25, 30, 35, 40, 45, 50, 55, 60, 65]
+HOURS_EDGES = [20, 35, 41, 50, 60]
+CROSSES = [
+    ["education", "occupation"],
+    ["age", "education", "occupation"],
+    ["age", "marital-status", "occupation"],
+    ["sex", "hours-per-week", "occupation"],
+]
+N_TRAIN = 5000
+RANDOM_STATE = 0
+FIT_TOL = 1e-4  # the tolerance the notebook passes to logistic_l1
+
+
+class WideAdult(NamedTuple):
+    """The wide Adult design matrix of notebook 05, split into training and held-out rows."""
+
+    X_train: sp.csr_matrix
+    X_test: sp.csr_matrix
+    y_train: np.ndarray
+    y_test: np.ndarray
+    feature_names: list
+
+
+@functools.lru_cache(maxsize=1)
+def _wide_adult() -> WideAdult:
+    X, y = datasets.load_adult()
+    table = X.assign(**{
+        "age": F.bucket_labels(X["age"], AGE_EDGES),
+        "hours-per-week": F.bucket_labels(X["hours-per-week"], HOURS_EDGES),
+    })
+    X_wide, names = F.stack_features(
+        F.one_hot(table), *(F.cross(table, columns) for columns in CROSSES)
+    )
+    X_train, X_test, y_train, y_test = train_test_split(
+        X_wide, y, train_size=N_TRAIN, random_state=RANDOM_STATE, stratify=y
+    )
+    return WideAdult(X_train, X_test, y_train, y_test, names)
+
+
+def wide_adult_split() -> WideAdult:
+    """The data of notebook 05: Adult one-hot, bucketized and crossed, split into train/held-out.
+
+    Built exactly as in the notebook's section 1: every categorical column one-hot, age and
+    hours-per-week bucketized (``AGE_EDGES``, ``HOURS_EDGES``) and one-hot, plus the crosses in
+    ``CROSSES``; then ``train_test_split(train_size=5000, random_state=0, stratify=y)``.
+
+    Returns
+    -------
+    WideAdult
+        ``(X_train, X_test, y_train, y_test, feature_names)``; copies, so changing them does not
+        change what the checker uses.
+    """
+    data = _wide_adult()
+    return WideAdult(
+        data.X_train.copy(), data.X_test.copy(), data.y_train.copy(), data.y_test.copy(),
+        list(data.feature_names),
+    )
+
+
+def held_out_log_loss(coef, intercept) -> float:
+    """Held-out log loss of the linear model ``(coef, intercept)``, as the notebook computes it."""
+    data = _wide_adult()
+    return float(log_loss(data.y_test, expit(data.X_test @ coef + intercept)))
+
+
+# ----------------------------------------------------------------------------- q1: a function
+
+
+def _sparse_bytes(w, value_bytes, index_bytes):
+    return int(np.count_nonzero(np.asarray(w))) * (value_bytes + index_bytes)
+
+
+q1 = Function(
+    prompt=(
+        "Write sparse_bytes(w, value_bytes, index_bytes): the bytes needed to store the weight "
+        "vector w as (index, value) pairs, one pair per non-zero weight."
+    ),
+    answer=_sparse_bytes,
+    cases=[
+        (np.array([0.0, 1.5, 0.0, -2.0, 0.0]), 8, 4),
+        (np.array([0.0, 1.5, 0.0, -2.0, 0.0]), 4, 4),
+        (np.array([0.0, 1.5, 0.0, -2.0, 0.0]), 2, 4),
+        (np.zeros(10), 8, 4),
+        (np.array([-0.25, -1.0, -3.0]), 8, 4),
+        (np.array([3.0, 0.0, 0.0, 0.0, 1e-300]), 8, 2),
+        (np.arange(-3.0, 4.0), 4, 2),
+    ],
+    mistakes=[
+        (
+            lambda w, value_bytes, index_bytes: np.asarray(w).size * (value_bytes + index_bytes),
+            "That stores every weight, zeros included: count only the non-zero weights "
+            "(np.count_nonzero(w)).",
+        ),
+        (
+            lambda w, value_bytes, index_bytes: int(np.count_nonzero(w)) * value_bytes,
+            "Only the values are counted. Each stored value also needs its index, so that we "
+            "know which feature it belongs to: value_bytes + index_bytes per non-zero.",
+        ),
+        (
+            lambda w, value_bytes, index_bytes: int(np.sum(np.asarray(w) > 0))
+            * (value_bytes + index_bytes),
+            "Negative weights are non-zero too: w > 0 misses them. Count w != 0 "
+            "(np.count_nonzero(w)).",
+        ),
+        (
+            lambda w, value_bytes, index_bytes: np.asarray(w).size * value_bytes,
+            "That is the dense size (every weight, no indices). Sparse storage keeps only the "
+            "non-zero weights, each with its index.",
+        ),
+    ],
+    hints=[
+        "Two numbers: how many weights are non-zero, and how many bytes one (index, value) "
+        "pair takes.",
+        "np.count_nonzero(w) counts the non-zero weights, negative ones included.",
+        "return np.count_nonzero(w) * (value_bytes + index_bytes)",
+    ],
+    solution=(
+        "def sparse_bytes(w, value_bytes, index_bytes):\n"
+        "    return np.count_nonzero(w) * (value_bytes + index_bytes)"
+    ),
+)
+
+
+# ----------------------------------------------------------------------------- q2: break-even
+
+_P = 2882  # columns of the wide Adult matrix (the notebook prints it)
+_Q2 = (_P * 8 - 1) // 12  # the largest nnz with nnz * (8 + 4) < p * 8
+
+q2 = Value(
+    prompt=(
+        "The wide model has p = 2,882 weights. Stored sparsely with float64 values and int32 "
+        "indices, at most how many non-zero weights can it have and still take fewer bytes "
+        "than the dense float64 vector?"
+    ),
+    answer=_Q2,
+    atol=0,
+    mistakes=[
+        (_P * 8 / 12, "A number of weights is a whole number: round p * 8 / 12 down."),
+        (
+            _Q2 + 1,
+            "At 1,922 non-zeros the sparse copy takes 23,064 bytes, more than the 23,056 of the "
+            "dense one. Round down.",
+        ),
+        (
+            _P * 4 // 12,
+            "That compares against 4 bytes per dense weight; the dense vector here is float64, "
+            "8 bytes per weight.",
+        ),
+        (_P // 2, "Half of p is the break-even for equal index and value sizes (4 + 4 against "
+         "4 per dense weight in float32). Here each pair is 8 + 4 bytes against 8."),
+        (_P, "With every weight non-zero the sparse copy is 1.5 times the dense one: each "
+         "value carries a 4-byte index."),
+    ],
+    hints=[
+        "Dense: p * 8 bytes. Sparse: nnz * (8 + 4) bytes. When is the second smaller?",
+        "nnz * 12 < 2882 * 8 means nnz < 1921.33...; the answer is a whole number.",
+    ],
+    solution="p = 2882\nanswer = (p * 8 - 1) // 12   # the largest nnz with nnz * 12 < p * 8",
+)
+
+
+# ----------------------------------------------------------------------------- q3: the challenge
+
+BUDGET = 50  # non-zero weights
+TARGET = 0.356  # held-out log loss
+_SMALLEST_ALPHA = 2e-4  # below this the checker does not fit: hundreds of non-zeros (see the table)
+
+OVER_BUDGET = (
+    "Over budget but good enough: the loss meets the target, the model is too big. Raise alpha "
+    "a little to push a few more weights to exactly zero"
+)
+LOSS_TOO_HIGH = (
+    "Under budget but the loss is too high: alpha is too strong and has removed useful weights. "
+    "Lower alpha a little"
+)
+BOTH = (
+    "Over budget and the loss is too high. Start from the L1 table of section 3: pick an alpha "
+    "between two rows that each meet one condition"
+)
+FAR_OVER = (
+    "Far over budget: with an alpha this small the model keeps hundreds of weights (see the "
+    "table of section 3). Raise alpha"
+)
+BARE_COEF = (
+    "Only the weights: the checker also needs the intercept. Pass the FitResult itself, "
+    "(coef, intercept), or just your alpha"
+)
+
+
+def _fit(alpha: float):
+    data = _wide_adult()
+    return logistic_l1(data.X_train, data.y_train, alpha, tol=FIT_TOL)
+
+
+_fit_cached = functools.lru_cache(maxsize=32)(_fit)
+
+
+def _weights(answer):
+    """``(coef, intercept, alpha or None)`` from the learner's answer, or a Verdict: why not."""
+    p = len(_wide_adult().feature_names)
+    if isinstance(answer, (bool, np.bool_)):
+        return Verdict(INCORRECT, "expected a fitted model or an alpha, got True or False.")
+    if isinstance(answer, numbers.Real) or (
+        isinstance(answer, np.ndarray) and answer.ndim == 0 and answer.dtype.kind in "iuf"
+    ):
+        try:
+            alpha = float(answer)
+        except OverflowError:
+            alpha = math.inf
+        if not (math.isfinite(alpha) and alpha >= 0):
+            return Verdict(INCORRECT, f"alpha must be a finite number >= 0, got {answer!r:.30}.")
+        if alpha < _SMALLEST_ALPHA:
+            return Verdict(INCORRECT, f"{FAR_OVER}: alpha = {alpha:.3g}, budget {BUDGET}.")
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            fit = _fit_cached(alpha)
+        if not fit.converged:
+            return Verdict(INCORRECT, f"the fit with alpha = {alpha:.3g} did not converge.")
+        return fit.coef, fit.intercept, alpha
+    if isinstance(answer, np.ndarray) and answer.ndim == 1:
+        return Verdict(INCORRECT, BARE_COEF + ".")
+    if hasattr(answer, "coef") and hasattr(answer, "intercept"):  # a FitResult
+        coef, intercept = answer.coef, answer.intercept
+    elif hasattr(answer, "coef_") and hasattr(answer, "intercept_"):  # a scikit-learn model
+        coef, intercept = np.ravel(answer.coef_), np.ravel(answer.intercept_)
+        intercept = intercept[0] if intercept.size == 1 else intercept
+    elif isinstance(answer, (tuple, list)) and len(answer) == 2:
+        coef, intercept = answer
+    else:
+        return Verdict(
+            INCORRECT,
+            "expected your fitted model (the FitResult), a pair (coef, intercept), or an alpha.",
+        )
+    try:
+        coef = np.asarray(coef, dtype=float)
+    except (TypeError, ValueError):
+        return Verdict(INCORRECT, "coef must be an array of numbers.")
+    if coef.shape != (p,):
+        return Verdict(INCORRECT, f"coef must have shape ({p},), one weight per column; got "
+                       f"shape {coef.shape}.")
+    if not np.all(np.isfinite(coef)):
+        return Verdict(INCORRECT, "coef contains NaN or infinite values.")
+    if not isinstance(intercept, numbers.Real) or isinstance(intercept, (bool, np.bool_)):
+        return Verdict(INCORRECT, "the intercept must be a single number.")
+    if not math.isfinite(float(intercept)):
+        return Verdict(INCORRECT, "the intercept must be finite.")
+    return coef, float(intercept), None
+
+
+class _BudgetChallenge(Question):
+    """A model must have at most ``budget`` non-zero weights and held-out log loss <= ``target``.
+
+    The answer may be a FitResult, a scikit-learn linear model, ``(coef, intercept)``, or an
+    alpha (then the checker fits ``logistic_l1`` itself, as the notebook does).
+    """
+
+    def __init__(self, prompt, *, budget, target, answer, mistakes, hints, solution):
+        super().__init__(prompt, hints=hints, solution=solution)
+        self.budget, self.target, self.answer = budget, target, answer
+        self.mistakes = [(value, feedback) for value, feedback in mistakes]
+
+    def _grade(self, answer) -> Verdict:
+        got = _weights(answer)
+        if isinstance(got, Verdict):
+            return got
+        coef, intercept, alpha = got
+        nnz = count_nonzero(coef)
+        loss = held_out_log_loss(coef, intercept)
+        fitted = f" (alpha = {alpha:.3g})" if alpha is not None else ""
+        measured = (
+            f"Your model{fitted}: {nnz} non-zero weights (budget {self.budget}), held-out log "
+            f"loss {loss:.4f} (target {self.target:.3f})."
+        )
+        small, good = nnz <= self.budget, loss <= self.target
+        if small and good:
+            dense = model_bytes(coef, "dense")
+            sparse = model_bytes(coef, "sparse", value_dtype=np.float32)
+            ratio = f"{dense / sparse:,.0f} times smaller" if sparse else "nothing to store"
+            return Verdict(
+                CORRECT,
+                f"{measured} Stored sparsely (float32 value + int32 index) it takes "
+                f"{sparse:,} bytes instead of {dense:,} as a dense float64 vector: {ratio}.",
+            )
+        reason = OVER_BUDGET if good else LOSS_TOO_HIGH if small else BOTH
+        return Verdict(INCORRECT, f"{reason}. {measured}")
+
+
+q3 = _BudgetChallenge(
+    prompt=(
+        f"Memory budget: find a model with at most {BUDGET} non-zero weights whose held-out "
+        f"log loss is at most {TARGET}."
+    ),
+    budget=BUDGET,
+    target=TARGET,
+    answer=1.6e-3,
+    mistakes=[
+        (1e-3, OVER_BUDGET),
+        (3e-3, LOSS_TOO_HIGH),
+        (1e-4, FAR_OVER),
+        (np.zeros(3), BARE_COEF),
+    ],
+    hints=[
+        "In the table of section 3, alpha = 1e-3 meets the loss target but keeps too many "
+        "weights, and alpha = 3e-3 is small enough but loses too much. Try alphas in between.",
+        "Halve the interval: fit at the geometric middle, sqrt(1e-3 * 3e-3), about 1.7e-3, and "
+        "look at which condition fails.",
+        "You can pass just a number, e.g. ex05.q3.check(0.002): the checker fits that alpha and "
+        "tells you which condition fails.",
+    ],
+    solution=(
+        "fit = logistic_l1(X_train, y_train, 1.6e-3, tol=TOL)\n"
+        "answer = fit   # 46 non-zero weights, held-out log loss 0.3544"
+    ),
+)
+
+
+# ----------------------------------------------------------------------------- quiz
+
+q4 = MultipleChoice(
+    prompt=(
+        "Plain subgradient SGD with an L1 penalty ended with almost every weight non-zero. Why?"
+    ),
+    options={
+        "a": (
+            "Its alpha was too small",
+            "A larger alpha makes the steps towards zero larger, but a step that overshoots "
+            "zero still lands on the other side: the weights jitter around zero instead of "
+            "stopping there",
+        ),
+        "b": (
+            "A step of -lr * alpha * sign(w) almost never lands exactly on 0.0, and nothing "
+            "stops it at zero",
+            "Right: without the clip the weight crosses zero and bounces around it (notebook 03); "
+            "only columns that no training row touches stay at exactly 0.0",
+        ),
+        "c": (
+            "SGD cannot minimize an objective that is not differentiable",
+            "It can, with subgradients, and its loss is fine; it just does not return exact "
+            "zeros",
+        ),
+        "d": (
+            "Because it made only one pass over the data",
+            "More passes do not help: each pass adds more bounces around zero, never a stop at "
+            "0.0",
+        ),
+    },
+    answer="b",
+    hints=["Look at what one plain L1 step does to a weight of 0.001 when lr * alpha = 0.003."],
+)
+
+q5 = MultipleChoice(
+    prompt=(
+        "Your model has 40 non-zero weights out of 2,882. How does the cost of one prediction "
+        "change if you store it sparsely instead of densely?"
+    ),
+    options={
+        "a": (
+            "It does not change: the dot product still runs over all 2,882 weights",
+            "Only if you keep the dense vector. With the (index, value) pairs the dot product "
+            "runs over the 40 stored weights, and the other features need not even be computed",
+        ),
+        "b": (
+            "It drops to 40 multiply-adds per example (at most), and only the 40 features with "
+            "a weight need to be computed",
+            "Right: a zero weight costs no memory and no arithmetic, and its feature need not be "
+            "built at prediction time",
+        ),
+        "c": (
+            "It gets slower, because indices must be looked up",
+            "The look-up costs a little per stored weight, but 40 look-ups are far cheaper than "
+            "2,882 multiply-adds; the timing in section 6 shows it",
+        ),
+        "d": (
+            "It halves, because sparse storage halves the bytes",
+            "The saving is not a fixed factor: it is the fraction of weights that are zero, here "
+            "40 of 2,882",
+        ),
+    },
+    answer="b",
+    hints=["Count the multiply-adds of w @ x when only 40 entries of w are non-zero."],
+)
+
+q6 = MultipleChoice(
+    prompt=(
+        "With about 50 non-zero weights, L2 followed by magnitude pruning had a clearly higher "
+        "held-out loss than batch L1. What is the best explanation?"
+    ),
+    options={
+        "a": (
+            "Pruning cannot make L2 weights exactly zero",
+            "It can: hard_threshold sets every weight outside the k largest to exactly 0.0, so "
+            "the pruned model is as small as the L1 one",
+        ),
+        "b": (
+            "The largest weights are not the most useful ones, and the kept weights were fitted "
+            "to work together with the ones that were cut",
+            "Right: a large weight on a rare cross changes few predictions, and removing "
+            "hundreds of small weights shifts the rest without refitting them. L1 chooses "
+            "which weights to keep while fitting",
+        ),
+        "c": (
+            "The L2 model overfits the training rows",
+            "Unpruned (k = 1958) its held-out loss is close to the best of the table; the damage "
+            "is done by cutting it down to 50 weights",
+        ),
+        "d": (
+            "hard_threshold keeps the smallest weights",
+            "It keeps the k weights of largest magnitude",
+        ),
+    },
+    answer="b",
+    hints=["Compare the L2 + pruning row with k = 1958 (no pruning) and with k = 50."],
+)
