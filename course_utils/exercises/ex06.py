@@ -1,0 +1,545 @@
+"""Exercises for notebook 06, Beyond the Lasso: elastic net, cross-validation and support recovery.
+
+Questions 1-4 are the notebook's exercises, 5-7 its check-your-understanding quiz and 8-14 the
+final quiz over the whole course. Expected values are computed when this module is imported, with
+the same data and folds as the notebook, so they always agree with what the notebook prints.
+"""
+
+import math
+
+import numpy as np
+from sklearn.linear_model import LassoCV
+from sklearn.model_selection import KFold
+
+from .. import datasets
+from ._engine import Function, MultipleChoice, Value
+
+# --------------------------------------------------------------------------- q1: one-SE rule
+
+
+def _one_se_alpha(alphas, mse_mean, mse_se):
+    alphas, mse_mean, mse_se = (np.asarray(a, dtype=float) for a in (alphas, mse_mean, mse_se))
+    best = np.argmin(mse_mean)
+    return float(alphas[mse_mean <= mse_mean[best] + mse_se[best]].max())
+
+
+def _within(alphas, mse_mean, mse_se):
+    alphas, mse_mean, mse_se = (np.asarray(a, dtype=float) for a in (alphas, mse_mean, mse_se))
+    best = np.argmin(mse_mean)
+    return alphas, alphas[mse_mean <= mse_mean[best] + mse_se[best]], best
+
+
+_DECREASING = np.array([1.0, 0.5, 0.2, 0.1, 0.05, 0.02])
+_CURVE = np.array([30.0, 22.0, 17.0, 15.0, 14.0, 14.5])
+_SE = np.array([2.0, 1.5, 1.2, 1.0, 1.1, 1.3])
+
+q1 = Function(
+    prompt=(
+        "Write one_se_alpha(alphas, mse_mean, mse_se): the largest alpha whose mean CV error is at "
+        "most the minimum mean error plus the standard error at the minimum."
+    ),
+    answer=_one_se_alpha,
+    cases=[
+        (_DECREASING, _CURVE, _SE),  # minimum at 0.05; 0.1 (15.0 <= 15.1) is within one SE
+        (_DECREASING[::-1].copy(), _CURVE[::-1].copy(), _SE[::-1].copy()),  # increasing grid
+        (_DECREASING, _CURVE, np.zeros(6)),  # SE 0: the minimum itself
+        (np.array([3.0, 2.0, 1.0]), np.array([5.0, 6.0, 7.0]), np.array([0.5, 0.5, 0.5])),
+        (np.array([0.3, 0.1, 1.0, 0.03]), np.array([10.0, 9.0, 13.0, 9.5]),
+         np.array([1.5, 0.8, 0.2, 0.1])),  # unsorted; 0.3 is within its own SE only
+        (np.array([0.5]), np.array([2.0]), np.array([0.1])),  # a single alpha
+    ],
+    mistakes=[
+        (
+            lambda alphas, mse_mean, mse_se: float(np.asarray(alphas)[np.argmin(mse_mean)]),
+            "That is alpha_min, the alpha with the smallest mean error. The rule then moves to "
+            "the largest alpha whose error is within one SE of that minimum.",
+        ),
+        (
+            lambda alphas, mse_mean, mse_se: float(_within(alphas, mse_mean, mse_se)[1].min()),
+            "That is the smallest alpha within one SE, the least sparse model. The rule takes "
+            "the largest one: the strongest penalty, the fewest features.",
+        ),
+        (
+            lambda alphas, mse_mean, mse_se: float(
+                np.asarray(alphas, dtype=float)[
+                    np.asarray(mse_mean) <= np.min(mse_mean) + np.asarray(mse_se)
+                ].max()
+            ),
+            "The threshold is one number, the minimum plus the SE at the minimum "
+            "(mse_se[best]), not each alpha's own SE.",
+        ),
+        (
+            lambda alphas, mse_mean, mse_se: float(
+                np.asarray(alphas)[
+                    np.flatnonzero(
+                        np.asarray(mse_mean)
+                        <= np.min(mse_mean) + np.asarray(mse_se)[np.argmin(mse_mean)]
+                    )[0]
+                ]
+            ),
+            "That takes the first alpha within one SE, which is the largest only when the grid "
+            "runs from large to small. Take the maximum of the alphas within one SE.",
+        ),
+    ],
+    hints=[
+        "Find best = np.argmin(mse_mean); the threshold is mse_mean[best] + mse_se[best].",
+        "A boolean mask mse_mean <= threshold selects the alphas within one SE.",
+        "Return alphas[mask].max() (with alphas as a NumPy array).",
+    ],
+    solution=(
+        "def one_se_alpha(alphas, mse_mean, mse_se):\n"
+        "    alphas, mse_mean, mse_se = (np.asarray(a, dtype=float) for a in (alphas, mse_mean, "
+        "mse_se))\n"
+        "    best = np.argmin(mse_mean)\n"
+        "    return float(alphas[mse_mean <= mse_mean[best] + mse_se[best]].max())"
+    ),
+)
+
+# ---------------------------------------------------------------------- q2: selection frequency
+
+
+def _selection_frequency(coefs):
+    return (np.asarray(coefs) != 0).mean(axis=0)
+
+
+q2 = Function(
+    prompt=(
+        "Write selection_frequency(coefs): coefs has shape (n_fits, p); return, for each of the p "
+        "features, the fraction of fits in which its weight is non-zero."
+    ),
+    answer=_selection_frequency,
+    cases=[
+        (np.array([[0.5, 0.0, -1.2], [0.3, 0.0, 0.0], [0.0, 0.0, -0.7], [0.1, 0.0, -0.2]]),),
+        (np.array([[1.0, -2.0, 0.0, 0.0, 3.0]]),),
+        (np.zeros((3, 4)),),
+        (np.array([[-0.1, -0.2], [-0.3, 0.0], [0.0, 0.4]]),),
+        (np.array([[1e-12, 0.0], [0.0, 0.0]]),),
+    ],
+    mistakes=[
+        (
+            lambda coefs: (np.asarray(coefs) != 0).sum(axis=0),
+            "Those are counts. Divide by the number of fits to get a fraction between 0 and 1 "
+            "(or use .mean instead of .sum).",
+        ),
+        (
+            lambda coefs: (np.asarray(coefs) != 0).mean(axis=1),
+            "That averages over each row, giving one number per fit. Average over the fits, "
+            "axis=0, to get one number per feature.",
+        ),
+        (
+            lambda coefs: (np.asarray(coefs) > 0).mean(axis=0),
+            "A negative weight is selected too: test coefs != 0, not coefs > 0.",
+        ),
+        (
+            lambda coefs: (np.asarray(coefs) == 0).mean(axis=0),
+            "That is how often each feature is zero, one minus the selection frequency.",
+        ),
+        (
+            lambda coefs: np.abs(np.asarray(coefs)).mean(axis=0),
+            "That is the mean size of each weight. Selection only asks whether the weight is "
+            "non-zero: average coefs != 0.",
+        ),
+    ],
+    hints=[
+        "coefs != 0 is a boolean array: True where a feature was selected in a fit.",
+        "The mean of booleans is the fraction of True values; rows are fits, so average over "
+        "axis=0.",
+    ],
+    solution="def selection_frequency(coefs):\n    return (np.asarray(coefs) != 0).mean(axis=0)",
+)
+
+# --------------------------------------------------------------------------- q3: threshold
+
+_Q3 = math.ceil(2 * 10 * math.log(1000 - 10))
+
+q3 = Value(
+    prompt=(
+        "With p = 1,000 features and k = 10 true ones, how many samples does n = 2 k log(p - k) "
+        "(natural log) ask for? Round up to a whole number."
+    ),
+    answer=_Q3,
+    atol=0,
+    mistakes=[
+        (
+            math.ceil(2 * 10 * math.log10(1000 - 10)),
+            "That uses log10. The threshold uses the natural logarithm: np.log, not np.log10.",
+        ),
+        (
+            math.ceil(10 * math.log(1000 - 10)),
+            "That is k log(p - k); the threshold has a factor 2: 2 k log(p - k).",
+        ),
+        (
+            math.floor(2 * 10 * math.log(1000 - 10)),
+            "That is rounded down. Below the threshold the Lasso tends to fail: round up "
+            "(math.ceil).",
+        ),
+        (
+            1000,
+            "n = p would be enough for least squares alone. The point of the threshold is that "
+            "the Lasso needs far fewer samples: compute 2 k log(p - k).",
+        ),
+    ],
+    hints=[
+        "Plug in k = 10 and p = 1000: 2 * 10 * log(990).",
+        "Use np.log (natural logarithm) and round up with math.ceil or np.ceil.",
+    ],
+    solution="answer = int(np.ceil(2 * 10 * np.log(1000 - 10)))",
+)
+
+# --------------------------------------------------------------------------- q4: 10-fold one-SE
+
+
+def _cv_alphas(n_folds):
+    """(alpha_1se, alpha_min, alpha with std instead of SE) on diabetes, as in the notebook."""
+    X, y = datasets.load_diabetes()
+    X_centered = X.to_numpy() - X.to_numpy().mean(axis=0)
+    alpha_max = np.max(np.abs(X_centered.T @ (y - y.mean()))) / len(y)
+    alphas = np.logspace(np.log10(alpha_max), np.log10(alpha_max) - 3, 60)
+    folds = KFold(n_splits=n_folds, shuffle=True, random_state=0)
+    model = LassoCV(alphas=alphas, cv=folds).fit(X, y)
+    mean = model.mse_path_.mean(axis=1)
+    std = model.mse_path_.std(axis=1, ddof=1)
+    best = np.argmin(mean)
+    one_se = model.alphas_[mean <= mean[best] + std[best] / np.sqrt(n_folds)].max()
+    one_std = model.alphas_[mean <= mean[best] + std[best]].max()
+    return float(one_se), float(model.alphas_[best]), float(one_std)
+
+
+_Q4, _Q4_MIN, _Q4_STD = _cv_alphas(10)
+_Q4_FIVE = _cv_alphas(5)[0]
+
+q4 = Value(
+    prompt=(
+        "On diabetes, with KFold(n_splits=10, shuffle=True, random_state=0) and the notebook's "
+        "grid alphas, what is alpha_1SE?"
+    ),
+    answer=_Q4,
+    rtol=1e-6,
+    mistakes=[
+        (
+            _Q4_MIN,
+            "That is alpha_min (LassoCV's alpha_), the minimum of the mean CV error. Now apply "
+            "the one-SE rule: the largest alpha within one standard error of it.",
+        ),
+        (
+            _Q4_STD,
+            "That used the standard deviation over folds. The standard error of the mean "
+            "divides it by sqrt(10).",
+        ),
+        (
+            _Q4_FIVE,
+            "That is the 5-fold answer from the notebook. Refit LassoCV with n_splits=10.",
+        ),
+    ],
+    hints=[
+        "cv10 = LassoCV(alphas=alphas, cv=KFold(n_splits=10, shuffle=True, random_state=0))"
+        ".fit(X_diab, y_diab)",
+        "mse_path_ has one column per fold: mean = .mean(axis=1), "
+        "SE = .std(axis=1, ddof=1) / np.sqrt(10).",
+        "Then the rule of section 2 (or your one_se_alpha) with cv10.alphas_.",
+    ],
+    solution=(
+        "cv10 = LassoCV(alphas=alphas, cv=KFold(n_splits=10, shuffle=True, random_state=0))"
+        ".fit(X_diab, y_diab)\n"
+        "mean10 = cv10.mse_path_.mean(axis=1)\n"
+        "se10 = cv10.mse_path_.std(axis=1, ddof=1) / np.sqrt(10)\n"
+        "answer = cv10.alphas_[mean10 <= mean10.min() + se10[np.argmin(mean10)]].max()"
+    ),
+)
+
+# --------------------------------------------------------------------------- q5-q7: this notebook
+
+q5 = MultipleChoice(
+    prompt=(
+        "x1 and x2 are near-copies. The Lasso gives them weights 1.4 and 0. What does the "
+        "elastic net typically give?"
+    ),
+    options={
+        "a": (
+            "1.4 and 0, like the Lasso: the L1 part decides which features are zero",
+            "For exact copies the L1 part cannot choose: (1.4, 0) and (0.7, 0.7) have the same "
+            "L1 norm. The L2 part then prefers the split, as section 1 showed",
+        ),
+        "b": (
+            "About 0.7 and 0.7: the L2 part makes splitting the weight cheaper",
+            "Right: 0.7**2 + 0.7**2 = 0.98 < 1.4**2 = 1.96 at the same L1 norm, so the "
+            "elastic net shares the weight between the copies (the grouping effect)",
+        ),
+        "c": (
+            "0 and 0: the extra L2 penalty removes both",
+            "L2 shrinks weights but does not zero them, and the copies carry real signal; "
+            "in section 1 the elastic net kept all twelve group features",
+        ),
+        "d": (
+            "1.4 and 1.4: each copy gets the full weight",
+            "That would double the copies' contribution to the prediction, and cost twice "
+            "the penalty; the total weight of the group stays about the same",
+        ),
+    },
+    answer="b",
+    hints=["Compare the L1 and the L2 norm of (1.4, 0) and of (0.7, 0.7)."],
+)
+
+q6 = MultipleChoice(
+    prompt="Why choose alpha_1SE rather than the alpha with the smallest CV error?",
+    options={
+        "a": (
+            "It always has a lower error on new data",
+            "Not always: its CV error is a little higher. The point is that the difference is "
+            "within the noise of the estimate",
+        ),
+        "b": (
+            "The CV errors near the minimum are within noise of each other, so we take the "
+            "sparsest model among them",
+            "Right: the minimum is picked among many noisy estimates; any alpha within one SE "
+            "is about as good, and the largest one gives the fewest features",
+        ),
+        "c": (
+            "It does not depend on how the rows were split into folds",
+            "It does: other folds give other means and SEs (exercise 4 changes K and gets "
+            "another alpha). That is why the notebook fixes KFold's random_state",
+        ),
+        "d": (
+            "It needs fewer folds",
+            "It uses the same folds and the same errors as alpha_min; it only reads the curve "
+            "differently",
+        ),
+    },
+    answer="b",
+    hints=["What does one standard error measure?"],
+)
+
+q7 = MultipleChoice(
+    prompt=(
+        "k = 10 true weights; p goes from 1,000 to 1,000,000. By n = 2 k log(p - k), the samples "
+        "needed for support recovery..."
+    ),
+    options={
+        "a": (
+            "grow a thousandfold, like p",
+            "The threshold depends on p only through log(p - k); a thousandfold p adds a "
+            "constant to the log",
+        ),
+        "b": (
+            "stay the same: only k matters",
+            "k matters most, but log(p - k) is there too: more candidates means more chances "
+            "that a noise feature looks relevant",
+        ),
+        "c": (
+            "about double, because log(10**6) = 2 log(10**3)",
+            "Right: 2 * 10 * log(999,990) = 276 against 2 * 10 * log(990) = 138 samples",
+        ),
+        "d": (
+            "grow like sqrt(p), about 32-fold",
+            "The threshold has no square root of p; it grows with log(p - k)",
+        ),
+    },
+    answer="c",
+    hints=["Compute 2 * 10 * np.log(990) and 2 * 10 * np.log(999_990)."],
+)
+
+# --------------------------------------------------------------------------- q8-q14: final quiz
+
+q8 = MultipleChoice(
+    prompt=(
+        "Features with 1,000 and 500 values are one-hot encoded and crossed. How many columns does "
+        "the cross add, and how many of them are non-zero in one row?"
+    ),
+    options={
+        "a": (
+            "1,500 columns, 2 non-zero",
+            "That describes the two one-hot encodings side by side. A cross has one column per "
+            "pair of values: 1,000 x 500",
+        ),
+        "b": (
+            "500,000 columns, 1 non-zero",
+            "Right: one column per combination, and each row has exactly one combination",
+        ),
+        "c": (
+            "500,000 columns, 2 non-zero",
+            "The count of columns is right, but a row holds one pair of values, so exactly one "
+            "crossed column is 1",
+        ),
+        "d": (
+            "1,500 columns, 1 non-zero",
+            "Crossing multiplies the numbers of values, it does not add them",
+        ),
+    },
+    answer="b",
+    hints=["A crossed column stands for one pair (value of the first, value of the second)."],
+)
+
+q9 = MultipleChoice(
+    prompt=(
+        "1,000,000 weights, 1,000 of them non-zero. Bytes stored densely and sparsely, with "
+        "float64 values and int32 indices?"
+    ),
+    options={
+        "a": (
+            "Dense 8,000,000; sparse 8,000",
+            "Sparse storage needs the position of each non-zero too: 8 bytes of value plus 4 "
+            "bytes of index",
+        ),
+        "b": (
+            "Dense 8,000,000; sparse 12,000",
+            "Right: dense is 1,000,000 x 8 bytes; sparse is 1,000 x (8 + 4) bytes, as "
+            "measure.model_bytes computes",
+        ),
+        "c": (
+            "Dense 4,000,000; sparse 12,000",
+            "A float64 takes 8 bytes, so dense storage is 8,000,000 bytes",
+        ),
+        "d": (
+            "Dense 8,000,000; sparse 4,000",
+            "That counts only the indices; the values (8 bytes each) must be stored too",
+        ),
+    },
+    answer="b",
+    hints=["Sparse storage keeps, for each non-zero, its value and its index."],
+)
+
+q10 = MultipleChoice(
+    prompt="Why minimize with an L1 penalty instead of the L0 count we care about?",
+    options={
+        "a": (
+            "L0 punishes large weights too much",
+            "L0 does not look at the size of a weight at all, only at whether it is zero",
+        ),
+        "b": (
+            "The L0 problem is combinatorial; L1 is convex and, on the box, the tightest convex "
+            "function below L0",
+            "Right: exact L0 means searching subsets (2**p of them); L1 is its convex envelope "
+            "on [-1, 1]**p, so it can be minimized efficiently and still gives exact zeros",
+        ),
+        "c": (
+            "L1 is differentiable everywhere, L0 is not",
+            "L1 is not differentiable at 0 either; its kink there is what produces exact zeros",
+        ),
+        "d": (
+            "L1 always selects the same features as L0",
+            "It does not always (notebook 02 compared best subset with the Lasso path, and "
+            "section 4 here shows L1 selecting extra features)",
+        ),
+    },
+    answer="b",
+    hints=["How many subsets does exact L0 have to consider with p features?"],
+)
+
+q11 = MultipleChoice(
+    prompt=(
+        "An L2 penalty multiplies a weight by q = 0.9 at each step (float64), with no push from "
+        "the data. What happens?"
+    ),
+    options={
+        "a": (
+            "It reaches exactly 0.0 after about 7,000 steps",
+            "After 7,050 steps it stalls at 5 x 2**-1074, a non-zero subnormal number; only "
+            "factors of 0.5 or less end at 0.0",
+        ),
+        "b": (
+            "It shrinks by 10 % of what is left each step, never reaches zero, and in float64 "
+            "stalls on a tiny subnormal number",
+            "Right: geometric decay approaches zero without arriving (Zeno), and rounding "
+            "freezes it at 5 x 2**-1074",
+        ),
+        "c": (
+            "It reaches exactly 0.0 after ceil(|w0| / 0.1) steps",
+            "That is the clipped L1 step, which subtracts a constant. L2 removes a fraction of "
+            "what is left",
+        ),
+        "d": (
+            "It oscillates around zero",
+            "Multiplying by 0.9 never changes the sign; oscillation is what unclipped L1 steps do",
+        ),
+    },
+    answer="b",
+    hints=["Does each step remove a constant amount or a fraction of what is left?"],
+)
+
+q12 = MultipleChoice(
+    prompt="Soft-threshold S_t(x) = sign(x) max(|x| - t, 0) of x = (1.2, -0.3, 0.5) with t = 0.5?",
+    options={
+        "a": (
+            "(0.7, 0.0, 0.0)",
+            "Right: 1.2 moves down by 0.5; -0.3 and 0.5 have |x| <= t, so they become exactly 0",
+        ),
+        "b": (
+            "(0.7, -0.8, 0.0)",
+            "-0.3 - 0.5 moves away from zero. Soft-thresholding shrinks |x| and clips at 0: "
+            "|-0.3| - 0.5 < 0 gives 0",
+        ),
+        "c": (
+            "(1.2, 0.0, 0.0)",
+            "That is hard thresholding, which keeps large entries unchanged. Soft-thresholding "
+            "also shrinks them by t",
+        ),
+        "d": (
+            "(0.7, 0.2, 0.0)",
+            "|-0.3| - 0.5 is negative, so the max with 0 gives exactly 0, not 0.2",
+        ),
+    },
+    answer="a",
+    hints=["Apply max(|x| - 0.5, 0) to each entry, then put the sign back."],
+)
+
+q13 = MultipleChoice(
+    prompt=(
+        "Online logistic regression on billions of sparse rows; you need a small model. Which "
+        "update gives many weights that are exactly zero?"
+    ),
+    options={
+        "a": (
+            "Plain SGD with the L1 subgradient lambda * sign(w) added to each step",
+            "Unclipped subgradient steps jump across zero and almost never land on 0.0 exactly",
+        ),
+        "b": (
+            "SGD with L2 weight decay and a small learning rate",
+            "L2 shrinks by a fraction and never makes a weight exactly zero",
+        ),
+        "c": (
+            "FTRL-Proximal, or SGD whose L1 step is clipped at zero",
+            "Right: both apply the L1 penalty as a proximal (soft-thresholding) step per "
+            "coordinate, so weights with little signal land on exactly 0.0",
+        ),
+        "d": (
+            "Any of them, if you train long enough",
+            "Training longer does not help: L2 and unclipped L1 give (almost) no exact zeros "
+            "however long they run",
+        ),
+    },
+    answer="c",
+    hints=["Which updates can land a weight on exactly 0.0 and keep it there?"],
+)
+
+q14 = MultipleChoice(
+    prompt=(
+        "The model must fit a memory budget and the features include groups of strongly "
+        "correlated columns. Which plan follows from this course?"
+    ),
+    options={
+        "a": (
+            "Use L2 and store the weights densely: L2 keeps correlated groups together",
+            "L2 does keep groups, but gives no zeros, so the model is as large as the number "
+            "of features",
+        ),
+        "b": (
+            "Use the Lasso with the smallest cross-validated alpha: it has the lowest error",
+            "alpha_min is tuned for prediction and keeps many features; on correlated groups "
+            "the Lasso's choice is also unstable",
+        ),
+        "c": (
+            "An L1 penalty (an elastic net if group stability matters), alpha by CV with the "
+            "one-SE rule or by the budget, then count the non-zeros and store only those",
+            "Right: L1 gives the exact zeros that sparse storage needs, the L2 part keeps "
+            "correlated groups stable, and the one-SE rule or the budget picks the sparsest "
+            "model that is good enough",
+        ),
+        "d": (
+            "Train without a penalty and delete the smallest weights",
+            "Pruning after the fact can work but ignores how the remaining weights should "
+            "change; a penalty selects and fits together",
+        ),
+    },
+    answer="c",
+    hints=["You need exact zeros (memory) and stable groups (correlation)."],
+)
