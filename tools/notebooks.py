@@ -9,7 +9,7 @@ Usage (from anywhere; paths are relative to the repository)::
 
 Without PATH every notebook is processed; with PATH (a solution or a learner
 notebook, e.g. ``notebooks/solutions/03_zeno.ipynb``) only that notebook and its pair.
-    python tools/notebooks.py check           # exit 1 if a learner notebook is out of date
+    python tools/notebooks.py check           # exit 1 if `build` would change any cell source
     python tools/notebooks.py badges          # rewrite the notebook table in README.md
     python tools/notebooks.py new 03_zeno "Zeno's paradox: L2 decay vs L1"   # a skeleton
 
@@ -297,9 +297,15 @@ def cell_sources(nb: nbformat.NotebookNode) -> list[tuple[str, str]]:
 
 
 def stale_learner_notebooks() -> list[str]:
-    """Return one message per learner notebook that differs from ``generate(solution)``."""
+    """Return one message per notebook that ``build`` would change (besides outputs).
+
+    A solution notebook whose setup cell or course map is out of date, a learner
+    notebook that differs from ``generate(solution)``, or one without a solution.
+    """
     problems = []
     for solution in solution_paths():
+        if sync(read(solution)):
+            problems.append(f"{solution.relative_to(ROOT)} needs `sync` (setup cell or course map)")
         learner = learner_path(solution)
         if not learner.exists():
             problems.append(f"{learner.relative_to(ROOT)} is missing")
@@ -516,7 +522,7 @@ def main(argv: list[str] | None = None) -> int:
         ("build", "sync + generate + execute"),
     ]:
         sub.add_parser(name, help=text).add_argument("paths", nargs="*")
-    sub.add_parser("check", help="exit 1 if learner notebooks are out of date")
+    sub.add_parser("check", help="exit 1 if build would change a notebook's cells")
     sub.add_parser("badges", help="rewrite the notebook table in README.md")
     new = sub.add_parser("new", help="create a solution notebook skeleton")
     new.add_argument("stem", help="e.g. 03_zeno")
@@ -550,7 +556,7 @@ def main(argv: list[str] | None = None) -> int:
         if problems:
             print("Run `python tools/notebooks.py build` and commit the result.")
             return 1
-        print("learner notebooks are up to date")
+        print("notebooks are up to date")
     if args.command == "badges":
         print("README.md updated" if update_readme() else "README.md already up to date")
     if args.command == "new":
