@@ -1,0 +1,277 @@
+"""Exercises for notebook 04, L1 in practice: soft-thresholding, coordinate descent and paths.
+
+The expected values are computed with :mod:`course_utils` when this module is imported, not typed
+in, so they always agree with what the notebook prints.
+"""
+
+import numpy as np
+from sklearn.preprocessing import StandardScaler
+
+from .. import datasets, solvers
+from ._engine import Function, MultipleChoice, Value
+
+
+def _cd_update(rho, z, alpha):
+    return float(np.sign(rho) * max(abs(rho) - alpha, 0.0) / z)
+
+
+def _soft(x, t):
+    return float(np.sign(x) * max(abs(x) - t, 0.0))
+
+
+q1 = Function(
+    prompt=(
+        "Write cd_update(rho, z, alpha): the coordinate-descent update of one Lasso weight, "
+        "given rho_j, z_j = ||X_j||^2 / n and alpha. Return the new w_j as a float."
+    ),
+    answer=_cd_update,
+    cases=[
+        (3.0, 1.0, 1.0),
+        (-3.0, 1.0, 1.0),
+        (0.5, 1.0, 1.0),
+        (-1.0, 1.0, 1.0),
+        (3.0, 2.0, 1.0),
+        (-1.5, 0.5, 1.0),
+        (-0.9, 0.5, 1.0),
+        (2.0, 0.5, 0.0),
+        (0.0, 1.0, 0.1),
+    ],
+    mistakes=[
+        (
+            lambda rho, z, alpha: rho / z,
+            "That is the least-squares update, without the penalty: no weight ever becomes 0. "
+            "Soft-threshold rho by alpha first.",
+        ),
+        (
+            lambda rho, z, alpha: _soft(rho, alpha),
+            "The threshold is right, but the result must be divided by z_j = ||X_j||^2 / n "
+            "(it is 1 only for features scaled so that ||X_j||^2 = n).",
+        ),
+        (
+            lambda rho, z, alpha: _soft(rho / z, alpha),
+            "You divided by z before thresholding with alpha. After dividing by z the threshold "
+            "is alpha / z too: S(rho / z, alpha / z) = S(rho, alpha) / z.",
+        ),
+        (
+            lambda rho, z, alpha: rho / z if abs(rho) > alpha else 0.0,
+            "That is hard thresholding: surviving weights must also be shrunk by alpha, "
+            "S(rho, alpha) = sign(rho) * (|rho| - alpha) when |rho| > alpha.",
+        ),
+        (
+            lambda rho, z, alpha: max(rho - alpha, 0.0) / z,
+            "Right for positive rho, but a negative rho must give a negative weight: work on |rho| "
+            "and put the sign back.",
+        ),
+        (
+            lambda rho, z, alpha: (rho - alpha * np.sign(rho)) / z,
+            "The shift by alpha is right, but it must stop at 0: when |rho| <= alpha the new "
+            "weight is exactly 0.0, not a weight of the opposite sign.",
+        ),
+    ],
+    hints=[
+        "The new weight is S(rho, alpha) / z, with S the soft-thresholding of section 1.",
+        "S(rho, alpha) = sign(rho) * max(|rho| - alpha, 0); penalties.soft_threshold(rho, alpha) "
+        "computes it.",
+    ],
+    solution=(
+        "def cd_update(rho, z, alpha):\n"
+        "    return float(np.sign(rho) * max(abs(rho) - alpha, 0.0) / z)\n"
+        "# or: return penalties.soft_threshold(rho, alpha) / z"
+    ),
+)
+
+
+_X_diabetes, _y_diabetes = datasets.load_diabetes()
+_X_diabetes_std = StandardScaler().fit_transform(_X_diabetes)
+
+
+def _zeros(coef):
+    return int(np.count_nonzero(coef == 0))
+
+
+_Q2 = _zeros(solvers.lasso(_X_diabetes_std, _y_diabetes, 4.0).coef)
+_Q2_RAW = _zeros(solvers.lasso(_X_diabetes.to_numpy(), _y_diabetes, 4.0).coef)
+_Q2_ENET = _zeros(solvers.elastic_net(_X_diabetes_std, _y_diabetes, 4.0, l1_ratio=0.5).coef)
+
+q2 = Value(
+    prompt=(
+        "Fit the Lasso on the standardized diabetes data at alpha = 4. How many of the 10 "
+        "weights are exactly zero?"
+    ),
+    answer=_Q2,
+    atol=0,
+    mistakes=[
+        (
+            10 - _Q2,
+            "That is the number of non-zero weights; the question asks for the exact zeros.",
+        ),
+        (
+            _Q2_RAW,
+            "That is the count without standardizing: scikit-learn's diabetes columns are "
+            "scaled to norm 1, so z_j = 1/n and alpha = 4 removes every feature. Use "
+            "StandardScaler().fit_transform(X) first.",
+        ),
+        (
+            _Q2_ENET,
+            "That is the elastic net with l1_ratio = 0.5; the question is about the Lasso.",
+        ),
+    ],
+    hints=[
+        "X = StandardScaler().fit_transform(X_df); fit = solvers.lasso(X, y, 4.0).",
+        "np.count_nonzero(fit.coef == 0) counts the exact zeros. Check it against the path: "
+        "which features leave below alpha = 4?",
+    ],
+    solution=(
+        "X_df, y = datasets.load_diabetes()\n"
+        "X = StandardScaler().fit_transform(X_df)\n"
+        "answer = int(np.count_nonzero(solvers.lasso(X, y, 4.0).coef == 0))"
+    ),
+)
+
+
+_X_bc, _y_bc = datasets.load_breast_cancer()
+_X_bc_std = StandardScaler().fit_transform(_X_bc)
+_n_bc = len(_y_bc)
+_corr_bc = np.abs(_X_bc_std.T @ (_y_bc - _y_bc.mean()))
+_Q3 = float(_corr_bc.max() / _n_bc)
+_corr_raw = np.abs(_X_bc.to_numpy().T @ (_y_bc - _y_bc.mean()))
+
+q3 = Value(
+    prompt=(
+        "For the standardized breast cancer features and the 0/1 labels, compute alpha_max = "
+        "max_j |X_j^T (y - mean(y))| / n. Give it as a float."
+    ),
+    answer=_Q3,
+    rtol=1e-4,
+    mistakes=[
+        (
+            _Q3 * _n_bc,
+            "You forgot to divide by n: the loss is an average over the n samples, so its "
+            "gradient is X^T (...) / n.",
+        ),
+        (
+            _Q3 / 2,
+            "That divides by 2n. The 1/2 of the squared loss disappears in its derivative, "
+            "and the log-loss has none: divide by n.",
+        ),
+        (
+            float(_corr_bc.sum() / _n_bc),
+            "That sums over the features; alpha_max is the largest single "
+            "|X_j^T (y - mean(y))| / n (use max).",
+        ),
+        (
+            float(_corr_raw.max() / _n_bc),
+            "That uses the unscaled features: standardize them first with "
+            "StandardScaler().fit_transform(X).",
+        ),
+        (
+            _Q3 * 2,
+            "That is the value for labels coded -1/+1; here the labels are 0 and 1.",
+        ),
+    ],
+    hints=[
+        "X = StandardScaler().fit_transform(X_df); r = y - y.mean(); then X.T @ r has one entry "
+        "per feature.",
+        "answer = np.max(np.abs(X.T @ (y - y.mean()))) / len(y)",
+    ],
+    solution=(
+        "X_df, y = datasets.load_breast_cancer()\n"
+        "X = StandardScaler().fit_transform(X_df)\n"
+        "answer = float(np.max(np.abs(X.T @ (y - y.mean()))) / len(y))"
+    ),
+)
+
+
+q4 = MultipleChoice(
+    prompt=(
+        "Coordinate descent on the Lasso produces exact zeros; plain subgradient descent on the "
+        "same objective almost never does. Why?"
+    ),
+    options={
+        "a": (
+            "Coordinate descent runs more iterations, so small weights have time to reach zero.",
+            "More iterations do not help subgradient steps: like the unclipped L1 steps of "
+            "notebook 03 they hop across zero instead of landing on it.",
+        ),
+        "b": (
+            "Each coordinate-descent update solves its one-weight problem exactly, and that "
+            "solution is soft-thresholding, which returns exactly 0.0 for every |rho_j| <= alpha.",
+            "Right: a whole interval of rho_j values maps to exactly 0.0, so the zero is the "
+            "exact answer of each update, not a coincidence of rounding.",
+        ),
+        "c": (
+            "Coordinate descent rounds weights below its tolerance tol to zero.",
+            "No rounding happens: tol only decides when to stop. The zeros come from the "
+            "soft-thresholding in every update.",
+        ),
+        "d": (
+            "Because the features were standardized.",
+            "Standardizing changes which features are zeroed at a given alpha, not whether the "
+            "zeros are exact; CD gives exact zeros on any scaling.",
+        ),
+    },
+    answer="b",
+    hints=["Look at what S(rho, alpha) returns when |rho| is below alpha."],
+)
+
+
+q5 = MultipleChoice(
+    prompt="Each digit's L2 logistic regression has exactly 4 weights equal to 0.0. Why?",
+    options={
+        "a": (
+            "L2 does produce a few exact zeros once the penalty is strong enough.",
+            "The ridge path shows the opposite: 0 exact zeros at every alpha. L2 shrinks by a "
+            "factor and never lands on 0.",
+        ),
+        "b": (
+            "They are the 4 least useful pixels, and L2 removes the least useful weights.",
+            "L2 removes nothing: useless but non-constant pixels still get small non-zero "
+            "weights. Look at what these 4 pixels contain.",
+        ),
+        "c": (
+            "Those pixels are 0 in every training image, so the loss does not depend on their "
+            "weights: the gradient is 0 and the weights stay at their starting value 0.",
+            "Right: the notebook counts 4 always-blank training pixels, the same 4 dots in "
+            "every L2 image. Any penalty, or none, leaves them at 0.",
+        ),
+        "d": (
+            "Rounding: the weights were tiny and underflowed to zero.",
+            "Underflow needs values below about 1e-308; the optimizer never moves these weights "
+            "at all because their gradient is exactly 0.",
+        ),
+    },
+    answer="c",
+    hints=["The notebook prints how many pixels are 0 in every training image."],
+)
+
+
+q6 = MultipleChoice(
+    prompt=(
+        "On a Lasso path, as alpha decreases from alpha_max, a feature gets a non-zero weight. "
+        "Does it keep a non-zero weight for every smaller alpha?"
+    ),
+    options={
+        "a": (
+            "Yes, always: a smaller penalty can only add features.",
+            "The diabetes path is a counter-example: s3 enters near alpha = 15, drops back to 0 "
+            "between about 0.07 and 0.09, and returns.",
+        ),
+        "b": (
+            "Yes, if the features are standardized.",
+            "The diabetes features were standardized and s3 still left and came back.",
+        ),
+        "c": (
+            "No: when correlated features enter, a weight can return to zero and come back "
+            "later, as s3 did on the diabetes path.",
+            "Right: the path is piecewise linear and a weight can cross zero at a kink; "
+            "correlated features trade weight between them.",
+        ),
+        "d": (
+            "No, weights change sign at random along the path.",
+            "Nothing is random: the path is determined by the data, and its kinks can be "
+            "computed exactly (the LARS algorithm does).",
+        ),
+    },
+    answer="c",
+    hints=["Look at the list of events printed under the diabetes path."],
+)
