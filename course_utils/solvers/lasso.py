@@ -29,6 +29,9 @@ from ._result import FitResult
 
 __all__ = ["lasso", "elastic_net"]
 
+# Beyond this many features the full Gram matrix (p^2 floats) is not worth its memory.
+GRAM_MAX_FEATURES = 2000
+
 
 def lasso(X, y, alpha, *, method="cd", fit_intercept=True, max_iter=1000, tol=1e-4,
           coef_init=None) -> FitResult:
@@ -179,53 +182,85 @@ def _rmatvec(X, r, x_offset):
 def _duality_gap(X, y, x_offset, w, alpha, l1_ratio):
     """Return (gap, objective, X^T residual) at ``w``: scikit-learn's gap, divided by n."""
     n = y.shape[0]
-    l1, l2 = alpha * l1_ratio, alpha * (1.0 - l1_ratio)
     residual = y - _matvec(X, w, x_offset)
     Xt_residual = _rmatvec(X, residual, x_offset)
-    r2, ry, w2 = residual @ residual / n, residual @ y / n, w @ w
+    gap, objective = _gap(Xt_residual, residual @ residual / n, residual @ y / n, w, alpha,
+                          l1_ratio, n)
+    return gap, objective, Xt_residual
+
+
+def _gram_duality_gap(G, Xty, yy, n, w, alpha, l1_ratio):
+    """:func:`_duality_gap` from ``G = X^T X``, ``Xty = X^T y`` and ``yy = y^T y`` alone.
+
+    With ``residual = y - Xw``: ``X^T residual = Xty - G w``, ``residual^T y = yy - w^T Xty``
+    and ``residual^T residual = residual^T y - w^T X^T residual``: O(k^2), no product with X.
+    """
+    Xt_residual = Xty - G @ w
+    ry = yy - w @ Xty
+    gap, objective = _gap(Xt_residual, (ry - w @ Xt_residual) / n, ry / n, w, alpha, l1_ratio,
+                          n)
+    return gap, objective, Xt_residual
+
+
+def _gap(Xt_residual, r2, ry, w, alpha, l1_ratio, n):
+    """Duality gap and objective from X^T residual, residual^T residual / n, residual^T y / n."""
+    l1, l2 = alpha * l1_ratio, alpha * (1.0 - l1_ratio)
+    w2 = w @ w
     objective = 0.5 * r2 + 0.5 * l2 * w2 + l1 * np.abs(w).sum()
     if l1 > 0:  # dual point theta = scale * residual / n, scaled to be feasible
-        dual_norm = np.max(np.abs(Xt_residual / n - l2 * w))
+        dual_norm = np.max(np.abs(Xt_residual / n - l2 * w), initial=0.0)
         scale = min(1.0, l1 / dual_norm) if dual_norm > 0 else 1.0
         gap = objective + 0.5 * scale**2 * (r2 + l2 * w2) - scale * ry
     else:  # l1_ratio = 0, ridge: scikit-learn's "formulation B"
         gap = r2 + 0.5 * l2 * w2 - ry + (Xt_residual / n) @ (Xt_residual / n) / (2 * l2)
-    return max(gap, 0.0), objective, Xt_residual
+    return max(gap, 0.0), objective
+
+
+def _gram(X, x_offset):
+    """Dense Gram matrix ``X_c^T X_c`` of the (implicitly) centered X."""
+    G = X.T @ X
+    return (G.toarray() if sp.issparse(G) else G) - X.shape[0] * np.outer(x_offset, x_offset)
 
 
 def _coordinate_descent(X, y, x_offset, w, alpha, l1_ratio, tol_gap, max_iter):
     """Coordinate descent on a working set that doubles until no coordinate violates the KKT.
 
-    Speed trick, in this one place: a WORKING SET. One product X^T residual screens all p
-    coordinates; coordinate descent then runs only on the current support plus the worst
-    violators of ``|X_j^T residual| / n <= alpha``, using the set's small Gram matrix. The set
-    doubles until the duality gap of the full problem is small; at worst it becomes all of p.
+    Speed tricks, all in this one place: GRAM MATRICES and a WORKING SET.
+    Coordinate descent runs on the set's Gram matrix ``G = X_ws^T X_ws`` and ``X_ws^T y``, so a
+    pass costs O(k^2) for k coordinates in the set, whatever n. One product X^T residual screens
+    all p coordinates; the set holds the current support plus the worst violators of
+    ``|X_j^T residual| / n <= alpha`` and doubles until the duality gap of the full problem is
+    small (at worst it becomes all of p). When X is tall (n >= 2p, p moderate) the full p x p
+    Gram matrix is computed once and the screening costs O(p^2) too: X is never touched again.
     """
-    p = X.shape[1]
+    n, p = X.shape
     l2 = alpha * (1.0 - l1_ratio)
+    Xty, yy = _rmatvec(X, y, x_offset), y @ y
+    gram = _gram(X, x_offset) if n >= 2 * p and p <= GRAM_MAX_FEATURES else None
     ws_size = min(p, max(10, 2 * np.count_nonzero(w)))
     n_iter, history = 0, []
     while True:
-        gap, _, Xt_residual = _duality_gap(X, y, x_offset, w, alpha, l1_ratio)
+        if gram is None:
+            gap, _, Xt_residual = _duality_gap(X, y, x_offset, w, alpha, l1_ratio)
+        else:
+            gap, _, Xt_residual = _gram_duality_gap(gram, Xty, yy, n, w, alpha, l1_ratio)
         if gap <= tol_gap or n_iter >= max_iter:
             return w, n_iter, gap, history
-        score = np.abs(Xt_residual / y.shape[0] - l2 * w)
+        score = np.abs(Xt_residual / n - l2 * w)
         score[w != 0] = np.inf  # the support always stays in the set
         ws = np.sort(np.argpartition(-score, ws_size - 1)[:ws_size])
-        w[ws], passes = _cd_gram(X[:, ws], y, x_offset[ws], w[ws], alpha, l1_ratio,
-                                 0.3 * tol_gap, max_iter - n_iter, history)
+        G = _gram(X[:, ws], x_offset[ws]) if gram is None else gram[np.ix_(ws, ws)]
+        w[ws], passes = _cd_gram(G, Xty[ws], yy, n, w[ws], alpha, l1_ratio, 0.3 * tol_gap,
+                                 max_iter - n_iter, history)
         n_iter += passes
         ws_size = min(p, 2 * ws_size)
 
 
-def _cd_gram(X, y, x_offset, w, alpha, l1_ratio, tol_gap, max_passes, history):
-    """Cyclic coordinate descent on the columns of X; return (w, passes done)."""
-    n = y.shape[0]
-    G = X.T @ X
-    G = (G.toarray() if sp.issparse(G) else G) - n * np.outer(x_offset, x_offset)
+def _cd_gram(G, Xty, yy, n, w, alpha, l1_ratio, tol_gap, max_passes, history):
+    """Cyclic coordinate descent on ``G = X^T X``, ``Xty = X^T y``; return (w, passes done)."""
     col_norm2 = G.diagonal().tolist()  # X_j^T X_j
     for n_pass in range(max_passes):
-        gap, objective, Xt_residual = _duality_gap(X, y, x_offset, w, alpha, l1_ratio)
+        gap, objective, Xt_residual = _gram_duality_gap(G, Xty, yy, n, w, alpha, l1_ratio)
         history.append(objective)  # w is zero outside the set: this is the full objective
         if gap <= tol_gap:
             return w, n_pass
@@ -237,7 +272,7 @@ def _cd_gram(X, y, x_offset, w, alpha, l1_ratio, tol_gap, max_passes, history):
             rho = (Xt_residual[j] + col_norm2[j] * w_j) / n
             w[j] = _soft_threshold(rho, alpha * l1_ratio) / (
                 col_norm2[j] / n + alpha * (1.0 - l1_ratio))
-            if w[j] != w_j:  # residual -= X_j (w_j_new - w_j), seen through X^T (Gram trick)
+            if w[j] != w_j:  # residual -= X_j (w_j_new - w_j), seen through X^T
                 Xt_residual -= G[j] * (w[j] - w_j)
     return w, max_passes
 
