@@ -1,0 +1,33 @@
+"""Test-run settings shared by every test and by nbval's notebook runs.
+
+Offline: ``tests/offline/`` goes first on ``PYTHONPATH``, so every Python process the tests
+start, and in particular each Jupyter kernel in which nbval executes a notebook (nbval starts
+its kernels with this process's environment, ``--nbval-current-env``), imports
+``tests/offline/sitecustomize.py`` at start-up and has its network sockets refused (loopback,
+which the kernel's own channels use, stays open). The same guard is installed in the pytest
+process itself. A notebook or a test that reaches for the network fails at once with
+``NetworkBlockedError``; ``tests/test_offline.py`` checks the guard is active in a kernel.
+
+This file is loaded when pytest collects ``tests/`` (the README's command, ``python -m pytest``,
+collects ``tests`` and ``notebooks``). Set ``COURSE_ALLOW_NETWORK=1`` to switch the guard off
+when debugging.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import os
+from pathlib import Path
+
+OFFLINE_DIR = Path(__file__).resolve().parent / "offline"
+
+
+def pytest_configure(config):
+    if os.environ.get("COURSE_ALLOW_NETWORK") == "1":
+        return
+    paths = [str(OFFLINE_DIR), *filter(None, os.environ.get("PYTHONPATH", "").split(os.pathsep))]
+    os.environ["PYTHONPATH"] = os.pathsep.join(dict.fromkeys(paths))  # first, once
+    guard = OFFLINE_DIR / "sitecustomize.py"
+    spec = importlib.util.spec_from_file_location("_course_offline", guard)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)  # patches socket in this process too
