@@ -23,10 +23,24 @@ def _one_se_alpha(alphas, mse_mean, mse_se):
     return float(alphas[mse_mean <= mse_mean[best] + mse_se[best]].max())
 
 
-def _within(alphas, mse_mean, mse_se):
-    alphas, mse_mean, mse_se = (np.asarray(a, dtype=float) for a in (alphas, mse_mean, mse_se))
-    best = np.argmin(mse_mean)
-    return alphas, alphas[mse_mean <= mse_mean[best] + mse_se[best]], best
+def _rule_variant(strict=False, own_se=False, pick=max):
+    """A typical wrong version of the one-SE rule, for targeted feedback.
+
+    strict: compare with < instead of <=; own_se: each alpha's own SE as the margin instead
+    of the SE at the minimum; pick: how to choose among the alphas within the margin
+    (``max`` is right; ``min`` is the least sparse; ``first`` takes the first in grid order).
+    """
+
+    def wrong(alphas, mse_mean, mse_se):
+        alphas, mse_mean, mse_se = (
+            np.asarray(a, dtype=float) for a in (alphas, mse_mean, mse_se)
+        )
+        best = np.argmin(mse_mean)
+        threshold = mse_mean[best] + (mse_se if own_se else mse_se[best])
+        inside = alphas[mse_mean < threshold] if strict else alphas[mse_mean <= threshold]
+        return float(inside[0] if pick == "first" else pick(inside))
+
+    return wrong
 
 
 _DECREASING = np.array([1.0, 0.5, 0.2, 0.1, 0.05, 0.02])
@@ -50,33 +64,27 @@ q1 = Function(
     ],
     mistakes=[
         (
+            _rule_variant(strict=True),
+            "Use <=, not <: the minimum itself is within one SE of itself. With < and a standard "
+            "error of 0 no alpha is left.",
+        ),
+        (
             lambda alphas, mse_mean, mse_se: float(np.asarray(alphas)[np.argmin(mse_mean)]),
             "That is alpha_min, the alpha with the smallest mean error. The rule then moves to "
             "the largest alpha whose error is within one SE of that minimum.",
         ),
         (
-            lambda alphas, mse_mean, mse_se: float(_within(alphas, mse_mean, mse_se)[1].min()),
+            _rule_variant(pick=min),
             "That is the smallest alpha within one SE, the least sparse model. The rule takes "
             "the largest one: the strongest penalty, the fewest features.",
         ),
         (
-            lambda alphas, mse_mean, mse_se: float(
-                np.asarray(alphas, dtype=float)[
-                    np.asarray(mse_mean) <= np.min(mse_mean) + np.asarray(mse_se)
-                ].max()
-            ),
+            _rule_variant(own_se=True),
             "The threshold is one number, the minimum plus the SE at the minimum "
             "(mse_se[best]), not each alpha's own SE.",
         ),
         (
-            lambda alphas, mse_mean, mse_se: float(
-                np.asarray(alphas)[
-                    np.flatnonzero(
-                        np.asarray(mse_mean)
-                        <= np.min(mse_mean) + np.asarray(mse_se)[np.argmin(mse_mean)]
-                    )[0]
-                ]
-            ),
+            _rule_variant(pick="first"),
             "That takes the first alpha within one SE, which is the largest only when the grid "
             "runs from large to small. Take the maximum of the alphas within one SE.",
         ),
@@ -165,8 +173,17 @@ q3 = Value(
             "That uses log10. The threshold uses the natural logarithm: np.log, not np.log10.",
         ),
         (
+            2 * 10 * math.log10(1000 - 10),
+            "That uses log10, and is not rounded. The threshold uses the natural logarithm "
+            "(np.log); then round up to a whole number of samples.",
+        ),
+        (
             math.ceil(10 * math.log(1000 - 10)),
             "That is k log(p - k); the threshold has a factor 2: 2 k log(p - k).",
+        ),
+        (
+            2 * 10 * math.log(1000 - 10),
+            "A number of samples is a whole number: round 2 k log(p - k) up with math.ceil.",
         ),
         (
             math.floor(2 * 10 * math.log(1000 - 10)),
@@ -214,7 +231,7 @@ q4 = Value(
         "grid alphas, what is alpha_1SE?"
     ),
     answer=_Q4,
-    rtol=1e-6,
+    rtol=1e-3,  # the grid's neighbours are 12 % apart: a value typed with 4 digits is fine
     mistakes=[
         (
             _Q4_MIN,
