@@ -92,6 +92,8 @@ def _zeros(coef):
 _Q2 = _zeros(solvers.lasso(_X_diabetes_std, _y_diabetes, 4.0).coef)
 _Q2_RAW = _zeros(solvers.lasso(_X_diabetes.to_numpy(), _y_diabetes, 4.0).coef)
 _Q2_ENET = _zeros(solvers.elastic_net(_X_diabetes_std, _y_diabetes, 4.0, l1_ratio=0.5).coef)
+_Q2_ALPHA2 = _zeros(solvers.lasso(_X_diabetes_std, _y_diabetes, 2.0).coef)
+_Q2_ALPHA5 = _zeros(solvers.lasso(_X_diabetes_std, _y_diabetes, 5.0).coef)
 
 q2 = Value(
     prompt=(
@@ -114,6 +116,16 @@ q2 = Value(
         (
             _Q2_ENET,
             "That is the elastic net with l1_ratio = 0.5; the question is about the Lasso.",
+        ),
+        (
+            _Q2_ALPHA2,
+            "That is the count at alpha = 2, the comparison table of section 2. At alpha = 4 "
+            "one more feature has left.",
+        ),
+        (
+            _Q2_ALPHA5,
+            "Too many: s6 leaves somewhere between the grid values 3.93 and 5.04 (in fact near "
+            "4.2), so at alpha = 4 it is still in. The event list cannot tell; fit the Lasso.",
         ),
     ],
     hints=[
