@@ -732,4 +732,4 @@ class MultipleChoice(Question):
         if self._solution is not None:
             return self._solution
         text, why = self.options[self.answer]
-        return f'answer = "{self.answer}"   # {text}: {why}'
+        return f'answer = "{self.answer}"   # {text.rstrip(".")}. {why}'

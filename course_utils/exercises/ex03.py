@@ -216,7 +216,7 @@ q5 = MultipleChoice(
         ),
         "b": (
             "Stuck for ever at 2**-1074, the smallest positive float64.",
-            "Right: the decrement 0.4 * 2**-1074 is less than half a unit, so rounding undoes "
+            "The decrement 0.4 * 2**-1074 is less than half a unit, so rounding undoes "
             "it at every step (the table shows: stuck at 1 x 2^-1074 from step 1,457).",
         ),
         "c": (
@@ -252,7 +252,7 @@ q6 = MultipleChoice(
         "c": (
             "Because the L1 step does not shrink with the weight, it covers |w0| in a finite "
             "number of steps, and the clip lands it exactly on 0.0.",
-            "Right: ceil(|w0| / s) steps, the last one clipped. L2 removes a fraction of what "
+            "Ceil(|w0| / s) steps, the last one clipped. L2 removes a fraction of what "
             "is left, so something is always left.",
         ),
         "d": (
@@ -274,7 +274,7 @@ q7 = MultipleChoice(
     options={
         "a": (
             "Nothing: 1 - 2e-8 rounds to exactly 1.0 in float32, so w never changes.",
-            "Right: float32 numbers just below 1 are about 6e-8 apart, so subtracting 2e-8 "
+            "Float32 numbers just below 1 are about 6e-8 apart, so subtracting 2e-8 "
             "rounds back to 1.0 (machine epsilon of float32 is about 1.2e-7).",
         ),
         "b": (

@@ -208,7 +208,7 @@ q4 = MultipleChoice(
         "b": (
             "Each coordinate-descent update solves its one-weight problem exactly, and that "
             "solution is soft-thresholding, which returns exactly 0.0 for every |rho_j| <= alpha.",
-            "Right: a whole interval of rho_j values maps to exactly 0.0, so the zero is the "
+            "A whole interval of rho_j values maps to exactly 0.0, so the zero is the "
             "exact answer of each update, not a coincidence of rounding.",
         ),
         "c": (
@@ -243,7 +243,7 @@ q5 = MultipleChoice(
         "c": (
             "Those pixels are 0 in every training image, so the loss does not depend on their "
             "weights: the gradient is 0 and the weights stay at their starting value 0.",
-            "Right: the notebook counts 4 always-blank training pixels, the same 4 dots in "
+            "The notebook counts 4 always-blank training pixels, the same 4 dots in "
             "every L2 image. Any penalty, or none, leaves them at 0.",
         ),
         "d": (
@@ -275,7 +275,7 @@ q6 = MultipleChoice(
         "c": (
             "No: when correlated features enter, a weight can return to zero and come back "
             "later, as s3 did on the diabetes path.",
-            "Right: the path is piecewise linear and a weight can cross zero at a kink; "
+            "The path is piecewise linear and a weight can cross zero at a kink; "
             "correlated features trade weight between them.",
         ),
         "d": (

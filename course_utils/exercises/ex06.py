@@ -279,7 +279,7 @@ q5 = MultipleChoice(
         ),
         "b": (
             "About 0.7 and 0.7: the L2 part makes splitting the weight cheaper",
-            "Right: 0.7**2 + 0.7**2 = 0.98 < 1.4**2 = 1.96 at the same L1 norm, so the "
+            "0.7**2 + 0.7**2 = 0.98 < 1.4**2 = 1.96 at the same L1 norm, so the "
             "elastic net shares the weight between the copies (the grouping effect)",
         ),
         "c": (
@@ -308,7 +308,7 @@ q6 = MultipleChoice(
         "b": (
             "The CV errors near the minimum are within noise of each other, so we take the "
             "sparsest model among them",
-            "Right: the minimum is picked among many noisy estimates; any alpha within one SE "
+            "The minimum is picked among many noisy estimates; any alpha within one SE "
             "is about as good, and the largest one gives the fewest features",
         ),
         "c": (
@@ -344,7 +344,7 @@ q7 = MultipleChoice(
         ),
         "c": (
             "about double, because log(10**6) = 2 log(10**3)",
-            "Right: 2 * 10 * log(999,990) = 276 against 2 * 10 * log(990) = 138 samples",
+            "2 * 10 * log(999,990) = 276 against 2 * 10 * log(990) = 138 samples",
         ),
         "d": (
             "grow like sqrt(p), about 32-fold",
@@ -370,7 +370,7 @@ q8 = MultipleChoice(
         ),
         "b": (
             "500,000 columns, 1 non-zero",
-            "Right: one column per combination, and each row has exactly one combination",
+            "One column per combination, and each row has exactly one combination",
         ),
         "c": (
             "500,000 columns, 2 non-zero",
@@ -399,7 +399,7 @@ q9 = MultipleChoice(
         ),
         "b": (
             "Dense 8,000,000; sparse 12,000",
-            "Right: dense is 1,000,000 x 8 bytes; sparse is 1,000 x (8 + 4) bytes, as "
+            "Dense is 1,000,000 x 8 bytes; sparse is 1,000 x (8 + 4) bytes, as "
             "measure.model_bytes computes",
         ),
         "c": (
@@ -425,7 +425,7 @@ q10 = MultipleChoice(
         "b": (
             "The L0 problem is combinatorial; L1 is convex and, on the box, the tightest convex "
             "function below L0",
-            "Right: exact L0 means searching subsets (2**p of them); L1 is its convex envelope "
+            "Exact L0 means searching subsets (2**p of them); L1 is its convex envelope "
             "on [-1, 1]**p, so it can be minimized efficiently and still gives exact zeros",
         ),
         "c": (
@@ -456,7 +456,7 @@ q11 = MultipleChoice(
         "b": (
             "It shrinks by 10 % of what is left each step, never reaches zero, and in float64 "
             "stalls on a tiny subnormal number",
-            "Right: geometric decay approaches zero without arriving (Zeno), and rounding "
+            "Geometric decay approaches zero without arriving (Zeno), and rounding "
             "freezes it at 5 x 2**-1074",
         ),
         "c": (
@@ -478,7 +478,7 @@ q12 = MultipleChoice(
     options={
         "a": (
             "(0.7, 0.0, 0.0)",
-            "Right: 1.2 moves down by 0.5; -0.3 and 0.5 have |x| <= t, so they become exactly 0",
+            "1.2 moves down by 0.5; -0.3 and 0.5 have |x| <= t, so they become exactly 0",
         ),
         "b": (
             "(0.7, -0.8, 0.0)",
@@ -515,7 +515,7 @@ q13 = MultipleChoice(
         ),
         "c": (
             "FTRL-Proximal, or SGD whose L1 step is clipped at zero",
-            "Right: both apply the L1 penalty as a proximal (soft-thresholding) step per "
+            "Both apply the L1 penalty as a proximal (soft-thresholding) step per "
             "coordinate, so weights with little signal land on exactly 0.0",
         ),
         "d": (
@@ -547,7 +547,7 @@ q14 = MultipleChoice(
         "c": (
             "An L1 penalty (an elastic net if group stability matters), alpha by CV with the "
             "one-SE rule or by the budget, then count the non-zeros and store only those",
-            "Right: L1 gives the exact zeros that sparse storage needs, the L2 part keeps "
+            "L1 gives the exact zeros that sparse storage needs, the L2 part keeps "
             "correlated groups stable, and the one-SE rule or the budget picks the sparsest "
             "model that is good enough",
         ),
