@@ -22,7 +22,16 @@ from .. import datasets
 from .. import features as F
 from ..measure import count_nonzero, model_bytes
 from ..solvers import logistic_l1
-from ._engine import CORRECT, INCORRECT, Function, MultipleChoice, Question, Value, Verdict
+from ._engine import (
+    CORRECT,
+    INCORRECT,
+    Function,
+    MultipleChoice,
+    Question,
+    Value,
+    Verdict,
+    _describe,
+)
 
 # ----------------------------------------------------------------------------- the data
 
@@ -174,8 +183,11 @@ q2 = Value(
             "That compares against 4 bytes per dense weight; the dense vector here is float64, "
             "8 bytes per weight.",
         ),
-        (_P // 2, "Half of p is the break-even for equal index and value sizes (4 + 4 against "
-         "4 per dense weight in float32). Here each pair is 8 + 4 bytes against 8."),
+        (
+            _P // 2,
+            "Half of p would be the break-even if a stored pair cost twice a dense weight. Here "
+            "a pair costs 8 + 4 = 12 bytes against 8 per dense weight: compare k * 12 with p * 8.",
+        ),
         (_P, "With every weight non-zero the sparse copy is 1.5 times the dense one: each "
          "value carries a 4-byte index."),
     ],
@@ -215,12 +227,10 @@ BARE_COEF = (
 )
 
 
+@functools.lru_cache(maxsize=32)  # checking the same alpha twice does not fit twice
 def _fit(alpha: float):
     data = _wide_adult()
     return logistic_l1(data.X_train, data.y_train, alpha, tol=FIT_TOL)
-
-
-_fit_cached = functools.lru_cache(maxsize=32)(_fit)
 
 
 def _weights(answer):
@@ -236,15 +246,23 @@ def _weights(answer):
         except OverflowError:
             alpha = math.inf
         if not (math.isfinite(alpha) and alpha >= 0):
-            return Verdict(INCORRECT, f"alpha must be a finite number >= 0, got {answer!r:.30}.")
+            return Verdict(
+                INCORRECT, f"alpha must be a finite number >= 0, got {_describe(answer)}."
+            )
         if alpha < _SMALLEST_ALPHA:
-            return Verdict(INCORRECT, f"{FAR_OVER}: alpha = {alpha:.3g}, budget {BUDGET}.")
+            return Verdict(
+                INCORRECT, f"{FAR_OVER} (you gave alpha = {alpha:.3g}; the budget is {BUDGET})."
+            )
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            fit = _fit_cached(alpha)
+            fit = _fit(alpha)
         if not fit.converged:
             return Verdict(INCORRECT, f"the fit with alpha = {alpha:.3g} did not converge.")
         return fit.coef, fit.intercept, alpha
+    if isinstance(answer, str):
+        return Verdict(
+            INCORRECT, "that is a string: pass your fitted model, or alpha as a number (no quotes)."
+        )
     if isinstance(answer, np.ndarray) and answer.ndim == 1:
         return Verdict(INCORRECT, BARE_COEF + ".")
     if hasattr(answer, "coef") and hasattr(answer, "intercept"):  # a FitResult
@@ -330,10 +348,10 @@ q3 = _BudgetChallenge(
     hints=[
         "In the table of section 3, alpha = 1e-3 meets the loss target but keeps too many "
         "weights, and alpha = 3e-3 is small enough but loses too much. Try alphas in between.",
-        "Halve the interval: fit at the geometric middle, sqrt(1e-3 * 3e-3), about 1.7e-3, and "
-        "look at which condition fails.",
         "You can pass just a number, e.g. ex05.q3.check(0.002): the checker fits that alpha and "
         "tells you which condition fails.",
+        "Halve the interval on a log scale: try the geometric middle of 1e-3 and 3e-3, "
+        "sqrt(1e-3 * 3e-3), about 1.7e-3; then keep the half where the answer changes.",
     ],
     solution=(
         "fit = logistic_l1(X_train, y_train, 1.6e-3, tol=TOL)\n"
@@ -428,8 +446,8 @@ q6 = MultipleChoice(
         ),
         "c": (
             "The L2 model overfits the training rows",
-            "Unpruned (k = 1958) its held-out loss is close to the best of the table; the damage "
-            "is done by cutting it down to 50 weights",
+            "Unpruned (the last L2 + pruning row) its held-out loss is close to the best; the "
+            "damage is done by cutting it down to 50 weights",
         ),
         "d": (
             "hard_threshold keeps the smallest weights",
