@@ -12,6 +12,10 @@ Where the data lives
 repository's ``data/`` folder. Set the environment variable ``COURSE_DATA_DIR`` to a folder to
 read ``adult.csv.gz`` from there instead (read at each call, so it can be set at any time).
 
+An installed copy (``pip install .``, not editable) holds the code only, not the data: it sits
+in ``site-packages`` with no ``data/`` beside it, so set ``COURSE_DATA_DIR`` to the course's
+``data/`` folder (the notebooks and ``requirements.txt``'s editable install need nothing).
+
 A damaged data file is never half-loaded: ``load_adult`` raises :class:`DataFileError` naming
 the file, the sha256 expected and found, and how to restore it (``git checkout
 data/adult.csv.gz``, or ``python data/make_adult.py``; see ``data/README.md``).
@@ -90,8 +94,17 @@ def _read_verified(path: Path, sha256: str) -> bytes:
     try:
         raw = path.read_bytes()
     except FileNotFoundError:
+        where = ""
+        if not os.environ.get("COURSE_DATA_DIR") and not path.parent.is_dir():
+            # an installed (non-editable) course_utils: no data/ folder beside the package
+            where = "course_utils is installed without the course's data/ folder. "
         raise MissingDataFileError(
-            f"Data file {path} not found (expected sha256 {sha256}). {_RESTORE_HINT}"
+            f"Data file {path} not found (expected sha256 {sha256}). {where}{_RESTORE_HINT}"
+        ) from None
+    except OSError as error:  # a folder of that name, no permission...
+        raise DataFileError(
+            f"Data file {path} cannot be read ({type(error).__name__}; expected sha256 "
+            f"{sha256}). {_RESTORE_HINT}"
         ) from None
     found = hashlib.sha256(raw).hexdigest()
     if found != sha256:

@@ -186,3 +186,20 @@ def test_make_adult_gzip_step_reproduces_committed_bytes():
     assert make_adult.gzip_reproducible(gzip.decompress(raw)) == raw
     header = gzip.decompress(raw).split(b"\n", 1)[0].decode()
     assert header.split(",") == datasets.ADULT_FEATURES + ["income"]
+
+
+def test_installed_copy_without_data_folder_says_so(monkeypatch, tmp_path):
+    # as in site-packages after a non-editable install: no data/ beside the package
+    monkeypatch.delenv("COURSE_DATA_DIR", raising=False)
+    monkeypatch.setattr(datasets, "data_dir", lambda: tmp_path / "data")
+    with pytest.raises(MissingDataFileError, match="installed without the course's data/") as info:
+        load_adult()
+    assert "COURSE_DATA_DIR" in str(info.value) and ADULT_SHA256 in str(info.value)
+
+
+def test_unreadable_file_is_a_data_file_error(monkeypatch, tmp_path):
+    (tmp_path / "adult.csv.gz").mkdir()  # a folder where the file should be
+    monkeypatch.setenv("COURSE_DATA_DIR", str(tmp_path))
+    with pytest.raises(DataFileError, match="cannot be read") as info:
+        load_adult()
+    assert str(tmp_path / "adult.csv.gz") in str(info.value) and "make_adult.py" in str(info.value)
