@@ -259,6 +259,8 @@ def _coordinate_descent(X, y, x_offset, w, alpha, l1_ratio, tol_gap, max_iter):
 def _cd_gram(G, Xty, yy, n, w, alpha, l1_ratio, tol_gap, max_passes, history):
     """Cyclic coordinate descent on ``G = X^T X``, ``Xty = X^T y``; return (w, passes done)."""
     col_norm2 = G.diagonal().tolist()  # X_j^T X_j
+    l1 = alpha * l1_ratio
+    denominator = [c / n + alpha * (1.0 - l1_ratio) for c in col_norm2]
     for n_pass in range(max_passes):
         gap, objective, Xt_residual = _gram_duality_gap(G, Xty, yy, n, w, alpha, l1_ratio)
         history.append(objective)  # w is zero outside the set: this is the full objective
@@ -267,13 +269,13 @@ def _cd_gram(G, Xty, yy, n, w, alpha, l1_ratio, tol_gap, max_passes, history):
         for j in range(w.shape[0]):
             if col_norm2[j] == 0.0:
                 continue  # a constant column: w_j stays 0
-            w_j = w[j]
+            w_j = float(w[j])
             # rho: correlation of feature j with the residual left when w_j is taken out
-            rho = (Xt_residual[j] + col_norm2[j] * w_j) / n
-            w[j] = _soft_threshold(rho, alpha * l1_ratio) / (
-                col_norm2[j] / n + alpha * (1.0 - l1_ratio))
-            if w[j] != w_j:  # residual -= X_j (w_j_new - w_j), seen through X^T
-                Xt_residual -= G[j] * (w[j] - w_j)
+            rho = (float(Xt_residual[j]) + col_norm2[j] * w_j) / n
+            w_j_new = _soft_threshold(rho, l1) / denominator[j]
+            if w_j_new != w_j:  # residual -= X_j (w_j_new - w_j), seen through X^T
+                w[j] = w_j_new
+                Xt_residual -= G[j] * (w_j_new - w_j)
     return w, max_passes
 
 
