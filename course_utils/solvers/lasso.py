@@ -139,8 +139,9 @@ def _fit(X, y, alpha, l1_ratio, method, fit_intercept, max_iter, tol, coef_init,
 
     X, y, x_offset, y_mean = _center(X, y, fit_intercept)
     tol_gap = tol * (y @ y) / n
-    solve = _coordinate_descent if method == "cd" else _fista
-    w, n_iter, gap, history = solve(X, y, x_offset, w, alpha, l1_ratio, tol_gap, max_iter)
+    inner = _cd_gram if method == "cd" else _fista_gram
+    w, n_iter, gap, history = _working_set(X, y, x_offset, w, alpha, l1_ratio, tol_gap, max_iter,
+                                           inner)
     converged = gap <= tol_gap
     if not converged:
         warnings.warn(
@@ -222,11 +223,11 @@ def _gram(X, x_offset):
     return (G.toarray() if sp.issparse(G) else G) - X.shape[0] * np.outer(x_offset, x_offset)
 
 
-def _coordinate_descent(X, y, x_offset, w, alpha, l1_ratio, tol_gap, max_iter):
-    """Coordinate descent on a working set that doubles until no coordinate violates the KKT.
+def _working_set(X, y, x_offset, w, alpha, l1_ratio, tol_gap, max_iter, inner):
+    """Run ``inner`` (CD or FISTA) on a working set, doubled until no coordinate violates the KKT.
 
     Speed tricks, all in this one place: GRAM MATRICES and a WORKING SET.
-    Coordinate descent runs on the set's Gram matrix ``G = X_ws^T X_ws`` and ``X_ws^T y``, so a
+    The inner solver runs on the set's Gram matrix ``G = X_ws^T X_ws`` and ``X_ws^T y``, so a
     pass costs O(k^2) for k coordinates in the set, whatever n. One product X^T residual screens
     all p coordinates; the set holds the current support plus the worst violators of
     ``|X_j^T residual| / n <= alpha`` and doubles until the duality gap of the full problem is
@@ -250,8 +251,8 @@ def _coordinate_descent(X, y, x_offset, w, alpha, l1_ratio, tol_gap, max_iter):
         score[w != 0] = np.inf  # the support always stays in the set
         ws = np.sort(np.argpartition(-score, ws_size - 1)[:ws_size])
         G = _gram(X[:, ws], x_offset[ws]) if gram is None else gram[np.ix_(ws, ws)]
-        w[ws], passes = _cd_gram(G, Xty[ws], yy, n, w[ws], alpha, l1_ratio, 0.3 * tol_gap,
-                                 max_iter - n_iter, history)
+        w[ws], passes = inner(G, Xty[ws], yy, n, w[ws], alpha, l1_ratio, 0.3 * tol_gap,
+                              max_iter - n_iter, history)
         n_iter += passes
         ws_size = min(p, 2 * ws_size)
 
@@ -284,25 +285,25 @@ def _soft_threshold(x: float, t: float) -> float:
     return x - t if x > t else (x + t if x < -t else 0.0)
 
 
-def _fista(X, y, x_offset, w, alpha, l1_ratio, tol_gap, max_iter):
-    """FISTA with function-value restart (O'Donoghue & Candes, 2015), for the Lasso."""
-    n = y.shape[0]
-    L = _lipschitz(X, x_offset)  # of the gradient of 1/(2n)||y - Xw||^2
-    w_old, Xt_residual_old, t, history = w, 0.0, 1.0, []
-    for n_iter in range(max_iter + 1):
-        gap, objective, Xt_residual = _duality_gap(X, y, x_offset, w, alpha, l1_ratio)
-        if gap <= tol_gap or n_iter == max_iter:
-            return w, n_iter, gap, history
-        if history and objective > history[-1]:
+def _fista_gram(G, Xty, yy, n, w, alpha, l1_ratio, tol_gap, max_iter, history):
+    """FISTA with function-value restart (O'Donoghue & Candes, 2015) on ``G = X^T X``."""
+    L = np.linalg.eigvalsh(G)[-1] / n  # of the gradient of 1/(2n)||y - Xw||^2
+    w_old, Xt_residual_old, t = w, 0.0, 1.0
+    for n_iter in range(max_iter):
+        gap, objective, Xt_residual = _gram_duality_gap(G, Xty, yy, n, w, alpha, l1_ratio)
+        if gap <= tol_gap:
+            return w, n_iter
+        if n_iter > 0 and objective > history[-1]:
             t = 1.0  # restart: no momentum when the objective went up
         history.append(objective)
         t_next = (1.0 + np.sqrt(1.0 + 4.0 * t * t)) / 2.0
         momentum = (t - 1.0) / t_next  # 0 on the first step and after a restart
         z = w + momentum * (w - w_old)
-        # X^T (y - X z) by linearity from the last two iterates: no extra product with X
+        # X^T (y - X z) by linearity from the last two iterates: no extra product with G
         Xt_residual_z = Xt_residual + momentum * (Xt_residual - Xt_residual_old)
         w_old, Xt_residual_old, t = w, Xt_residual, t_next
         w = soft_threshold(z + Xt_residual_z / (n * L), alpha / L)
+    return w, max_iter
 
 
 def _lipschitz(X, x_offset):
