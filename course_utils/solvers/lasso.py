@@ -47,7 +47,7 @@ def lasso(X, y, alpha, *, method="cd", fit_intercept=True, max_iter=1000, tol=1e
         Penalty strength, as in ``sklearn.linear_model.Lasso(alpha)``. For alpha = 0 (least
         squares) use ``ridge(X, y, 0.0)``.
     method : {"cd", "fista"}, default="cd"
-        Coordinate descent on a growing working set, or accelerated proximal gradient.
+        Coordinate descent or accelerated proximal gradient, both on a growing working set.
     fit_intercept : bool, default=True
         Fit an unpenalized intercept ``b`` (by centering X and y).
     max_iter : int, default=1000
@@ -253,6 +253,8 @@ def _working_set(X, y, x_offset, w, alpha, l1_ratio, tol_gap, max_iter, inner):
         G = _gram(X[:, ws], x_offset[ws]) if gram is None else gram[np.ix_(ws, ws)]
         w[ws], passes = inner(G, Xty[ws], yy, n, w[ws], alpha, l1_ratio, 0.3 * tol_gap,
                               max_iter - n_iter, history)
+        if passes == 0 and ws.size == p:  # rounding floor: the Gram gap is met, X's is not
+            return w, n_iter, gap, history
         n_iter += passes
         ws_size = min(p, 2 * ws_size)
 
