@@ -9,6 +9,7 @@ written back to the repository. Per notebook it reports
 * ``start``: seconds to start the kernel and get its first reply,
 * ``run``: seconds to execute all cells,
 * ``wall``: start + run, what a learner waits for after "Restart kernel and run all",
+* ``slowest``: the slowest cell (its index in the notebook) and its seconds,
 * ``peak MB``: the kernel process's peak resident memory (``VmHWM`` in ``/proc/<pid>/status``,
   read just before the kernel is shut down; Linux only).
 
@@ -64,9 +65,12 @@ def run_notebook(path: Path) -> dict:
     with client.setup_kernel(cwd=str(path.parent)):
         client.wait_for_reply(client.kc.kernel_info())
         started = time.perf_counter()
+        slowest = (0.0, None)
         try:
             for index, cell in enumerate(nb.cells):
+                cell_start = time.perf_counter()
                 client.execute_cell(cell, index)
+                slowest = max(slowest, (time.perf_counter() - cell_start, index))
         except Exception as exc:  # report and go on with the next notebook
             error = f"{type(exc).__name__}: {str(exc).strip().splitlines()[-1][:120]}"
         finished = time.perf_counter()
@@ -75,6 +79,7 @@ def run_notebook(path: Path) -> dict:
     wall = finished - start
     return {"notebook": str(path.relative_to(ROOT)), "start_s": started - start,
             "run_s": finished - started, "wall_s": wall, "peak_mb": peak,
+            "slowest_cell": slowest[1], "slowest_cell_s": slowest[0],
             "wall_target_s": target, "ok": error is None and wall < target
             and peak < PEAK_TARGET_MB, "error": error}
 
@@ -98,20 +103,23 @@ def main(argv=None) -> int:
     info = machine()
     print(f"{info['nproc']} cores, {info['cpu']}, Python {info['python']}, load average "
           + " ".join(f"{x:.2f}" for x in info["load_average"]))
-    print(f"{'notebook':<52} {'start s':>7} {'run s':>7} {'wall s':>7} {'peak MB':>8}  target")
+    print(f"{'notebook':<52} {'start s':>7} {'run s':>7} {'wall s':>7} {'slowest':>12} "
+          f"{'peak MB':>8}  target")
     rows = []
     for path in paths:
         row = run_notebook(path)
         rows.append(row)
         verdict = "ok" if row["ok"] else "MISSED"
         print(f"{row['notebook']:<52} {row['start_s']:7.2f} {row['run_s']:7.2f} "
-              f"{row['wall_s']:7.2f} {row['peak_mb']:8.0f}  {verdict} "
+              f"{row['wall_s']:7.2f} {'[' + str(row['slowest_cell']) + '] ':>6}"
+              f"{row['slowest_cell_s']:4.1f} s {row['peak_mb']:8.0f}  {verdict} "
               f"(< {row['wall_target_s']:.0f} s, < {PEAK_TARGET_MB:.0f} MB)"
               f"{'  ' + row['error'] if row['error'] else ''}", flush=True)
     total = sum(row["wall_s"] for row in rows)
     peak = max(row["peak_mb"] for row in rows)
     total_ok = total < TOTAL_TARGET_S
     print(f"{'total (' + str(len(rows)) + ' notebooks)':<52} {'':>7} {'':>7} {total:7.2f} "
+          f"{'':>12} "
           f"{peak:8.0f}  {'ok' if total_ok else 'MISSED'} (< {TOTAL_TARGET_S:.0f} s)")
     load_after = os.getloadavg()
     print("load average after: " + " ".join(f"{x:.2f}" for x in load_after))
