@@ -65,12 +65,12 @@ def run_notebook(path: Path) -> dict:
     with client.setup_kernel(cwd=str(path.parent)):
         client.wait_for_reply(client.kc.kernel_info())
         started = time.perf_counter()
-        slowest = (0.0, None)
+        cell_s = []
         try:
             for index, cell in enumerate(nb.cells):
                 cell_start = time.perf_counter()
                 client.execute_cell(cell, index)
-                slowest = max(slowest, (time.perf_counter() - cell_start, index))
+                cell_s.append(time.perf_counter() - cell_start)
         except Exception as exc:  # report and go on with the next notebook
             error = f"{type(exc).__name__}: {str(exc).strip().splitlines()[-1][:120]}"
         finished = time.perf_counter()
@@ -79,7 +79,8 @@ def run_notebook(path: Path) -> dict:
     wall = finished - start
     return {"notebook": str(path.relative_to(ROOT)), "start_s": started - start,
             "run_s": finished - started, "wall_s": wall, "peak_mb": peak,
-            "slowest_cell": slowest[1], "slowest_cell_s": slowest[0],
+            "cell_s": cell_s, "slowest_cell": max(range(len(cell_s)), key=cell_s.__getitem__),
+            "slowest_cell_s": max(cell_s),
             "wall_target_s": target, "ok": error is None and wall < target
             and peak < PEAK_TARGET_MB, "error": error}
 
@@ -97,6 +98,8 @@ def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("paths", nargs="*", type=Path, help="notebooks (default: all)")
     parser.add_argument("--json", type=Path, help="also write the results to this file")
+    parser.add_argument("--cells", type=float, metavar="SECONDS",
+                        help="also list every cell that took longer than SECONDS")
     args = parser.parse_args(argv)
     paths = [p.resolve() for p in args.paths] or notebook_paths()
 
@@ -115,6 +118,9 @@ def main(argv=None) -> int:
               f"{row['slowest_cell_s']:4.1f} s {row['peak_mb']:8.0f}  {verdict} "
               f"(< {row['wall_target_s']:.0f} s, < {PEAK_TARGET_MB:.0f} MB)"
               f"{'  ' + row['error'] if row['error'] else ''}", flush=True)
+        for index, seconds in enumerate(row["cell_s"]):
+            if args.cells is not None and seconds > args.cells:
+                print(f"    cell [{index}] {seconds:5.2f} s")
     total = sum(row["wall_s"] for row in rows)
     peak = max(row["peak_mb"] for row in rows)
     total_ok = total < TOTAL_TARGET_S
