@@ -3,8 +3,8 @@
 ``test_exercises.py`` tests the engine on its own questions and junk values; this file adds the
 mistakes of *functions* written by learners, run against every real function exercise of the
 course (ex00 ... exNN): a function that raises, loops for ever (stopped by the time limit, even
-when it swallows exceptions), returns the wrong type or the wrong shape. The two ``xfail`` tests
-record known gaps of the engine (they fail loudly, ``strict``, once the engine is fixed).
+when it swallows exceptions), returns the wrong type or the wrong shape. A function that calls
+``sys.exit`` and one without source that returns a constant are covered too.
 
 A limit of CPython 3.10 and older, not of the engine: a loop whose body *starts* with ``try:``
 (``while True: try: ... except: ...``) never checks for signals, so neither the time limit (an
@@ -104,7 +104,6 @@ def test_check_shows_the_verdict_for_a_raising_function(question, capsys):
     assert out.startswith(f"{INCORRECT}: ") and "Traceback" not in out
 
 
-@pytest.mark.xfail(strict=True, raises=SystemExit, reason="engine gap: _run catches Exception only")
 def test_function_calling_sys_exit_gets_a_verdict():
     def leaves(x):
         sys.exit(1)
@@ -113,8 +112,6 @@ def test_function_calling_sys_exit_gets_a_verdict():
     assert q.grade(leaves).label == INCORRECT
 
 
-@pytest.mark.xfail(strict=True, reason="engine gap: without source, `return <constant>` has the "
-                   "bytecode of an empty body (co_code only is compared, not co_consts)")
 def test_function_without_source_returning_a_constant_is_attempted():
     namespace = {}
     exec("def f(x):\n    return 0.5\n", namespace)  # no source for inspect (as in a plain REPL)

@@ -514,7 +514,7 @@ def _run(func, args, seconds: float) -> _Outcome:
             return _Outcome(value=_call_with_time_limit(func, args, seconds))
     except _TimeLimit:
         return _Outcome(timed_out=True)
-    except Exception as exc:
+    except (Exception, SystemExit) as exc:  # sys.exit() in a learner's function is a wrong answer
         return _Outcome(error=exc)
 
 
@@ -541,7 +541,12 @@ def _is_empty_function(func) -> bool:
         tree = ast.parse(textwrap.dedent(inspect.getsource(func)))
     except (OSError, TypeError, SyntaxError, IndentationError):
         code = getattr(func, "__code__", None)
-        return code is not None and code.co_code in _EMPTY_BYTECODES
+        # `return 0.5` can compile to the same bytecode as `...`: the constants tell them apart
+        return (
+            code is not None
+            and code.co_code in _EMPTY_BYTECODES
+            and all(c is None or c is Ellipsis or isinstance(c, str) for c in code.co_consts)
+        )
     defs = [
         node for node in ast.walk(tree) if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef))
     ]
