@@ -57,7 +57,8 @@ def peak_rss_mb(pid: int) -> float:
 def run_notebook(path: Path) -> dict:
     """Execute a copy of the notebook at ``path``; return its timings and peak memory."""
     nb = nbformat.read(path, as_version=4)
-    client = NotebookClient(nb, km=_current_env_kernel_manager(), timeout=CELL_TIMEOUT,
+    km = _current_env_kernel_manager()
+    client = NotebookClient(nb, km=km, timeout=CELL_TIMEOUT,
                             record_timing=False, store_widget_state=True,
                             resources={"metadata": {"path": str(path.parent)}})
     error = None
@@ -75,6 +76,7 @@ def run_notebook(path: Path) -> dict:
             error = f"{type(exc).__name__}: {str(exc).strip().splitlines()[-1][:120]}"
         finished = time.perf_counter()
         peak = peak_rss_mb(client.km.provisioner.pid)
+    km.shutdown_kernel(now=True)  # nbclient leaves a kernel it did not create running
     target = WALL_TARGET_S_05 if path.name.startswith("05") else WALL_TARGET_S
     wall = finished - start
     return {"notebook": str(path.relative_to(ROOT)), "start_s": started - start,

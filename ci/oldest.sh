@@ -8,7 +8,7 @@
 # It makes a fresh venv, installs requirements.txt under ci/oldest-constraints.txt (exact pins of
 # every lower bound, plus the few pins the oldest versions need), prints the versions installed,
 # then runs `python -m pytest` with that venv first on PATH: unit tests, nbval over every notebook
-# (the same stored outputs as on the newest versions), all offline (tests/conftest.py).
+# (the same stored outputs as on the newest versions), all offline (conftest.py).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 

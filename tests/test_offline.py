@@ -1,6 +1,6 @@
 """The test run is offline: notebooks executed by nbval cannot reach the network.
 
-``tests/conftest.py`` puts ``tests/offline/`` first on ``PYTHONPATH``; its ``sitecustomize.py``
+the root ``conftest.py`` puts ``tests/offline/`` first on ``PYTHONPATH``; its ``sitecustomize.py``
 refuses every non-loopback socket in each Python process the tests start. These tests prove the
 guard works where it matters: in a Jupyter kernel started by nbval exactly as for the course
 notebooks, a connection to a non-routable address fails at once with the guard's error while the

@@ -373,9 +373,10 @@ def execute(path: Path) -> None:
     from nbclient import NotebookClient
 
     nb = read(path)
+    km = _current_env_kernel_manager()
     client = NotebookClient(
         nb,
-        km=_current_env_kernel_manager(),
+        km=km,
         timeout=CELL_TIMEOUT,
         record_timing=False,
         # True although normalize() drops the state: with False, nbclient (0.11) raises KeyError
@@ -384,7 +385,11 @@ def execute(path: Path) -> None:
         coalesce_streams=True,
         resources={"metadata": {"path": str(path.parent)}},
     )
-    client.execute()
+    try:
+        client.execute()
+    finally:  # nbclient leaves a kernel it did not create running
+        if km.has_kernel:
+            km.shutdown_kernel(now=True)
     normalize(nb)
     write(nb, path)
 

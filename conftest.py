@@ -8,9 +8,9 @@ which the kernel's own channels use, stays open). The same guard is installed in
 process itself. A notebook or a test that reaches for the network fails at once with
 ``NetworkBlockedError``; ``tests/test_offline.py`` checks the guard is active in a kernel.
 
-This file is loaded when pytest collects ``tests/`` (the README's command, ``python -m pytest``,
-collects ``tests`` and ``notebooks``). Set ``COURSE_ALLOW_NETWORK=1`` to switch the guard off
-when debugging.
+This file sits at the repository root, so pytest loads it for every run here, whatever paths are
+given (``python -m pytest notebooks/`` is guarded too). Set ``COURSE_ALLOW_NETWORK=1`` to switch
+the guard off when debugging.
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ import importlib.util
 import os
 from pathlib import Path
 
-OFFLINE_DIR = Path(__file__).resolve().parent / "offline"
+OFFLINE_DIR = Path(__file__).resolve().parent / "tests" / "offline"
 
 
 def pytest_configure(config):
