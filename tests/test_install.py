@@ -93,8 +93,10 @@ def test_installed_copy_works_and_passes_its_tests(tmp_path):
 
     (outside / "check_installed.py").write_text(CHECK_PLUGIN)
     command = [
-        sys.executable, "-m", "pytest", "-q", "-x", "-p", "no:cacheprovider", "-p",
-        "check_installed", "-c", str(ROOT / "pyproject.toml"), "--rootdir", str(ROOT),
+        # --noconftest: the root conftest.py would put the source tree on sys.path (the offline
+        # guard still applies: this process's PYTHONPATH, inherited, loads it)
+        sys.executable, "-m", "pytest", "-q", "-x", "-p", "no:cacheprovider", "--noconftest",
+        "-p", "check_installed", "-c", str(ROOT / "pyproject.toml"), "--rootdir", str(ROOT),
         *(str(ROOT / "tests" / name) for name in UNIT_TESTS),
     ]
     run = subprocess.run(command, capture_output=True, text=True, cwd=outside, env=env,
