@@ -9,8 +9,9 @@ import pytest
 import scipy.sparse as sp
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.linear_model import ElasticNet, Lasso, LogisticRegression, Ridge
+from sklearn.linear_model import lasso_path as sklearn_lasso_path
 
-from course_utils.solvers import elastic_net, lasso, logistic_l1, ridge
+from course_utils.solvers import elastic_net, lasso, lasso_path, logistic_l1, ridge
 
 SEEDS = range(5)
 TIGHT = {"tol": 1e-12, "max_iter": 100_000}
@@ -353,3 +354,66 @@ def test_converged_fit_raises_no_warning():
         for name, solver in SOLVERS.items():
             labels = (y > np.median(y)).astype(float) if name == "logistic_l1" else y
             assert solver(X=X, y=labels, alpha=0.05).converged
+
+
+# ----------------------------------------------------------------------------- lasso_path
+
+
+@pytest.mark.parametrize("fit_intercept", [True, False])
+@pytest.mark.parametrize("sparse", [False, True])
+@pytest.mark.parametrize("n, p", [(80, 30), (40, 100)], ids=["tall", "wide"])
+@pytest.mark.parametrize("seed", range(2))
+def test_lasso_path_is_lasso_at_each_alpha_and_agrees_with_sklearn(seed, n, p, sparse,
+                                                                   fit_intercept):
+    X_in, X, y = make_problem(seed, sparse, n=n, p=p)
+    alphas = alpha_max(X, y, fit_intercept) * np.logspace(0, -1.5, 8)
+    alphas = alphas[np.random.default_rng(seed).permutation(alphas.size)]  # any order
+    path = lasso_path(X_in, y, alphas, fit_intercept=fit_intercept, tol=1e-8)
+    assert len(path) == alphas.size
+    for result, alpha in zip(path, alphas, strict=True):
+        single = lasso(X_in, y, alpha, fit_intercept=fit_intercept, tol=1e-8)
+        f_path, f_single = (enet_objective(X, y, r.coef, r.intercept, alpha)
+                            for r in (result, single))
+        assert result.converged
+        assert abs(f_path - f_single) <= 1e-6 * f_single
+
+    # scikit-learn's lasso_path fits no intercept: give it the centered problem
+    Xc, yc = (X - X.mean(axis=0), y - y.mean()) if fit_intercept else (X_in, y)
+    order = np.argsort(-alphas)
+    _, coefs, _ = sklearn_lasso_path(Xc, yc, alphas=alphas[order], **TIGHT)
+    path = lasso_path(X_in, y, alphas, fit_intercept=fit_intercept, **TIGHT)
+    for k, i in enumerate(order):
+        assert_agrees(path[i], coefs[:, k], y.mean() - X.mean(axis=0) @ coefs[:, k]
+                      if fit_intercept else 0.0,
+                      lambda w, b, a=alphas[i]: enet_objective(X, y, w, b, a))
+
+
+def test_lasso_path_warns_per_alpha_when_max_iter_is_reached():
+    _, X, y = make_problem(0, False)
+    with pytest.warns(ConvergenceWarning) as record:
+        path = lasso_path(X, y, [0.01, 0.05], max_iter=1, tol=1e-14)
+    assert [str(w.message).split(" did not")[0] for w in record] == [
+        "lasso_path (alpha=0.05)", "lasso_path (alpha=0.01)"]  # solved from the largest alpha
+    assert not any(result.converged for result in path)
+
+
+@pytest.mark.parametrize(
+    "alphas, error, words",
+    [([0.1, -0.1], ValueError, "alphas must all be > 0"),
+     ([0.1, 0.0], ValueError, "alphas must all be > 0"),
+     ([], ValueError, "alphas must not be empty"),
+     ([0.1, np.nan], ValueError, "alphas must not contain NaN"),
+     (0.1, ValueError, "alphas must be 1-D"),
+     (["a"], TypeError, "alphas")],
+    ids=["negative", "zero", "empty", "NaN", "scalar", "string"],
+)
+def test_lasso_path_refuses_bad_alphas(alphas, error, words):
+    with pytest.raises(error, match=words):
+        lasso_path(_X, _y, alphas)
+
+
+def test_lasso_path_checks_the_other_arguments_once_like_lasso():
+    with pytest.raises(ValueError, match="X must not contain NaN"):
+        lasso_path(_X_nan, _y, [0.1])
+    with pytest.raises(ValueError, match="tol"):
+        lasso_path(_X, _y, [0.1], tol=-1.0)

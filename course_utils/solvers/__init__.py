@@ -8,11 +8,11 @@ from ._result import FitResult
 
 __all__ = ["FitResult"]
 # Each solver module adds its import and names below.
-from .lasso import elastic_net, lasso  # noqa: E402
+from .lasso import elastic_net, lasso, lasso_path  # noqa: E402
 from .logistic import logistic_l1  # noqa: E402
 from .ridge import ridge  # noqa: E402
 
-__all__ += ["lasso", "elastic_net", "ridge", "logistic_l1"]
+__all__ += ["lasso", "lasso_path", "elastic_net", "ridge", "logistic_l1"]
 from .online import ftrl_proximal, sgd_l1  # noqa: E402
 from .subset import best_subset, iht  # noqa: E402
 

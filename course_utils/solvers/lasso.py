@@ -26,7 +26,7 @@ from .._validation import (
 )
 from ._result import FitResult
 
-__all__ = ["lasso", "elastic_net"]
+__all__ = ["lasso", "lasso_path", "elastic_net"]
 
 # Beyond this many features the full Gram matrix (p^2 floats) is not worth its memory.
 GRAM_MAX_FEATURES = 2000
@@ -139,15 +139,80 @@ def _fit(X, y, alpha, l1_ratio, method, fit_intercept, max_iter, tol, coef_init,
     X, y, x_offset, y_mean = _center(X, y, fit_intercept)
     tol_gap = tol * (y @ y) / n
     inner = _cd_gram if method == "cd" else _fista_gram
-    w, n_iter, gap, history = _working_set(X, y, x_offset, w, alpha, l1_ratio, tol_gap, max_iter,
-                                           inner)
+    fit = _working_set(X, y, x_offset, w, alpha, l1_ratio, tol_gap, max_iter, inner,
+                       _products(X, y, x_offset))
+    return _result(*fit, tol_gap, x_offset, y_mean, name, max_iter, stacklevel=4)
+
+
+def lasso_path(X, y, alphas, *, fit_intercept=True, max_iter=1000, tol=1e-4) -> list[FitResult]:
+    """Fit the Lasso for each alpha in ``alphas`` by coordinate descent, with warm starts.
+
+    The problems of ``[lasso(X, y, alpha, ...) for alpha in alphas]``, solved to the same
+    stopping rule by the same solver, but X and y are checked and centered once, ``X^T y`` (and
+    the Gram matrix when X is tall) computed once, and the alphas solved from the largest down,
+    each starting from the previous solution (a warm start).
+
+    Parameters
+    ----------
+    X : array-like of shape (n, p) or scipy.sparse matrix
+        Design matrix. Sparse X is never densified.
+    y : array-like of shape (n,)
+        Target.
+    alphas : array-like of shape (n_alphas,)
+        Penalty strengths, all > 0, in any order.
+    fit_intercept, max_iter, tol
+        As in :func:`lasso`, for each alpha.
+
+    Returns
+    -------
+    list of FitResult
+        One per alpha, in the order of ``alphas``.
+
+    Notes
+    -----
+    For each alpha the objective is the one of ``sklearn.linear_model.Lasso(alpha)``,
+
+    .. math:: \\min_{w, b} \\frac{1}{2n} \\|y - Xw - b\\|_2^2 + \\alpha \\|w\\|_1,
+
+    and the stopping rule the duality gap of :func:`lasso`, checked for each alpha (a
+    ConvergenceWarning names any alpha where ``max_iter`` passes were not enough). The weights
+    match a cold ``lasso`` call's to within that rule, not digit for digit: the warm start
+    takes other iterates. ``sklearn.linear_model.lasso_path`` fits no intercept; this function
+    fits one unless ``fit_intercept=False``. When X is wide, the Gram matrix of the features the
+    working sets have met is kept from one alpha to the next (:class:`_GramCache`).
+    """
+    X, y = check_X_y(X, y)
+    alphas = check_array(alphas, "alphas", ndim=1)
+    if np.any(alphas <= 0):
+        raise ValueError(f"alphas must all be > 0, got {alphas[alphas <= 0][0]}; for alpha = 0 "
+                         f"(least squares) use ridge(X, y, 0.0).")
+    fit_intercept = check_bool(fit_intercept, "fit_intercept")
+    max_iter = check_int(max_iter, "max_iter", low=1)
+    tol = check_scalar(tol, "tol")
+    n, p = X.shape
+
+    X, y, x_offset, y_mean = _center(X, y, fit_intercept)
+    tol_gap = tol * (y @ y) / n
+    products = _products(X, y, x_offset, cache_gram=True)
+    w, results = np.zeros(p), [None] * alphas.size
+    for i in np.argsort(-alphas, kind="stable"):  # warm starts: from the sparsest solution down
+        fit = _working_set(X, y, x_offset, w.copy(), alphas[i], 1.0, tol_gap, max_iter, _cd_gram,
+                           products)
+        results[i] = _result(*fit, tol_gap, x_offset, y_mean, f"lasso_path (alpha={alphas[i]:.3g})",
+                             max_iter, stacklevel=3)
+        w = fit[0]
+    return results
+
+
+def _result(w, n_iter, gap, history, tol_gap, x_offset, y_mean, name, max_iter, stacklevel):
+    """The FitResult of a fit on centered data, with a ConvergenceWarning if the gap is not met."""
     converged = gap <= tol_gap
     if not converged:
         warnings.warn(
             f"{name} did not converge in max_iter={max_iter} passes: duality gap {gap:.3g} > "
             f"{tol_gap:.3g}. Increase max_iter or tol.",
             ConvergenceWarning,
-            stacklevel=3,
+            stacklevel=stacklevel,
         )
     return FitResult(coef=w, intercept=float(y_mean - x_offset @ w), n_iter=n_iter,
                      converged=converged, history=history)
@@ -222,7 +287,46 @@ def _gram(X, x_offset):
     return (G.toarray() if sp.issparse(G) else G) - X.shape[0] * np.outer(x_offset, x_offset)
 
 
-def _working_set(X, y, x_offset, w, alpha, l1_ratio, tol_gap, max_iter, inner):
+def _products(X, y, x_offset, cache_gram=False):
+    """What every fit on (X, y) shares: ``X^T y``, ``y^T y``, the full Gram matrix when X is tall
+    (n >= 2p, p moderate; else None) and a function giving a working set's Gram matrix."""
+    n, p = X.shape
+    Xty, yy = _rmatvec(X, y, x_offset), y @ y
+    if n >= 2 * p and p <= GRAM_MAX_FEATURES:
+        gram = _gram(X, x_offset)
+        return Xty, yy, gram, lambda ws: gram[np.ix_(ws, ws)]
+    if cache_gram:
+        return Xty, yy, None, _GramCache(X, x_offset)
+    return Xty, yy, None, lambda ws: _gram(X[:, ws], x_offset[ws])
+
+
+class _GramCache:
+    """Speed trick of :func:`lasso_path`, a GRAM CACHE: ``X_c^T X_c`` among the features the
+    working sets have met so far, grown by the new ones only, so that no alpha rebuilds its
+    working set's Gram matrix from scratch (memory: (features met)^2 floats)."""
+
+    def __init__(self, X, x_offset):
+        self.X, self.x_offset = X, x_offset
+        self.features = np.empty(0, dtype=np.intp)  # the features met, in the order of `block`
+        self.position = np.full(X.shape[1], -1)  # where feature j is in `block`, -1 if not met
+        self.block = np.empty((0, 0))
+
+    def __call__(self, ws):
+        new = ws[self.position[ws] < 0]
+        if new.size > 0:
+            X, x_offset, met = self.X, self.x_offset, self.features
+            cross = X[:, met].T @ X[:, new]
+            cross = ((cross.toarray() if sp.issparse(cross) else cross)
+                     - X.shape[0] * np.outer(x_offset[met], x_offset[new]))
+            self.block = np.block([[self.block, cross],
+                                   [cross.T, _gram(X[:, new], x_offset[new])]])
+            self.position[new] = np.arange(met.size, met.size + new.size)
+            self.features = np.concatenate([met, new])
+        at = self.position[ws]
+        return self.block[np.ix_(at, at)]
+
+
+def _working_set(X, y, x_offset, w, alpha, l1_ratio, tol_gap, max_iter, inner, products):
     """Run ``inner`` (CD or FISTA) on a working set, doubled until no coordinate violates the KKT.
 
     Speed tricks of both solvers, all in this one place: GRAM MATRICES and a WORKING SET (CD has
@@ -233,11 +337,11 @@ def _working_set(X, y, x_offset, w, alpha, l1_ratio, tol_gap, max_iter, inner):
     ``|X_j^T residual| / n <= alpha`` and doubles until the duality gap of the full problem is
     small (at worst it becomes all of p). When X is tall (n >= 2p, p moderate) the full p x p
     Gram matrix is computed once and the screening costs O(p^2) too: X is never touched again.
+    ``products`` (:func:`_products`) holds these, shared by the fits of a path.
     """
     n, p = X.shape
     l2 = alpha * (1.0 - l1_ratio)
-    Xty, yy = _rmatvec(X, y, x_offset), y @ y
-    gram = _gram(X, x_offset) if n >= 2 * p and p <= GRAM_MAX_FEATURES else None
+    Xty, yy, gram, gram_of = products
     ws_size = min(p, max(10, 2 * np.count_nonzero(w)))
     n_iter, history = 0, []
     while True:
@@ -250,7 +354,7 @@ def _working_set(X, y, x_offset, w, alpha, l1_ratio, tol_gap, max_iter, inner):
         score = np.abs(Xt_residual / n - l2 * w)
         score[w != 0] = np.inf  # the support always stays in the set
         ws = np.sort(np.argpartition(-score, ws_size - 1)[:ws_size])
-        G = _gram(X[:, ws], x_offset[ws]) if gram is None else gram[np.ix_(ws, ws)]
+        G = gram_of(ws)
         w[ws], passes = inner(G, Xty[ws], yy, n, w[ws], alpha, l1_ratio, 0.3 * tol_gap,
                               max_iter - n_iter, history)
         if passes == 0 and ws.size == p:  # rounding floor: the Gram gap is met, X's is not
