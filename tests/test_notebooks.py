@@ -116,6 +116,17 @@ def test_widget_cells_ignore_output(notebook):
             )
 
 
+def test_figures_use_the_course_style(notebook):
+    """Every figure in the one colour-blind-safe style: a notebook that plots applies it first."""
+    path, nb = notebook
+    code = [cell.source for cell in nb.cells if cell.cell_type == "code"]
+    plots = [i for i, source in enumerate(code) if "plt." in source or "plotting.plot_" in source]
+    if not plots:
+        return
+    styled = [i for i, source in enumerate(code) if "use_course_style()" in source]
+    assert styled and styled[0] <= plots[0], f"{path.name}: call use_course_style() before plotting"
+
+
 def test_links_to_notebooks_resolve(notebook):
     path, nb = notebook
     written = {p.name[:2]: p.name for p in SOLUTIONS}
