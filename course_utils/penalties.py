@@ -146,8 +146,13 @@ def soft_threshold(x, t: float):
     """
     x_arr = check_array(x, "x")
     t = check_scalar(t, "t")
-    z = np.sign(x_arr) * np.maximum(np.abs(x_arr) - t, 0.0)
+    z = soft_threshold_unchecked(x_arr, t)
     return float(z) if z.ndim == 0 else z
+
+
+def soft_threshold_unchecked(x: np.ndarray, t: float) -> np.ndarray:
+    """:func:`soft_threshold` without input checks, for solvers that call it every iteration."""
+    return np.sign(x) * np.maximum(np.abs(x) - t, 0.0)
 
 
 def hard_threshold(x, k: int) -> np.ndarray:

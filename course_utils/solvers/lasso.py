@@ -24,6 +24,7 @@ from .._validation import (
     check_scalar,
     check_X_y,
 )
+from ..penalties import soft_threshold_unchecked
 from ._result import FitResult
 
 __all__ = ["lasso", "lasso_path", "elastic_net"]
@@ -425,11 +426,6 @@ def _soft_threshold(x: float, t: float) -> float:
     return x - t if x > t else (x + t if x < -t else 0.0)
 
 
-def _soft_threshold_array(x, t):
-    """``penalties.soft_threshold`` for an array, without input checks (once per iteration)."""
-    return np.sign(x) * np.maximum(np.abs(x) - t, 0.0)
-
-
 def _fista_gram(G, Xty, yy, n, w, alpha, l1_ratio, tol_gap, max_iter, history):
     """FISTA with function-value restart (O'Donoghue & Candes, 2015) on ``G = X^T X``."""
     L = np.linalg.eigvalsh(G)[-1] / n  # of the gradient of 1/(2n)||y - Xw||^2
@@ -447,7 +443,7 @@ def _fista_gram(G, Xty, yy, n, w, alpha, l1_ratio, tol_gap, max_iter, history):
         # X^T (y - X z) by linearity from the last two iterates: no extra product with G
         Xt_residual_z = Xt_residual + momentum * (Xt_residual - Xt_residual_old)
         w_old, Xt_residual_old, t = w, Xt_residual, t_next
-        w = _soft_threshold_array(z + Xt_residual_z / (n * L), alpha / L)
+        w = soft_threshold_unchecked(z + Xt_residual_z / (n * L), alpha / L)
     return w, max_iter
 
 

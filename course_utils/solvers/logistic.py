@@ -16,8 +16,9 @@ from .._validation import (
     check_scalar,
     check_X_y,
 )
+from ..penalties import soft_threshold_unchecked
 from ._result import FitResult
-from .lasso import _lipschitz, _soft_threshold_array
+from .lasso import _lipschitz
 
 __all__ = ["logistic_l1"]
 
@@ -87,7 +88,7 @@ def logistic_l1(X, y, alpha, *, fit_intercept=True, max_iter=1000, tol=1e-6) -> 
         margin = X @ w + b
         objective = np.mean(np.logaddexp(0.0, margin) - y * margin) + alpha * np.abs(w).sum()
         grad_w, grad_b = gradient(margin)
-        step = w - _soft_threshold_array(w - grad_w / L, alpha / L)
+        step = w - soft_threshold_unchecked(w - grad_w / L, alpha / L)
         violation = max(L * np.max(np.abs(step)), abs(grad_b))
         if violation <= tol or n_iter == max_iter:
             break
@@ -99,7 +100,7 @@ def logistic_l1(X, y, alpha, *, fit_intercept=True, max_iter=1000, tol=1e-6) -> 
         z, z_b = w + momentum * (w - w_old), b + momentum * (b - b_old)
         grad_w, grad_b = gradient(margin + momentum * (margin - margin_old))  # margin of z
         w_old, b_old, margin_old, t = w, b, margin, t_next
-        w, b = _soft_threshold_array(z - grad_w / L, alpha / L), z_b - grad_b / L
+        w, b = soft_threshold_unchecked(z - grad_w / L, alpha / L), z_b - grad_b / L
 
     converged = violation <= tol
     if not converged:
