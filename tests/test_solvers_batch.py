@@ -2,6 +2,7 @@
 optimality (KKT) checked directly, and bad input."""
 
 import inspect
+import sys
 import warnings
 
 import numpy as np
@@ -359,12 +360,16 @@ def test_converged_fit_raises_no_warning():
 # ----------------------------------------------------------------------------- lasso_path
 
 
+@pytest.mark.parametrize("gram", ["full Gram", "Gram cache"])
 @pytest.mark.parametrize("fit_intercept", [True, False])
 @pytest.mark.parametrize("sparse", [False, True])
 @pytest.mark.parametrize("n, p", [(80, 30), (40, 100)], ids=["tall", "wide"])
 @pytest.mark.parametrize("seed", range(2))
 def test_lasso_path_is_lasso_at_each_alpha_and_agrees_with_sklearn(seed, n, p, sparse,
-                                                                   fit_intercept):
+                                                                   fit_intercept, gram,
+                                                                   monkeypatch):
+    if gram == "Gram cache":  # the path's code for p > GRAM_MAX_FEATURES, on a small problem
+        monkeypatch.setattr(sys.modules["course_utils.solvers.lasso"], "GRAM_MAX_FEATURES", 5)
     X_in, X, y = make_problem(seed, sparse, n=n, p=p)
     alphas = alpha_max(X, y, fit_intercept) * np.logspace(0, -1.5, 8)
     alphas = alphas[np.random.default_rng(seed).permutation(alphas.size)]  # any order

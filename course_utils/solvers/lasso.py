@@ -150,8 +150,8 @@ def lasso_path(X, y, alphas, *, fit_intercept=True, max_iter=1000, tol=1e-4) -> 
 
     The problems of ``[lasso(X, y, alpha, ...) for alpha in alphas]``, solved to the same
     stopping rule by the same solver, but X and y are checked and centered once, ``X^T y`` (and
-    the Gram matrix when X is tall) computed once, and the alphas solved from the largest down,
-    each starting from the previous solution (a warm start).
+    the Gram matrix ``X^T X`` when p <= ``GRAM_MAX_FEATURES``) computed once, and the alphas
+    solved from the largest down, each starting from the previous solution (a warm start).
 
     Parameters
     ----------
@@ -179,8 +179,13 @@ def lasso_path(X, y, alphas, *, fit_intercept=True, max_iter=1000, tol=1e-4) -> 
     ConvergenceWarning names any alpha where ``max_iter`` passes were not enough). The weights
     match a cold ``lasso`` call's to within that rule, not digit for digit: the warm start
     takes other iterates. ``sklearn.linear_model.lasso_path`` fits no intercept; this function
-    fits one unless ``fit_intercept=False``. When X is wide, the Gram matrix of the features the
-    working sets have met is kept from one alpha to the next (:class:`_GramCache`).
+    fits one unless ``fit_intercept=False``.
+
+    Two speed tricks of the path: before its first CD pass, each alpha starts with a support
+    solve (:func:`_support_solve`) on the previous alpha's support and signs, which between two
+    close alphas often are already right (then that solve is the whole fit); and with more than
+    ``GRAM_MAX_FEATURES`` features, the Gram matrix of the features the working sets have met
+    is kept from one alpha to the next (:class:`_GramCache`).
     """
     X, y = check_X_y(X, y)
     alphas = check_array(alphas, "alphas", ndim=1)
@@ -195,9 +200,13 @@ def lasso_path(X, y, alphas, *, fit_intercept=True, max_iter=1000, tol=1e-4) -> 
     X, y, x_offset, y_mean = _center(X, y, fit_intercept)
     tol_gap = tol * (y @ y) / n
     products = _products(X, y, x_offset, cache_gram=True)
+    Xty, gram_of = products[0], products[3]
     w, results = np.zeros(p), [None] * alphas.size
     for i in np.argsort(-alphas, kind="stable"):  # warm starts: from the sparsest solution down
-        fit = _working_set(X, y, x_offset, w.copy(), alphas[i], 1.0, tol_gap, max_iter, _cd_gram,
+        w, S = w.copy(), np.flatnonzero(w)
+        if S.size > 0:  # the previous support and signs are a good guess: a support solve first
+            w[S] = _support_solve(gram_of(S), Xty[S], n, w[S], alphas[i], 0.0)
+        fit = _working_set(X, y, x_offset, w, alphas[i], 1.0, tol_gap, max_iter, _cd_gram,
                            products)
         results[i] = _result(*fit, tol_gap, x_offset, y_mean, f"lasso_path (alpha={alphas[i]:.3g})",
                              max_iter, stacklevel=3)
@@ -289,11 +298,12 @@ def _gram(X, x_offset):
 
 
 def _products(X, y, x_offset, cache_gram=False):
-    """What every fit on (X, y) shares: ``X^T y``, ``y^T y``, the full Gram matrix when X is tall
-    (n >= 2p, p moderate; else None) and a function giving a working set's Gram matrix."""
+    """What every fit on (X, y) shares: ``X^T y``, ``y^T y``, the full Gram matrix when p is
+    moderate and X is tall (n >= 2p) or a path will reuse it (``cache_gram``), else None, and a
+    function giving a working set's Gram matrix."""
     n, p = X.shape
     Xty, yy = _rmatvec(X, y, x_offset), y @ y
-    if n >= 2 * p and p <= GRAM_MAX_FEATURES:
+    if (n >= 2 * p or cache_gram) and p <= GRAM_MAX_FEATURES:
         gram = _gram(X, x_offset)
         return Xty, yy, gram, lambda ws: gram[np.ix_(ws, ws)]
     if cache_gram:
@@ -304,7 +314,8 @@ def _products(X, y, x_offset, cache_gram=False):
 class _GramCache:
     """Speed trick of :func:`lasso_path`, a GRAM CACHE: ``X_c^T X_c`` among the features the
     working sets have met so far, grown by the new ones only, so that no alpha rebuilds its
-    working set's Gram matrix from scratch (memory: (features met)^2 floats)."""
+    working set's Gram matrix from scratch (memory: (features met)^2 floats). Used when p is
+    above ``GRAM_MAX_FEATURES``; below, the path computes the full Gram matrix once."""
 
     def __init__(self, X, x_offset):
         self.X, self.x_offset = X, x_offset
@@ -336,8 +347,9 @@ def _working_set(X, y, x_offset, w, alpha, l1_ratio, tol_gap, max_iter, inner, p
     pass costs O(k^2) for k coordinates in the set, whatever n. One product X^T residual screens
     all p coordinates; the set holds the current support plus the worst violators of
     ``|X_j^T residual| / n <= alpha`` and doubles until the duality gap of the full problem is
-    small (at worst it becomes all of p). When X is tall (n >= 2p, p moderate) the full p x p
-    Gram matrix is computed once and the screening costs O(p^2) too: X is never touched again.
+    small (at worst it becomes all of p). When X is tall (n >= 2p, p moderate) or along a path,
+    the full p x p Gram matrix is computed once and the screening costs O(p^2) too: X is never
+    touched again.
     ``products`` (:func:`_products`) holds these, shared by the fits of a path.
     """
     n, p = X.shape
@@ -386,39 +398,40 @@ def _cd_gram(G, Xty, yy, n, w, alpha, l1_ratio, tol_gap, max_passes, history):
                 w[j] = w_j_new
                 Xt_residual -= G[j] * (w_j_new - w_j)
         if np.array_equal(np.sign(w), signs):  # a pass kept the support and the signs
-            w = _support_solve(G, Xty, n, w, l1, l2)
+            S = np.flatnonzero(w)
+            w[S] = _support_solve(G[np.ix_(S, S)], Xty[S], n, w[S], l1, l2)
     return w, max_passes
 
 
-def _support_solve(G, Xty, n, w, l1, l2):
-    """Speed trick, SUPPORT SOLVE: jump toward the optimum once CD has found the support and signs.
+def _support_solve(G_S, Xty_S, n, w_S, l1, l2):
+    """Speed trick, SUPPORT SOLVE: jump toward the optimum once the support and signs are known.
 
-    With the support S and the signs s = sign(w_S) fixed, the objective is a quadratic in w_S,
-    minimized where ``(G_SS / n + l2 I) w_S = Xty_S / n - l1 s`` (the KKT conditions on S).
+    ``w_S`` are the non-zero weights, on a support S, ``G_S = X_S^T X_S`` and ``Xty_S = X_S^T y``.
+    With S and the signs s = sign(w_S) fixed, the objective is a quadratic in w_S,
+    minimized where ``(G_S / n + l2 I) w_S = Xty_S / n - l1 s`` (the KKT conditions on S).
     Walk from w_S toward that solution until its end or until a weight reaches 0 (it leaves S),
-    and keep the step if the objective went down (in exact arithmetic it always does; rounding can
-    spoil it when X_S is nearly rank deficient). The next duality gap says whether S was right (a
-    coordinate outside violating its KKT condition continues CD).
+    and return the new w_S if the objective went down, else w_S (in exact arithmetic it always
+    goes down; rounding can spoil it when X_S is nearly rank deficient). The next duality gap
+    says whether S was right (a coordinate outside violating its KKT condition continues CD).
     """
-    support = np.flatnonzero(w)
-    w_support, s = w[support], np.sign(w[support])
-    A, b = G[np.ix_(support, support)] / n + l2 * np.eye(support.size), Xty[support] / n
+    s = np.sign(w_S)
+    A, b = G_S / n, Xty_S / n
+    if l2 > 0:
+        A[np.diag_indices_from(A)] += l2
     try:
         target = np.linalg.solve(A, b - l1 * s)
     except np.linalg.LinAlgError:  # X_S is rank deficient: no unique point to walk to
-        return w
+        return w_S
     crossing = np.flatnonzero(np.sign(target) != s)
     if crossing.size > 0:  # stop where the first weight crosses 0, and set it to exactly 0
-        t = w_support[crossing] / (w_support[crossing] - target[crossing])
-        target = w_support + t.min() * (target - w_support)
+        t = w_S[crossing] / (w_S[crossing] - target[crossing])
+        target = w_S + t.min() * (target - w_S)
         target[crossing[np.argmin(t)]] = 0.0
 
     def objective(v):  # on S, up to a constant
         return v @ (A @ v) / 2 - b @ v + l1 * np.abs(v).sum()
 
-    if objective(target) <= objective(w_support):
-        w[support] = target
-    return w
+    return target if objective(target) <= objective(w_S) else w_S
 
 
 def _soft_threshold(x: float, t: float) -> float:
