@@ -1,4 +1,5 @@
-"""L1-penalized logistic regression by FISTA, scaled as scikit-learn's with C = 1/(n alpha)."""
+"""L1-penalized logistic regression by FISTA or proximal Newton, scaled as scikit-learn's with
+C = 1/(n alpha)."""
 
 from __future__ import annotations
 
@@ -6,25 +7,29 @@ import warnings
 
 import numpy as np
 import scipy.sparse as sp
-from scipy.special import expit
+from scipy.special import expit, logit
 from sklearn.exceptions import ConvergenceWarning
 
 from .._validation import (
     check_binary_labels,
     check_bool,
+    check_choice,
     check_int,
     check_scalar,
     check_X_y,
 )
 from ..penalties import soft_threshold_unchecked
 from ._result import FitResult
-from .lasso import _lipschitz
+from .lasso import _cd_gram, _gram_duality_gap, _lipschitz
 
 __all__ = ["logistic_l1"]
 
+INNER_GAP_RATIO = 1e-3
 
-def logistic_l1(X, y, alpha, *, fit_intercept=True, max_iter=1000, tol=1e-6) -> FitResult:
-    """Fit L1-penalized logistic regression by FISTA (accelerated proximal gradient).
+
+def logistic_l1(X, y, alpha, *, method="fista", fit_intercept=True, max_iter=1000,
+                tol=1e-6) -> FitResult:
+    """Fit L1-penalized logistic regression by FISTA or by proximal Newton.
 
     Parameters
     ----------
@@ -33,11 +38,17 @@ def logistic_l1(X, y, alpha, *, fit_intercept=True, max_iter=1000, tol=1e-6) -> 
     y : array-like of shape (n,)
         Labels, 0 or 1.
     alpha : float >= 0
-        Penalty strength; scikit-learn's ``C`` is ``1 / (n * alpha)``.
+        Penalty strength; scikit-learn's ``C`` is ``1 / (n * alpha)``. ``method="newton"``
+        needs alpha > 0.
+    method : {"fista", "newton"}, default="fista"
+        ``"fista"``: accelerated proximal gradient, many cheap steps (one gradient each).
+        ``"newton"``: proximal Newton, as glmnet and liblinear do it, a few expensive steps
+        (a weighted Lasso each, solved by the coordinate descent of :func:`lasso`); much faster
+        on wide sparse data such as feature crosses (see :func:`_proximal_newton`).
     fit_intercept : bool, default=True
         Fit an intercept ``b``; it is not penalized.
     max_iter : int, default=1000
-        Maximum number of FISTA iterations.
+        Maximum number of iterations (FISTA steps or Newton steps).
     tol : float, default=1e-6
         Stop when the optimality measure (see Notes) is at most ``tol``.
 
@@ -63,6 +74,10 @@ def logistic_l1(X, y, alpha, *, fit_intercept=True, max_iter=1000, tol=1e-6) -> 
     scaled by the Lipschitz constant ``L``, ``L * max|w - soft_threshold(w - grad_w / L,
     alpha / L)|`` together with ``|grad_b|``. It is 0 exactly at the minimum, where
     ``|grad_w_j| <= alpha`` if ``w_j = 0`` and ``grad_w_j = -alpha sign(w_j)`` otherwise.
+    ``method="newton"`` measures the distance to these conditions directly, the largest
+    ``|grad_w_j + alpha sign(w_j)|`` over ``w_j != 0`` and ``|grad_w_j| - alpha`` over
+    ``w_j = 0``, with ``|grad_b|`` (it needs no ``L``); it is never smaller than FISTA's measure,
+    so a ``tol`` is at least as strict for Newton.
     """
     X, y = check_X_y(X, y)
     y = check_binary_labels(y, "y")
@@ -70,6 +85,30 @@ def logistic_l1(X, y, alpha, *, fit_intercept=True, max_iter=1000, tol=1e-6) -> 
     fit_intercept = check_bool(fit_intercept, "fit_intercept")
     max_iter = check_int(max_iter, "max_iter", low=1)
     tol = check_scalar(tol, "tol")
+    method = check_choice(method, "method", {"fista", "newton"})
+    if method == "newton":
+        if alpha == 0:
+            raise ValueError("alpha must be > 0 with method='newton' (its inner Lasso solver "
+                             "stops on a duality gap that needs a penalty); use method='fista'.")
+        w, b, n_iter, violation, history = _proximal_newton(X, y, alpha, fit_intercept,
+                                                            max_iter, tol)
+    else:
+        w, b, n_iter, violation, history = _fista(X, y, alpha, fit_intercept, max_iter, tol)
+
+    converged = violation <= tol
+    if not converged:
+        warnings.warn(
+            f"logistic_l1 did not converge in max_iter={max_iter} iterations: optimality "
+            f"measure {violation:.3g} > tol={tol:.3g}. Increase max_iter or tol.",
+            ConvergenceWarning,
+            stacklevel=2,
+        )
+    return FitResult(coef=w, intercept=float(b), n_iter=n_iter, converged=converged,
+                     history=history)
+
+
+def _fista(X, y, alpha, fit_intercept, max_iter, tol):
+    """FISTA with function-value restart; return (w, b, iterations, violation, history)."""
     n, p = X.shape
     # The log-loss has curvature at most 1/4: L bounds the Hessian of the mean loss in (w, b).
     L = (_lipschitz(X, np.zeros(p)) + float(fit_intercept)) / 4.0
@@ -86,7 +125,7 @@ def logistic_l1(X, y, alpha, *, fit_intercept=True, max_iter=1000, tol=1e-6) -> 
     w_old, b_old, margin_old, t, history = w, b, X @ w + b, 1.0, []
     for n_iter in range(max_iter + 1):
         margin = X @ w + b
-        objective = np.mean(np.logaddexp(0.0, margin) - y * margin) + alpha * np.abs(w).sum()
+        objective = _objective(margin, y, w, alpha)
         grad_w, grad_b = gradient(margin)
         step = w - soft_threshold_unchecked(w - grad_w / L, alpha / L)
         violation = max(L * np.max(np.abs(step)), abs(grad_b))
@@ -101,14 +140,102 @@ def logistic_l1(X, y, alpha, *, fit_intercept=True, max_iter=1000, tol=1e-6) -> 
         grad_w, grad_b = gradient(margin + momentum * (margin - margin_old))  # margin of z
         w_old, b_old, margin_old, t = w, b, margin, t_next
         w, b = soft_threshold_unchecked(z - grad_w / L, alpha / L), z_b - grad_b / L
+    return w, b, n_iter, violation, history
 
-    converged = violation <= tol
-    if not converged:
-        warnings.warn(
-            f"logistic_l1 did not converge in max_iter={max_iter} iterations: optimality "
-            f"measure {violation:.3g} > tol={tol:.3g}. Increase max_iter or tol.",
-            ConvergenceWarning,
-            stacklevel=2,
-        )
-    return FitResult(coef=w, intercept=float(b), n_iter=n_iter, converged=converged,
-                     history=history)
+
+def _proximal_newton(X, y, alpha, fit_intercept, max_iter, tol):
+    """Proximal Newton with a working set; return (w, b, iterations, violation, history).
+
+    Each step replaces the mean log-loss by its second-order Taylor model around the current
+    margins ``m = X w + b``. With probabilities ``q = expit(m)``, errors ``e = q - y`` and
+    weights ``d = q (1 - q)``, that model is a weighted least-squares loss,
+
+        1/(2n) sum_i d_i (z_i - x_i w' - b')^2 + constant,   z = m - e / d,
+
+    so the step is a Lasso with weights, solved by the Lasso's own coordinate descent
+    (``_cd_gram``) on ``G = X_ws^T D X_ws``: only over a WORKING SET ws, the support and the
+    features whose KKT condition ``|grad_j| <= alpha`` fails (at most twice as many as the
+    support, the worst first), and with the intercept eliminated by weighted centering, as
+    :func:`lasso` centers X and y. A backtracking line search along ``(w', b') - (w, b)`` keeps
+    the true objective going down. Near the optimum one step is nearly exact: a handful of
+    steps replaces FISTA's hundreds of gradient steps.
+
+    References
+    ----------
+    Friedman, Hastie, Tibshirani (2010), glmnet; Yuan, Ho, Lin (2012), An improved GLMNET for
+    L1-regularized logistic regression (liblinear's solver).
+    """
+    n, p = X.shape
+    X_t = X.T.tocsr() if sp.issparse(X) else X.T  # for X^T error, as in _fista
+    X_columns = X.tocsc() if sp.issparse(X) else X  # for the working set's columns
+    w, history = np.zeros(p), []
+    b = float(logit(np.clip(y.mean(), 1e-10, 1 - 1e-10))) if fit_intercept else 0.0
+    margin = X @ w + b
+    for n_iter in range(max_iter + 1):
+        objective = _objective(margin, y, w, alpha)
+        prob = expit(margin)
+        error = prob - y
+        grad_w, grad_b = X_t @ error / n, error.mean() if fit_intercept else 0.0
+        violation = max(np.max(_kkt_violation(grad_w, w, alpha), initial=0.0), abs(grad_b))
+        if violation <= tol or n_iter == max_iter:
+            break
+        history.append(objective)
+
+        # 1. The working set: the support and the worst KKT violators.
+        score = np.abs(grad_w)
+        score[w != 0] = np.inf
+        ws = np.flatnonzero(score > alpha)
+        ws_size = max(10, 2 * np.count_nonzero(w))
+        if ws.size > ws_size:
+            ws = ws[np.argsort(-score[ws], kind="stable")[:ws_size]]
+
+        # 2. The quadratic model as a weighted Lasso, intercept eliminated by weighted centering.
+        d = np.maximum(prob * (1.0 - prob), 1e-6)  # away from 0 (as glmnet does): z stays finite
+        z = margin - error / d
+        X_ws = X_columns[:, ws]
+        DX_ws = sp.diags(d) @ X_ws
+        G = X_ws.T @ DX_ws
+        G = G.toarray() if sp.issparse(G) else G
+        Xtz = X_ws.T @ (d * z)
+        if fit_intercept:
+            d_sum = d.sum()
+            x_mean, z_mean = np.asarray(DX_ws.sum(axis=0)).ravel() / d_sum, d @ z / d_sum
+            G = G - d_sum * np.outer(x_mean, x_mean)
+            Xtz = Xtz - d_sum * z_mean * x_mean
+        else:
+            x_mean, z_mean = np.zeros(ws.size), 0.0
+        zz = d @ (z - z_mean) ** 2
+        # Solve it until its duality gap is INNER_GAP_RATIO times the gap at the current weights
+        # (not below the gap's rounding floor): more exactly as the optimum nears.
+        gap = _gram_duality_gap(G, Xtz, zz, n, w[ws], alpha, 1.0)[0]
+        inner_tol = max(INNER_GAP_RATIO * gap, 1e-14 * zz / n)
+        w_new, _ = _cd_gram(G, Xtz, zz, n, w[ws].copy(), alpha, 1.0, inner_tol, 100, [])
+        b_new = z_mean - x_mean @ w_new if fit_intercept else 0.0
+
+        # 3. Backtracking line search (Armijo) on the true objective.
+        dw, db = w_new - w[ws], b_new - b
+        dmargin = X_ws @ dw + db
+        decrease = (grad_w[ws] @ dw + grad_b * db
+                    + alpha * (np.abs(w_new).sum() - np.abs(w[ws]).sum()))
+        t, w_ws = 1.0, w[ws]
+        while True:
+            w[ws] = w_ws + t * dw
+            if _objective(margin + t * dmargin, y, w, alpha) < objective + 1e-4 * t * decrease:
+                break
+            t /= 2
+            if t < 1e-10:  # no step lowers the objective any more: its rounding floor
+                w[ws] = w_ws
+                return w, b, n_iter, violation, history
+        b, margin = b + t * db, margin + t * dmargin
+    return w, b, n_iter, violation, history
+
+
+def _objective(margin, y, w, alpha):
+    """Mean log-loss at these margins plus the L1 penalty."""
+    return np.mean(np.logaddexp(0.0, margin) - y * margin) + alpha * np.abs(w).sum()
+
+
+def _kkt_violation(grad_w, w, alpha):
+    """How far each weight is from its optimality condition (0 at the minimum)."""
+    return np.where(w != 0, np.abs(grad_w + alpha * np.sign(w)),
+                    np.maximum(np.abs(grad_w) - alpha, 0.0))
