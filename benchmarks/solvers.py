@@ -162,6 +162,21 @@ def compare_logistic(repeat, Cs=(0.1, 0.03, 0.3)):
                    t_lib, f_ours, f_lib)
 
 
+def compare_logistic_path(repeat):
+    """Notebook 05's six-alpha path (tol = 1e-4, as the notebook fits it): FISTA vs Newton."""
+    X, _, y, _, _ = wide_adult_split()
+    alphas = [3e-2, 1e-2, 3e-3, 1e-3, 3e-4, 1e-4]
+    times = {}
+    for method in ("fista", "newton"):
+        times[method], fits = best_time(lambda m=method: [
+            logistic_l1(X, y, alpha, method=m, tol=1e-4) for alpha in alphas], repeat)
+        print(f"notebook 05 path, 6 alphas, tol 1e-4 ({method}) {times[method]:8.4f} s  "
+              f"steps {[fit.n_iter for fit in fits]}  non-zeros "
+              f"{[int(np.count_nonzero(fit.coef)) for fit in fits]}", flush=True)
+    print(f"  newton / fista time ratio {times['newton'] / times['fista']:.3f}  "
+          f"load {os.getloadavg()[0]:.1f}", flush=True)
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="the wide Lasso only")
@@ -205,6 +220,7 @@ def run(args):
     if args.wide_path:
         compare_path(X[:, :1000], y, 1)
     compare_logistic(max(1, args.repeat // 2))
+    compare_logistic_path(max(1, args.repeat // 2))
 
 
 if __name__ == "__main__":
