@@ -91,14 +91,15 @@ def logistic_l1(X, y, alpha, *, method="fista", fit_intercept=True, max_iter=100
     max_iter = check_int(max_iter, "max_iter", low=1)
     tol = check_scalar(tol, "tol")
     method = check_choice(method, "method", {"fista", "newton"})
-    if method == "newton":
-        if alpha == 0:
-            raise ValueError("alpha must be > 0 with method='newton' (its inner Lasso solver "
-                             "stops on a duality gap that needs a penalty); use method='fista'.")
-        w, b, n_iter, violation, history = _proximal_newton(X, y, alpha, fit_intercept,
-                                                            max_iter, tol)
-    else:
-        w, b, n_iter, violation, history = _fista(X, y, alpha, fit_intercept, max_iter, tol)
+    if method == "newton" and alpha == 0:
+        raise ValueError("alpha must be > 0 with method='newton' (its inner Lasso solver stops "
+                         "on a duality gap that needs a penalty); use method='fista'.")
+
+    # X^T once, in the layout of X (CSR for a CSR X): both methods compute X^T error at every
+    # step, and scipy would otherwise rebuild a transposed view each time.
+    X_t = X.T.tocsr() if sp.issparse(X) else X.T
+    solve = _proximal_newton if method == "newton" else _fista
+    w, b, n_iter, violation, history = solve(X, X_t, y, alpha, fit_intercept, max_iter, tol)
 
     converged = violation <= tol
     if not converged:
@@ -112,15 +113,11 @@ def logistic_l1(X, y, alpha, *, method="fista", fit_intercept=True, max_iter=100
                      history=history)
 
 
-def _fista(X, y, alpha, fit_intercept, max_iter, tol):
+def _fista(X, X_t, y, alpha, fit_intercept, max_iter, tol):
     """FISTA with function-value restart; return (w, b, iterations, violation, history)."""
     n, p = X.shape
     # The log-loss has curvature at most 1/4: L bounds the Hessian of the mean loss in (w, b).
     L = (_lipschitz(X, np.zeros(p)) + float(fit_intercept)) / 4.0
-
-    # X^T once, in the layout of X (CSR for a CSR X): the product X^T error is done every
-    # iteration, and scipy would otherwise rebuild a transposed view each time.
-    X_t = X.T.tocsr() if sp.issparse(X) else X.T
 
     def gradient(margin):  # of the mean log-loss, in w and in b
         error = expit(margin) - y
@@ -148,7 +145,7 @@ def _fista(X, y, alpha, fit_intercept, max_iter, tol):
     return w, b, n_iter, violation, history
 
 
-def _proximal_newton(X, y, alpha, fit_intercept, max_iter, tol):
+def _proximal_newton(X, X_t, y, alpha, fit_intercept, max_iter, tol):
     """Proximal Newton with a working set; return (w, b, iterations, violation, history).
 
     Each step replaces the mean log-loss by its second-order Taylor model around the current
@@ -171,7 +168,6 @@ def _proximal_newton(X, y, alpha, fit_intercept, max_iter, tol):
     L1-regularized logistic regression (liblinear's solver).
     """
     n, p = X.shape
-    X_t = X.T.tocsr() if sp.issparse(X) else X.T  # for X^T error, as in _fista
     X_columns = X.tocsc() if sp.issparse(X) else X  # for the working set's columns
     w, history = np.zeros(p), []
     b = float(logit(np.clip(y.mean(), 1e-10, 1 - 1e-10))) if fit_intercept else 0.0
