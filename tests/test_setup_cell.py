@@ -111,3 +111,61 @@ def test_setup_cell_says_what_to_do_without_course_utils(tmp_path):
     assert result.returncode != 0
     assert "course_utils not found" in result.stderr
     assert "pip install -r requirements.txt" in result.stderr
+
+
+@pytest.fixture
+def fake_git(tmp_path):
+    """A pretend Colab whose ``git`` (first on PATH) only records its arguments, one per line."""
+    stub = tmp_path / "stub" / "google" / "colab"
+    stub.mkdir(parents=True)
+    (stub.parent / "__init__.py").write_text("")
+    (stub / "__init__.py").write_text("")
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    record = tmp_path / "git_argv.txt"
+    git = bin_dir / "git"
+    git.write_text(
+        f"#!{sys.executable}\n"
+        "import sys\n"
+        f"open({str(record)!r}, 'a').write('\\n'.join(sys.argv[1:]) + '\\n')\n"
+        "sys.exit(1)\n"  # the clone 'fails', so the cell stops right after calling git
+    )
+    git.chmod(0o755)
+    env = {k: v for k, v in os.environ.items() if not k.startswith("COURSE_")}
+    env.update(PYTHONPATH=str(stub.parent.parent), PATH=f"{bin_dir}{os.pathsep}{env['PATH']}")
+    workdir = tmp_path / "content"
+    workdir.mkdir()
+    return env, workdir, record
+
+
+def test_setup_cell_ends_git_options_before_url_and_folder(fake_git):
+    env, workdir, record = fake_git
+    env.update(COURSE_REPO_URL="https://example.org/course.git", COURSE_HOME=str(workdir / "c"))
+    result = _run(tool.setup_cell_source(), workdir, env)
+    assert result.returncode != 0  # the fake git failed the clone
+    argv = record.read_text().splitlines()
+    assert argv[0] == "clone"
+    assert argv[-3:] == ["--", "https://example.org/course.git", str(workdir / "c")]
+
+
+@pytest.mark.parametrize("variable", ["COURSE_HOME", "COURSE_REPO_URL"])
+@pytest.mark.parametrize("value", ["--upload-pack=touch {marker}", "--template={marker}", "-c"])
+def test_setup_cell_refuses_values_git_would_read_as_options(fake_git, variable, value):
+    env, workdir, record = fake_git
+    marker = workdir / "injected"
+    env[variable] = value.format(marker=marker)
+    result = _run(tool.setup_cell_source(), workdir, env)
+    assert result.returncode != 0
+    assert "COURSE_REPO_URL and COURSE_HOME must not start with '-'" in result.stderr
+    assert not record.exists()  # git was never called
+    assert not marker.exists()
+
+
+def test_real_git_cannot_be_made_to_run_an_upload_pack_command(colab, tmp_path):
+    env, workdir, _ = colab
+    marker = tmp_path / "injected"
+    env["COURSE_HOME"] = f"--upload-pack=touch {marker}"
+    result = _run(tool.setup_cell_source(), workdir, env)
+    assert not marker.exists()  # before the fix, git ran `touch` as its upload-pack program
+    assert result.returncode != 0
+    assert "must not start with '-'" in result.stderr

@@ -118,7 +118,9 @@ def setup_cell_source() -> str:
     upward (or uses an installed ``course_utils``); on Colab it clones the
     repository (``COURSE_REPO_URL``, default ``REPO_URL``) into ``COURSE_HOME``
     (default ``/content/<repo>``) once. Nothing is pip-installed: Colab already
-    has numpy, scipy, pandas, matplotlib, scikit-learn and ipywidgets.
+    has numpy, scipy, pandas, matplotlib, scikit-learn and ipywidgets. A value
+    starting with ``-`` is refused and ``--`` ends git's options, so neither
+    variable can smuggle in an option such as ``--upload-pack=<command>``.
     """
     return f'''{SETUP_FIRST_LINE}
 # here, on Binder and on Colab. On Colab it first clones the course repository.
@@ -139,8 +141,11 @@ _root = next((p for p in [Path.cwd(), *Path.cwd().parents] if (p / "course_utils
 if _root is None and _on_colab:
     _root = Path(os.environ.get("COURSE_HOME", "/content/{repo_name()}"))
     _url = os.environ.get("COURSE_REPO_URL", "{REPO_URL}")
+    if _url.startswith("-") or str(_root).startswith("-"):  # git would read it as an option
+        raise ValueError("COURSE_REPO_URL and COURSE_HOME must not start with '-'.")
     if not (_root / "course_utils").is_dir():
-        subprocess.run(["git", "clone", "--quiet", "--depth", "1", _url, str(_root)], check=True)
+        subprocess.run(["git", "clone", "--quiet", "--depth", "1", "--", _url, str(_root)],
+                       check=True)
 if _root is not None and str(_root) not in sys.path:
     sys.path.insert(0, str(_root))
 try:
