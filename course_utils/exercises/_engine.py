@@ -26,11 +26,14 @@ import math
 import numbers
 import signal
 import textwrap
-import threading
+import types
 import warnings
 from typing import NamedTuple
 
 import numpy as np
+
+from .._validation import check_scalar
+from . import _sandbox
 
 __all__ = ["Verdict", "Question", "Value", "Array", "Function", "MultipleChoice"]
 
@@ -255,8 +258,17 @@ class Question:
         self._solution = solution
         self._hints_shown = 0
 
+    #: Seconds allowed to grade an answer that is not plain data (it is graded in a child
+    #: process, see ``_sandbox``): its ``__float__``, ``__array__``, ``__len__`` or ``__eq__``
+    #: may never return.
+    grade_timeout = 5.0
+
     def grade(self, answer) -> Verdict:
         """Grade ``answer`` without showing anything; never raises.
+
+        Plain data (numbers, strings, numpy arrays, lists of them...) is graded here; any
+        other object is graded in a child process (:mod:`._sandbox`), so that its methods
+        cannot hang, crash or change the kernel.
 
         Parameters
         ----------
@@ -269,10 +281,31 @@ class Question:
         """
         if answer is Ellipsis:
             return Verdict(NOT_ATTEMPTED, _NOT_ATTEMPTED_MESSAGE)
+        if self._grades_in_kernel(answer):
+            try:
+                return self._grade(answer)
+            except Exception as exc:  # a last guard: a checker bug must not reach the learner
+                return _could_not_check(*_sandbox.describe_exception(exc))
         try:
-            return self._grade(answer)
-        except Exception as exc:  # a last guard: a checker bug must not reach the learner
-            return Verdict(INCORRECT, f"this answer could not be checked ({type(exc).__name__}).")
+            (outcome,) = _sandbox.run(self._grade, [(answer,)], self.grade_timeout)
+        except Exception as exc:  # no process could be made (out of memory, too many processes)
+            return _could_not_check(*_sandbox.describe_exception(exc))
+        if outcome.kind == "value" and _is_verdict(outcome.value):
+            return Verdict(*outcome.value)
+        if outcome.kind == "timeout":
+            return Verdict(
+                INCORRECT,
+                f"this answer could not be checked: comparing it with the expected value did "
+                f"not finish in {self.grade_timeout:g} seconds (one of its methods, such as "
+                f"__float__, __array__, __len__ or __eq__, never returns).",
+            )
+        if outcome.kind == "error":
+            return _could_not_check(outcome.error_types, outcome.detail)
+        return Verdict(INCORRECT, f"this answer could not be checked: {_what_it_did(outcome)}.")
+
+    def _grades_in_kernel(self, answer) -> bool:
+        """True when ``answer`` can be graded in the kernel's own process (plain data)."""
+        return _sandbox.is_plain(answer)
 
     def check(self, answer) -> bool:
         """Show the verdict on ``answer`` and return whether it is correct.
@@ -439,83 +472,63 @@ class Array(_Compared):
 # --------------------------------------------------------------------------- functions
 
 
-class _TimeLimit(BaseException):
-    """Raised inside a learner's function that runs too long.
-
-    A BaseException, so that a learner's ``except Exception`` cannot swallow it.
-    """
-
-
-def _call_with_time_limit(func, args, seconds: float):
-    """Call ``func(*args)``; raise ``_TimeLimit`` if it runs longer than ``seconds``.
-
-    Uses SIGALRM where it exists and we are in the main thread (Linux, macOS,
-    Colab, a Jupyter kernel): the call is really interrupted. Elsewhere (Windows,
-    other threads) the call runs in a daemon thread that is abandoned on time-out,
-    so an infinite loop still costs CPU but no longer blocks the learner.
-    """
-    use_signal = (
-        hasattr(signal, "setitimer") and threading.current_thread() is threading.main_thread()
+def _is_verdict(value) -> bool:
+    return (
+        type(value) is tuple
+        and len(value) == 2
+        and value[0] in (CORRECT, INCORRECT, NOT_ATTEMPTED)
+        and type(value[1]) is str
     )
-    if use_signal:
 
-        def on_alarm(signum, frame):
-            raise _TimeLimit
 
-        previous = signal.signal(signal.SIGALRM, on_alarm)
-        signal.setitimer(signal.ITIMER_REAL, seconds)
+def _could_not_check(error_types: tuple, message: str) -> Verdict:
+    """The verdict when grading raised: the course's own errors (a damaged data file...) say
+    what to do in their message, so it is shown whole; any other names the exception."""
+    name = error_types[0].rpartition(".")[2] if error_types else "an error"
+    if any(kind.startswith("course_utils.") for kind in error_types):
+        return Verdict(INCORRECT, f"this answer could not be checked: {_sentence(message)}")
+    detail = f": {message[:150]}" if message else ""
+    return Verdict(
+        INCORRECT, f"this answer could not be checked: comparing it raised {name}{detail}."
+    )
+
+
+def _what_it_did(outcome: _sandbox.Outcome) -> str:
+    """What one call of a function did, as the end of a sentence ("it raised ...")."""
+    if outcome.kind == "timeout":
+        return "it did not finish in time (an infinite loop?)"
+    if outcome.kind == "error":
+        return f"it raised {outcome.error_name}: {outcome.detail[:150]}"
+    if outcome.kind == "opaque":
+        return f"it returned {outcome.detail}, which cannot be compared with the expected value"
+    if outcome.kind == "crash":
+        how, _, number = outcome.detail.partition(" ")
+        if how == "signal":
+            try:
+                name = signal.Signals(int(number)).name
+            except ValueError:
+                name = f"signal {number}"
+            return f"it crashed the process that ran it ({name})"
+        return f"it ended the process that ran it (exit status {number}, e.g. os._exit)"
+    return f"got {_describe(outcome.value)}"
+
+
+def _run(func, cases, seconds: float, *, stop_at_timeout: bool = True):
+    """Run ``func`` on each case in the sandbox, each on a deep copy of its arguments.
+
+    Returns a list of :class:`_sandbox.Outcome`, one per case that ran.
+    """
+
+    def call(*args):
         try:
-            return func(*args)
-        finally:
-            signal.setitimer(signal.ITIMER_REAL, 0)
-            signal.signal(signal.SIGALRM, previous)
-    box = {}
-
-    def target():
-        try:
-            box["value"] = func(*args)
-        except BaseException as exc:  # handed back to the calling thread below
-            box["error"] = exc
-
-    worker = threading.Thread(target=target, daemon=True)
-    worker.start()
-    worker.join(seconds)
-    if worker.is_alive():
-        raise _TimeLimit
-    if "error" in box:
-        raise box["error"]
-    return box["value"]
-
-
-class _Outcome(NamedTuple):
-    """What one call did: returned ``value``, raised ``error``, or timed out."""
-
-    value: object = None
-    error: BaseException | None = None
-    timed_out: bool = False
-
-    def describe(self) -> str:
-        if self.timed_out:
-            return "it did not finish in time (an infinite loop?)"
-        if self.error is not None:
-            return f"it raised {type(self.error).__name__}: {str(self.error)[:150]}"
-        return f"got {_describe(self.value)}"
-
-
-def _run(func, args, seconds: float) -> _Outcome:
-    """Call ``func`` on a deep copy of ``args`` (so mutation cannot leak between calls)."""
-    try:
-        args = copy.deepcopy(args)
-    except Exception:
-        pass
-    try:
+            args = copy.deepcopy(args)  # a function that changes its input cannot change the case
+        except Exception:
+            pass
         with np.errstate(all="ignore"), warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            return _Outcome(value=_call_with_time_limit(func, args, seconds))
-    except _TimeLimit:
-        return _Outcome(timed_out=True)
-    except (Exception, SystemExit) as exc:  # sys.exit() in a learner's function is a wrong answer
-        return _Outcome(error=exc)
+            return func(*args)
+
+    return _sandbox.run(call, cases, seconds, stop_at_timeout=stop_at_timeout)
 
 
 def _empty(): ...
@@ -535,8 +548,12 @@ def _is_empty_function(func) -> bool:
 
     Reads the source (Jupyter keeps cell sources, so this works in notebooks);
     without source, compares bytecode with an empty function's, which cannot
-    tell ``...`` from ``return None`` (both are wrong answers anyway).
+    tell ``...`` from ``return None`` (both are wrong answers anyway). Any other
+    callable (a builtin, a callable object) counts as written: it is only called,
+    in the sandbox.
     """
+    if type(func) is not types.FunctionType:
+        return False
     try:
         tree = ast.parse(textwrap.dedent(inspect.getsource(func)))
     except (OSError, TypeError, SyntaxError, IndentationError):
@@ -571,6 +588,10 @@ def _sentence(text: str) -> str:
 class Function(Question):
     """A function the learner writes, run on several cases and compared with a reference.
 
+    The learner's function, the reference and the mistakes each run in a child process
+    (:mod:`._sandbox`), so a function that loops for ever, exits, crashes or changes numpy,
+    the recursion limit, signal handlers or random state leaves the kernel as it was.
+
     Parameters
     ----------
     prompt : str
@@ -585,7 +606,7 @@ class Function(Question):
     rtol, atol : float, optional
         Tolerances for numeric results (default ``rtol=1e-6, atol=1e-12``).
     timeout : float, default=2.0
-        Seconds allowed per call, so an infinite loop gets a verdict.
+        Seconds allowed per call (0 < timeout <= 600), so an infinite loop gets a verdict.
     mistakes : list of (callable, str), optional
         Typical wrong functions; when the learner's function behaves like one
         on every case, its feedback is shown (with the first failing case).
@@ -611,23 +632,33 @@ class Function(Question):
         super().__init__(prompt, hints=hints, solution=solution)
         if not callable(answer):
             raise TypeError("Function expects a callable as its answer.")
+        if isinstance(cases, (str, bytes)) or not hasattr(cases, "__iter__"):
+            raise TypeError("cases must be a non-empty list of tuples of arguments.")
         cases = list(cases)
         if not cases or not all(isinstance(case, tuple) for case in cases):
             raise TypeError("cases must be a non-empty list of tuples of arguments.")
         self.answer = answer
         self.cases = cases
-        self.rtol = 1e-6 if rtol is None else float(rtol)
-        self.atol = 1e-12 if atol is None else float(atol)
-        self.timeout = float(timeout)
-        self.mistakes = [(func, _sentence(str(feedback))) for func, feedback in mistakes]
+        self.rtol = 1e-6 if rtol is None else check_scalar(rtol, "rtol")
+        self.atol = 1e-12 if atol is None else check_scalar(atol, "atol")
+        self.timeout = check_scalar(timeout, "timeout", low=0.0, low_inclusive=False, high=600.0)
+        self.mistakes = []
+        for item in mistakes:
+            if not (isinstance(item, tuple) and len(item) == 2 and callable(item[0])):
+                raise TypeError("mistakes must be a list of (function, feedback) pairs.")
+            if not isinstance(item[1], str) or not item[1].strip():
+                raise TypeError("each mistake's feedback must be a non-empty string.")
+            self.mistakes.append((item[0], _sentence(item[1])))
 
-    def _agree(self, got: _Outcome, expected: _Outcome) -> bool:
-        if got.timed_out or expected.timed_out:
-            return got.timed_out and expected.timed_out
-        if expected.error is not None:
-            return got.error is not None and isinstance(got.error, type(expected.error))
+    def _grades_in_kernel(self, answer) -> bool:
+        return callable(answer) or _sandbox.is_plain(answer)  # a function is run in the sandbox
+
+    def _agree(self, got: _sandbox.Outcome, expected: _sandbox.Outcome) -> bool:
+        if expected.kind == "error":
+            return got.kind == "error" and expected.error_types[0] in got.error_types
         return (
-            got.error is None
+            expected.kind == "value"  # never agreement when the reference itself failed
+            and got.kind == "value"
             and _difference(got.value, expected.value, self.rtol, self.atol) is None
         )
 
@@ -639,34 +670,40 @@ class Function(Question):
                 NOT_ATTEMPTED,
                 "write the body of the function (replace `...`), then run this cell again.",
             )
-        name = getattr(answer, "__name__", "f")
-        name = name if name.isidentifier() else "f"
-        outcomes = []
-        for args in self.cases:
-            outcomes.append(_run(answer, args, self.timeout))
-            if outcomes[-1].timed_out:  # do not wait again on every remaining case
-                break
+        name = answer.__name__ if type(answer) is types.FunctionType else "f"
+        name = name if type(name) is str and name.isidentifier() else "f"
+        outcomes = _run(answer, self.cases, self.timeout)  # stops at the first time-out
+        expected = _run(self.answer, self.cases[: len(outcomes)], self.timeout,
+                        stop_at_timeout=False)
         failure = None  # "name(args): got ..., expected ..." for the first failing case
-        for args, got in zip(self.cases, outcomes, strict=False):
-            expected = _run(self.answer, args, self.timeout)
-            if not self._agree(got, expected):
-                wanted = (
-                    f"expected it to raise {type(expected.error).__name__}"
-                    if expected.error is not None
-                    else f"expected {_describe(expected.value)}"
+        for args, got, wanted in zip(self.cases, outcomes, expected, strict=False):
+            call = f"{name}({', '.join(_describe(a) for a in args)})"
+            if wanted.kind not in ("value", "error"):
+                return Verdict(
+                    INCORRECT,
+                    f"this answer could not be checked: on {call} the course's own solution: "
+                    f"{_what_it_did(wanted)}. That is a bug in the course; please report it.",
                 )
-                failure = (
-                    f"{name}({', '.join(_describe(a) for a in args)}): {got.describe()}, {wanted}."
+            if not self._agree(got, wanted):
+                target = (
+                    f"expected it to raise {wanted.error_name}"
+                    if wanted.kind == "error"
+                    else f"expected {_describe(wanted.value)}"
                 )
-                if got.error is None and not got.timed_out and got.value is None:
+                failure = f"{call}: {_what_it_did(got)}, {target}."
+                if got.kind == "value" and got.value is None:
                     failure += " Did you forget `return`?"
                 break
-        if failure is None:
+        if failure is None and len(outcomes) == len(self.cases):
             return Verdict(CORRECT, f"well done: all {len(self.cases)} test cases pass.")
+        if failure is None:  # the run ended early without a failing case: cannot happen
+            failure = "the function did not run on every case."
         for wrong, feedback in self.mistakes:
             if len(outcomes) == len(self.cases) and all(
-                self._agree(got, _run(wrong, args, self.timeout))
-                for args, got in zip(self.cases, outcomes, strict=True)
+                self._agree(got, mistake)
+                for got, mistake in zip(
+                    outcomes, _run(wrong, self.cases, self.timeout), strict=False
+                )
             ):
                 return Verdict(INCORRECT, f"{feedback} First failing case: {failure}")
         return Verdict(INCORRECT, f"first failing case: {failure}")

@@ -1,0 +1,460 @@
+"""Run untrusted code (a learner's function, an odd answer object) where it cannot hurt the kernel.
+
+The exercise engine calls :func:`run` with a function and its cases. On Linux and macOS
+(Colab, Binder, a local Jupyter) every run happens in a **child process** made with
+``os.fork``: the child is a copy of the kernel, so the learner's function sees everything it
+would see in the notebook, but nothing it does reaches the kernel. An infinite loop (even one
+that swallows every exception, ignores ``SIGALRM`` or sits in C code), ``sys.exit``,
+``os._exit``, a segfault, a replaced ``np.sum``, a lowered recursion limit, a reseeded random
+generator: all of it happens in the child, which is killed (``SIGKILL``, with anything it
+started) when its time is up, and reaped, so no zombie is left.
+
+The child sends back one message per case through a pipe: the returned value as *plain data*
+(numbers, strings, tuples, lists, dicts and numpy arrays of numbers, rebuilt in the kernel
+without running any code of the answer), or the exception's class names and message. A value
+that is not plain data (a learner's own class) comes back as its type name only.
+
+The child must not touch the kernel's channels to Jupyter: it sends its output (stdout and
+stderr, Python's and C's) to ``/dev/null``, closes every other inherited file (the kernel's
+ZeroMQ sockets among them) and ends with ``os._exit``, so no exit handler or destructor of the
+kernel runs twice.
+
+Where ``os.fork`` does not exist (Windows), :func:`run` falls back to calling the function in
+the kernel's own process, under a time limit: ``SIGALRM`` in the main thread where the platform
+has it, otherwise a daemon thread abandoned on time-out. That fallback gives a verdict for
+ordinary mistakes and plain infinite loops, but it cannot undo what a function changes in the
+kernel, nor stop a loop that swallows every exception or runs in C code.
+"""
+
+from __future__ import annotations
+
+import gc
+import io
+import os
+import pickle
+import select
+import signal
+import struct
+import sys
+import threading
+import time
+import warnings
+from typing import NamedTuple
+
+import numpy as np
+
+USE_FORK = hasattr(os, "fork")  # tests set it to False to exercise the in-process fallback
+
+MAX_MESSAGE_BYTES = 64 * 2**20  # a larger result is refused: it is not a sensible answer
+_MAX_ITEMS = 100_000  # numbers, strings and containers in one result
+_MAX_DEPTH = 50
+_ARRAY_KINDS = "biufcmMSU"  # numbers, booleans, times and strings: never objects or records
+_NUMPY_SCALARS = {t for t in np.sctypeDict.values() if np.dtype(t).kind in _ARRAY_KINDS}
+_PLAIN_TYPE_IDS = {
+    id(t) for t in (bool, int, float, complex, str, bytes, type(None), type(...), *_NUMPY_SCALARS)
+}
+_HEADER = struct.Struct("<Q")  # the length of each message
+
+
+class Outcome(NamedTuple):
+    """What one call did.
+
+    Attributes
+    ----------
+    kind : str
+        ``"value"`` (it returned), ``"error"`` (it raised), ``"timeout"`` (it ran out of time),
+        ``"crash"`` (its process died) or ``"opaque"`` (it returned something that is not plain
+        data).
+    value : object
+        The returned value, as plain data, when ``kind == "value"``.
+    error_types : tuple of str
+        The raised exception's classes, most derived first (``"builtins.ValueError"``, ...).
+    detail : str
+        The exception's message, the opaque value's type name, or how the process died:
+        ``"signal N"`` or ``"exit status N"``.
+    """
+
+    kind: str
+    value: object = None
+    error_types: tuple = ()
+    detail: str = ""
+
+    @property
+    def error_name(self) -> str:
+        """str: the exception's class name (without its module), or ``""``."""
+        return self.error_types[0].rpartition(".")[2] if self.error_types else ""
+
+
+# --------------------------------------------------------------------------- plain data
+
+
+class _NotPlain(Exception):
+    """Raised while encoding a value that is not plain data."""
+
+
+def _encode(x, budget: list, depth: int = 0):
+    """``x`` as nested tagged tuples of builtins (no class of the answer survives pickling)."""
+    budget[0] -= 1
+    if budget[0] < 0 or depth > _MAX_DEPTH:
+        raise _NotPlain("a value too large or too deeply nested to compare")
+    t = type(x)
+    if x is None or t in (bool, int, float, str, bytes):
+        return ("v", x)
+    if x is Ellipsis:
+        return ("...",)
+    if t is complex:
+        return ("c", x.real, x.imag)
+    if t in _NUMPY_SCALARS:
+        return ("g", x.dtype.str, x.tobytes())
+    if t is np.ndarray and x.dtype.kind in _ARRAY_KINDS:
+        if x.nbytes > MAX_MESSAGE_BYTES:
+            raise _NotPlain(f"an array of {x.nbytes:,} bytes (too large to compare)")
+        return ("a", x.dtype.str, tuple(int(n) for n in x.shape), np.ascontiguousarray(x).tobytes())
+    for plain in (int, float, str, complex):
+        if isinstance(x, plain):  # a subclass, e.g. a learner's float with its own __eq__
+            return _encode(plain(x), budget, depth)
+    for container, tag in ((tuple, "t"), (list, "l"), (set, "s"), (frozenset, "f")):
+        if isinstance(x, container):
+            return (tag, [_encode(item, budget, depth + 1) for item in x])
+    if isinstance(x, dict):
+        return ("d", [(_encode(k, budget, depth + 1), _encode(v, budget, depth + 1))
+                      for k, v in x.items()])
+    if hasattr(x, "toarray"):  # a scipy.sparse matrix: its dense values
+        x = x.toarray()
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            arr = np.asarray(x)  # a pandas Series, a numpy subclass, ...
+    except Exception:
+        arr = None
+    if arr is not None and type(arr) is np.ndarray and arr.dtype.kind in _ARRAY_KINDS:
+        return _encode(arr, budget, depth)
+    name = t.__name__ if type(t.__name__) is str else "?"
+    raise _NotPlain(f"an object of type {name}")
+
+
+def is_plain(x, budget: list | None = None) -> bool:
+    """True when ``x`` is plain data: comparing it cannot run any code of the answer.
+
+    Plain data is None, bool, int, float, complex, str, bytes, ``...``, numpy numbers, numpy
+    arrays of numbers or strings, tuples, lists and dicts of plain data (exact types, not
+    subclasses), and the course's own ``FitResult`` holding plain data.
+    """
+    budget = [_MAX_ITEMS] if budget is None else budget
+    budget[0] -= 1
+    if budget[0] < 0:
+        return False
+    t = type(x)  # compared by identity only: a class's metaclass could override == and hash
+    if id(t) in _PLAIN_TYPE_IDS:
+        return True
+    if t is np.ndarray:
+        return x.dtype.kind in _ARRAY_KINDS
+    if t is tuple or t is list:
+        return all(is_plain(item, budget) for item in x)
+    if t is dict:
+        return all(is_plain(k, budget) and is_plain(v, budget) for k, v in x.items())
+    result = sys.modules.get("course_utils.solvers._result")
+    if result is not None and t is result.FitResult:
+        return all(is_plain(v, budget) for v in vars(x).values())
+    return False
+
+
+def _decode(node):
+    """Rebuild a value from :func:`_encode`'s tagged tuples (in the kernel: builtins only)."""
+    tag = node[0]
+    if tag == "v":
+        return node[1]
+    if tag == "...":
+        return Ellipsis
+    if tag == "c":
+        return complex(node[1], node[2])
+    if tag == "g":
+        return np.frombuffer(node[2], dtype=np.dtype(node[1]))[0]
+    if tag == "a":
+        dtype, shape = np.dtype(node[1]), node[2]
+        if not node[3]:  # no values (np.frombuffer refuses an empty buffer of some dtypes)
+            return np.empty(shape, dtype=dtype)
+        return np.frombuffer(node[3], dtype=dtype).reshape(shape).copy()
+    if tag == "d":
+        return {_decode(k): _decode(v) for k, v in node[1]}
+    items = [_decode(item) for item in node[1]]
+    return {"t": tuple, "l": list, "s": set, "f": frozenset}[tag](items)
+
+
+class _BuiltinsOnly(pickle.Unpickler):
+    """An unpickler that refuses every class: a message holds builtins only."""
+
+    def find_class(self, module, name):
+        raise pickle.UnpicklingError(f"refused {module}.{name}")
+
+
+def _message(kind, *fields) -> bytes:
+    data = pickle.dumps((kind, *fields), protocol=pickle.HIGHEST_PROTOCOL)
+    return _HEADER.pack(len(data)) + data
+
+
+class _TimeLimit(BaseException):
+    """Raised inside a function that runs too long (in-process fallback only).
+
+    A BaseException, so that a learner's ``except Exception`` cannot swallow it.
+    """
+
+
+def _call_and_describe(func, args) -> bytes:
+    """Call ``func(*args)`` and return the message that says what happened.
+
+    Never raises, except the fallback's ``_TimeLimit``.
+    """
+    try:
+        value = func(*args)
+        try:
+            return _message("value", _encode(value, [_MAX_ITEMS]))
+        except _NotPlain as why:
+            return _message("opaque", str(why))
+    except _TimeLimit:
+        raise
+    except BaseException as exc:  # SystemExit, KeyboardInterrupt...: all are the answer's doing
+        return _message("error", *describe_exception(exc))
+
+
+def describe_exception(exc: BaseException) -> tuple[tuple[str, ...], str]:
+    """Return the qualified names of ``exc``'s classes (most derived first) and its message."""
+    names = []
+    for cls in type(exc).__mro__:
+        module, qualname = getattr(cls, "__module__", "?"), getattr(cls, "__qualname__", "?")
+        names.append(f"{module}.{qualname}" if type(module) is type(qualname) is str else "?")
+    try:
+        text = str(exc)
+        text = text if type(text) is str else ""
+    except BaseException:
+        text = ""
+    return tuple(names), text[:300]
+
+
+def _outcome(kind, *fields) -> Outcome:
+    if kind == "value":
+        return Outcome("value", value=_decode(fields[0]))
+    if kind == "error":
+        return Outcome("error", error_types=tuple(fields[0]), detail=fields[1])
+    return Outcome("opaque", detail=fields[0])
+
+
+# --------------------------------------------------------------------------- the child process
+
+
+def _become_harmless(keep_fd: int) -> None:
+    """In the child: no output, no inherited file but the result pipe, no shared collection."""
+    gc.freeze()  # objects inherited from the kernel are never collected (no __del__ runs here)
+    try:
+        os.setpgid(0, 0)  # its own process group, so that killing the group ends what it started
+    except OSError:  # the parent did it first
+        pass
+    devnull = os.open(os.devnull, os.O_RDWR)
+    for fd in (0, 1, 2):
+        os.dup2(devnull, fd)
+    os.closerange(3, keep_fd)
+    os.closerange(keep_fd + 1, 1 << 16)
+    sys.stdin = io.StringIO()
+    sys.stdout = sys.stderr = io.StringIO()
+    signal.signal(signal.SIGINT, signal.SIG_DFL)  # an interrupt ends the child at once
+
+
+def _child(func, cases, read_fd: int, write_fd: int) -> None:
+    """Run every case, sending one message after each; never returns."""
+    try:
+        os.close(read_fd)
+        _become_harmless(write_fd)
+        signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT, signal.SIGALRM})
+        for args in cases:
+            message = _call_and_describe(func, args)
+            if len(message) > MAX_MESSAGE_BYTES:
+                message = _message("opaque", "a result too large to compare")
+            view = memoryview(message)
+            while view:
+                view = view[os.write(write_fd, view):]
+    finally:
+        os._exit(0)
+
+
+def _read_exactly(fd: int, n: int, deadline: float) -> bytes | None:
+    """Read ``n`` bytes before ``deadline``; None on time-out or end of file."""
+    chunks, remaining = [], n
+    poller = select.poll()
+    poller.register(fd, select.POLLIN)
+    while remaining:
+        wait = deadline - time.monotonic()
+        if wait <= 0 or not poller.poll(wait * 1000):
+            return None
+        chunk = os.read(fd, min(remaining, 1 << 20))
+        if not chunk:
+            return None
+        chunks.append(chunk)
+        remaining -= len(chunk)
+    return b"".join(chunks)
+
+
+def _end(pid: int) -> int:
+    """Kill the child and what it started, reap it, and return its wait status."""
+    for kill in (os.killpg, os.kill):
+        try:
+            kill(pid, signal.SIGKILL)
+            break
+        except OSError:  # already gone, or the group not made yet
+            continue
+    return os.waitpid(pid, 0)[1]
+
+
+def _death(status: int) -> Outcome:
+    if os.WIFSIGNALED(status):
+        return Outcome("crash", detail=f"signal {os.WTERMSIG(status)}")
+    return Outcome("crash", detail=f"exit status {os.waitstatus_to_exitcode(status)}")
+
+
+def _run_forked(func, cases, seconds: float, stop_at_timeout: bool) -> list[Outcome]:
+    read_fd, write_fd = os.pipe()
+    blocked = {signal.SIGINT, signal.SIGALRM}  # no interrupt between fork and the child's guard
+    previous = signal.pthread_sigmask(signal.SIG_BLOCK, blocked)
+    try:
+        with warnings.catch_warnings():
+            # Python 3.12+ warns that forking a threaded process (a Jupyter kernel) may deadlock
+            # the child; a deadlocked child is only an answer that runs out of time.
+            warnings.simplefilter("ignore", DeprecationWarning)
+            pid = os.fork()
+        if pid == 0:
+            _child(func, cases, read_fd, write_fd)  # never returns: it ends with os._exit
+    except BaseException:
+        os.close(read_fd)
+        raise
+    finally:
+        os.close(write_fd)
+        signal.pthread_sigmask(signal.SIG_SETMASK, previous)
+    try:
+        os.setpgid(pid, pid)
+    except OSError:  # the child did it first, or has already exited
+        pass
+    outcomes, status = [], None
+    try:
+        for _ in cases:
+            deadline = time.monotonic() + seconds
+            header = _read_exactly(read_fd, _HEADER.size, deadline)
+            size = None if header is None else _HEADER.unpack(header)[0]
+            data = None if size is None or size > MAX_MESSAGE_BYTES else _read_exactly(
+                read_fd, size, deadline
+            )
+            if data is None:
+                if time.monotonic() >= deadline:
+                    outcomes.append(Outcome("timeout"))
+                else:
+                    status = _end(pid)
+                    outcomes.append(_death(status))
+                    break
+                if stop_at_timeout:
+                    break
+                status = _end(pid)  # the remaining cases run in a fresh child
+                outcomes += _run_forked(func, cases[len(outcomes):], seconds, stop_at_timeout)
+                break
+            try:
+                outcomes.append(_outcome(*_BuiltinsOnly(io.BytesIO(data)).load()))
+            except Exception:
+                outcomes.append(Outcome("opaque", detail="a result that could not be read"))
+    finally:
+        os.close(read_fd)
+        if status is None:
+            _end(pid)
+    return outcomes
+
+
+# --------------------------------------------------------------------------- in-process fallback
+
+
+def _call_with_time_limit(func, args, seconds: float):
+    """Call ``func(*args)``; raise ``_TimeLimit`` if it runs longer than ``seconds``.
+
+    Uses SIGALRM where it exists and we are in the main thread: the call is really
+    interrupted, and the previous handler and timer are restored. Elsewhere the call runs in
+    a daemon thread that is abandoned on time-out (it still costs CPU).
+    """
+    use_signal = (
+        hasattr(signal, "setitimer") and threading.current_thread() is threading.main_thread()
+    )
+    if use_signal:
+
+        def on_alarm(signum, frame):
+            raise _TimeLimit
+
+        previous = signal.signal(signal.SIGALRM, on_alarm)
+        pending, _ = signal.setitimer(signal.ITIMER_REAL, seconds)
+        started = time.monotonic()
+        try:
+            return func(*args)
+        finally:
+            signal.setitimer(signal.ITIMER_REAL, 0)
+            signal.signal(signal.SIGALRM, previous)
+            if pending:  # someone else's timer was running: give back what is left of it
+                left = pending - (time.monotonic() - started)
+                signal.setitimer(signal.ITIMER_REAL, max(left, 1e-6))
+    box = {}
+
+    def target():
+        try:
+            box["value"] = func(*args)
+        except BaseException as exc:  # handed back to the calling thread below
+            box["error"] = exc
+
+    worker = threading.Thread(target=target, daemon=True)
+    worker.start()
+    worker.join(seconds)
+    if worker.is_alive():
+        raise _TimeLimit
+    if "error" in box:
+        raise box["error"]
+    return box["value"]
+
+
+def _run_in_process(func, cases, seconds: float, stop_at_timeout: bool) -> list[Outcome]:
+    outcomes = []
+    for args in cases:
+        limit = sys.getrecursionlimit()
+        try:
+            message = _call_with_time_limit(_call_and_describe, (func, args), seconds)
+        except _TimeLimit:
+            outcomes.append(Outcome("timeout"))
+            if stop_at_timeout:
+                break
+            continue
+        finally:
+            sys.setrecursionlimit(limit)
+        outcomes.append(_outcome(*_BuiltinsOnly(io.BytesIO(message[_HEADER.size:])).load()))
+    return outcomes
+
+
+# --------------------------------------------------------------------------- the entry point
+
+
+def run(func, cases, seconds: float, *, stop_at_timeout: bool = True) -> list[Outcome]:
+    """Call ``func(*args)`` for each ``args`` in ``cases``, each call within ``seconds``.
+
+    Parameters
+    ----------
+    func : callable
+        The untrusted function.
+    cases : list of tuple
+        Positional arguments of each call.
+    seconds : float
+        Time allowed per call.
+    stop_at_timeout : bool, default=True
+        Stop at the first call that runs out of time (the remaining cases get no outcome).
+        When False, the remaining cases run in a fresh process.
+
+    Returns
+    -------
+    list of Outcome
+        One per case that ran, in order; shorter than ``cases`` only after a time-out (with
+        ``stop_at_timeout``) or a crash, which ends the run.
+    """
+    cases = list(cases)
+    if not cases:
+        return []
+    if USE_FORK:
+        return _run_forked(func, cases, seconds, stop_at_timeout)
+    return _run_in_process(func, cases, seconds, stop_at_timeout)
