@@ -498,11 +498,12 @@ def _what_it_did(outcome: _sandbox.Outcome) -> str:
     if outcome.kind == "timeout":
         return "it did not finish in time (an infinite loop?)"
     if outcome.kind == "error":
-        return f"it raised {outcome.error_name}: {outcome.detail[:150]}"
+        detail = f": {outcome.detail[:150]}" if outcome.detail else ""
+        return f"it raised {outcome.error_name}{detail}"
     if outcome.kind == "opaque":
         return f"it returned {outcome.detail}, which cannot be compared with the expected value"
     if outcome.kind == "crash":
-        how, _, number = outcome.detail.partition(" ")
+        how, _, number = outcome.detail.rpartition(" ")
         if how == "signal":
             try:
                 name = signal.Signals(int(number)).name
@@ -649,6 +650,20 @@ class Function(Question):
             if not isinstance(item[1], str) or not item[1].strip():
                 raise TypeError("each mistake's feedback must be a non-empty string.")
             self.mistakes.append((item[0], _sentence(item[1])))
+        self._course_outcomes = {}  # the reference's and the mistakes' outcomes, run once
+
+    def _course_run(self, func) -> list:
+        """Outcomes of the course's own ``func`` (the reference or a mistake) on every case.
+
+        Run once per function, cases and timeout, then reused: each check forks only once,
+        for the learner's function. The cached value keeps the cases alive, so their ids
+        (part of the key) cannot be reused by other objects.
+        """
+        key = (id(func), self.timeout, tuple(id(case) for case in self.cases))
+        if key not in self._course_outcomes:
+            outcomes = _run(func, self.cases, self.timeout, stop_at_timeout=False)
+            self._course_outcomes[key] = (func, list(self.cases), outcomes)
+        return self._course_outcomes[key][2]
 
     def _grades_in_kernel(self, answer) -> bool:
         return callable(answer) or _sandbox.is_plain(answer)  # a function is run in the sandbox
@@ -673,8 +688,7 @@ class Function(Question):
         name = answer.__name__ if type(answer) is types.FunctionType else "f"
         name = name if type(name) is str and name.isidentifier() else "f"
         outcomes = _run(answer, self.cases, self.timeout)  # stops at the first time-out
-        expected = _run(self.answer, self.cases[: len(outcomes)], self.timeout,
-                        stop_at_timeout=False)
+        expected = self._course_run(self.answer)
         failure = None  # "name(args): got ..., expected ..." for the first failing case
         for args, got, wanted in zip(self.cases, outcomes, expected, strict=False):
             call = f"{name}({', '.join(_describe(a) for a in args)})"
@@ -701,9 +715,7 @@ class Function(Question):
         for wrong, feedback in self.mistakes:
             if len(outcomes) == len(self.cases) and all(
                 self._agree(got, mistake)
-                for got, mistake in zip(
-                    outcomes, _run(wrong, self.cases, self.timeout), strict=False
-                )
+                for got, mistake in zip(outcomes, self._course_run(wrong), strict=True)
             ):
                 return Verdict(INCORRECT, f"{feedback} First failing case: {failure}")
         return Verdict(INCORRECT, f"first failing case: {failure}")

@@ -228,7 +228,7 @@ def describe_exception(exc: BaseException) -> tuple[tuple[str, ...], str]:
         text = text if type(text) is str else ""
     except BaseException:
         text = ""
-    return tuple(names), text[:300]
+    return tuple(names), text[:1000]
 
 
 def _outcome(kind, *fields) -> Outcome:
