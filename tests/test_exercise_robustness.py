@@ -495,3 +495,91 @@ def test_in_process_fallback_still_gives_verdicts(monkeypatch):
     assert q.grade(lowers_the_recursion_limit).label == INCORRECT
     assert sys.getrecursionlimit() == limit
     assert "could not be checked" in Array("p", np.array([1.0])).grade(_Exits()).message
+
+
+KERNEL_CELLS = [
+    """\
+import os, signal, sys, time, ctypes
+import numpy as np
+import matplotlib.pyplot as plt
+from IPython.display import display
+from course_utils.exercises._engine import Function, Array
+
+def reference(w):
+    return float(np.sum(np.abs(w)))
+
+q = Function("p", answer=reference, cases=[(np.array([1.0, -2.0]),)], timeout=0.5)
+state = lambda: (np.sum, sys.getrecursionlimit(), signal.getsignal(signal.SIGINT))
+before = state()""",
+    """\
+def noisy(w):
+    print("printed by the learner's function")
+    os.write(1, b"written to fd 1 by the learner's function\\n")
+    os.write(2, b"written to fd 2 by the learner's function\\n")
+    display("displayed by the learner's function")
+    plt.plot([1, 2]); plt.show()
+    return 3.0
+Function("p", answer=reference, cases=q.cases, timeout=30).check(noisy)  # a first plot is slow""",
+    """\
+def hangs(w):
+    while True:
+        try:
+            time.sleep(0.001)
+        except:
+            pass
+q.check(hangs)""",
+    "q.check(lambda w: sum(range(10**11)))",
+    "q.check(lambda w: os._exit(1))",
+    "q.check(lambda w: ctypes.string_at(0))",
+    """\
+def breaks_numpy(w):
+    np.sum = None
+    sys.setrecursionlimit(100)
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    return 0.0
+q.check(breaks_numpy)""",
+    """\
+class Exits:
+    def __array__(self, *args, **kwargs):
+        raise SystemExit(1)
+Array("p", np.array([1.0])).check(Exits())""",
+    "print('kernel alive:', state() == before, float(np.sum([1.0, 2.0])))",
+]
+
+
+@linux_only
+def test_hostile_answers_in_a_real_jupyter_kernel():
+    """In ipykernel: verdicts only, nothing the child printed, and the kernel works afterwards."""
+    nbformat = pytest.importorskip("nbformat")
+    nbclient = pytest.importorskip("nbclient")
+    import importlib.util
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[1]
+    spec = importlib.util.spec_from_file_location("notebooks_tool", root / "tools" / "notebooks.py")
+    tool = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(tool)
+    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(c) for c in KERNEL_CELLS])
+    km = tool._current_env_kernel_manager()
+    client = nbclient.NotebookClient(
+        nb, km=km, timeout=60, resources={"metadata": {"path": str(root)}}
+    )
+    try:
+        client.execute()
+    finally:
+        if km.has_kernel:
+            km.shutdown_kernel(now=True)
+    texts = []
+    for cell in nb.cells[1:]:
+        for output in cell.outputs:
+            assert output.output_type in ("display_data", "execute_result", "stream"), output
+            texts.append(output.get("text") or output.get("data", {}).get("text/plain", ""))
+    everything = "\n".join(texts)
+    assert "by the learner's function" not in everything
+    verdicts = [t for t in texts if t.startswith(("Correct:", "Incorrect:"))]
+    assert verdicts[0] == "Correct: well done: all 1 test cases pass."
+    assert "did not finish in time" in verdicts[1] and "did not finish in time" in verdicts[2]
+    assert "ended the process" in verdicts[3] and "SIGSEGV" in verdicts[4]
+    assert "got 0.0, expected 3.0" in verdicts[5]
+    assert "raised SystemExit" in verdicts[6]
+    assert texts[-1] == "kernel alive: True 3.0\n"
