@@ -277,7 +277,7 @@ def _child(func, cases, read_fd: int, write_fd: int) -> None:
 
 
 def _read_exactly(fd: int, n: int, deadline: float) -> bytes | None:
-    """Read ``n`` bytes before ``deadline``; None on time-out or end of file."""
+    """Read ``n`` bytes before ``deadline``: None on time-out, ``b""`` at end of file."""
     chunks, remaining = [], n
     poller = select.poll()
     poller.register(fd, select.POLLIN)
@@ -287,10 +287,20 @@ def _read_exactly(fd: int, n: int, deadline: float) -> bytes | None:
             return None
         chunk = os.read(fd, min(remaining, 1 << 20))
         if not chunk:
-            return None
+            return b""
         chunks.append(chunk)
         remaining -= len(chunk)
     return b"".join(chunks)
+
+
+def _receive(fd: int, seconds: float) -> bytes | None:
+    """The next message within ``seconds``: None on time-out, ``b""`` if the child died."""
+    deadline = time.monotonic() + seconds
+    header = _read_exactly(fd, _HEADER.size, deadline)
+    if not header:
+        return header
+    size = _HEADER.unpack(header)[0]
+    return _read_exactly(fd, size, deadline) if 0 < size <= MAX_MESSAGE_BYTES else b""
 
 
 def _end(pid: int) -> int:
@@ -314,6 +324,8 @@ def _run_forked(func, cases, seconds: float, stop_at_timeout: bool) -> list[Outc
     read_fd, write_fd = os.pipe()
     blocked = {signal.SIGINT, signal.SIGALRM}  # no interrupt between fork and the child's guard
     previous = signal.pthread_sigmask(signal.SIG_BLOCK, blocked)
+    pid = status = None
+    outcomes = []
     try:
         with warnings.catch_warnings():
             # Python 3.12+ warns that forking a threaded process (a Jupyter kernel) may deadlock
@@ -322,44 +334,34 @@ def _run_forked(func, cases, seconds: float, stop_at_timeout: bool) -> list[Outc
             pid = os.fork()
         if pid == 0:
             _child(func, cases, read_fd, write_fd)  # never returns: it ends with os._exit
-    except BaseException:
-        os.close(read_fd)
-        raise
-    finally:
         os.close(write_fd)
-        signal.pthread_sigmask(signal.SIG_SETMASK, previous)
-    try:
-        os.setpgid(pid, pid)
-    except OSError:  # the child did it first, or has already exited
-        pass
-    outcomes, status = [], None
-    try:
+        write_fd = None
+        try:
+            os.setpgid(pid, pid)
+        except OSError:  # the child did it first, or has already exited
+            pass
+        signal.pthread_sigmask(signal.SIG_SETMASK, previous)  # an interrupt now ends the child
         for _ in cases:
-            deadline = time.monotonic() + seconds
-            header = _read_exactly(read_fd, _HEADER.size, deadline)
-            size = None if header is None else _HEADER.unpack(header)[0]
-            data = None if size is None or size > MAX_MESSAGE_BYTES else _read_exactly(
-                read_fd, size, deadline
-            )
-            if data is None:
-                if time.monotonic() >= deadline:
+            message = _receive(read_fd, seconds)
+            if not message:
+                status = _end(pid)
+                if message is None:
                     outcomes.append(Outcome("timeout"))
+                    if not stop_at_timeout:  # the remaining cases run in a fresh child
+                        outcomes += _run_forked(func, cases[len(outcomes):], seconds, False)
                 else:
-                    status = _end(pid)
                     outcomes.append(_death(status))
-                    break
-                if stop_at_timeout:
-                    break
-                status = _end(pid)  # the remaining cases run in a fresh child
-                outcomes += _run_forked(func, cases[len(outcomes):], seconds, stop_at_timeout)
                 break
             try:
-                outcomes.append(_outcome(*_BuiltinsOnly(io.BytesIO(data)).load()))
+                outcomes.append(_outcome(*_BuiltinsOnly(io.BytesIO(message)).load()))
             except Exception:
                 outcomes.append(Outcome("opaque", detail="a result that could not be read"))
     finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, previous)
         os.close(read_fd)
-        if status is None:
+        if write_fd is not None:
+            os.close(write_fd)
+        if pid and status is None:
             _end(pid)
     return outcomes
 
@@ -383,7 +385,7 @@ def _call_with_time_limit(func, args, seconds: float):
             raise _TimeLimit
 
         previous = signal.signal(signal.SIGALRM, on_alarm)
-        pending, _ = signal.setitimer(signal.ITIMER_REAL, seconds)
+        pending, interval = signal.setitimer(signal.ITIMER_REAL, seconds)
         started = time.monotonic()
         try:
             return func(*args)
@@ -392,7 +394,7 @@ def _call_with_time_limit(func, args, seconds: float):
             signal.signal(signal.SIGALRM, previous)
             if pending:  # someone else's timer was running: give back what is left of it
                 left = pending - (time.monotonic() - started)
-                signal.setitimer(signal.ITIMER_REAL, max(left, 1e-6))
+                signal.setitimer(signal.ITIMER_REAL, max(left, 1e-6), interval)
     box = {}
 
     def target():
