@@ -303,15 +303,29 @@ def _receive(fd: int, seconds: float) -> bytes | None:
     return _read_exactly(fd, size, deadline) if 0 < size <= MAX_MESSAGE_BYTES else b""
 
 
-def _end(pid: int) -> int:
-    """Kill the child and what it started, reap it, and return its wait status."""
+def _end(pid: int, *, wait: bool = True) -> int | None:
+    """Kill the child and what it started, reap it, and return its wait status.
+
+    With ``wait=False`` a daemon thread reaps it: the caller does not wait while the system
+    tears down the child's copy of the kernel's memory (about as long as the fork took).
+    """
     for kill in (os.killpg, os.kill):
         try:
             kill(pid, signal.SIGKILL)
             break
         except OSError:  # already gone, or the group not made yet
             continue
-    return os.waitpid(pid, 0)[1]
+    if wait:
+        return _reap(pid)
+    threading.Thread(target=_reap, args=(pid,), daemon=True).start()
+    return None
+
+
+def _reap(pid: int) -> int:
+    try:
+        return os.waitpid(pid, 0)[1]
+    except ChildProcessError:  # reaped by other code of the kernel (a waitpid(-1) somewhere)
+        return 0
 
 
 def _death(status: int) -> Outcome:
@@ -362,7 +376,7 @@ def _run_forked(func, cases, seconds: float, stop_at_timeout: bool) -> list[Outc
         if write_fd is not None:
             os.close(write_fd)
         if pid and status is None:
-            _end(pid)
+            _end(pid, wait=False)
     return outcomes
 
 
