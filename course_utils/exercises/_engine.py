@@ -708,14 +708,15 @@ class Function(Question):
                 if got.kind == "value" and got.value is None:
                     failure += " Did you forget `return`?"
                 break
-        if failure is None and len(outcomes) == len(self.cases):
+        if failure is None and len(outcomes) == len(expected) == len(self.cases):
             return Verdict(CORRECT, f"well done: all {len(self.cases)} test cases pass.")
-        if failure is None:  # the run ended early without a failing case: cannot happen
-            failure = "the function did not run on every case."
+        failure = failure or "it did not run on every case."  # a guard: a run ends on a failure
         for wrong, feedback in self.mistakes:
-            if len(outcomes) == len(self.cases) and all(
-                self._agree(got, mistake)
-                for got, mistake in zip(outcomes, self._course_run(wrong), strict=True)
+            if len(outcomes) < len(self.cases):  # it timed out or crashed: like no mistake
+                break
+            behaved = self._course_run(wrong)
+            if len(behaved) == len(outcomes) and all(
+                self._agree(got, mistake) for got, mistake in zip(outcomes, behaved, strict=True)
             ):
                 return Verdict(INCORRECT, f"{feedback} First failing case: {failure}")
         return Verdict(INCORRECT, f"first failing case: {failure}")
