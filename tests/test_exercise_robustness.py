@@ -43,7 +43,7 @@ from course_utils.exercises._engine import (
     Value,
 )
 
-linux_only = pytest.mark.skipif(not hasattr(os, "fork"), reason="the sandbox forks (Linux, macOS)")
+linux_only = pytest.mark.skipif(not _sandbox.USE_FORK, reason="the sandbox forks on Linux only")
 
 
 def _function_questions():

@@ -267,8 +267,8 @@ class Question:
         """Grade ``answer`` without showing anything; never raises.
 
         Plain data (numbers, strings, numpy arrays, lists of them...) is graded here; any
-        other object is graded in a child process (:mod:`._sandbox`), so that its methods
-        cannot hang, crash or change the kernel.
+        other object is graded in a child process on Linux (:mod:`._sandbox`), so that its
+        methods cannot hang, crash or change the kernel.
 
         Parameters
         ----------
@@ -485,7 +485,7 @@ def _could_not_check(error_types: tuple, message: str) -> Verdict:
     """The verdict when grading raised: the course's own errors (a damaged data file...) say
     what to do in their message, so it is shown whole; any other names the exception."""
     name = error_types[0].rpartition(".")[2] if error_types else "an error"
-    if any(kind.startswith("course_utils.") for kind in error_types):
+    if message and any(kind.startswith("course_utils.") for kind in error_types):
         return Verdict(INCORRECT, f"this answer could not be checked: {_sentence(message)}")
     detail = f": {message[:150]}" if message else ""
     return Verdict(
@@ -589,9 +589,9 @@ def _sentence(text: str) -> str:
 class Function(Question):
     """A function the learner writes, run on several cases and compared with a reference.
 
-    The learner's function, the reference and the mistakes each run in a child process
-    (:mod:`._sandbox`), so a function that loops for ever, exits, crashes or changes numpy,
-    the recursion limit, signal handlers or random state leaves the kernel as it was.
+    The learner's function, the reference and the mistakes each run in a child process on
+    Linux (:mod:`._sandbox`), so a function that loops for ever, exits, crashes or changes
+    numpy, the recursion limit, signal handlers or random state leaves the kernel as it was.
 
     Parameters
     ----------

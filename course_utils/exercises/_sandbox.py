@@ -1,7 +1,7 @@
 """Run untrusted code (a learner's function, an odd answer object) where it cannot hurt the kernel.
 
-The exercise engine calls :func:`run` with a function and its cases. On Linux and macOS
-(Colab, Binder, a local Jupyter) every run happens in a **child process** made with
+The exercise engine calls :func:`run` with a function and its cases. On Linux (Colab, Binder,
+most local installs) every run happens in a **child process** made with
 ``os.fork``: the child is a copy of the kernel, so the learner's function sees everything it
 would see in the notebook, but nothing it does reaches the kernel. An infinite loop (even one
 that swallows every exception, ignores ``SIGALRM`` or sits in C code), ``sys.exit``,
@@ -19,8 +19,9 @@ stderr, Python's and C's) to ``/dev/null``, closes every other inherited file (t
 ZeroMQ sockets among them) and ends with ``os._exit``, so no exit handler or destructor of the
 kernel runs twice.
 
-Where ``os.fork`` does not exist (Windows), :func:`run` falls back to calling the function in
-the kernel's own process, under a time limit: ``SIGALRM`` in the main thread where the platform
+Elsewhere :func:`run` falls back to calling the function in the kernel's own process (Windows
+has no ``os.fork``; on macOS a forked child that touches Apple's frameworks, which numpy's BLAS
+may use, can crash), under a time limit: ``SIGALRM`` in the main thread where the platform
 has it, otherwise a daemon thread abandoned on time-out. That fallback gives a verdict for
 ordinary mistakes and plain infinite loops, but it cannot undo what a function changes in the
 kernel, nor stop a loop that swallows every exception or runs in C code.
@@ -43,7 +44,8 @@ from typing import NamedTuple
 
 import numpy as np
 
-USE_FORK = hasattr(os, "fork")  # tests set it to False to exercise the in-process fallback
+# Tests set it to False to exercise the in-process fallback.
+USE_FORK = sys.platform.startswith("linux") and hasattr(os, "fork")
 
 MAX_MESSAGE_BYTES = 64 * 2**20  # a larger result is refused: it is not a sensible answer
 _MAX_ITEMS = 100_000  # numbers, strings and containers in one result
@@ -70,8 +72,8 @@ class Outcome(NamedTuple):
     error_types : tuple of str
         The raised exception's classes, most derived first (``"builtins.ValueError"``, ...).
     detail : str
-        The exception's message, the opaque value's type name, or how the process died:
-        ``"signal N"`` or ``"exit status N"``.
+        The exception's message, what the opaque value is (``"an object of type Foo"``), or
+        how the process died: ``"signal N"`` or ``"exit status N"``.
     """
 
     kind: str
@@ -169,9 +171,9 @@ def _decode(node):
     if tag == "c":
         return complex(node[1], node[2])
     if tag == "g":
-        return np.frombuffer(node[2], dtype=np.dtype(node[1]))[0]
+        return np.frombuffer(node[2], dtype=_plain_dtype(node[1]))[0]
     if tag == "a":
-        dtype, shape = np.dtype(node[1]), node[2]
+        dtype, shape = _plain_dtype(node[1]), node[2]
         if not node[3]:  # no values (np.frombuffer refuses an empty buffer of some dtypes)
             return np.empty(shape, dtype=dtype)
         return np.frombuffer(node[3], dtype=dtype).reshape(shape).copy()
@@ -179,6 +181,13 @@ def _decode(node):
         return {_decode(k): _decode(v) for k, v in node[1]}
     items = [_decode(item) for item in node[1]]
     return {"t": tuple, "l": list, "s": set, "f": frozenset}[tag](items)
+
+
+def _plain_dtype(text: str) -> np.dtype:
+    dtype = np.dtype(text)
+    if dtype.kind not in _ARRAY_KINDS:  # object arrays are never made from a message
+        raise ValueError(f"refused dtype {text!r}")
+    return dtype
 
 
 class _BuiltinsOnly(pickle.Unpickler):
