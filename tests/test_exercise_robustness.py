@@ -589,3 +589,61 @@ def test_hostile_answers_in_a_real_jupyter_kernel():
     assert "got 0.0, expected 3.0" in verdicts[5]
     assert "raised SystemExit" in verdicts[6]
     assert texts[-1] == "kernel alive: True 3.0\n"
+
+
+PLAIN_VALUES = [
+    None, True, 7, 10**40, -0.0, math.inf, 1 + 2j, "text", b"bytes", ...,
+    np.float32(0.1), np.int8(-3), np.bool_(False), np.str_("ab"),
+    np.arange(6, dtype=np.int16).reshape(2, 3), np.array(2.5), np.empty((0, 3)),
+    np.array(["a", "bc"]), np.array(["2024-01-01"], dtype="datetime64[D]"),
+    np.asfortranarray(np.eye(3)), (1, [2.0, {"k": (np.nan,)}]), {1, 2}, frozenset({"a"}),
+]
+
+
+@linux_only
+@pytest.mark.parametrize("value", PLAIN_VALUES, ids=lambda v: type(v).__name__)
+def test_plain_results_cross_the_pipe_unchanged(value):
+    (outcome,) = _sandbox.run(lambda: value, [()], 10.0)
+    assert outcome.kind == "value"
+    got = outcome.value
+    assert type(got) is type(value)
+    if isinstance(value, np.ndarray):
+        assert got.dtype == value.dtype and got.shape == value.shape
+        np.testing.assert_array_equal(got, value)
+    else:
+        assert repr(got) == repr(value)
+
+
+@linux_only
+def test_results_that_are_not_plain_data_come_back_as_their_values_or_type():
+    pandas = pytest.importorskip("pandas")
+    sparse = pytest.importorskip("scipy.sparse")
+    series, matrix = pandas.Series([1.0, 2.0]), sparse.csr_matrix(np.eye(2))
+    outcomes = _sandbox.run(lambda x: x, [(series,), (matrix,), (object(),), (np.eye(2),)], 10.0)
+    np.testing.assert_array_equal(outcomes[0].value, [1.0, 2.0])
+    np.testing.assert_array_equal(outcomes[1].value, np.eye(2))
+    assert outcomes[2].kind == "opaque" and outcomes[2].detail == "an object of type object"
+    assert type(outcomes[3].value) is np.ndarray
+
+
+def test_plain_answers_are_graded_in_the_kernel_and_others_are_not():
+    from course_utils.solvers import FitResult
+
+    plain = [0.5, np.zeros(3), [1, (2.0, "a")], {"a": 1}, FitResult(coef=np.zeros(2))]
+    assert all(_sandbox.is_plain(value) for value in plain)
+    others = [_Hangs(), [1, _Hangs()], _HangingFloat(1.0), FitResult(coef=_Hangs()), lambda: 1,
+              np.array([object()]), list(range(200_000))]
+    assert not any(_sandbox.is_plain(value) for value in others)
+
+
+def test_in_process_fallback_without_signals_abandons_a_slow_call(monkeypatch):
+    monkeypatch.setattr(_sandbox, "USE_FORK", False)
+    monkeypatch.delattr(signal, "setitimer")  # as on Windows: a thread is abandoned on time-out
+
+    def slow(w):
+        time.sleep(1.0)  # ends by itself, so the abandoned thread does not spin for ever
+        return 0.0
+
+    q = Function("p", answer=_reference, cases=CASES, timeout=0.2)
+    assert "did not finish in time" in q.grade(slow).message
+    assert q.grade(_reference).passed
