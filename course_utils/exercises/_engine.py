@@ -339,12 +339,12 @@ def _near_miss(got, expected, digits: int) -> str | None:
     given = _significant_digits(g)
     if given < digits and _rounds_to(g, e):
         return (
-            f"close: give {digits} significant digits (your {given} are right, "
-            f"but {_describe(got)} is too coarse to check)."
+            f"close: give {digits} significant digits ({_describe(got)} is right to the "
+            f"{given} you gave, but that is too few to check)."
         )
     if abs(g - e) <= 10 * _half_unit(e, digits):
         return (
-            f"close: give {digits} significant digits, rounded rather than truncated "
+            f"close: give {digits} significant digits, correctly rounded "
             f"({_describe(got)} is off in the last of them)."
         )
     return None
