@@ -11,7 +11,7 @@ import numpy as np
 from sklearn.linear_model import LassoCV
 from sklearn.model_selection import KFold
 
-from .. import datasets
+from .. import datasets, solvers
 from ._engine import Function, MultipleChoice, Value
 
 # --------------------------------------------------------------------------- q1: one-SE rule
@@ -50,7 +50,8 @@ _SE = np.array([2.0, 1.5, 1.2, 1.0, 1.1, 1.3])
 q1 = Function(
     prompt=(
         "Write one_se_alpha(alphas, mse_mean, mse_se): the largest alpha whose mean CV error is at "
-        "most the minimum mean error plus the standard error at the minimum."
+        "most the minimum mean error plus the standard error at the minimum. An empty grid has "
+        "no answer: raise ValueError (np.argmin of an empty array does)."
     ),
     answer=_one_se_alpha,
     cases=[
@@ -61,22 +62,26 @@ q1 = Function(
         (np.array([0.3, 0.1, 1.0, 0.03]), np.array([10.0, 9.0, 13.0, 9.5]),
          np.array([1.5, 0.8, 0.2, 0.1])),  # unsorted; 0.3 is within its own SE only
         (np.array([0.5]), np.array([2.0]), np.array([0.1])),  # a single alpha
+        (np.array([]), np.array([]), np.array([])),  # an empty grid has no answer: ValueError
     ],
     mistakes=[
         (
             _rule_variant(strict=True),
-            "Use <=, not <: the minimum itself is within one SE of itself. With < and a standard "
-            "error of 0 no alpha is left.",
+            "On these cases your function behaves like a rule with < instead of <=. Use <=: the "
+            "minimum itself is within one SE of itself; with < and a standard error of 0 no "
+            "alpha is left.",
         ),
         (
             lambda alphas, mse_mean, mse_se: float(np.asarray(alphas)[np.argmin(mse_mean)]),
-            "That is alpha_min, the alpha with the smallest mean error. The rule then moves to "
-            "the largest alpha whose error is within one SE of that minimum.",
+            "On every case your function returned alpha_min, the alpha with the smallest mean "
+            "error. The rule then moves to the largest alpha whose error is within one SE of "
+            "that minimum.",
         ),
         (
             _rule_variant(pick=min),
-            "That is the smallest alpha within one SE, the least sparse model. The rule takes "
-            "the largest one: the strongest penalty, the fewest features.",
+            "On every case your function returned the smallest alpha within one SE, the least "
+            "sparse model. The rule takes the largest one: the strongest penalty, the fewest "
+            "features.",
         ),
         (
             _rule_variant(own_se=True),
@@ -85,14 +90,17 @@ q1 = Function(
         ),
         (
             _rule_variant(pick="first"),
-            "That takes the first alpha within one SE, which is the largest only when the grid "
-            "runs from large to small. Take the maximum of the alphas within one SE.",
+            "On every case your function returned the first alpha within one SE in grid order, "
+            "which is the largest only when the grid runs from large to small. Take the maximum "
+            "of the alphas within one SE.",
         ),
     ],
     hints=[
-        "Find best = np.argmin(mse_mean); the threshold is mse_mean[best] + mse_se[best].",
-        "A boolean mask mse_mean <= threshold selects the alphas within one SE.",
-        "Return alphas[mask].max() (with alphas as a NumPy array).",
+        "Find `best = np.argmin(mse_mean)`; the threshold is "
+        "`mse_mean[best] + mse_se[best]`.",
+        "A boolean mask `mse_mean <= mse_mean[best] + mse_se[best]` selects the alphas within "
+        "one SE.",
+        "Return `alphas[mask].max()` (with `alphas` as a NumPy array).",
     ],
     solution=(
         "def one_se_alpha(alphas, mse_mean, mse_se):\n"
@@ -122,6 +130,8 @@ q2 = Function(
         (np.zeros((3, 4)),),
         (np.array([[-0.1, -0.2], [-0.3, 0.0], [0.0, 0.4]]),),
         (np.array([[1e-12, 0.0], [0.0, 0.0]]),),
+        (np.array([[5e-324, -2.0, 0.0]]),),  # a single fit; the smallest subnormal is selected
+        (np.zeros((3, 0)),),  # no features: an empty array of frequencies
     ],
     mistakes=[
         (
@@ -149,7 +159,7 @@ q2 = Function(
         ),
     ],
     hints=[
-        "coefs != 0 is a boolean array: True where a feature was selected in a fit.",
+        "`coefs != 0` is a boolean array: True where a feature was selected in a fit.",
         "The mean of booleans is the fraction of True values; rows are fits, so average over "
         "axis=0.",
     ],
@@ -176,6 +186,16 @@ q3 = Value(
             2 * 10 * math.log10(1000 - 10),
             "That uses log10, and is not rounded. The threshold uses the natural logarithm "
             "(np.log); then round up to a whole number of samples.",
+        ),
+        (
+            math.ceil(2 * 10 * math.log(1000)),
+            "That uses log(p); the threshold has log(p - k), the number of features that are "
+            "not in the support: log(990).",
+        ),
+        (
+            2 * 10 * math.log(1000),
+            "That uses log(p), and is not rounded: the threshold has log(p - k) = log(990), "
+            "rounded up.",
         ),
         (
             math.ceil(10 * math.log(1000 - 10)),
@@ -206,8 +226,12 @@ q3 = Value(
 # --------------------------------------------------------------------------- q4: 10-fold one-SE
 
 
-def _cv_alphas(n_folds):
-    """(alpha_1se, alpha_min, alpha with std instead of SE) on diabetes, as in the notebook."""
+def _cv_alphas(n_folds, se_folds=None):
+    """(alpha_1se, alpha_min, alpha with std instead of SE) on diabetes, as in the notebook.
+
+    ``se_folds``: the K the standard error divides by (``n_folds`` unless a mistake says else).
+    """
+    se_folds = n_folds if se_folds is None else se_folds
     X, y = datasets.load_diabetes()
     X_centered = X.to_numpy() - X.to_numpy().mean(axis=0)
     alpha_max = np.max(np.abs(X_centered.T @ (y - y.mean()))) / len(y)
@@ -217,13 +241,14 @@ def _cv_alphas(n_folds):
     mean = model.mse_path_.mean(axis=1)
     std = model.mse_path_.std(axis=1, ddof=1)
     best = np.argmin(mean)
-    one_se = model.alphas_[mean <= mean[best] + std[best] / np.sqrt(n_folds)].max()
+    one_se = model.alphas_[mean <= mean[best] + std[best] / np.sqrt(se_folds)].max()
     one_std = model.alphas_[mean <= mean[best] + std[best]].max()
     return float(one_se), float(model.alphas_[best]), float(one_std)
 
 
 _Q4, _Q4_MIN, _Q4_STD = _cv_alphas(10)
 _Q4_FIVE = _cv_alphas(5)[0]
+_Q4_SQRT5 = _cv_alphas(10, se_folds=5)[0]
 
 q4 = Value(
     prompt=(
@@ -231,8 +256,12 @@ q4 = Value(
         "grid alphas, what is alpha_1SE?"
     ),
     answer=_Q4,
-    rtol=1e-3,  # the grid's neighbours are 12 % apart: a value typed with 4 digits is fine
     mistakes=[
+        (
+            _Q4_SQRT5,
+            "Almost: you kept np.sqrt(5) from section 2. With 10 folds the standard error "
+            "divides the standard deviation by np.sqrt(10).",
+        ),
         (
             _Q4_MIN,
             "That is alpha_min (LassoCV's alpha_), the minimum of the mean CV error. Now apply "
@@ -249,10 +278,10 @@ q4 = Value(
         ),
     ],
     hints=[
-        "cv10 = LassoCV(alphas=alphas, cv=KFold(n_splits=10, shuffle=True, random_state=0))"
-        ".fit(X_diab, y_diab)",
-        "mse_path_ has one column per fold: mean = .mean(axis=1), "
-        "SE = .std(axis=1, ddof=1) / np.sqrt(10).",
+        "`cv10 = LassoCV(alphas=alphas, cv=KFold(n_splits=10, shuffle=True, random_state=0))"
+        ".fit(X_diab, y_diab)`",
+        "`mse_path_` has one column per fold: the mean is `cv10.mse_path_.mean(axis=1)`, the "
+        "SE `cv10.mse_path_.std(axis=1, ddof=1) / np.sqrt(10)`.",
         "Then the rule of section 2 (or your one_se_alpha) with cv10.alphas_.",
     ],
     solution=(
@@ -559,4 +588,68 @@ q14 = MultipleChoice(
     },
     answer="c",
     hints=["You need exact zeros (memory) and stable groups (correlation)."],
+)
+
+
+# --------------------------------------------------------------------------- q15: transfer
+
+
+def _one_se_count_breast_cancer():
+    """Non-zeros of the Lasso at (alpha_1SE, alpha_min) on breast cancer, section 2's recipe."""
+    X_df, y = datasets.load_breast_cancer()
+    X = X_df.to_numpy()
+    X = (X - X.mean(axis=0)) / X.std(axis=0)
+    alpha_max = np.max(np.abs(X.T @ (y - y.mean()))) / len(y)
+    alphas = np.logspace(np.log10(alpha_max), np.log10(alpha_max) - 3, 60)
+    folds = KFold(n_splits=5, shuffle=True, random_state=0)
+    model = LassoCV(alphas=alphas, cv=folds).fit(X, y)
+    mean = model.mse_path_.mean(axis=1)
+    se = model.mse_path_.std(axis=1, ddof=1) / np.sqrt(5)
+    best = np.argmin(mean)
+    alpha_1se = model.alphas_[mean <= mean[best] + se[best]].max()
+    return tuple(
+        int(np.count_nonzero(solvers.lasso(X, y, a).coef)) for a in (alpha_1se, model.alphas_[best])
+    )
+
+
+_Q15, _Q15_MIN = _one_se_count_breast_cancer()
+
+q15 = Value(
+    prompt=(
+        "Transfer the one-SE rule of section 2 to the breast cancer data: standardize its 30 "
+        "features (X - X.mean(axis=0)) / X.std(axis=0), use the 0/1 labels as the target, the "
+        "grid of 60 alphas from its alpha_max down 3 decades and "
+        "KFold(n_splits=5, shuffle=True, random_state=0). Predict first: will alpha_1SE keep "
+        "most of the 30 features? Then give the number of non-zero weights of "
+        "solvers.lasso at alpha_1SE."
+    ),
+    answer=_Q15,
+    mistakes=[
+        (
+            _Q15_MIN,
+            "That is the count at alpha_min, the minimum of the mean CV error. The one-SE rule "
+            "moves to the largest alpha within one SE of it, a sparser model.",
+        ),
+        (30 - _Q15, "That is the number of exact zeros; the question asks for the non-zeros."),
+    ],
+    hints=[
+        "Section 2's cells with the breast cancer data: `X_bc_df, y_bc = "
+        "datasets.load_breast_cancer()`, then standardize `X_bc_df.to_numpy()`.",
+        "Then the grid and LassoCV as in section 2, the rule of your one_se_alpha, and "
+        "measure.count_nonzero of solvers.lasso's coef at that alpha.",
+    ],
+    solution=(
+        "X_bc_df, y_bc = datasets.load_breast_cancer()\n"
+        "X_bc = X_bc_df.to_numpy()\n"
+        "X_bc = (X_bc - X_bc.mean(axis=0)) / X_bc.std(axis=0)\n"
+        "alpha_max_bc = np.max(np.abs(X_bc.T @ (y_bc - y_bc.mean()))) / len(y_bc)\n"
+        "alphas_bc = np.logspace(np.log10(alpha_max_bc), np.log10(alpha_max_bc) - 3, 60)\n"
+        "cv_bc = LassoCV(alphas=alphas_bc, cv=KFold(n_splits=5, shuffle=True, random_state=0))"
+        ".fit(X_bc, y_bc)\n"
+        "mean_bc = cv_bc.mse_path_.mean(axis=1)\n"
+        "se_bc = cv_bc.mse_path_.std(axis=1, ddof=1) / np.sqrt(5)\n"
+        "within_bc = mean_bc <= mean_bc.min() + se_bc[np.argmin(mean_bc)]\n"
+        "alpha_1se_bc = cv_bc.alphas_[within_bc].max()\n"
+        "answer = measure.count_nonzero(solvers.lasso(X_bc, y_bc, alpha_1se_bc).coef)"
+    ),
 )
