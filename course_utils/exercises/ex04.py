@@ -302,8 +302,8 @@ q7 = Value(
     prompt=(
         "Fit the Lasso (solvers.lasso, squared loss) to the standardized breast cancer "
         f"features Xbc with the 0/1 labels ybc as the target, at alpha = {_Q7_ALPHA}, about "
-        f"alpha_max / {_Q3 / _Q7_ALPHA:.0f}. Predict first: a handful of the 30 weights, or most of them? Then "
-        "count the non-zero weights."
+        f"alpha_max / {_Q3 / _Q7_ALPHA:.0f}. Predict first: a handful of the 30 weights, or "
+        "most of them? Then count the non-zero weights."
     ),
     answer=_Q7,
     mistakes=[
