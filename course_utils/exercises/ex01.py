@@ -163,9 +163,9 @@ q4 = MultipleChoice(
             "texts never share one. With fewer buckets, more combinations share a bucket.",
         ),
         "b": (
-            "The model has fewer weights, and more combinations are forced to share a weight",
-            "The width is the bucket count, so the model shrinks 256-fold, and the "
-            "collision probability 1 - (1 - 1/m)**(K - 1) grows as m shrinks.",
+            "Fewer combinations collide, because there are fewer buckets to choose from",
+            "It is the other way round: fewer buckets means each holds more combinations on "
+            "average, so collisions become more frequent.",
         ),
         "c": (
             "Each row gets more non-zeros, because collisions add extra ones",
@@ -173,12 +173,12 @@ q4 = MultipleChoice(
             "it shares, not how many entries are non-zero.",
         ),
         "d": (
-            "Fewer combinations collide, because there are fewer buckets to choose from",
-            "It is the other way round: fewer buckets means each holds more combinations on "
-            "average, so collisions become more frequent.",
+            "The model has fewer weights, and more combinations are forced to share a weight",
+            "The width is the bucket count, so the model shrinks 256-fold, and the "
+            "collision probability 1 - (1 - 1/m)**(K - 1) grows as m shrinks.",
         ),
     },
-    answer="b",
+    answer="d",
     hints=["Look at the collision table of section 6 as the bucket count shrinks."],
 )
 
@@ -222,14 +222,14 @@ q6 = MultipleChoice(
     ),
     options={
         "a": (
+            "When over 2/3 of the entries are non-zero",
+            "CSR costs 12 bytes per non-zero and dense 8 bytes per entry, so CSR is "
+            "larger once the density exceeds 8 / 12 = 2/3.",
+        ),
+        "b": (
             "Never: CSR always saves memory",
             "CSR pays 12 bytes per non-zero (8 for the value, 4 for its column) while dense pays "
             "8 per entry, so a matrix that is mostly non-zero costs more in CSR.",
-        ),
-        "b": (
-            "When more than about two thirds of the entries are non-zero",
-            "CSR costs 12 bytes per non-zero and dense 8 bytes per entry, so CSR is "
-            "larger once the density exceeds 8 / 12 = 2/3.",
         ),
         "c": (
             "When the matrix has more rows than columns",
@@ -242,7 +242,7 @@ q6 = MultipleChoice(
             "depends on how many entries are non-zero, not on what they are.",
         ),
     },
-    answer="b",
+    answer="a",
     hints=["Compare the bytes per non-zero in CSR with the bytes per entry in dense storage."],
 )
 

@@ -190,10 +190,8 @@ q5 = MultipleChoice(
     prompt="Why can we not train with an L0 penalty by (sub)gradient descent?",
     options={
         "a": (
-            "Its derivative is 0 wherever w_i is not 0 and undefined at 0, so it never pushes "
-            "a weight towards zero",
-            "The penalty is flat except for a jump at 0. A gradient step sees only the "
-            "flat part, so the L0 term contributes nothing to the update.",
+            "Its gradient 2 w shrinks weights only by a fraction",
+            "That describes the squared L2 penalty, not L0.",
         ),
         "b": (
             "Its values are too large: it counts every weight",
@@ -206,11 +204,12 @@ q5 = MultipleChoice(
             "L0 is 2, above both ends (1 each).",
         ),
         "d": (
-            "Its gradient 2 w shrinks weights only by a fraction",
-            "That describes the squared L2 penalty, not L0.",
+            "Its gradient is 0 wherever it exists: no push towards 0",
+            "The penalty is flat except for a jump at 0. A gradient step sees only the "
+            "flat part, so the L0 term contributes nothing to the update.",
         ),
     },
-    answer="a",
+    answer="d",
     hints=["Look at the lower-right panel of the derivatives figure."],
 )
 
@@ -222,8 +221,7 @@ q6 = MultipleChoice(
     ),
     options={
         "a": (
-            "Best subset's training MSE is lower than or equal to that of any other k features, "
-            "including least squares refitted on the Lasso's picks",
+            "Best subset's training MSE is at most that of any other k features",
             "Best subset tried every subset of size k, the Lasso's picks among them.",
         ),
         "b": (
@@ -258,21 +256,21 @@ q7 = MultipleChoice(
             "the chord from (0, 0) to (2, 1), whose slope is 1/2.",
         ),
         "b": (
-            "||w||_1 / 2",
-            "The chord from (0, 0) to (+-2, 1) has slope 1/2 in each coordinate. "
-            "The wider the box, the weaker L1 is as a stand-in for L0.",
-        ),
-        "c": (
             "2 ||w||_1",
             "At w = (2, 0, ..., 0) that gives 4, above ||w||_0 = 1: not below L0, so not an "
             "envelope.",
+        ),
+        "c": (
+            "||w||_1 / 2",
+            "The chord from (0, 0) to (+-2, 1) has slope 1/2 in each coordinate. "
+            "The wider the box, the weaker L1 is as a stand-in for L0.",
         ),
         "d": (
             "||w||_0 itself, because L0 is convex on a larger box",
             "L0 is not convex on any box containing more than the origin: it jumps at 0.",
         ),
     },
-    answer="b",
+    answer="c",
     hints=[
         "Redo the 1-D argument: a convex g with g(0) <= 0 and g(2) <= 1 lies under the chord.",
         "Or check it: run lower_envelope on a grid of [-2, 2].",

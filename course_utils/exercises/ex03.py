@@ -254,18 +254,17 @@ q6 = MultipleChoice(
             "zero after hundreds of steps.",
         ),
         "c": (
-            "Because the L1 step does not shrink with the weight, it covers |w0| in a finite "
-            "number of steps, and the clip lands it exactly on 0.0.",
-            "Ceil(|w0| / s) steps, the last one clipped. L2 removes a fraction of what "
-            "is left, so something is always left.",
-        ),
-        "d": (
             "Because L1 steps oscillate around zero and eventually hit it.",
             "Unclipped L1 steps oscillate and almost never hit 0.0 exactly; the clip is what "
             "makes the zero exact.",
         ),
+        "d": (
+            "Because its step does not shrink with w, and the clip stops it at 0.0.",
+            "Ceil(|w0| / s) steps, the last one clipped. L2 removes a fraction of what "
+            "is left, so something is always left.",
+        ),
     },
-    answer="c",
+    answer="d",
     hints=["Compare what each step subtracts when w is already small."],
 )
 

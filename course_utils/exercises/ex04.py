@@ -201,15 +201,14 @@ q4 = MultipleChoice(
     ),
     options={
         "a": (
+            "Each update is an exact soft-threshold, which is 0.0 for |rho_j| <= alpha.",
+            "A whole interval of rho_j values maps to exactly 0.0, so the zero is the "
+            "exact answer of each update, not a coincidence of rounding.",
+        ),
+        "b": (
             "Coordinate descent runs more iterations, so small weights have time to reach zero.",
             "More iterations do not help subgradient steps: like the unclipped L1 steps of "
             "notebook 03 they hop across zero instead of landing on it.",
-        ),
-        "b": (
-            "Each coordinate-descent update solves its one-weight problem exactly, and that "
-            "solution is soft-thresholding, which returns exactly 0.0 for every |rho_j| <= alpha.",
-            "A whole interval of rho_j values maps to exactly 0.0, so the zero is the "
-            "exact answer of each update, not a coincidence of rounding.",
         ),
         "c": (
             "Coordinate descent rounds weights below its tolerance tol to zero.",
@@ -222,7 +221,7 @@ q4 = MultipleChoice(
             "zeros are exact; CD gives exact zeros on any scaling.",
         ),
     },
-    answer="b",
+    answer="a",
     hints=["Look at what S(rho, alpha) returns when |rho| is below alpha."],
 )
 
@@ -241,8 +240,7 @@ q5 = MultipleChoice(
             "weights. Look at what these 4 pixels contain.",
         ),
         "c": (
-            "Those pixels are 0 in every training image, so the loss does not depend on their "
-            "weights: the gradient is 0 and the weights stay at their starting value 0.",
+            "Those pixels are blank in every training image, so their weights never move.",
             "The notebook counts 4 always-blank training pixels, the same 4 dots in "
             "every L2 image. Any penalty, or none, leaves them at 0.",
         ),
@@ -301,8 +299,8 @@ _Q7_LOGISTIC = int(
 q7 = Value(
     prompt=(
         "Fit the Lasso (solvers.lasso, squared loss) to the standardized breast cancer "
-        f"features Xbc with the 0/1 labels ybc as the target, at alpha = {_Q7_ALPHA}, about "
-        f"alpha_max / {_Q3 / _Q7_ALPHA:.0f}. Predict first: a handful of the 30 weights, or "
+        f"features Xbc with the 0/1 labels ybc as the target, at alpha = {_Q7_ALPHA}, far "
+        "below the alpha_max of exercise 3. Predict first: a handful of the 30 weights, or "
         "most of them? Then count the non-zero weights."
     ),
     answer=_Q7,

@@ -417,10 +417,9 @@ q5 = MultipleChoice(
             "runs over the 40 stored weights, and the other features need not even be computed",
         ),
         "b": (
-            "It drops to 40 multiply-adds per example (at most), and only the 40 features with "
-            "a weight need to be computed",
-            "Right: a zero weight costs no memory and no arithmetic, and its feature need not be "
-            "built at prediction time",
+            "It halves, because sparse storage halves the bytes",
+            "The saving is not a fixed factor: it is the fraction of weights that are zero, here "
+            "40 of 2,882",
         ),
         "c": (
             "It gets slower, because indices must be looked up",
@@ -428,12 +427,12 @@ q5 = MultipleChoice(
             "2,882 multiply-adds; the timing in section 6 shows it",
         ),
         "d": (
-            "It halves, because sparse storage halves the bytes",
-            "The saving is not a fixed factor: it is the fraction of weights that are zero, here "
-            "40 of 2,882",
+            "At most 40 multiply-adds, and only 40 features need computing",
+            "Right: a zero weight costs no memory and no arithmetic, and its feature need not be "
+            "built at prediction time",
         ),
     },
-    answer="b",
+    answer="d",
     hints=["Count the multiply-adds of w @ x when only 40 entries of w are non-zero."],
 )
 

@@ -302,14 +302,14 @@ q5 = MultipleChoice(
     ),
     options={
         "a": (
-            "1.4 and 0, like the Lasso: the L1 part decides which features are zero",
-            "For exact copies the L1 part cannot choose: (1.4, 0) and (0.7, 0.7) have the same "
-            "L1 norm. The L2 part then prefers the split, as section 1 showed",
-        ),
-        "b": (
             "About 0.7 and 0.7: the L2 part makes splitting the weight cheaper",
             "0.7**2 + 0.7**2 = 0.98 < 1.4**2 = 1.96 at the same L1 norm, so the "
             "elastic net shares the weight between the copies (the grouping effect)",
+        ),
+        "b": (
+            "1.4 and 0, like the Lasso: the L1 part decides which features are zero",
+            "For exact copies the L1 part cannot choose: (1.4, 0) and (0.7, 0.7) have the same "
+            "L1 norm. The L2 part then prefers the split, as section 1 showed",
         ),
         "c": (
             "0 and 0: the extra L2 penalty removes both",
@@ -322,7 +322,7 @@ q5 = MultipleChoice(
             "the penalty; the total weight of the group stays about the same",
         ),
     },
-    answer="b",
+    answer="a",
     hints=["Compare the L1 and the L2 norm of (1.4, 0) and of (0.7, 0.7)."],
 )
 
@@ -335,15 +335,14 @@ q6 = MultipleChoice(
             "within the noise of the estimate",
         ),
         "b": (
-            "The CV errors near the minimum are within noise of each other, so we take the "
-            "sparsest model among them",
-            "The minimum is picked among many noisy estimates; any alpha within one SE "
-            "is about as good, and the largest one gives the fewest features",
-        ),
-        "c": (
             "It does not depend on how the rows were split into folds",
             "It does: other folds give other means and SEs (exercise 4 changes K and gets "
             "another alpha). That is why the notebook fixes KFold's random_state",
+        ),
+        "c": (
+            "Nearby errors are within noise, so take the sparsest",
+            "The minimum is picked among many noisy estimates; any alpha within one SE "
+            "is about as good, and the largest one gives the fewest features",
         ),
         "d": (
             "It needs fewer folds",
@@ -351,7 +350,7 @@ q6 = MultipleChoice(
             "differently",
         ),
     },
-    answer="b",
+    answer="c",
     hints=["What does one standard error measure?"],
 )
 
@@ -367,20 +366,20 @@ q7 = MultipleChoice(
             "constant to the log",
         ),
         "b": (
+            "about double, because log(10**6) = 2 log(10**3)",
+            "2 * 10 * log(999,990) = 276 against 2 * 10 * log(990) = 138 samples",
+        ),
+        "c": (
             "stay the same: only k matters",
             "k matters most, but log(p - k) is there too: more candidates means more chances "
             "that a noise feature looks relevant",
-        ),
-        "c": (
-            "about double, because log(10**6) = 2 log(10**3)",
-            "2 * 10 * log(999,990) = 276 against 2 * 10 * log(990) = 138 samples",
         ),
         "d": (
             "grow like sqrt(p), about 32-fold",
             "The threshold has no square root of p; it grows with log(p - k)",
         ),
     },
-    answer="c",
+    answer="b",
     hints=["Compute 2 * 10 * np.log(990) and 2 * 10 * np.log(999_990)."],
 )
 
@@ -398,8 +397,8 @@ q8 = MultipleChoice(
             "pair of values: 1,000 x 500",
         ),
         "b": (
-            "500,000 columns, 1 non-zero",
-            "One column per combination, and each row has exactly one combination",
+            "1,500 columns, 1 non-zero",
+            "Crossing multiplies the numbers of values, it does not add them",
         ),
         "c": (
             "500,000 columns, 2 non-zero",
@@ -407,11 +406,11 @@ q8 = MultipleChoice(
             "crossed column is 1",
         ),
         "d": (
-            "1,500 columns, 1 non-zero",
-            "Crossing multiplies the numbers of values, it does not add them",
+            "500,000 columns, 1 non-zero",
+            "One column per combination, and each row has exactly one combination",
         ),
     },
-    answer="b",
+    answer="d",
     hints=["A crossed column stands for one pair (value of the first, value of the second)."],
 )
 
@@ -448,26 +447,25 @@ q10 = MultipleChoice(
     prompt="Why minimize with an L1 penalty instead of the L0 count we care about?",
     options={
         "a": (
-            "L0 punishes large weights too much",
-            "L0 does not look at the size of a weight at all, only at whether it is zero",
-        ),
-        "b": (
-            "The L0 problem is combinatorial; L1 is convex and, on the box, the tightest convex "
-            "function below L0",
+            "L0 is combinatorial; L1 is its convex envelope on the box",
             "Exact L0 means searching subsets (2**p of them); L1 is its convex envelope "
             "on [-1, 1]**p, so it can be minimized efficiently and still gives exact zeros",
+        ),
+        "b": (
+            "L0 punishes large weights too much",
+            "L0 does not look at the size of a weight at all, only at whether it is zero",
         ),
         "c": (
             "L1 is differentiable everywhere, L0 is not",
             "L1 is not differentiable at 0 either; its kink there is what produces exact zeros",
         ),
         "d": (
-            "L1 always selects the same features as L0",
+            "L1 always selects the same features as L0 would, only faster",
             "It does not always (notebook 02 compared best subset with the Lasso path, and "
             "section 4 here shows L1 selecting extra features)",
         ),
     },
-    answer="b",
+    answer="a",
     hints=["How many subsets does exact L0 have to consider with p features?"],
 )
 
@@ -483,22 +481,21 @@ q11 = MultipleChoice(
             "factors of 0.5 or less end at 0.0",
         ),
         "b": (
-            "It shrinks by 10 % of what is left each step, never reaches zero, and in float64 "
-            "stalls on a tiny subnormal number",
-            "Geometric decay approaches zero without arriving (Zeno), and rounding "
-            "freezes it at 5 x 2**-1074",
-        ),
-        "c": (
             "It reaches exactly 0.0 after ceil(|w0| / 0.1) steps",
             "That is the clipped L1 step, which subtracts a constant. L2 removes a fraction of "
             "what is left",
+        ),
+        "c": (
+            "It never reaches zero: it stalls on a tiny subnormal number",
+            "Geometric decay approaches zero without arriving (Zeno), and rounding "
+            "freezes it at 5 x 2**-1074",
         ),
         "d": (
             "It oscillates around zero",
             "Multiplying by 0.9 never changes the sign; oscillation is what unclipped L1 steps do",
         ),
     },
-    answer="b",
+    answer="c",
     hints=["Does each step remove a constant amount or a fraction of what is left?"],
 )
 
@@ -506,8 +503,8 @@ q12 = MultipleChoice(
     prompt="Soft-threshold S_t(x) = sign(x) max(|x| - t, 0) of x = (1.2, -0.3, 0.5) with t = 0.5?",
     options={
         "a": (
-            "(0.7, 0.0, 0.0)",
-            "1.2 moves down by 0.5; -0.3 and 0.5 have |x| <= t, so they become exactly 0",
+            "(0.7, 0.2, 0.0)",
+            "|-0.3| - 0.5 is negative, so the max with 0 gives exactly 0, not 0.2",
         ),
         "b": (
             "(0.7, -0.8, 0.0)",
@@ -520,11 +517,11 @@ q12 = MultipleChoice(
             "also shrinks them by t",
         ),
         "d": (
-            "(0.7, 0.2, 0.0)",
-            "|-0.3| - 0.5 is negative, so the max with 0 gives exactly 0, not 0.2",
+            "(0.7, 0.0, 0.0)",
+            "1.2 moves down by 0.5; -0.3 and 0.5 have |x| <= t, so they become exactly 0",
         ),
     },
-    answer="a",
+    answer="d",
     hints=["Apply max(|x| - 0.5, 0) to each entry, then put the sign back."],
 )
 
@@ -539,13 +536,13 @@ q13 = MultipleChoice(
             "Unclipped subgradient steps jump across zero and almost never land on 0.0 exactly",
         ),
         "b": (
-            "SGD with L2 weight decay and a small learning rate",
-            "L2 shrinks by a fraction and never makes a weight exactly zero",
-        ),
-        "c": (
             "FTRL-Proximal, or SGD whose L1 step is clipped at zero",
             "Both apply the L1 penalty as a proximal (soft-thresholding) step per "
             "coordinate, so weights with little signal land on exactly 0.0",
+        ),
+        "c": (
+            "SGD with L2 weight decay and a small learning rate",
+            "L2 shrinks by a fraction and never makes a weight exactly zero",
         ),
         "d": (
             "Any of them, if you train long enough",
@@ -553,7 +550,7 @@ q13 = MultipleChoice(
             "however long they run",
         ),
     },
-    answer="c",
+    answer="b",
     hints=["Which updates can land a weight on exactly 0.0 and keep it there?"],
 )
 
@@ -564,9 +561,10 @@ q14 = MultipleChoice(
     ),
     options={
         "a": (
-            "Use L2 and store the weights densely: L2 keeps correlated groups together",
-            "L2 does keep groups, but gives no zeros, so the model is as large as the number "
-            "of features",
+            "An elastic net or L1, alpha by the one-SE rule or budget, sparse storage",
+            "L1 gives the exact zeros that sparse storage needs, the L2 part keeps "
+            "correlated groups stable, and the one-SE rule or the budget picks the sparsest "
+            "model that is good enough",
         ),
         "b": (
             "Use the Lasso with the smallest cross-validated alpha: it has the lowest error",
@@ -574,11 +572,9 @@ q14 = MultipleChoice(
             "the Lasso's choice is also unstable",
         ),
         "c": (
-            "An L1 penalty (an elastic net if group stability matters), alpha by CV with the "
-            "one-SE rule or by the budget, then count the non-zeros and store only those",
-            "L1 gives the exact zeros that sparse storage needs, the L2 part keeps "
-            "correlated groups stable, and the one-SE rule or the budget picks the sparsest "
-            "model that is good enough",
+            "Use L2 and store the weights densely: L2 keeps correlated groups together",
+            "L2 does keep groups, but gives no zeros, so the model is as large as the number "
+            "of features",
         ),
         "d": (
             "Train without a penalty and delete the smallest weights",
@@ -586,7 +582,7 @@ q14 = MultipleChoice(
             "change; a penalty selects and fits together",
         ),
     },
-    answer="c",
+    answer="a",
     hints=["You need exact zeros (memory) and stable groups (correlation)."],
 )
 
