@@ -49,7 +49,7 @@ q1 = Function(
     ],
     hints=[
         "Square every weight (`w ** 2` or `w * w`), then add them up.",
-        "`np.sum(w ** 2)` is the whole body; wrap it in `float(...)` to return a Python float. "
+        "`np.sum(w ** 2)` is the whole body; wrap it in float(...) to return a Python float. "
         "For an empty array it gives 0.0, as it should.",
     ],
     solution="def l2_squared(w):\n    return float(np.sum(w ** 2))",

@@ -55,8 +55,8 @@ q1 = Value(
     ],
     hints=[
         "First the decay factor: q = 1 - 2 * eta * lambda.",
-        "`decay.steps_until_zero(3.0, 1 - 2 * 0.05 * 0.5, dtype=np.float32)` runs the decay; "
-        "look at `.reaches_zero` and `.step` of its result.",
+        "`result = decay.steps_until_zero(3.0, 1 - 2 * 0.05 * 0.5, dtype=np.float32)` runs the "
+        "decay; look at `result.reaches_zero` and `result.step`.",
     ],
     solution=(
         "q = 1 - 2 * 0.05 * 0.5   # 0.95\n"

@@ -153,7 +153,7 @@ q1 = Function(
         "pair takes.",
         "`np.count_nonzero(w)` counts the non-zero weights, negative ones included.",
         "`np.count_nonzero(w) * (value_bytes + index_bytes)` is the whole body, after "
-        "`return`.",
+        "return.",
     ],
     solution=(
         "def sparse_bytes(w, value_bytes, index_bytes):\n"

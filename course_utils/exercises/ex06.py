@@ -98,8 +98,8 @@ q1 = Function(
     hints=[
         "Find `best = np.argmin(mse_mean)`; the threshold is "
         "`mse_mean[best] + mse_se[best]`.",
-        "A boolean mask `mse_mean <= mse_mean[best] + mse_se[best]` selects the alphas within "
-        "one SE.",
+        "A boolean mask, `mask = mse_mean <= mse_mean[best] + mse_se[best]`, selects the alphas "
+        "within one SE.",
         "Return `alphas[mask].max()` (with `alphas` as a NumPy array).",
     ],
     solution=(
@@ -280,8 +280,9 @@ q4 = Value(
     hints=[
         "`cv10 = LassoCV(alphas=alphas, cv=KFold(n_splits=10, shuffle=True, random_state=0))"
         ".fit(X_diab, y_diab)`",
-        "`mse_path_` has one column per fold: the mean is `cv10.mse_path_.mean(axis=1)`, the "
-        "SE `cv10.mse_path_.std(axis=1, ddof=1) / np.sqrt(10)`.",
+        "The attribute mse_path_ has one column per fold: the mean is "
+        "`mean10 = cv10.mse_path_.mean(axis=1)`, the SE "
+        "`se10 = cv10.mse_path_.std(axis=1, ddof=1) / np.sqrt(10)`.",
         "Then the rule of section 2 (or your one_se_alpha) with cv10.alphas_.",
     ],
     solution=(
