@@ -93,11 +93,16 @@ def test_text_and_borders_are_readable_on_light_and_dark_themes(monkeypatch):
             behind = background if own == "transparent" else own
             if "color" in style:
                 assert contrast(style["color"], behind) >= 4.5, (element_tag, style)
+            if element_tag in ("code", "pre"):  # themes style these: ours must set both
+                assert "background" in style and "color" in style, (element_tag, style)
 
 
 def test_code_in_messages_is_shown_without_backticks(monkeypatch):
     q = Value("p", answer=1, mistakes=[(2, "use `np.sum(w != 0)`, not `len(w)`")])
     (bundle,) = _rendered(monkeypatch, lambda: q.check(2))
+    parser = _Styles()
+    parser.feed(bundle["text/html"])
+    assert [tag for tag, _ in parser.elements] == ["div", "strong", "code", "code"]
     assert bundle["text/plain"] == "Incorrect: use np.sum(w != 0), not len(w)."
-    assert "<code>np.sum(w != 0)</code>" in bundle["text/html"]
+    assert re.search(r"<code[^>]*>np\.sum\(w != 0\)</code>", bundle["text/html"])
     assert "`" not in bundle["text/html"]

@@ -111,9 +111,14 @@ def _style_kind(label: str) -> str:
     return "Hint" if label.startswith("Hint") else label
 
 
+# JupyterLab's themes give <code> and <pre> a background of their own (dark on the dark theme):
+# ours set theirs, so the text keeps its contrast on the box whatever the theme.
+_CODE_STYLE = f"background: transparent; color: {_TEXT_COLOUR};"
+
+
 def _code_spans_html(escaped: str) -> str:
     """Turn `code` spans of an already escaped message into <code> elements."""
-    return re.sub(r"`([^`]+)`", r"<code>\1</code>", escaped)
+    return re.sub(r"`([^`]+)`", rf'<code style="{_CODE_STYLE}">\1</code>', escaped)
 
 
 def _plain(message: str) -> str:
@@ -130,8 +135,8 @@ def _html(label: str, message: str, code: str | None = None) -> str:
     )
     if code is not None:
         body += (
-            f'<pre style="background: transparent; color: {_TEXT_COLOUR};">'
-            f"<code>{html.escape(code)}</code></pre>"
+            f'<pre style="{_CODE_STYLE}"><code style="{_CODE_STYLE}">'
+            f"{html.escape(code)}</code></pre>"
         )
     return (
         f'<div style="border-left: 6px solid {border}; background: {background}; '
