@@ -493,3 +493,22 @@ def test_budget_challenge_accepts_scikit_learns_pair():
     assert ex05.q3.grade((fit.coef.reshape(1, -1), np.array([fit.intercept]))).passed
     assert ex05.q3.grade((fit.coef, np.float64(fit.intercept))).passed
     assert "cannot see which rows" in ex05.q3.prompt
+
+
+def _texts(question):
+    yield question.prompt
+    yield from question.hints
+    yield question._solution_text()
+    if isinstance(question, MultipleChoice):
+        for text, why in question.options.values():
+            yield text
+            yield why
+    else:
+        yield from (feedback for _, feedback in question.mistakes)
+
+
+@pytest.mark.parametrize("question", QUESTIONS)
+def test_powers_are_written_one_way(question):
+    # Python's ** (what the learner types), never ^ (which is XOR in Python)
+    for text in _texts(question):
+        assert "^" not in text, text
