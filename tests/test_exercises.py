@@ -98,8 +98,9 @@ def test_hints_then_no_more_and_solution(question, capsys):
     question.solution()
     out = capsys.readouterr().out
     for hint in question.hints:
-        assert hint in out
+        assert _engine._plain(hint) in out  # shown without the backticks around code
     assert "Solution:" in out
+    assert "`" not in out
 
 
 # --------------------------------------------------------------------------- engine
@@ -119,13 +120,13 @@ def test_notebook_display_has_plain_text_and_html(monkeypatch):
     Value("p", answer=1).check(2)
     (bundle,) = shown
     assert bundle["text/plain"] == "Incorrect: got 2."
-    assert "<strong>Incorrect:</strong> got 2." in bundle["text/html"]
+    assert re.search(r"<strong[^>]*>Incorrect:</strong> got 2\.", bundle["text/html"])
 
 
 def test_value_tolerances():
     assert Value("p", answer=7050).grade(7050.0).passed
     assert not Value("p", answer=7050).grade(7050.001).passed  # integers: exact by default
-    assert Value("p", answer=0.1 + 0.2).grade(0.3).passed  # floats: rtol 1e-6
+    assert Value("p", answer=0.1 + 0.2).grade(0.3).passed  # floats: 4 significant digits
     assert not Value("p", answer=0.3, rtol=0, atol=0).grade(0.1 + 0.2).passed
     assert Value("p", answer=float("nan")).grade(float("nan")).passed
     assert "NaN" in Value("p", answer=1.0).grade(float("nan")).message
@@ -281,7 +282,7 @@ def test_multiple_choice():
 
 def test_authoring_errors_are_loud():
     with pytest.raises(ValueError, match="not one of the option keys"):
-        MultipleChoice("p", {"a": ("x", "y")}, "b")
+        MultipleChoice("p", {"a": ("x", "y"), "c": ("z", "w")}, "b")
     with pytest.raises(TypeError, match="tuples"):
         Function("p", answer=_l1_step, cases=[0.1])
     with pytest.raises(TypeError, match="Array"):
@@ -296,3 +297,218 @@ def test_question_modules_are_imported_on_demand():
         "assert ex00.q1.grade(2).passed\n"
     )
     subprocess.run([sys.executable, "-c", code], check=True)
+
+
+# --------------------------------------------------------------------------- tolerance policy
+
+
+def test_float_values_are_checked_to_the_printed_precision():
+    q = Value("p", answer=52 / 217)  # 0.239631...
+    assert q.grade(0.2396).passed  # what a value printed with 4 significant digits shows
+    assert q.grade(52 / 217).passed
+    assert not q.grade(0.2397).passed
+    assert Value("p", answer=52 / 217, digits=6).grade(0.239631).passed
+    assert not Value("p", answer=52 / 217, digits=6).grade(0.2396).passed
+
+
+def test_near_miss_asks_for_more_digits():
+    q = Value("p", answer=52 / 217)
+    assert q.grade(0.24).message.startswith("close: give 4 significant digits")
+    assert q.grade(0.2397).message.startswith("close: give 4 significant digits")
+    assert q.grade(0.25).message == "got 0.25."  # not a near miss: wrong at 2 digits
+    assert Value("p", answer=138).grade(137).message == "got 137."  # counts are exact
+
+
+def test_percentages_and_mistakes_are_recognised_at_the_precision_given():
+    q = Value("p", answer=52 / 217, mistakes=[(1 - (1 - 1 / 1024) ** 216, "the formula")])
+    for percent in (23.96, 24, 23.9631336):
+        assert "percentage" in q.grade(percent).message, percent
+    assert q.grade(0.1903).message == "the formula."
+    assert q.grade(0.19).message == "the formula."  # rounded to 2 digits, still recognised
+
+
+def test_mistake_checked_before_near_miss():
+    q = Value("p", answer=0.3837, mistakes=[(0.38, "a listed slip")])
+    assert q.grade(0.38).message == "a listed slip."
+
+
+@pytest.mark.parametrize(
+    "kwargs, error",
+    [
+        ({"rtol": -1.0}, ValueError),
+        ({"atol": float("nan")}, ValueError),
+        ({"rtol": "1e-3"}, TypeError),
+        ({"digits": 0}, ValueError),
+        ({"digits": 2.5}, TypeError),
+        ({"digits": 3, "rtol": 1e-3}, ValueError),
+        ({"mistakes": [(1.0,)]}, TypeError),
+        ({"mistakes": [(1.0, 2.0)]}, TypeError),
+        ({"mistakes": "oops"}, TypeError),
+    ],
+)
+def test_value_arguments_are_validated(kwargs, error):
+    with pytest.raises(error):
+        Value("p", answer=1.5, **kwargs)
+
+
+def test_array_and_multiple_choice_arguments_are_validated():
+    with pytest.raises(ValueError, match="atol"):
+        Array("p", answer=[1.0], atol=-1)
+    with pytest.raises(TypeError, match="options"):
+        MultipleChoice("p", [("a", "b")], "a")
+    with pytest.raises(ValueError, match="two options"):
+        MultipleChoice("p", {"a": ("x", "y")}, "a")
+    with pytest.raises(TypeError, match="pair"):
+        MultipleChoice("p", {"a": ("x", "y"), "b": "z"}, "a")
+    with pytest.raises(TypeError, match="answer"):
+        MultipleChoice("p", {"a": ("x", "y"), "b": ("z", "w")}, 0)
+
+
+@pytest.mark.parametrize("written", ["b", " B ", "(b)", "B.", "b)", "[b]", "b:"])
+def test_multiple_choice_letter_forms(written):
+    q = MultipleChoice("p", {"a": ("L2", "shrinks by a fraction"), "b": ("L1", "right")}, "b")
+    assert q.grade(written).passed
+
+
+# ---------------------------------------------------------------------- multiple choice balance
+
+CHOICES = [
+    param for param in QUESTIONS if isinstance(param.values[0], MultipleChoice)
+]
+FOUR_OPTIONS = [param.values[0] for param in CHOICES if len(param.values[0].options) == 4]
+
+
+def test_right_letters_are_balanced():
+    # With 4 options a guess is right 1 time in 4; no letter may be right in more than a third of
+    # the questions, nor in fewer than a sixth (d included), so "always b" scores no better.
+    counts = {key: 0 for key in "abcd"}
+    for q in FOUR_OPTIONS:
+        counts[q.answer] += 1
+    n = len(FOUR_OPTIONS)
+    assert n >= 20
+    for count in counts.values():
+        assert n / 6 <= count <= n / 3, counts
+
+
+def test_right_option_is_not_systematically_the_longest():
+    strictly_longest = [
+        q.prompt[:40]
+        for q in FOUR_OPTIONS
+        if all(len(q.options[q.answer][0]) > len(text) for k, (text, _) in q.options.items()
+               if k != q.answer)
+    ]
+    assert len(strictly_longest) <= len(FOUR_OPTIONS) / 3, strictly_longest
+
+
+# --------------------------------------------------------------------------- function edge cases
+
+
+def _arrays(case):
+    return [a for a in case if isinstance(a, np.ndarray)]
+
+
+EDGE_KINDS = {
+    "empty": lambda case: any(a.size == 0 for a in _arrays(case)),
+    "single": lambda case: any(1 in a.shape for a in _arrays(case)),  # one element, row or fit
+    "negative": lambda case: any(np.any(a < 0) for a in _arrays(case) if a.dtype.kind in "fi")
+    or any(isinstance(a, float) and a < 0 for a in case),
+    "tiny": lambda case: any(
+        np.any((a != 0) & (np.abs(a) < 1e-10)) for a in _arrays(case) if a.dtype.kind == "f"
+    )
+    or any(isinstance(a, float) and 0 < abs(a) < 1e-10 for a in case),
+    "zero": lambda case: any(isinstance(a, (int, float)) and a == 0 for a in case),
+}
+
+# The edge cases each function exercise's topic implies. Every function that takes arrays has the
+# empty one; a function of numbers only has a zero. A new function question must be listed here.
+EDGE_CASES = {
+    "ex00.q3": {"empty", "single", "negative", "tiny"},
+    "ex01.q1": {"zero"},  # counts: no rows and no non-zeros
+    "ex02.q1": {"empty", "single", "negative", "tiny"},
+    "ex03.q2": {"empty", "single", "negative", "tiny", "zero"},
+    "ex04.q1": {"zero", "negative"},
+    "ex05.q1": {"empty", "single", "negative", "tiny"},
+    "ex06.q1": {"empty", "single"},
+    "ex06.q2": {"empty", "single", "negative", "tiny"},
+}
+
+FUNCTIONS = [param for param in QUESTIONS if isinstance(param.values[0], Function)]
+
+
+def test_every_function_question_declares_its_edge_cases():
+    assert sorted(param.id for param in FUNCTIONS) == sorted(EDGE_CASES)
+
+
+@pytest.mark.parametrize("question", FUNCTIONS)
+def test_function_questions_test_their_edge_cases(question, request):
+    name = request.node.callspec.id
+    kinds = EDGE_CASES[name]
+    takes_arrays = any(_arrays(case) for case in question.cases)
+    assert ("empty" if takes_arrays else "zero") in kinds
+    for kind in kinds:
+        assert any(EDGE_KINDS[kind](case) for case in question.cases), (name, kind)
+
+
+# --------------------------------------------------------------------------- targeted feedback
+
+
+def test_feedback_for_the_slips_the_prompts_warn_about():
+    from course_utils.exercises import ex01, ex04, ex06
+
+    assert "colliding combinations" in ex01.q3.grade(52).message
+    assert "diabetes" in ex04.q3.grade(45.16).message
+    assert "sqrt(5)" in ex06.q4.grade(ex06._Q4_SQRT5).message
+    assert "log(p - k)" in ex06.q3.grade(139).message
+
+
+def test_valid_subgradient_that_is_not_minimum_norm_names_its_value():
+    from course_utils.exercises import ex02
+
+    for value in (1.0, -1.0, 0.5):
+        message = ex02.q2.grade(np.array([1.0, -1.0, value, 1.0])).message
+        assert f"{value:g} for the third weight" in message and "valid subgradient" in message
+    assert "outside [-1, 1]" in ex02.q2.grade(np.array([1.0, -1.0, 2.0, 1.0])).message
+    assert "positive" in ex02.q2.grade(np.array([1.0, -1.0, 0.0, -1.0])).message
+
+
+def test_function_that_is_wrong_on_the_empty_input_is_rejected():
+    from course_utils.exercises import ex02, ex05
+
+    def l2_squared(w):
+        return float(np.sum(w**2)) if len(w) else -1.0
+
+    def sparse_bytes(w, value_bytes, index_bytes):
+        return np.count_nonzero(w) * (value_bytes + index_bytes) if len(w) else None
+
+    assert "array([])" in ex02.q1.grade(l2_squared).message or "[]" in ex02.q1.grade(
+        l2_squared
+    ).message
+    assert not ex05.q1.grade(sparse_bytes).passed
+
+
+def test_budget_challenge_accepts_scikit_learns_pair():
+    from course_utils.exercises import ex05
+
+    fit = ex05._fit(1.6e-3)
+    assert ex05.q3.grade((fit.coef.reshape(1, -1), np.array([fit.intercept]))).passed
+    assert ex05.q3.grade((fit.coef, np.float64(fit.intercept))).passed
+    assert "cannot see which rows" in ex05.q3.prompt
+
+
+def _texts(question):
+    yield question.prompt
+    yield from question.hints
+    yield question._solution_text()
+    if isinstance(question, MultipleChoice):
+        for text, why in question.options.values():
+            yield text
+            yield why
+    else:
+        yield from (feedback for _, feedback in question.mistakes)
+
+
+@pytest.mark.parametrize("question", QUESTIONS)
+def test_powers_are_written_one_way(question):
+    # Python's ** (what the learner types), never ^ (which is XOR in Python)
+    for text in _texts(question):
+        assert "^" not in text, text

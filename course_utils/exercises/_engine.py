@@ -12,6 +12,19 @@ is still ``...``, or a function whose body is only ``...`` or ``pass``),
 *Incorrect* (with the reason, or the author's targeted feedback when the answer
 matches a listed mistake) and *Correct*.
 
+Tolerance policy (one rule for every question). A float :class:`Value` is usually
+read off a printed output or computed and typed in, so it is accepted when it
+agrees with the expected value to ``digits`` significant digits (default 4): within
+half a unit of the last of those digits, which is exactly what a value printed
+with that many digits allows. A prompt that needs more precision says so and
+passes a larger ``digits``. A near miss (the learner's value is the expected one
+rounded to fewer digits, or truncated instead of rounded) is answered with
+"close: give N significant digits", not with a bare "Incorrect". Listed mistakes
+are recognised with the same rule, so a percentage typed as 23.96 is recognised
+as well as 23.9631... Integers are compared exactly. Arrays and the results of a
+learner's function are computed, not read, and are compared with
+``rtol=1e-6, atol=1e-12``.
+
 Everything shown is deterministic (no memory addresses, timings or random ids)
 because notebook outputs are compared by nbval on every test run.
 """
@@ -24,6 +37,7 @@ import html
 import inspect
 import math
 import numbers
+import re
 import signal
 import textwrap
 import types
@@ -32,7 +46,7 @@ from typing import NamedTuple
 
 import numpy as np
 
-from .._validation import check_scalar
+from .._validation import check_int, check_scalar
 from . import _sandbox
 
 __all__ = ["Verdict", "Question", "Value", "Array", "Function", "MultipleChoice"]
@@ -41,16 +55,20 @@ CORRECT = "Correct"
 INCORRECT = "Incorrect"
 NOT_ATTEMPTED = "Not attempted yet"
 
-# Okabe-Ito colours (colour-blind safe); the label always says the state in words too.
-_COLOURS = {
-    CORRECT: "#009E73",
-    INCORRECT: "#D55E00",
-    NOT_ATTEMPTED: "#0072B2",
-    "Hint": "#E69F00",
-    "Solution": "#56B4E9",
+# Each verdict is a box with its own light background, so it reads the same on JupyterLab's
+# light and dark themes: the label's text colour (a dark Okabe-Ito hue, colour-blind safe) has
+# a contrast of at least 4.5:1 against the box, and the border at least 3:1 against both page
+# backgrounds. The label says the state in words too. tests/test_exercise_display.py measures it.
+_STYLES = {  # kind -> (border, background, label text)
+    CORRECT: ("#009E73", "#E6F5F0", "#00664A"),
+    INCORRECT: ("#D55E00", "#FBEDE4", "#9C4500"),
+    NOT_ATTEMPTED: ("#0072B2", "#E5F1F7", "#005A8C"),
+    "Hint": ("#B07800", "#FDF5E3", "#7A5300"),
+    "Solution": ("#3A8FC0", "#E9F4FA", "#1F5F85"),
 }
+_TEXT_COLOUR = "#1B1B1B"  # the message, on the box's background
 
-_NOT_ATTEMPTED_MESSAGE = "replace `...` with your answer, then run this cell again."
+_NOT_ATTEMPTED_MESSAGE = "replace the ... with your answer, then run this cell again."
 
 
 class Verdict(NamedTuple):
@@ -89,13 +107,52 @@ def _in_notebook() -> bool:
     return shell is not None and getattr(shell, "kernel", None) is not None
 
 
+def _style_kind(label: str) -> str:
+    """The style of a label: "Hint 1 of 2" is styled as "Hint"."""
+    return "Hint" if label.startswith("Hint") else label
+
+
+# JupyterLab's themes give <code> and <pre> a background of their own (dark on the dark theme):
+# ours set theirs, so the text keeps its contrast on the box whatever the theme.
+_CODE_STYLE = f"background: transparent; color: {_TEXT_COLOUR};"
+
+
+def _code_spans_html(escaped: str) -> str:
+    """Turn `code` spans of an already escaped message into <code> elements."""
+    return re.sub(r"`([^`]+)`", rf'<code style="{_CODE_STYLE}">\1</code>', escaped)
+
+
+def _plain(message: str) -> str:
+    """The message as plain text: `code` spans lose their backticks."""
+    return re.sub(r"`([^`]+)`", r"\1", message)
+
+
+def _html(label: str, message: str, code: str | None = None) -> str:
+    """The HTML of one verdict, hint or solution box (see ``_STYLES``)."""
+    border, background, label_colour = _STYLES.get(_style_kind(label), _STYLES["Solution"])
+    body = (
+        f'<strong style="color: {label_colour};">{html.escape(label)}:</strong> '
+        f"{_code_spans_html(html.escape(message))}"
+    )
+    if code is not None:
+        body += (
+            f'<pre style="{_CODE_STYLE}"><code style="{_CODE_STYLE}">'
+            f"{html.escape(code)}</code></pre>"
+        )
+    return (
+        f'<div style="border-left: 6px solid {border}; background: {background}; '
+        f'color: {_TEXT_COLOUR}; padding: 4px 10px;">{body}</div>'
+    )
+
+
 def _show(label: str, message: str, code: str | None = None) -> None:
     """Show ``label: message`` (and optional code) as HTML in Jupyter, else as plain text.
 
     In Jupyter one output holds both ``text/plain`` and ``text/html``, so the
-    stored notebook stays readable anywhere and nbval compares both.
+    stored notebook stays readable anywhere and nbval compares both. Code in a
+    message is written between backticks; it is shown as code, without them.
     """
-    plain = f"{label}: {message}"
+    plain = f"{label}: {_plain(message)}"
     if code is not None:
         plain += "\n" + code
     if not _in_notebook():
@@ -103,12 +160,7 @@ def _show(label: str, message: str, code: str | None = None) -> None:
         return
     from IPython.display import display
 
-    colour = _COLOURS.get(label, "#000000")
-    body = f"<strong>{html.escape(label)}:</strong> {html.escape(message)}"
-    if code is not None:
-        body += f"<pre><code>{html.escape(code)}</code></pre>"
-    html_text = f'<div style="border-left: 6px solid {colour}; padding: 4px 10px;">{body}</div>'
-    display({"text/plain": plain, "text/html": html_text}, raw=True)
+    display({"text/plain": plain, "text/html": _html(label, message, code)}, raw=True)
 
 
 # --------------------------------------------------------------------------- describing values
@@ -225,13 +277,123 @@ def _difference(got, expected, rtol: float, atol: float) -> str | None:
         return None if same else f"got {_describe(got)}"
 
 
-def _default_tolerance(expected, rtol, atol) -> tuple[float, float]:
-    """Integers (and bools) are compared exactly unless a tolerance is given."""
+DIGITS = 4  # significant digits a float Value is checked to, unless its question says otherwise
+
+
+def _half_unit(expected: float, digits: int) -> float:
+    """Half a unit in the ``digits``-th significant digit of ``expected``: the printed precision."""
+    if expected == 0 or not math.isfinite(expected):
+        return 1e-12
+    return 0.5 * 10.0 ** (math.floor(math.log10(abs(expected))) - digits + 1)
+
+
+def _default_tolerance(expected, rtol, atol, digits=None) -> tuple[float, float]:
+    """The ``(rtol, atol)`` of the tolerance policy (module docstring).
+
+    Integers (and bools) are compared exactly; a float compared to ``digits`` significant
+    digits gets ``atol`` = half a unit of its last digit; other floats (arrays) get
+    ``rtol=1e-6, atol=1e-12``. An explicit ``rtol`` or ``atol`` overrides the default.
+    """
     kind = np.asarray(expected).dtype.kind if _as_array(expected) is not None else "O"
     exact = kind in "biu"
+    if digits is not None and not exact and rtol is None and atol is None and _is_number(expected):
+        return 0.0, _half_unit(float(np.asarray(expected)), digits)
     rtol = (0.0 if exact else 1e-6) if rtol is None else float(rtol)
     atol = (0.0 if exact else 1e-12) if atol is None else float(atol)
     return rtol, atol
+
+
+def _finite_pair(got, expected) -> tuple[float, float] | None:
+    """``(got, expected)`` as finite floats, expected non-zero; None when that is not possible."""
+    if not (_is_number(got) and _is_number(expected)):
+        return None
+    try:
+        g, e = float(np.asarray(got)), float(np.asarray(expected))
+    except OverflowError:  # an integer too large for a float
+        return None
+    if not (math.isfinite(g) and math.isfinite(e)) or e == 0:
+        return None
+    return g, e
+
+
+def _significant_digits(x: float) -> int:
+    """How many significant digits the shortest repr of ``x`` has (24 -> 2, 0.2396 -> 4)."""
+    mantissa = repr(abs(float(x))).split("e")[0].replace(".", "").strip("0")
+    return max(len(mantissa), 1)
+
+
+def _round_significant(x: float, digits: int) -> float:
+    return float(f"{x:.{digits - 1}e}")
+
+
+def _rounds_to(got, expected) -> bool:
+    """True when ``got`` is ``expected`` rounded to the significant digits ``got`` has (>= 2)."""
+    pair = _finite_pair(got, expected)
+    if pair is None:
+        return False
+    g, e = pair
+    d = _significant_digits(g)
+    return d >= 2 and math.isclose(g, _round_significant(e, d), rel_tol=1e-12)
+
+
+def _near_miss(got, expected, digits: int) -> str | None:
+    """The "close" message for a value right to fewer than ``digits`` digits, else None."""
+    pair = _finite_pair(got, expected)
+    if pair is None:
+        return None
+    g, e = pair
+    given = _significant_digits(g)
+    if given < digits and _rounds_to(g, e):
+        return (
+            f"close: give {digits} significant digits ({_describe(got)} is right to the "
+            f"{given} you gave, but that is too few to check)."
+        )
+    if abs(g - e) <= 10 * _half_unit(e, digits):
+        return (
+            f"close: give {digits} significant digits, correctly rounded "
+            f"({_describe(got)} is off in the last of them)."
+        )
+    return None
+
+
+def _looks_like_percentage(got, expected, tolerance) -> bool:
+    """True when ``expected`` is a fraction in (0, 1) and ``got`` is it times 100."""
+    pair = _finite_pair(got, expected)
+    if pair is None:
+        return False
+    e = pair[1]
+    if not 0 < e < 1:
+        return False
+    percent = 100 * e
+    rtol, atol = tolerance
+    return _difference(got, percent, rtol, 100 * atol) is None or _rounds_to(got, percent)
+
+
+def _check_tolerance(rtol, atol, digits):
+    """Validate the tolerance arguments of Value and Array (the authoring errors are loud)."""
+    rtol = None if rtol is None else check_scalar(rtol, "rtol")
+    atol = None if atol is None else check_scalar(atol, "atol")
+    if digits is not None:
+        digits = check_int(digits, "digits", low=1, high=15)
+        if rtol is not None or atol is not None:
+            raise ValueError("give either digits or rtol/atol, not both.")
+    return rtol, atol, digits
+
+
+def _check_mistakes(mistakes, what: str) -> list:
+    """``mistakes`` as a list of (value, feedback) pairs, or raise naming the argument."""
+    if isinstance(mistakes, (str, bytes, dict)):
+        raise TypeError(f"mistakes must be a list of ({what}, feedback) pairs.")
+    pairs = list(mistakes)
+    for pair in pairs:
+        if not (isinstance(pair, tuple) and len(pair) == 2 and isinstance(pair[1], str)):
+            raise TypeError(
+                f"mistakes must be a list of ({what}, feedback) pairs with feedback a string; "
+                f"got {_describe(pair)}."
+            )
+        if not pair[1].strip():
+            raise ValueError("each mistake needs a non-empty feedback string.")
+    return pairs
 
 
 # --------------------------------------------------------------------------- questions
@@ -355,19 +517,37 @@ class Question:
 class _Compared(Question):
     """A question whose answer is compared with an expected value (Value and Array)."""
 
-    def __init__(self, prompt, answer, *, rtol, atol, mistakes, hints, solution):
+    def __init__(self, prompt, answer, *, rtol, atol, mistakes, hints, solution, digits=None):
         super().__init__(prompt, hints=hints, solution=solution)
         self.answer = answer
-        self.rtol, self.atol = _default_tolerance(answer, rtol, atol)
+        self.digits = digits
+        self._explicit = (rtol, atol)
+        self.rtol, self.atol = _default_tolerance(answer, rtol, atol, digits)
         self.mistakes = [(value, _sentence(str(feedback))) for value, feedback in mistakes]
+
+    def _tolerance_of(self, expected) -> tuple[float, float]:
+        """The policy's tolerance for ``expected`` (a mistake is recognised like the answer)."""
+        return _default_tolerance(expected, *self._explicit, self.digits)
 
     def _grade(self, answer) -> Verdict:
         reason = _difference(answer, self.answer, self.rtol, self.atol)
         if reason is None:
             return Verdict(CORRECT, "well done.")
         for wrong, feedback in self.mistakes:
-            if _difference(answer, wrong, self.rtol, self.atol) is None:
+            if _difference(answer, wrong, *self._tolerance_of(wrong)) is None:
                 return Verdict(INCORRECT, feedback)
+        if self.digits is not None:
+            close = _near_miss(answer, self.answer, self.digits)
+            if close is not None and not _is_integral(self.answer):
+                return Verdict(INCORRECT, close)
+            for wrong, feedback in self.mistakes:
+                if _rounds_to(answer, wrong):
+                    return Verdict(INCORRECT, feedback)
+            if _looks_like_percentage(answer, self.answer, (self.rtol, self.atol)):
+                return Verdict(
+                    INCORRECT,
+                    "that looks like a percentage; give the fraction, a number between 0 and 1.",
+                )
         return Verdict(INCORRECT, reason + ".")
 
     def _solution_text(self) -> str:
@@ -376,20 +556,29 @@ class _Compared(Question):
         return f"answer = {_describe(self.answer)}"
 
 
+def _is_integral(x) -> bool:
+    return _as_array(x) is not None and np.asarray(x).dtype.kind in "biu"
+
+
 class Value(_Compared):
-    """A single value, compared with a tolerance.
+    """A single value, compared with the tolerance policy of this module.
 
     Parameters
     ----------
     prompt : str
         The question.
     answer : int, float or object
-        The expected value. Numbers are compared with
-        ``|got - answer| <= atol + rtol * |answer|``; other objects with ``==``.
+        The expected value. Integers are compared exactly, floats to ``digits``
+        significant digits, other objects with ``==``.
+    digits : int, default=4
+        Significant digits a float answer must have right (half a unit of the last
+        one is allowed). A prompt that needs more says so.
     rtol, atol : float, optional
-        Tolerances; by default exact for integers, ``rtol=1e-6, atol=1e-12`` for floats.
+        An explicit tolerance ``|got - answer| <= atol + rtol * |answer|`` instead of
+        ``digits`` (rarely needed).
     mistakes : list of (value, str), optional
-        Typical wrong answers and the feedback shown when the learner gives one.
+        Typical wrong answers and the feedback shown when the learner gives one,
+        recognised with the same rule as the answer.
     hints : list of str, optional
         Revealed one per ``hint()`` call.
     solution : str, optional
@@ -397,12 +586,31 @@ class Value(_Compared):
     """
 
     def __init__(
-        self, prompt, answer, *, rtol=None, atol=None, mistakes=(), hints=(), solution=None
+        self,
+        prompt,
+        answer,
+        *,
+        digits=None,
+        rtol=None,
+        atol=None,
+        mistakes=(),
+        hints=(),
+        solution=None,
     ):
         if isinstance(answer, np.ndarray) and answer.ndim > 0:
             raise TypeError("Value expects a single value; use Array for arrays.")
+        rtol, atol, digits = _check_tolerance(rtol, atol, digits)
+        if digits is None and rtol is None and atol is None:
+            digits = DIGITS
         super().__init__(
-            prompt, answer, rtol=rtol, atol=atol, mistakes=mistakes, hints=hints, solution=solution
+            prompt,
+            answer,
+            rtol=rtol,
+            atol=atol,
+            mistakes=_check_mistakes(mistakes, "value"),
+            hints=hints,
+            solution=solution,
+            digits=digits,
         )
 
 
@@ -444,7 +652,10 @@ class Array(_Compared):
         expected = _as_array(answer)
         if expected is None or expected.ndim == 0:
             raise TypeError("Array expects an array of numbers as its answer.")
-        mistakes = [(np.asarray(value), feedback) for value, feedback in mistakes]
+        rtol, atol, _ = _check_tolerance(rtol, atol, None)
+        mistakes = [
+            (np.asarray(value), feedback) for value, feedback in _check_mistakes(mistakes, "array")
+        ]
         super().__init__(
             prompt,
             expected,
@@ -733,6 +944,13 @@ class Function(Question):
 # --------------------------------------------------------------------------- multiple choice
 
 
+def _option_key(answer: str) -> str:
+    """The letter in "b", " B ", "(b)", "b)", "B." or "[b]"."""
+    key = answer.strip().lower()
+    key = re.sub(r"^[(\[]\s*", "", key)
+    return re.sub(r"\s*[)\].:]$", "", key).strip()
+
+
 class MultipleChoice(Question):
     """Choose one option; every option has an explanation shown when it is chosen.
 
@@ -752,11 +970,27 @@ class MultipleChoice(Question):
 
     def __init__(self, prompt, options, answer, *, hints=(), solution=None):
         super().__init__(prompt, hints=hints, solution=solution)
-        self.options = {
-            str(key).strip().lower(): (str(text), _sentence(str(why)))
-            for key, (text, why) in options.items()
-        }
-        self.answer = str(answer).strip().lower()
+        if not isinstance(options, dict):
+            raise TypeError("options must be a dict: key -> (option text, explanation).")
+        if len(options) < 2:
+            raise ValueError("options must hold at least two options.")
+        self.options = {}
+        for key, pair in options.items():
+            if not (isinstance(key, str) and key.strip()):
+                raise TypeError(f"option keys must be non-empty strings, got {_describe(key)}.")
+            if not (
+                isinstance(pair, tuple)
+                and len(pair) == 2
+                and all(isinstance(part, str) and part.strip() for part in pair)
+            ):
+                raise TypeError(
+                    f"option {key!r} must be a pair of non-empty strings (text, explanation)."
+                )
+            text, why = pair
+            self.options[key.strip().lower()] = (text, _sentence(why))
+        if not isinstance(answer, str):
+            raise TypeError(f"answer must be an option key (a string), got {_describe(answer)}.")
+        self.answer = answer.strip().lower()
         if self.answer not in self.options:
             raise ValueError(f"answer {answer!r} is not one of the option keys.")
 
@@ -772,7 +1006,7 @@ class MultipleChoice(Question):
                 INCORRECT,
                 f"answer with one of the letters {keys}, as a string; got {_describe(answer)}.",
             )
-        key = answer.strip().lower().rstrip(")")
+        key = _option_key(answer)
         if key not in self.options:
             return Verdict(INCORRECT, f"{_describe(answer)} is not one of the options {keys}.")
         label = CORRECT if key == self.answer else INCORRECT

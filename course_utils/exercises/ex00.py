@@ -30,7 +30,7 @@ q2 = Array(
         (np.array([0, 2, 3, 5]), "those are the positions of the zeros."),
         (np.array([1.5, -2.0]), "those are the values; we want their positions."),
     ],
-    hints=["np.flatnonzero(w) gives the positions of the non-zero entries."],
+    hints=["`np.flatnonzero(w)` gives the positions of the non-zero entries."],
     solution="answer = np.flatnonzero(w)",
 )
 
@@ -47,6 +47,7 @@ q3 = Function(
         (np.array([-1.0, -2.0]),),
         (np.zeros(3),),
         (np.array([]),),
+        (np.array([-3.0]),),  # a single, negative weight
         (np.array([5e-324, -0.0]),),  # the smallest float64 is not zero; -0.0 is zero
     ],
     mistakes=[
@@ -59,7 +60,7 @@ q3 = Function(
         ),
     ],
     hints=[
-        "w != 0 is an array of True/False.",
+        "`w != 0` is an array of True/False.",
         "Summing True/False counts the True values; return it as an int.",
     ],
     solution="def count_nonzero(w):\n    return int(np.sum(w != 0))",

@@ -19,6 +19,7 @@ q1 = Function(
         (260_488, 32_561, 8, 4),  # Adult's one-hot matrix
         (3, 3, 8, 4),
         (0, 5, 8, 4),  # an all-zero matrix still has its indptr
+        (0, 0, 8, 4),  # the empty matrix: indptr still holds its one entry
         (10, 2, 4, 8),  # float32 values, int64 indices
         (10**11, 10**9, 8, 8),  # a billion rows: int64 indices
     ],
@@ -32,7 +33,8 @@ q1 = Function(
             lambda nnz, n_rows, value_bytes, index_bytes: nnz * (value_bytes + index_bytes)
             + n_rows * index_bytes,
             "Almost: indptr has n_rows + 1 entries, one start per row plus the end of the last "
-            "row (print X_pets.indptr above: 6 rows, 7 entries).",
+            "row (print `X_pets.indptr` above: 6 rows, 7 entries), so even a matrix with no "
+            "rows has one.",
         ),
         (
             lambda nnz, n_rows, value_bytes, index_bytes: nnz * value_bytes
@@ -50,7 +52,8 @@ q1 = Function(
     hints=[
         "Add up the three arrays: data (one value per non-zero), indices (one column number "
         "per non-zero) and indptr (one start per row, plus one final entry).",
-        "data: nnz * value_bytes; indices: nnz * index_bytes; indptr: (n_rows + 1) * index_bytes.",
+        "data: `nnz * value_bytes`; indices: `nnz * index_bytes`; indptr: "
+        "`(n_rows + 1) * index_bytes`.",
     ],
     solution=(
         "def csr_bytes(nnz, n_rows, value_bytes, index_bytes):\n"
@@ -83,8 +86,9 @@ q2 = Value(
         ),
     ],
     hints=[
-        "X_eos, names = features.cross(X_adult, [...]) with the three column names.",
-        "The number of columns is X_eos.shape[1] (or len(names)).",
+        "`X_eos, names = features.cross(X_adult, [\"education\", \"occupation\", \"sex\"])` "
+        "crosses the three columns.",
+        "The number of columns is `X_eos.shape[1]` (or `len(names)`).",
     ],
     solution=(
         'X_eos, _ = features.cross(X_adult, ["education", "occupation", "sex"])\n'
@@ -102,11 +106,20 @@ q3 = Value(
         "combinations collide (share their bucket with another combination)?"
     ),
     answer=_Q3_ANSWER,
-    rtol=1e-6,
     mistakes=[
         (
             100 * _Q3_ANSWER,
             "That looks like a percentage; give the fraction, a number between 0 and 1.",
+        ),
+        (
+            52,
+            "52 is the number of colliding combinations; the question asks for their fraction: "
+            "divide by the 217 observed combinations.",
+        ),
+        (
+            52 / 1024,
+            "That divides the 52 colliding combinations by the 1,024 buckets; the fraction is "
+            "of the 217 observed combinations.",
         ),
         (
             1 - (1 - 1 / 1024) ** 216,
@@ -126,9 +139,9 @@ q3 = Value(
         ),
     ],
     hints=[
-        'Get the names of the cross: _, pair_names = features.cross(table, ["education", '
-        '"occupation"]).',
-        "features.collision_rate(pair_names, 1024) returns the fraction directly.",
+        'Get the names of the cross: `_, pair_names = features.cross(table, ["education", '
+        '"occupation"])`.',
+        "`features.collision_rate(pair_names, 1024)` returns the fraction directly.",
     ],
     solution=(
         '_, pair_names = features.cross(table, ["education", "occupation"])\n'
@@ -150,9 +163,9 @@ q4 = MultipleChoice(
             "texts never share one. With fewer buckets, more combinations share a bucket.",
         ),
         "b": (
-            "The model has fewer weights, and more combinations are forced to share a weight",
-            "The width is the bucket count, so the model shrinks 256-fold, and the "
-            "collision probability 1 - (1 - 1/m)^(K-1) grows as m shrinks.",
+            "Fewer combinations collide, because there are fewer buckets to choose from",
+            "It is the other way round: fewer buckets means each holds more combinations on "
+            "average, so collisions become more frequent.",
         ),
         "c": (
             "Each row gets more non-zeros, because collisions add extra ones",
@@ -160,12 +173,12 @@ q4 = MultipleChoice(
             "it shares, not how many entries are non-zero.",
         ),
         "d": (
-            "Fewer combinations collide, because there are fewer buckets to choose from",
-            "It is the other way round: fewer buckets means each holds more combinations on "
-            "average, so collisions become more frequent.",
+            "The model has fewer weights, and more combinations are forced to share a weight",
+            "The width is the bucket count, so the model shrinks 256-fold, and the "
+            "collision probability 1 - (1 - 1/m)**(K - 1) grows as m shrinks.",
         ),
     },
-    answer="b",
+    answer="d",
     hints=["Look at the collision table of section 6 as the bucket count shrinks."],
 )
 
@@ -209,14 +222,14 @@ q6 = MultipleChoice(
     ),
     options={
         "a": (
+            "When over 2/3 of the entries are non-zero",
+            "CSR costs 12 bytes per non-zero and dense 8 bytes per entry, so CSR is "
+            "larger once the density exceeds 8 / 12 = 2/3.",
+        ),
+        "b": (
             "Never: CSR always saves memory",
             "CSR pays 12 bytes per non-zero (8 for the value, 4 for its column) while dense pays "
             "8 per entry, so a matrix that is mostly non-zero costs more in CSR.",
-        ),
-        "b": (
-            "When more than about two thirds of the entries are non-zero",
-            "CSR costs 12 bytes per non-zero and dense 8 bytes per entry, so CSR is "
-            "larger once the density exceeds 8 / 12 = 2/3.",
         ),
         "c": (
             "When the matrix has more rows than columns",
@@ -229,6 +242,60 @@ q6 = MultipleChoice(
             "depends on how many entries are non-zero, not on what they are.",
         ),
     },
-    answer="b",
+    answer="a",
     hints=["Compare the bytes per non-zero in CSR with the bytes per entry in dense storage."],
+)
+
+
+# q7, transfer: the CSR arithmetic of section 3 on a matrix the notebook did not build.
+_BOW_ROWS, _BOW_COLUMNS, _BOW_WORDS = 1_000_000, 50_000, 30
+
+
+def _bow_ratio(value_bytes=8, index_bytes=4, indptr=True):
+    nnz = _BOW_ROWS * _BOW_WORDS
+    dense = _BOW_ROWS * _BOW_COLUMNS * value_bytes
+    csr = nnz * (value_bytes + index_bytes) + indptr * (_BOW_ROWS + 1) * index_bytes
+    return dense / csr
+
+
+q7 = Value(
+    prompt=(
+        "A bag-of-words matrix has 1,000,000 documents (rows), a vocabulary of 50,000 words "
+        "(columns) and 30 distinct words per document on average. Predict first: is CSR about "
+        "10, 100 or 1,000 times smaller than the dense float64 array? Then compute how many "
+        "times smaller CSR (float64 values, int32 indices and indptr) is. Give 4 significant "
+        "digits."
+    ),
+    answer=_bow_ratio(),
+    mistakes=[
+        (
+            _bow_ratio(indptr=False),
+            "Almost: you left out indptr, one int32 per row plus one. With a million rows it "
+            "is 4 MB, enough to change the 4th digit.",
+        ),
+        (
+            _bow_ratio(index_bytes=8),
+            "That uses int64 indices (8 bytes); the question says int32, 4 bytes per index.",
+        ),
+        (
+            1 / _bow_ratio(),
+            "That is CSR divided by dense; the question asks how many times smaller CSR is: "
+            "dense bytes / CSR bytes.",
+        ),
+        (
+            _BOW_COLUMNS / _BOW_WORDS,
+            "That counts entries only (50,000 / 30). CSR pays 12 bytes per non-zero (value and "
+            "index), dense 8 per entry, plus indptr.",
+        ),
+    ],
+    hints=[
+        "Dense: rows x columns x 8 bytes. The matrix has rows x 30 non-zeros.",
+        "CSR: `nnz * (8 + 4) + (n_rows + 1) * 4` bytes, your `csr_bytes(nnz, n_rows, 8, 4)` of "
+        "exercise 1.",
+    ],
+    solution=(
+        "n_rows, n_columns = 1_000_000, 50_000\n"
+        "nnz = n_rows * 30\n"
+        "answer = n_rows * n_columns * 8 / (nnz * (8 + 4) + (n_rows + 1) * 4)"
+    ),
 )

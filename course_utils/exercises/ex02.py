@@ -1,8 +1,10 @@
 """Exercises for notebook 02, penalties: L0, L1 and L2."""
 
+import math
+
 import numpy as np
 
-from ._engine import Array, Function, MultipleChoice, Value
+from ._engine import INCORRECT, Array, Function, MultipleChoice, Value, Verdict, _as_array
 
 
 def _l2_squared(w):
@@ -22,6 +24,8 @@ q1 = Function(
         (np.array([-2.0]),),
         (np.array([0.0, 0.0, 0.0]),),
         (np.array([1.0, -1.0, 2.0, 0.0, -3.0]),),
+        (np.array([]),),  # the empty vector: no weights, no penalty
+        (np.array([5e-324, -1e-200]),),  # tiny weights: their squares underflow to 0.0
     ],
     mistakes=[
         (
@@ -44,25 +48,63 @@ q1 = Function(
         ),
     ],
     hints=[
-        "Square every weight (w ** 2 or w * w), then add them up.",
-        "np.sum(w ** 2) is the whole body; wrap it in float(...) to return a Python float.",
+        "Square every weight (`w ** 2` or `w * w`), then add them up.",
+        "`np.sum(w ** 2)` is the whole body; wrap it in float(...) to return a Python float. "
+        "For an empty array it gives 0.0, as it should.",
     ],
     solution="def l2_squared(w):\n    return float(np.sum(w ** 2))",
 )
 
 
-q2 = Array(
+_W_Q2 = np.array([0.5, -2.0, 0.0, 3.0])
+
+
+class _MinimumNormSubgradient(Array):
+    """An Array question that also explains a valid subgradient that is not the minimum-norm one."""
+
+    def _grade(self, answer):
+        verdict = super()._grade(answer)
+        if verdict.passed or any(feedback == verdict.message for _, feedback in self.mistakes):
+            return verdict
+        got = _as_array(answer)
+        if got is None or got.shape != _W_Q2.shape or not np.all(np.isfinite(got)):
+            return verdict
+        nonzero = _W_Q2 != 0
+        if not np.allclose(got[nonzero], np.sign(_W_Q2[nonzero])):
+            return verdict
+        at_zero = got[~nonzero]
+        if np.all(np.abs(at_zero) <= 1):
+            value = float(at_zero[0])
+            return Verdict(
+                INCORRECT,
+                f"{value:g} for the third weight (0.0) is allowed: at 0 any number in [-1, 1] "
+                "is a subgradient entry, so your vector is a valid subgradient. But the "
+                "minimum-norm one has 0 there, the point of [-1, 1] closest to zero. Your "
+                "entries for the three non-zero weights are right.",
+            )
+        return Verdict(
+            INCORRECT,
+            f"{float(at_zero[0]):g} for the third weight (0.0) is outside [-1, 1], the "
+            "subdifferential of |w| at 0, so the vector is not a subgradient; the minimum-norm "
+            "choice there is 0. Your entries for the three non-zero weights are right.",
+        )
+
+
+q2 = _MinimumNormSubgradient(
     prompt=(
         "For w = np.array([0.5, -2.0, 0.0, 3.0]), give the minimum-norm subgradient of the L1 "
         "norm ||w||_1 (the one whose entries are closest to 0) as an array of four numbers."
     ),
-    answer=np.array([1.0, -1.0, 0.0, 1.0]),
-    atol=1e-12,
+    answer=np.sign(_W_Q2),
     mistakes=[
         (
-            np.array([1.0, -1.0, 1.0, 1.0]),
-            "At w_i = 0 any number in [-1, 1] is a subgradient, so 1 is allowed, but the "
-            "minimum-norm choice there is 0.",
+            np.array([1.0, -1.0, 0.0, -1.0]),
+            "w_4 = 3.0 is positive, so its slope is +1: the sign of each non-zero weight is "
+            "kept.",
+        ),
+        (
+            np.array([1.0, 1.0, 0.0, 1.0]),
+            "w_2 = -2.0 is negative: |w| has slope -1 there, not +1.",
         ),
         (
             np.array([1.0, -4.0, 0.0, 6.0]),
@@ -82,7 +124,7 @@ q2 = Array(
     hints=[
         "Where w_i is not zero, |w_i| has slope +1 (w_i > 0) or -1 (w_i < 0).",
         "At w_i = 0 the subdifferential is the interval [-1, 1]; its entry closest to 0 is 0.",
-        "np.sign does exactly this: np.sign(0.0) is 0.0.",
+        "`np.sign(np.array([0.5, -2.0, 0.0, 3.0]))` does exactly this: `np.sign(0.0)` is 0.0.",
     ],
     solution="answer = np.sign(np.array([0.5, -2.0, 0.0, 3.0]))",
 )
@@ -107,7 +149,7 @@ q3 = Value(
     ],
     hints=[
         "The number of ways to choose k items from p, ignoring order, is the binomial coefficient.",
-        "math.comb(p, k) computes it: p! / (k! (p - k)!).",
+        "`math.comb(20, 5)` computes it: p! / (k! (p - k)!).",
     ],
     solution="import math\nanswer = math.comb(20, 5)",
 )
@@ -115,32 +157,32 @@ q3 = Value(
 
 q4 = MultipleChoice(
     prompt=(
-        "a = (1, 0, 0, 0) and b = (0.5, 0.5, 0.5, 0.5) have the same L2 norm (both 1). "
-        "Which statement is true?"
+        "Two weight vectors fit your data equally well: u = (2, 0, 0) and v = (1, 0.5, 0.5). "
+        "A penalty prefers the one it makes smaller. Which does L1 prefer, and which squared L2?"
     ),
     options={
         "a": (
-            "The L1 penalty is smaller for a, so an L1 penalty prefers a",
-            "||a||_1 = 1 and ||b||_1 = 2. For a fixed L2 norm, L1 is smallest when the "
-            "weight sits on one feature, which is why L1 favours concentrated (sparse) weights.",
+            "Both penalties prefer u, the one with a single non-zero weight",
+            "Compute them: ||u||_1 = 2 = ||v||_1, so L1 ties them; squared L2 gives 4 for u and "
+            "1.5 for v, so L2 prefers v.",
         ),
         "b": (
-            "The L1 penalty is smaller for b, so an L1 penalty prefers b",
-            "Compute it: ||b||_1 = 4 * 0.5 = 2, larger than ||a||_1 = 1.",
+            "L1 cannot choose (both 2); squared L2 prefers v",
+            "||u||_1 = ||v||_1 = 2, while ||u||_2**2 = 4 > 1.5 = ||v||_2**2. L2 prefers weight "
+            "spread over several features; L1 alone does not pick the sparse u here.",
         ),
         "c": (
-            "L1 cannot tell them apart, because their L2 norms are equal",
-            "Equal L2 norms do not mean equal L1 norms: ||w||_1 ranges from ||w||_2 (one non-zero) "
-            "to sqrt(p) ||w||_2 (all equal).",
+            "L1 prefers u, the sparser vector; squared L2 prefers v, the spread one",
+            "Sparser does not always mean a smaller L1 norm: here both L1 norms are 2. L1 finds "
+            "sparse solutions through the corners of its ball, not by counting non-zeros.",
         ),
         "d": (
-            "The squared L2 penalty is smaller for a",
-            "Both have ||w||_2^2 = 1: squared L2 is the one penalty here that cannot tell them "
-            "apart.",
+            "L1 prefers v; squared L2 cannot tell them apart",
+            "Compute both: L1 gives 2 and 2, squared L2 gives 4 and 1.5.",
         ),
     },
-    answer="a",
-    hints=["Compute ||a||_1 and ||b||_1 with course_utils.penalties.l1_norm."],
+    answer="b",
+    hints=["Compute `penalties.l1_norm` and `penalties.l2_squared` of both vectors."],
 )
 
 
@@ -148,10 +190,8 @@ q5 = MultipleChoice(
     prompt="Why can we not train with an L0 penalty by (sub)gradient descent?",
     options={
         "a": (
-            "Its derivative is 0 wherever w_i is not 0 and undefined at 0, so it never pushes "
-            "a weight towards zero",
-            "The penalty is flat except for a jump at 0. A gradient step sees only the "
-            "flat part, so the L0 term contributes nothing to the update.",
+            "Its gradient 2 w shrinks weights only by a fraction",
+            "That describes the squared L2 penalty, not L0.",
         ),
         "b": (
             "Its values are too large: it counts every weight",
@@ -164,11 +204,12 @@ q5 = MultipleChoice(
             "L0 is 2, above both ends (1 each).",
         ),
         "d": (
-            "Its gradient 2 w shrinks weights only by a fraction",
-            "That describes the squared L2 penalty, not L0.",
+            "Its gradient is 0 wherever it exists: no push towards 0",
+            "The penalty is flat except for a jump at 0. A gradient step sees only the "
+            "flat part, so the L0 term contributes nothing to the update.",
         ),
     },
-    answer="a",
+    answer="d",
     hints=["Look at the lower-right panel of the derivatives figure."],
 )
 
@@ -180,8 +221,7 @@ q6 = MultipleChoice(
     ),
     options={
         "a": (
-            "Best subset's training MSE is lower than or equal to that of any other k features, "
-            "including least squares refitted on the Lasso's picks",
+            "Best subset's training MSE is at most that of any other k features",
             "Best subset tried every subset of size k, the Lasso's picks among them.",
         ),
         "b": (
@@ -206,8 +246,8 @@ q6 = MultipleChoice(
 
 q7 = MultipleChoice(
     prompt=(
-        "On the box [-1, 1]^d the convex envelope of ||w||_0 is ||w||_1. "
-        "What is it on the larger box [-2, 2]^d?"
+        "On the box [-1, 1]**d the convex envelope of ||w||_0 is ||w||_1. "
+        "What is it on the larger box [-2, 2]**d?"
     ),
     options={
         "a": (
@@ -216,23 +256,49 @@ q7 = MultipleChoice(
             "the chord from (0, 0) to (2, 1), whose slope is 1/2.",
         ),
         "b": (
-            "||w||_1 / 2",
-            "The chord from (0, 0) to (+-2, 1) has slope 1/2 in each coordinate. "
-            "The wider the box, the weaker L1 is as a stand-in for L0.",
-        ),
-        "c": (
             "2 ||w||_1",
             "At w = (2, 0, ..., 0) that gives 4, above ||w||_0 = 1: not below L0, so not an "
             "envelope.",
+        ),
+        "c": (
+            "||w||_1 / 2",
+            "The chord from (0, 0) to (+-2, 1) has slope 1/2 in each coordinate. "
+            "The wider the box, the weaker L1 is as a stand-in for L0.",
         ),
         "d": (
             "||w||_0 itself, because L0 is convex on a larger box",
             "L0 is not convex on any box containing more than the origin: it jumps at 0.",
         ),
     },
-    answer="b",
+    answer="c",
     hints=[
         "Redo the 1-D argument: a convex g with g(0) <= 0 and g(2) <= 1 lies under the chord.",
         "Or check it: run lower_envelope on a grid of [-2, 2].",
     ],
+)
+
+
+# q8, transfer: the subset count of section 4 for a data set the notebook did not search.
+q8 = Value(
+    prompt=(
+        "The breast cancer data of notebook 04 has p = 30 features. Predict first: is exhaustive "
+        "best subset over every size 3 times, 1,000 times or a million times more work than on "
+        "diabetes (p = 10)? Then give the ratio of the two numbers of subsets."
+    ),
+    answer=2**30 // 2**10,
+    mistakes=[
+        (3, "The number of subsets is not proportional to p: it is 2**p, so each extra "
+         "feature doubles it."),
+        (2**30, "2**30 is the number of subsets for p = 30; divide by the 2**10 of diabetes."),
+        (
+            math.comb(30, 5) // math.comb(10, 5),
+            "That compares the subsets of size 5 only; the question counts every size, 2**p.",
+        ),
+        (2**20 - 1, "Nearly: 2**30 / 2**10 is exactly 2**20."),
+    ],
+    hints=[
+        "With p features there are 2**p subsets (each feature is in or out).",
+        "`2**30 // 2**10`",
+    ],
+    solution="answer = 2**30 // 2**10   # 2**20, about a million",
 )

@@ -55,8 +55,8 @@ q1 = Value(
     ],
     hints=[
         "First the decay factor: q = 1 - 2 * eta * lambda.",
-        "decay.steps_until_zero(w0, q, dtype=np.float32) runs the decay; look at .reaches_zero "
-        "and .step of its result.",
+        "`result = decay.steps_until_zero(3.0, 1 - 2 * 0.05 * 0.5, dtype=np.float32)` runs the "
+        "decay; look at `result.reaches_zero` and `result.step`.",
     ],
     solution=(
         "q = 1 - 2 * 0.05 * 0.5   # 0.95\n"
@@ -92,6 +92,9 @@ q2 = Function(
         (0.25, 0.25),
         (np.array([0.3, -0.1, 0.0, 2.0, -0.25]), 0.2),
         (np.array([[1.0, -1.0], [0.05, -0.05]]), 0.1),
+        (np.array([]), 0.1),  # the empty array stays empty
+        (np.array([-0.3]), 0.1),  # a single (negative) weight
+        (5e-324, 0.1),  # the smallest subnormal is not zero; one step clips it to 0.0
     ],
     mistakes=[
         (
@@ -114,7 +117,7 @@ q2 = Function(
         ),
         (
             lambda w, step: np.sign(w) * max(abs(w) - step, 0.0),
-            "Right for single numbers, but not for arrays: Python's max (like `if w > 0`) "
+            "Right for single numbers, but not for arrays: Python's `max` (like `if w > 0`) "
             "needs one True or False, not one per element. Use np.sign and np.maximum, which "
             "work element by element.",
         ),
@@ -126,8 +129,8 @@ q2 = Function(
     ],
     hints=[
         "Work with the magnitude |w| and the sign of w separately.",
-        "The new magnitude is max(|w| - step, 0); np.maximum does that element by element.",
-        "np.sign(w) * np.maximum(np.abs(w) - step, 0.0); np.sign(0.0) is 0, so w = 0 stays 0.",
+        "The new magnitude is max(|w| - step, 0); `np.maximum` does that element by element.",
+        "`np.sign(w) * np.maximum(np.abs(w) - step, 0.0)`; `np.sign(0.0)` is 0, so w = 0 stays 0.",
     ],
     solution=(
         "def l1_step(w, step):\n"
@@ -166,8 +169,9 @@ q3 = Value(
     hints=[
         "The weight stops moving when k * q rounds back to k, that is when k * (1 - q) < 1/2.",
         "k * 0.05 < 0.5 means k < 10. At k = 10 it is a tie, so look at how 0.95 is stored: "
-        "f'{0.95:.20f}'.",
-        "Measure: result = decay.steps_until_zero(1.0, 0.95); then result.value / 2**-1074.",
+        "`f'{0.95:.20f}'`.",
+        "Measure: `result = decay.steps_until_zero(1.0, 0.95)`; then "
+        "`result.value / 2**-1074`.",
     ],
     solution=(
         "result = decay.steps_until_zero(1.0, 0.95)\n"
@@ -196,7 +200,7 @@ q4 = Value(
     ],
     hints=[
         "Each step removes 0.1, except the last, which is clipped to land on 0.",
-        "The count is ceil(|w0| / step); or run decay.l1_decay(0.95, 0.1, 20) and find the "
+        "The count is ceil(|w0| / step); or run `decay.l1_decay(0.95, 0.1, 20)` and find the "
         "first 0.0.",
     ],
     solution="answer = math.ceil(0.95 / 0.1)",
@@ -217,7 +221,7 @@ q5 = MultipleChoice(
         "b": (
             "Stuck for ever at 2**-1074, the smallest positive float64.",
             "The decrement 0.4 * 2**-1074 is less than half a unit, so rounding undoes "
-            "it at every step (the table shows: stuck at 1 x 2^-1074 from step 1,457).",
+            "it at every step (the table shows: stuck at 1 x 2**-1074 from step 1,457).",
         ),
         "c": (
             "Stuck at 2**-1022, the smallest normal float64.",
@@ -250,18 +254,17 @@ q6 = MultipleChoice(
             "zero after hundreds of steps.",
         ),
         "c": (
-            "Because the L1 step does not shrink with the weight, it covers |w0| in a finite "
-            "number of steps, and the clip lands it exactly on 0.0.",
-            "Ceil(|w0| / s) steps, the last one clipped. L2 removes a fraction of what "
-            "is left, so something is always left.",
-        ),
-        "d": (
             "Because L1 steps oscillate around zero and eventually hit it.",
             "Unclipped L1 steps oscillate and almost never hit 0.0 exactly; the clip is what "
             "makes the zero exact.",
         ),
+        "d": (
+            "Because its step does not shrink with w, and the clip stops it at 0.0.",
+            "Ceil(|w0| / s) steps, the last one clipped. L2 removes a fraction of what "
+            "is left, so something is always left.",
+        ),
     },
-    answer="c",
+    answer="d",
     hints=["Compare what each step subtracts when w is already small."],
 )
 
@@ -269,30 +272,68 @@ q6 = MultipleChoice(
 q7 = MultipleChoice(
     prompt=(
         "A float32 model is trained with learning rate eta = 0.01 and L2 strength "
-        "lambda = 1e-6. What does the decay step w <- (1 - 2 * eta * lambda) * w do?"
+        "lambda = 1e-5 (ten times the strength at which the factor rounded to 1). What does "
+        "the decay step w <- (1 - 2 * eta * lambda) * w do to a weight the data do not push?"
     ),
     options={
         "a": (
-            "Nothing: 1 - 2e-8 rounds to exactly 1.0 in float32, so w never changes.",
-            "Float32 numbers just below 1 are about 6e-8 apart, so subtracting 2e-8 "
-            "rounds back to 1.0 (machine epsilon of float32 is about 1.2e-7).",
+            "It shrinks w geometrically, and w ends stuck on a subnormal float32",
+            "2 * eta * lambda = 2e-7 is above half the float32 spacing just below 1 (about "
+            "3e-8), so the factor is 0.9999998, not 1: geometric decay, then the stall of "
+            "section 2, because the factor is above 0.5.",
         ),
         "b": (
-            "It shrinks w by a factor 1 - 2e-8 per step, about 2 % per million steps.",
-            "That is what exact arithmetic would do. Check it: "
-            "np.float32(1) - np.float32(2e-8) == 1.",
+            "Nothing: the factor 1 - 2e-7 rounds to exactly 1.0 in float32",
+            "That happens only when 2 * eta * lambda is below about 3e-8, half the spacing of "
+            "float32 numbers just below 1. Check: `np.float32(1) - np.float32(2e-7)` is not 1.",
         ),
         "c": (
-            "It makes w stall on a subnormal number after many steps.",
-            "It would, if the factor were below 1; here the factor is exactly 1.0, so w stays "
-            "where it is.",
+            "It reaches exactly 0.0 after about 5 million steps",
+            "Only factors of 0.5 or less reach 0.0 in IEEE arithmetic; this factor is just "
+            "below 1, so w stalls on a subnormal number instead.",
         ),
         "d": (
-            "It brings w to exactly 0.0 after about 50 million steps.",
-            "Even with a factor below 1, L2 decay with q > 0.5 never reaches 0.0 in IEEE "
-            "arithmetic; and here the factor is exactly 1.0.",
+            "It shrinks w by 2e-7 per step, a constant amount, like an L1 step",
+            "The step removes 2e-7 times w, a fraction of what is left; a constant step is "
+            "what L1 does.",
         ),
     },
     answer="a",
-    hints=["Compute the factor in float32 and compare it with 1."],
+    hints=["Compare 2 * eta * lambda with half the spacing of float32 numbers just below 1."],
+)
+
+
+# q8, transfer: the float64 stall of section 2, predicted for float32.
+_UNIT32 = float(np.finfo(np.float32).smallest_subnormal)  # 2**-149
+_Q8 = round(decay.steps_until_zero(1.0, 0.9, dtype=np.float32).value / _UNIT32)
+_Q8_FLOAT64 = round(decay.steps_until_zero(1.0, 0.9).value / _UNIT64)
+
+q8 = Value(
+    prompt=(
+        "In float64, repeated multiplication by q = 0.9 from 1.0 stalls on "
+        f"{_Q8_FLOAT64} * 2**-1074. Predict first: in float32, on which k * 2**-149 (float32's "
+        "smallest subnormal is 2**-149) does it stall? Then measure k."
+    ),
+    answer=_Q8,
+    mistakes=[
+        (
+            _Q8_FLOAT64,
+            f"{_Q8_FLOAT64} is the float64 stall. In float32, 0.9 is stored as "
+            "0.89999998, below 0.9: at k = 5, 5 * q = 4.4999999 rounds down to 4, and "
+            "4 * q = 3.6 rounds back up to 4.",
+        ),
+        (0, "0 would mean the weight reaches exactly 0.0; with q > 0.5 it never does."),
+        (1, "1 is where factors just above 0.5 stall; with q = 0.9 the rule k * (1 - q) < 1/2 "
+         "holds up to k = 4."),
+    ],
+    hints=[
+        "The rule of exercise 3: the weight stops when k * (1 - q) < 1/2, with q as float32 "
+        "stores it: `f'{np.float32(0.9):.10f}'`.",
+        "Measure: `result = decay.steps_until_zero(1.0, 0.9, dtype=np.float32)`; then "
+        "`result.value / float(np.finfo(np.float32).smallest_subnormal)`.",
+    ],
+    solution=(
+        "result = decay.steps_until_zero(1.0, 0.9, dtype=np.float32)\n"
+        "answer = round(float(result.value) / float(np.finfo(np.float32).smallest_subnormal))"
+    ),
 )

@@ -22,7 +22,7 @@ def _soft(x, t):
 q1 = Function(
     prompt=(
         "Write cd_update(rho, z, alpha): the coordinate-descent update of one Lasso weight, "
-        "given rho_j, z_j = ||X_j||^2 / n and alpha. Return the new w_j as a float."
+        "given rho_j, z_j = ||X_j||**2 / n and alpha. Return the new w_j as a float."
     ),
     answer=_cd_update,
     cases=[
@@ -44,8 +44,8 @@ q1 = Function(
         ),
         (
             lambda rho, z, alpha: _soft(rho, alpha),
-            "The threshold is right, but the result must be divided by z_j = ||X_j||^2 / n "
-            "(it is 1 only for features scaled so that ||X_j||^2 = n).",
+            "The threshold is right, but the result must be divided by z_j = ||X_j||**2 / n "
+            "(it is 1 only for features scaled so that ||X_j||**2 = n).",
         ),
         (
             lambda rho, z, alpha: _soft(rho / z, alpha),
@@ -70,8 +70,8 @@ q1 = Function(
     ],
     hints=[
         "The new weight is S(rho, alpha) / z, with S the soft-thresholding of section 1.",
-        "S(rho, alpha) = sign(rho) * max(|rho| - alpha, 0); penalties.soft_threshold(rho, alpha) "
-        "computes it.",
+        "S(rho, alpha) = sign(rho) * max(|rho| - alpha, 0); "
+        "`penalties.soft_threshold(3.0, 1.0)` computes it for rho = 3, alpha = 1.",
     ],
     solution=(
         "def cd_update(rho, z, alpha):\n"
@@ -129,15 +129,12 @@ q2 = Value(
         ),
     ],
     hints=[
-        "X = StandardScaler().fit_transform(X_df); fit = solvers.lasso(X, y, 4.0).",
-        "np.count_nonzero(fit.coef == 0) counts the exact zeros. Check it against the path: "
+        "`X` and `y` of section 2 are the standardized diabetes data: "
+        "`fit = solvers.lasso(X, y, 4.0)`.",
+        "`np.count_nonzero(fit.coef == 0)` counts the exact zeros. Check it against the path: "
         "which features leave below alpha = 4?",
     ],
-    solution=(
-        "X_df, y = datasets.load_diabetes()\n"
-        "X = StandardScaler().fit_transform(X_df)\n"
-        "answer = int(np.count_nonzero(solvers.lasso(X, y, 4.0).coef == 0))"
-    ),
+    solution="answer = int(np.count_nonzero(solvers.lasso(X, y, 4.0).coef == 0))",
 )
 
 
@@ -147,19 +144,27 @@ _n_bc = len(_y_bc)
 _corr_bc = np.abs(_X_bc_std.T @ (_y_bc - _y_bc.mean()))
 _Q3 = float(_corr_bc.max() / _n_bc)
 _corr_raw = np.abs(_X_bc.to_numpy().T @ (_y_bc - _y_bc.mean()))
+_Q3_DIABETES = float(
+    np.max(np.abs(_X_diabetes_std.T @ (_y_diabetes - _y_diabetes.mean()))) / len(_y_diabetes)
+)
 
 q3 = Value(
     prompt=(
-        "For the standardized breast cancer features and the 0/1 labels, compute alpha_max = "
-        "max_j |X_j^T (y - mean(y))| / n. Give it as a float."
+        "For the standardized breast cancer features and the 0/1 labels (Xbc and ybc in "
+        "section 4), compute alpha_max = max_j |Xbc_j . (ybc - mean(ybc))| / n. Give 4 "
+        "significant digits."
     ),
     answer=_Q3,
-    rtol=1e-4,
     mistakes=[
+        (
+            _Q3_DIABETES,
+            "That is alpha_max of the diabetes data: in this notebook X and y hold diabetes. "
+            "Use the breast cancer data of section 4, Xbc and ybc.",
+        ),
         (
             _Q3 * _n_bc,
             "You forgot to divide by n: the loss is an average over the n samples, so its "
-            "gradient is X^T (...) / n.",
+            "gradient is X.T @ (...) / n.",
         ),
         (
             _Q3 / 2,
@@ -169,12 +174,11 @@ q3 = Value(
         (
             float(_corr_bc.sum() / _n_bc),
             "That sums over the features; alpha_max is the largest single "
-            "|X_j^T (y - mean(y))| / n (use max).",
+            "|Xbc_j . (ybc - mean(ybc))| / n (use max).",
         ),
         (
             float(_corr_raw.max() / _n_bc),
-            "That uses the unscaled features: standardize them first with "
-            "StandardScaler().fit_transform(X).",
+            "That uses the unscaled features Xbc_df: use the standardized Xbc.",
         ),
         (
             _Q3 * 2,
@@ -182,15 +186,11 @@ q3 = Value(
         ),
     ],
     hints=[
-        "X = StandardScaler().fit_transform(X_df); r = y - y.mean(); then X.T @ r has one entry "
-        "per feature.",
-        "answer = np.max(np.abs(X.T @ (y - y.mean()))) / len(y)",
+        "`Xbc` is already standardized. `r = ybc - ybc.mean()`; then `Xbc.T @ r` has one "
+        "entry per feature.",
+        "`np.max(np.abs(Xbc.T @ (ybc - ybc.mean()))) / len(ybc)`",
     ],
-    solution=(
-        "X_df, y = datasets.load_breast_cancer()\n"
-        "X = StandardScaler().fit_transform(X_df)\n"
-        "answer = float(np.max(np.abs(X.T @ (y - y.mean()))) / len(y))"
-    ),
+    solution="answer = float(np.max(np.abs(Xbc.T @ (ybc - ybc.mean()))) / len(ybc))",
 )
 
 
@@ -201,15 +201,14 @@ q4 = MultipleChoice(
     ),
     options={
         "a": (
+            "Each update is an exact soft-threshold, which is 0.0 for |rho_j| <= alpha.",
+            "A whole interval of rho_j values maps to exactly 0.0, so the zero is the "
+            "exact answer of each update, not a coincidence of rounding.",
+        ),
+        "b": (
             "Coordinate descent runs more iterations, so small weights have time to reach zero.",
             "More iterations do not help subgradient steps: like the unclipped L1 steps of "
             "notebook 03 they hop across zero instead of landing on it.",
-        ),
-        "b": (
-            "Each coordinate-descent update solves its one-weight problem exactly, and that "
-            "solution is soft-thresholding, which returns exactly 0.0 for every |rho_j| <= alpha.",
-            "A whole interval of rho_j values maps to exactly 0.0, so the zero is the "
-            "exact answer of each update, not a coincidence of rounding.",
         ),
         "c": (
             "Coordinate descent rounds weights below its tolerance tol to zero.",
@@ -222,7 +221,7 @@ q4 = MultipleChoice(
             "zeros are exact; CD gives exact zeros on any scaling.",
         ),
     },
-    answer="b",
+    answer="a",
     hints=["Look at what S(rho, alpha) returns when |rho| is below alpha."],
 )
 
@@ -241,8 +240,7 @@ q5 = MultipleChoice(
             "weights. Look at what these 4 pixels contain.",
         ),
         "c": (
-            "Those pixels are 0 in every training image, so the loss does not depend on their "
-            "weights: the gradient is 0 and the weights stay at their starting value 0.",
+            "Those pixels are blank in every training image, so their weights never move.",
             "The notebook counts 4 always-blank training pixels, the same 4 dots in "
             "every L2 image. Any penalty, or none, leaves them at 0.",
         ),
@@ -259,31 +257,68 @@ q5 = MultipleChoice(
 
 q6 = MultipleChoice(
     prompt=(
-        "On a Lasso path, as alpha decreases from alpha_max, a feature gets a non-zero weight. "
-        "Does it keep a non-zero weight for every smaller alpha?"
+        "On another data set, a feature's Lasso weight is 0 at alpha = 1.0, 0.3 at alpha = 0.5, "
+        "0 again at alpha = 0.2 and -0.1 at alpha = 0.05. What does this tell you?"
     ),
     options={
         "a": (
-            "Yes, always: a smaller penalty can only add features.",
-            "The diabetes path is a counter-example: s3 enters near alpha = 15, drops back to 0 "
-            "between about 0.07 and 0.09, and returns.",
+            "The solver has a bug: once a feature enters the path it must stay",
+            "Nothing forces a weight to stay: the diabetes path shows s3 leaving and coming "
+            "back. The path is piecewise linear and a weight may cross zero at a kink.",
         ),
         "b": (
-            "Yes, if the features are standardized.",
-            "The diabetes features were standardized and s3 still left and came back.",
+            "The features were not standardized; with standardized features it cannot happen",
+            "Standardizing changes the path, but s3 left and came back on the standardized "
+            "diabetes features.",
         ),
         "c": (
-            "No: when correlated features enter, a weight can return to zero and come back "
-            "later, as s3 did on the diabetes path.",
-            "The path is piecewise linear and a weight can cross zero at a kink; "
-            "correlated features trade weight between them.",
+            "Smaller alphas are noisier, so the weights there should not be trusted",
+            "The path is exact and deterministic for a given data set; nothing about small "
+            "alphas is random.",
         ),
         "d": (
-            "No, weights change sign at random along the path.",
-            "Nothing is random: the path is determined by the data, and its kinks can be "
-            "computed exactly (the LARS algorithm does).",
+            "Other features, probably correlated with it, took over its role at smaller alpha",
+            "When correlated features enter, they can take a weight's role, push it to zero "
+            "and later let it return, even with the other sign, as with s3 on diabetes.",
         ),
     },
-    answer="c",
-    hints=["Look at the list of events printed under the diabetes path."],
+    answer="d",
+    hints=["Look at the list of events printed under the diabetes path: did every feature stay?"],
+)
+
+
+# q7, transfer: the Lasso of section 2 on the breast cancer data, a data set the notebook fitted
+# only with L1 logistic regression.
+_Q7_ALPHA = 0.01
+_Q7 = int(np.count_nonzero(solvers.lasso(_X_bc_std, _y_bc, _Q7_ALPHA).coef))
+_Q7_RAW = int(np.count_nonzero(solvers.lasso(_X_bc.to_numpy(), _y_bc, _Q7_ALPHA).coef))
+_Q7_LOGISTIC = int(
+    np.count_nonzero(solvers.logistic_l1(_X_bc_std, _y_bc, _Q7_ALPHA, tol=1e-6, max_iter=5000).coef)
+)
+
+q7 = Value(
+    prompt=(
+        "Fit the Lasso (solvers.lasso, squared loss) to the standardized breast cancer "
+        f"features Xbc with the 0/1 labels ybc as the target, at alpha = {_Q7_ALPHA}, far "
+        "below the alpha_max of exercise 3. Predict first: a handful of the 30 weights, or "
+        "most of them? Then count the non-zero weights."
+    ),
+    answer=_Q7,
+    mistakes=[
+        (30 - _Q7, "That is the number of exact zeros; the question asks for the non-zeros."),
+        (
+            _Q7_RAW,
+            "That is the count on the unscaled features Xbc_df; use the standardized Xbc.",
+        ),
+        (
+            _Q7_LOGISTIC,
+            "That is the L1 logistic regression of section 4 at this alpha; the question asks "
+            "for the Lasso, solvers.lasso.",
+        ),
+    ],
+    hints=[
+        f"`fit = solvers.lasso(Xbc, ybc, {_Q7_ALPHA})`",
+        "`np.count_nonzero(fit.coef)` counts the non-zero weights.",
+    ],
+    solution=f"answer = int(np.count_nonzero(solvers.lasso(Xbc, ybc, {_Q7_ALPHA}).coef))",
 )

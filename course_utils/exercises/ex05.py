@@ -121,6 +121,9 @@ q1 = Function(
         (np.array([-0.25, -1.0, -3.0]), 8, 4),
         (np.array([3.0, 0.0, 0.0, 0.0, 1e-300]), 8, 2),
         (np.arange(-3.0, 4.0), 4, 2),
+        (np.array([]), 8, 4),  # no weights at all: nothing to store
+        (np.array([-0.5]), 4, 4),  # a single negative weight
+        (np.array([0.0, 5e-324]), 8, 4),  # the smallest subnormal is not zero: it is stored
     ],
     mistakes=[
         (
@@ -148,8 +151,9 @@ q1 = Function(
     hints=[
         "Two numbers: how many weights are non-zero, and how many bytes one (index, value) "
         "pair takes.",
-        "np.count_nonzero(w) counts the non-zero weights, negative ones included.",
-        "return np.count_nonzero(w) * (value_bytes + index_bytes)",
+        "`np.count_nonzero(w)` counts the non-zero weights, negative ones included.",
+        "`np.count_nonzero(w) * (value_bytes + index_bytes)` is the whole body, after "
+        "return.",
     ],
     solution=(
         "def sparse_bytes(w, value_bytes, index_bytes):\n"
@@ -193,7 +197,8 @@ q2 = Value(
     ],
     hints=[
         "Dense: p * 8 bytes. Sparse: nnz * (8 + 4) bytes. When is the second smaller?",
-        "nnz * 12 < 2882 * 8 means nnz < 1921.33...; the answer is a whole number.",
+        "`2882 * 8 / 12` is 1921.33...: the largest whole nnz with nnz * 12 < p * 8 is "
+        "just below it.",
     ],
     solution="p = 2882\nanswer = (p * 8 - 1) // 12   # the largest nnz with nnz * 12 < p * 8",
 )
@@ -272,6 +277,8 @@ def _weights(answer):
         intercept = intercept[0] if intercept.size == 1 else intercept
     elif isinstance(answer, (tuple, list)) and len(answer) == 2:
         coef, intercept = answer
+        if isinstance(intercept, np.ndarray) and intercept.size == 1:  # scikit-learn's intercept_
+            intercept = intercept.reshape(-1)[0]
     else:
         return Verdict(
             INCORRECT,
@@ -281,11 +288,15 @@ def _weights(answer):
         coef = np.asarray(coef, dtype=float)
     except (TypeError, ValueError):
         return Verdict(INCORRECT, "coef must be an array of numbers.")
+    if coef.shape == (1, p):  # scikit-learn's coef_ of a binary classifier
+        coef = coef.reshape(-1)
     if coef.shape != (p,):
         return Verdict(INCORRECT, f"coef must have shape ({p},), one weight per column; got "
                        f"shape {coef.shape}.")
     if not np.all(np.isfinite(coef)):
         return Verdict(INCORRECT, "coef contains NaN or infinite values.")
+    if isinstance(intercept, np.ndarray) and intercept.ndim == 0:
+        intercept = intercept.item()
     if not isinstance(intercept, numbers.Real) or isinstance(intercept, (bool, np.bool_)):
         return Verdict(INCORRECT, "the intercept must be a single number.")
     if not math.isfinite(float(intercept)):
@@ -334,7 +345,9 @@ class _BudgetChallenge(Question):
 q3 = _BudgetChallenge(
     prompt=(
         f"Memory budget: find a model with at most {BUDGET} non-zero weights whose held-out "
-        f"log loss is at most {TARGET}."
+        f"log loss is at most {TARGET}. Fit it on X_train only: the checker measures the loss "
+        "on the held-out rows and cannot see which rows a model was fitted on (passing an "
+        "alpha makes it fit on X_train itself)."
     ),
     budget=BUDGET,
     target=TARGET,
@@ -348,8 +361,8 @@ q3 = _BudgetChallenge(
     hints=[
         "In the table of section 3, alpha = 1e-3 meets the loss target but keeps too many "
         "weights, and alpha = 3e-3 is small enough but loses too much. Try alphas in between.",
-        "You can pass just a number, e.g. ex05.q3.check(0.002): the checker fits that alpha and "
-        "tells you which condition fails.",
+        "You can pass just a number, e.g. `ex05.q3.check(0.002)`: the checker fits that alpha "
+        "and tells you which condition fails.",
         "Halve the interval on a log scale: try the geometric middle of 1e-3 and 3e-3, "
         "sqrt(1e-3 * 3e-3), about 1.7e-3; then keep the half where the answer changes.",
     ],
@@ -364,34 +377,32 @@ q3 = _BudgetChallenge(
 
 q4 = MultipleChoice(
     prompt=(
-        "Plain subgradient SGD with an L1 penalty ended with almost every weight non-zero. Why?"
+        "A weight is w = 0.002, the data gradient on it is 0 at this step, and lr * alpha = "
+        "0.003. What do one plain subgradient step and one clipped (FOBOS) step give?"
     ),
     options={
         "a": (
-            "Its alpha was too small",
-            "A larger alpha makes the steps towards zero larger, but a step that overshoots "
-            "zero still lands on the other side: the weights jitter around zero instead of "
-            "stopping there",
+            "Plain: 0.0; clipped: 0.0",
+            "The plain step subtracts lr * alpha * sign(w) = 0.003 and lands on -0.001, on the "
+            "other side of zero; only the clipped step stops at 0.0",
         ),
         "b": (
-            "A step of -lr * alpha * sign(w) almost never lands exactly on 0.0, and nothing "
-            "stops it at zero",
-            "Right: without the clip the weight crosses zero and bounces around it (notebook 03); "
-            "only columns that no training row touches stay at exactly 0.0",
+            "Plain: -0.001; clipped: 0.002, as the clip refuses a step that would cross zero",
+            "The clip does not refuse the step, it shortens it: the weight stops at exactly 0.0",
         ),
         "c": (
-            "SGD cannot minimize an objective that is not differentiable",
-            "It can, with subgradients, and its loss is fine; it just does not return exact "
-            "zeros",
+            "Plain: -0.001; clipped: 0.0",
+            "The plain step overshoots to -0.001, the next one back to +0.002, and so on: no "
+            "exact zero. The clipped step lands on 0.0 and stays while the data gradient is "
+            "small",
         ),
         "d": (
-            "Because it made only one pass over the data",
-            "More passes do not help: each pass adds more bounces around zero, never a stop at "
-            "0.0",
+            "Plain: 0.005; clipped: 0.0, because the penalty only acts on the clipped update",
+            "Both steps move towards zero: w - 0.003 * sign(w) is -0.001, not 0.005",
         ),
     },
-    answer="b",
-    hints=["Look at what one plain L1 step does to a weight of 0.001 when lr * alpha = 0.003."],
+    answer="c",
+    hints=["Compute w - lr * alpha * sign(w), then ask what the clip does when it crosses 0."],
 )
 
 q5 = MultipleChoice(
@@ -406,10 +417,9 @@ q5 = MultipleChoice(
             "runs over the 40 stored weights, and the other features need not even be computed",
         ),
         "b": (
-            "It drops to 40 multiply-adds per example (at most), and only the 40 features with "
-            "a weight need to be computed",
-            "Right: a zero weight costs no memory and no arithmetic, and its feature need not be "
-            "built at prediction time",
+            "It halves, because sparse storage halves the bytes",
+            "The saving is not a fixed factor: it is the fraction of weights that are zero, here "
+            "40 of 2,882",
         ),
         "c": (
             "It gets slower, because indices must be looked up",
@@ -417,12 +427,12 @@ q5 = MultipleChoice(
             "2,882 multiply-adds; the timing in section 6 shows it",
         ),
         "d": (
-            "It halves, because sparse storage halves the bytes",
-            "The saving is not a fixed factor: it is the fraction of weights that are zero, here "
-            "40 of 2,882",
+            "At most 40 multiply-adds, and only 40 features need computing",
+            "Right: a zero weight costs no memory and no arithmetic, and its feature need not be "
+            "built at prediction time",
         ),
     },
-    answer="b",
+    answer="d",
     hints=["Count the multiply-adds of w @ x when only 40 entries of w are non-zero."],
 )
 
@@ -455,5 +465,32 @@ q6 = MultipleChoice(
         ),
     },
     answer="b",
-    hints=["Compare the L2 + pruning row with k = 1958 (no pruning) and with k = 50."],
+    hints=[
+        "Compare the L2 + pruning row without pruning (the largest k) with the row at k = 50."
+    ],
+)
+
+
+# q7, transfer: the break-even of exercise 2 for the 16-bit storage of a small device.
+_Q7 = (_P * 2 - 1) // 4  # the largest nnz with nnz * (2 + 2) < p * 2
+
+q7 = Value(
+    prompt=(
+        "The model must now run on a small device that stores weights as float16 (2 bytes) and "
+        "indices as int16 (2 bytes). Predict first: is the break-even density still 2/3, as in "
+        "exercise 2, or lower? Then give the largest number of non-zero weights for which the "
+        "sparse copy of the p = 2,882-weight model is smaller than the dense float16 vector."
+    ),
+    answer=_Q7,
+    mistakes=[
+        (_Q2, "That is the float64 / int32 answer of exercise 2 (or 4-byte indices); here a "
+         "value and an index take 2 bytes each."),
+        (_Q7 + 1, "At that many non-zeros the sparse copy takes exactly as many bytes as the "
+         "dense one (p * 2 / 4 is a whole number here), not fewer."),
+    ],
+    hints=[
+        "Dense: p * 2 bytes. Sparse: nnz * (2 + 2) bytes. The break-even density is now 1/2.",
+        "`(2882 * 2 - 1) // 4`",
+    ],
+    solution="p = 2882\nanswer = (p * 2 - 1) // 4   # the largest nnz with nnz * 4 < p * 2",
 )

@@ -11,7 +11,7 @@ import numpy as np
 from sklearn.linear_model import LassoCV
 from sklearn.model_selection import KFold
 
-from .. import datasets
+from .. import datasets, solvers
 from ._engine import Function, MultipleChoice, Value
 
 # --------------------------------------------------------------------------- q1: one-SE rule
@@ -50,7 +50,8 @@ _SE = np.array([2.0, 1.5, 1.2, 1.0, 1.1, 1.3])
 q1 = Function(
     prompt=(
         "Write one_se_alpha(alphas, mse_mean, mse_se): the largest alpha whose mean CV error is at "
-        "most the minimum mean error plus the standard error at the minimum."
+        "most the minimum mean error plus the standard error at the minimum. An empty grid has "
+        "no answer: raise ValueError (np.argmin of an empty array does)."
     ),
     answer=_one_se_alpha,
     cases=[
@@ -61,22 +62,26 @@ q1 = Function(
         (np.array([0.3, 0.1, 1.0, 0.03]), np.array([10.0, 9.0, 13.0, 9.5]),
          np.array([1.5, 0.8, 0.2, 0.1])),  # unsorted; 0.3 is within its own SE only
         (np.array([0.5]), np.array([2.0]), np.array([0.1])),  # a single alpha
+        (np.array([]), np.array([]), np.array([])),  # an empty grid has no answer: ValueError
     ],
     mistakes=[
         (
             _rule_variant(strict=True),
-            "Use <=, not <: the minimum itself is within one SE of itself. With < and a standard "
-            "error of 0 no alpha is left.",
+            "On these cases your function behaves like a rule with < instead of <=. Use <=: the "
+            "minimum itself is within one SE of itself; with < and a standard error of 0 no "
+            "alpha is left.",
         ),
         (
             lambda alphas, mse_mean, mse_se: float(np.asarray(alphas)[np.argmin(mse_mean)]),
-            "That is alpha_min, the alpha with the smallest mean error. The rule then moves to "
-            "the largest alpha whose error is within one SE of that minimum.",
+            "On every case your function returned alpha_min, the alpha with the smallest mean "
+            "error. The rule then moves to the largest alpha whose error is within one SE of "
+            "that minimum.",
         ),
         (
             _rule_variant(pick=min),
-            "That is the smallest alpha within one SE, the least sparse model. The rule takes "
-            "the largest one: the strongest penalty, the fewest features.",
+            "On every case your function returned the smallest alpha within one SE, the least "
+            "sparse model. The rule takes the largest one: the strongest penalty, the fewest "
+            "features.",
         ),
         (
             _rule_variant(own_se=True),
@@ -85,14 +90,17 @@ q1 = Function(
         ),
         (
             _rule_variant(pick="first"),
-            "That takes the first alpha within one SE, which is the largest only when the grid "
-            "runs from large to small. Take the maximum of the alphas within one SE.",
+            "On every case your function returned the first alpha within one SE in grid order, "
+            "which is the largest only when the grid runs from large to small. Take the maximum "
+            "of the alphas within one SE.",
         ),
     ],
     hints=[
-        "Find best = np.argmin(mse_mean); the threshold is mse_mean[best] + mse_se[best].",
-        "A boolean mask mse_mean <= threshold selects the alphas within one SE.",
-        "Return alphas[mask].max() (with alphas as a NumPy array).",
+        "Find `best = np.argmin(mse_mean)`; the threshold is "
+        "`mse_mean[best] + mse_se[best]`.",
+        "A boolean mask, `mask = mse_mean <= mse_mean[best] + mse_se[best]`, selects the alphas "
+        "within one SE.",
+        "Return `alphas[mask].max()` (with `alphas` as a NumPy array).",
     ],
     solution=(
         "def one_se_alpha(alphas, mse_mean, mse_se):\n"
@@ -122,6 +130,8 @@ q2 = Function(
         (np.zeros((3, 4)),),
         (np.array([[-0.1, -0.2], [-0.3, 0.0], [0.0, 0.4]]),),
         (np.array([[1e-12, 0.0], [0.0, 0.0]]),),
+        (np.array([[5e-324, -2.0, 0.0]]),),  # a single fit; the smallest subnormal is selected
+        (np.zeros((3, 0)),),  # no features: an empty array of frequencies
     ],
     mistakes=[
         (
@@ -149,7 +159,7 @@ q2 = Function(
         ),
     ],
     hints=[
-        "coefs != 0 is a boolean array: True where a feature was selected in a fit.",
+        "`coefs != 0` is a boolean array: True where a feature was selected in a fit.",
         "The mean of booleans is the fraction of True values; rows are fits, so average over "
         "axis=0.",
     ],
@@ -176,6 +186,16 @@ q3 = Value(
             2 * 10 * math.log10(1000 - 10),
             "That uses log10, and is not rounded. The threshold uses the natural logarithm "
             "(np.log); then round up to a whole number of samples.",
+        ),
+        (
+            math.ceil(2 * 10 * math.log(1000)),
+            "That uses log(p); the threshold has log(p - k), the number of features that are "
+            "not in the support: log(990).",
+        ),
+        (
+            2 * 10 * math.log(1000),
+            "That uses log(p), and is not rounded: the threshold has log(p - k) = log(990), "
+            "rounded up.",
         ),
         (
             math.ceil(10 * math.log(1000 - 10)),
@@ -207,7 +227,10 @@ q3 = Value(
 
 
 def _cv_alphas(n_folds):
-    """(alpha_1se, alpha_min, alpha with std instead of SE) on diabetes, as in the notebook."""
+    """(alpha_1se, alpha_min, alpha with std instead of SE, alpha with the SE of 5 folds).
+
+    On diabetes, with the notebook's grid and folds; the last two are typical slips.
+    """
     X, y = datasets.load_diabetes()
     X_centered = X.to_numpy() - X.to_numpy().mean(axis=0)
     alpha_max = np.max(np.abs(X_centered.T @ (y - y.mean()))) / len(y)
@@ -217,12 +240,19 @@ def _cv_alphas(n_folds):
     mean = model.mse_path_.mean(axis=1)
     std = model.mse_path_.std(axis=1, ddof=1)
     best = np.argmin(mean)
-    one_se = model.alphas_[mean <= mean[best] + std[best] / np.sqrt(n_folds)].max()
-    one_std = model.alphas_[mean <= mean[best] + std[best]].max()
-    return float(one_se), float(model.alphas_[best]), float(one_std)
+
+    def within(margin):
+        return float(model.alphas_[mean <= mean[best] + margin].max())
+
+    return (
+        within(std[best] / np.sqrt(n_folds)),
+        float(model.alphas_[best]),
+        within(std[best]),
+        within(std[best] / np.sqrt(5)),
+    )
 
 
-_Q4, _Q4_MIN, _Q4_STD = _cv_alphas(10)
+_Q4, _Q4_MIN, _Q4_STD, _Q4_SQRT5 = _cv_alphas(10)
 _Q4_FIVE = _cv_alphas(5)[0]
 
 q4 = Value(
@@ -231,8 +261,12 @@ q4 = Value(
         "grid alphas, what is alpha_1SE?"
     ),
     answer=_Q4,
-    rtol=1e-3,  # the grid's neighbours are 12 % apart: a value typed with 4 digits is fine
     mistakes=[
+        (
+            _Q4_SQRT5,
+            "Almost: you kept np.sqrt(5) from section 2. With 10 folds the standard error "
+            "divides the standard deviation by np.sqrt(10).",
+        ),
         (
             _Q4_MIN,
             "That is alpha_min (LassoCV's alpha_), the minimum of the mean CV error. Now apply "
@@ -249,10 +283,11 @@ q4 = Value(
         ),
     ],
     hints=[
-        "cv10 = LassoCV(alphas=alphas, cv=KFold(n_splits=10, shuffle=True, random_state=0))"
-        ".fit(X_diab, y_diab)",
-        "mse_path_ has one column per fold: mean = .mean(axis=1), "
-        "SE = .std(axis=1, ddof=1) / np.sqrt(10).",
+        "`cv10 = LassoCV(alphas=alphas, cv=KFold(n_splits=10, shuffle=True, random_state=0))"
+        ".fit(X_diab, y_diab)`",
+        "The attribute mse_path_ has one column per fold: the mean is "
+        "`mean10 = cv10.mse_path_.mean(axis=1)`, the SE "
+        "`se10 = cv10.mse_path_.std(axis=1, ddof=1) / np.sqrt(10)`.",
         "Then the rule of section 2 (or your one_se_alpha) with cv10.alphas_.",
     ],
     solution=(
@@ -273,14 +308,14 @@ q5 = MultipleChoice(
     ),
     options={
         "a": (
-            "1.4 and 0, like the Lasso: the L1 part decides which features are zero",
-            "For exact copies the L1 part cannot choose: (1.4, 0) and (0.7, 0.7) have the same "
-            "L1 norm. The L2 part then prefers the split, as section 1 showed",
-        ),
-        "b": (
             "About 0.7 and 0.7: the L2 part makes splitting the weight cheaper",
             "0.7**2 + 0.7**2 = 0.98 < 1.4**2 = 1.96 at the same L1 norm, so the "
             "elastic net shares the weight between the copies (the grouping effect)",
+        ),
+        "b": (
+            "1.4 and 0, like the Lasso: the L1 part decides which features are zero",
+            "For exact copies the L1 part cannot choose: (1.4, 0) and (0.7, 0.7) have the same "
+            "L1 norm. The L2 part then prefers the split, as section 1 showed",
         ),
         "c": (
             "0 and 0: the extra L2 penalty removes both",
@@ -293,7 +328,7 @@ q5 = MultipleChoice(
             "the penalty; the total weight of the group stays about the same",
         ),
     },
-    answer="b",
+    answer="a",
     hints=["Compare the L1 and the L2 norm of (1.4, 0) and of (0.7, 0.7)."],
 )
 
@@ -306,15 +341,14 @@ q6 = MultipleChoice(
             "within the noise of the estimate",
         ),
         "b": (
-            "The CV errors near the minimum are within noise of each other, so we take the "
-            "sparsest model among them",
-            "The minimum is picked among many noisy estimates; any alpha within one SE "
-            "is about as good, and the largest one gives the fewest features",
-        ),
-        "c": (
             "It does not depend on how the rows were split into folds",
             "It does: other folds give other means and SEs (exercise 4 changes K and gets "
             "another alpha). That is why the notebook fixes KFold's random_state",
+        ),
+        "c": (
+            "Nearby errors are within noise, so take the sparsest",
+            "The minimum is picked among many noisy estimates; any alpha within one SE "
+            "is about as good, and the largest one gives the fewest features",
         ),
         "d": (
             "It needs fewer folds",
@@ -322,7 +356,7 @@ q6 = MultipleChoice(
             "differently",
         ),
     },
-    answer="b",
+    answer="c",
     hints=["What does one standard error measure?"],
 )
 
@@ -338,20 +372,20 @@ q7 = MultipleChoice(
             "constant to the log",
         ),
         "b": (
+            "about double, because log(10**6) = 2 log(10**3)",
+            "2 * 10 * log(999,990) = 276 against 2 * 10 * log(990) = 138 samples",
+        ),
+        "c": (
             "stay the same: only k matters",
             "k matters most, but log(p - k) is there too: more candidates means more chances "
             "that a noise feature looks relevant",
-        ),
-        "c": (
-            "about double, because log(10**6) = 2 log(10**3)",
-            "2 * 10 * log(999,990) = 276 against 2 * 10 * log(990) = 138 samples",
         ),
         "d": (
             "grow like sqrt(p), about 32-fold",
             "The threshold has no square root of p; it grows with log(p - k)",
         ),
     },
-    answer="c",
+    answer="b",
     hints=["Compute 2 * 10 * np.log(990) and 2 * 10 * np.log(999_990)."],
 )
 
@@ -369,8 +403,8 @@ q8 = MultipleChoice(
             "pair of values: 1,000 x 500",
         ),
         "b": (
-            "500,000 columns, 1 non-zero",
-            "One column per combination, and each row has exactly one combination",
+            "1,500 columns, 1 non-zero",
+            "Crossing multiplies the numbers of values, it does not add them",
         ),
         "c": (
             "500,000 columns, 2 non-zero",
@@ -378,11 +412,11 @@ q8 = MultipleChoice(
             "crossed column is 1",
         ),
         "d": (
-            "1,500 columns, 1 non-zero",
-            "Crossing multiplies the numbers of values, it does not add them",
+            "500,000 columns, 1 non-zero",
+            "One column per combination, and each row has exactly one combination",
         ),
     },
-    answer="b",
+    answer="d",
     hints=["A crossed column stands for one pair (value of the first, value of the second)."],
 )
 
@@ -419,26 +453,25 @@ q10 = MultipleChoice(
     prompt="Why minimize with an L1 penalty instead of the L0 count we care about?",
     options={
         "a": (
-            "L0 punishes large weights too much",
-            "L0 does not look at the size of a weight at all, only at whether it is zero",
-        ),
-        "b": (
-            "The L0 problem is combinatorial; L1 is convex and, on the box, the tightest convex "
-            "function below L0",
+            "L0 is combinatorial; L1 is its convex envelope on the box",
             "Exact L0 means searching subsets (2**p of them); L1 is its convex envelope "
             "on [-1, 1]**p, so it can be minimized efficiently and still gives exact zeros",
+        ),
+        "b": (
+            "L0 punishes large weights too much",
+            "L0 does not look at the size of a weight at all, only at whether it is zero",
         ),
         "c": (
             "L1 is differentiable everywhere, L0 is not",
             "L1 is not differentiable at 0 either; its kink there is what produces exact zeros",
         ),
         "d": (
-            "L1 always selects the same features as L0",
+            "L1 always selects the same features as L0 would, only faster",
             "It does not always (notebook 02 compared best subset with the Lasso path, and "
             "section 4 here shows L1 selecting extra features)",
         ),
     },
-    answer="b",
+    answer="a",
     hints=["How many subsets does exact L0 have to consider with p features?"],
 )
 
@@ -454,22 +487,21 @@ q11 = MultipleChoice(
             "factors of 0.5 or less end at 0.0",
         ),
         "b": (
-            "It shrinks by 10 % of what is left each step, never reaches zero, and in float64 "
-            "stalls on a tiny subnormal number",
-            "Geometric decay approaches zero without arriving (Zeno), and rounding "
-            "freezes it at 5 x 2**-1074",
-        ),
-        "c": (
             "It reaches exactly 0.0 after ceil(|w0| / 0.1) steps",
             "That is the clipped L1 step, which subtracts a constant. L2 removes a fraction of "
             "what is left",
+        ),
+        "c": (
+            "It never reaches zero: it stalls on a tiny subnormal number",
+            "Geometric decay approaches zero without arriving (Zeno), and rounding "
+            "freezes it at 5 x 2**-1074",
         ),
         "d": (
             "It oscillates around zero",
             "Multiplying by 0.9 never changes the sign; oscillation is what unclipped L1 steps do",
         ),
     },
-    answer="b",
+    answer="c",
     hints=["Does each step remove a constant amount or a fraction of what is left?"],
 )
 
@@ -477,8 +509,8 @@ q12 = MultipleChoice(
     prompt="Soft-threshold S_t(x) = sign(x) max(|x| - t, 0) of x = (1.2, -0.3, 0.5) with t = 0.5?",
     options={
         "a": (
-            "(0.7, 0.0, 0.0)",
-            "1.2 moves down by 0.5; -0.3 and 0.5 have |x| <= t, so they become exactly 0",
+            "(0.7, 0.2, 0.0)",
+            "|-0.3| - 0.5 is negative, so the max with 0 gives exactly 0, not 0.2",
         ),
         "b": (
             "(0.7, -0.8, 0.0)",
@@ -491,11 +523,11 @@ q12 = MultipleChoice(
             "also shrinks them by t",
         ),
         "d": (
-            "(0.7, 0.2, 0.0)",
-            "|-0.3| - 0.5 is negative, so the max with 0 gives exactly 0, not 0.2",
+            "(0.7, 0.0, 0.0)",
+            "1.2 moves down by 0.5; -0.3 and 0.5 have |x| <= t, so they become exactly 0",
         ),
     },
-    answer="a",
+    answer="d",
     hints=["Apply max(|x| - 0.5, 0) to each entry, then put the sign back."],
 )
 
@@ -510,13 +542,13 @@ q13 = MultipleChoice(
             "Unclipped subgradient steps jump across zero and almost never land on 0.0 exactly",
         ),
         "b": (
-            "SGD with L2 weight decay and a small learning rate",
-            "L2 shrinks by a fraction and never makes a weight exactly zero",
-        ),
-        "c": (
             "FTRL-Proximal, or SGD whose L1 step is clipped at zero",
             "Both apply the L1 penalty as a proximal (soft-thresholding) step per "
             "coordinate, so weights with little signal land on exactly 0.0",
+        ),
+        "c": (
+            "SGD with L2 weight decay and a small learning rate",
+            "L2 shrinks by a fraction and never makes a weight exactly zero",
         ),
         "d": (
             "Any of them, if you train long enough",
@@ -524,7 +556,7 @@ q13 = MultipleChoice(
             "however long they run",
         ),
     },
-    answer="c",
+    answer="b",
     hints=["Which updates can land a weight on exactly 0.0 and keep it there?"],
 )
 
@@ -535,9 +567,10 @@ q14 = MultipleChoice(
     ),
     options={
         "a": (
-            "Use L2 and store the weights densely: L2 keeps correlated groups together",
-            "L2 does keep groups, but gives no zeros, so the model is as large as the number "
-            "of features",
+            "An elastic net or L1, alpha by the one-SE rule or budget, sparse storage",
+            "L1 gives the exact zeros that sparse storage needs, the L2 part keeps "
+            "correlated groups stable, and the one-SE rule or the budget picks the sparsest "
+            "model that is good enough",
         ),
         "b": (
             "Use the Lasso with the smallest cross-validated alpha: it has the lowest error",
@@ -545,11 +578,9 @@ q14 = MultipleChoice(
             "the Lasso's choice is also unstable",
         ),
         "c": (
-            "An L1 penalty (an elastic net if group stability matters), alpha by CV with the "
-            "one-SE rule or by the budget, then count the non-zeros and store only those",
-            "L1 gives the exact zeros that sparse storage needs, the L2 part keeps "
-            "correlated groups stable, and the one-SE rule or the budget picks the sparsest "
-            "model that is good enough",
+            "Use L2 and store the weights densely: L2 keeps correlated groups together",
+            "L2 does keep groups, but gives no zeros, so the model is as large as the number "
+            "of features",
         ),
         "d": (
             "Train without a penalty and delete the smallest weights",
@@ -557,6 +588,70 @@ q14 = MultipleChoice(
             "change; a penalty selects and fits together",
         ),
     },
-    answer="c",
+    answer="a",
     hints=["You need exact zeros (memory) and stable groups (correlation)."],
+)
+
+
+# --------------------------------------------------------------------------- q15: transfer
+
+
+def _one_se_count_breast_cancer():
+    """Non-zeros of the Lasso at (alpha_1SE, alpha_min) on breast cancer, section 2's recipe."""
+    X_df, y = datasets.load_breast_cancer()
+    X = X_df.to_numpy()
+    X = (X - X.mean(axis=0)) / X.std(axis=0)
+    alpha_max = np.max(np.abs(X.T @ (y - y.mean()))) / len(y)
+    alphas = np.logspace(np.log10(alpha_max), np.log10(alpha_max) - 3, 60)
+    folds = KFold(n_splits=5, shuffle=True, random_state=0)
+    model = LassoCV(alphas=alphas, cv=folds).fit(X, y)
+    mean = model.mse_path_.mean(axis=1)
+    se = model.mse_path_.std(axis=1, ddof=1) / np.sqrt(5)
+    best = np.argmin(mean)
+    alpha_1se = model.alphas_[mean <= mean[best] + se[best]].max()
+    return tuple(
+        int(np.count_nonzero(solvers.lasso(X, y, a).coef)) for a in (alpha_1se, model.alphas_[best])
+    )
+
+
+_Q15, _Q15_MIN = _one_se_count_breast_cancer()
+
+q15 = Value(
+    prompt=(
+        "Transfer the one-SE rule of section 2 to the breast cancer data: standardize its 30 "
+        "features (X - X.mean(axis=0)) / X.std(axis=0), use the 0/1 labels as the target, the "
+        "grid of 60 alphas from its alpha_max down 3 decades and "
+        "KFold(n_splits=5, shuffle=True, random_state=0). Predict first: will alpha_1SE keep "
+        "most of the 30 features? Then give the number of non-zero weights of "
+        "solvers.lasso at alpha_1SE."
+    ),
+    answer=_Q15,
+    mistakes=[
+        (
+            _Q15_MIN,
+            "That is the count at alpha_min, the minimum of the mean CV error. The one-SE rule "
+            "moves to the largest alpha within one SE of it, a sparser model.",
+        ),
+        (30 - _Q15, "That is the number of exact zeros; the question asks for the non-zeros."),
+    ],
+    hints=[
+        "Section 2's cells with the breast cancer data: `X_bc_df, y_bc = "
+        "datasets.load_breast_cancer()`, then standardize `X_bc_df.to_numpy()`.",
+        "Then the grid and LassoCV as in section 2, the rule of your one_se_alpha, and "
+        "measure.count_nonzero of solvers.lasso's coef at that alpha.",
+    ],
+    solution=(
+        "X_bc_df, y_bc = datasets.load_breast_cancer()\n"
+        "X_bc = X_bc_df.to_numpy()\n"
+        "X_bc = (X_bc - X_bc.mean(axis=0)) / X_bc.std(axis=0)\n"
+        "alpha_max_bc = np.max(np.abs(X_bc.T @ (y_bc - y_bc.mean()))) / len(y_bc)\n"
+        "alphas_bc = np.logspace(np.log10(alpha_max_bc), np.log10(alpha_max_bc) - 3, 60)\n"
+        "cv_bc = LassoCV(alphas=alphas_bc, cv=KFold(n_splits=5, shuffle=True, random_state=0))"
+        ".fit(X_bc, y_bc)\n"
+        "mean_bc = cv_bc.mse_path_.mean(axis=1)\n"
+        "se_bc = cv_bc.mse_path_.std(axis=1, ddof=1) / np.sqrt(5)\n"
+        "within_bc = mean_bc <= mean_bc.min() + se_bc[np.argmin(mean_bc)]\n"
+        "alpha_1se_bc = cv_bc.alphas_[within_bc].max()\n"
+        "answer = measure.count_nonzero(solvers.lasso(X_bc, y_bc, alpha_1se_bc).coef)"
+    ),
 )
