@@ -280,6 +280,34 @@ def test_logistic_l1_large_alpha_gives_zero_weights_and_the_log_odds_intercept(m
     assert result.intercept == pytest.approx(np.log(y.mean() / (1 - y.mean())), abs=1e-8)
 
 
+@pytest.mark.parametrize("sparse", [False, True])
+@pytest.mark.parametrize("seed", SEEDS)
+def test_logistic_l1_newton_reaches_a_tight_tol_on_any_blas_kernel(seed, sparse):
+    # Near the optimum a Newton step lowers the objective by about violation^2, far below the
+    # objective's own rounding (1e-16 of it): the line search must measure the change term by
+    # term, or it stalls around violation 1e-9 on some OpenBLAS kernels (Haswell, Prescott).
+    X_in, _, y = make_classification(seed, sparse)
+    alpha = [0.02, 0.03, 0.04, 0.05, 0.06][seed]
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        result = logistic_l1(X_in, y, alpha, method="newton", tol=1e-13)
+    assert result.converged
+    assert result.n_iter == len(result.history) < 20
+
+
+@pytest.mark.parametrize("seed", range(2))
+def test_logistic_l1_newton_says_why_it_stops_below_the_rounding_floor(seed):
+    # tol 1e-20 is below the gradient's own rounding: no step can lower the objective any more
+    X_in, X, y = make_classification(seed, False)
+    with pytest.warns(ConvergenceWarning, match=r"stopped after \d+ Newton steps, before "
+                                                r"max_iter=1000: no step .* lowers the objective"):
+        result = logistic_l1(X_in, y, 0.02, method="newton", tol=1e-20, max_iter=1000)
+    assert result.converged is False
+    assert result.n_iter == len(result.history) < 20  # the true count, not max_iter
+    tight = logistic_l1(X_in, y, 0.02, method="newton", tol=1e-13)
+    np.testing.assert_allclose(result.coef, tight.coef, rtol=0, atol=1e-10)
+
+
 @pytest.mark.parametrize("alpha", [3e-3, 1e-3, 3e-4])
 def test_logistic_l1_newton_and_fista_agree_on_the_wide_adult_crosses(alpha):
     # notebook 05's data: 5,000 x 2,882 sparse feature crosses, where the two methods differ most
