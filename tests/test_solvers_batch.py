@@ -13,7 +13,17 @@ from sklearn.linear_model import ElasticNet, Lasso, LogisticRegression, Ridge
 from sklearn.linear_model import lasso_path as sklearn_lasso_path
 
 from course_utils.exercises.ex05 import wide_adult_split
-from course_utils.solvers import elastic_net, lasso, lasso_path, logistic_l1, ridge
+from course_utils.solvers import (
+    best_subset,
+    elastic_net,
+    ftrl_proximal,
+    iht,
+    lasso,
+    lasso_path,
+    logistic_l1,
+    ridge,
+    sgd_l1,
+)
 
 SEEDS = range(5)
 TIGHT = {"tol": 1e-12, "max_iter": 100_000}
@@ -417,6 +427,29 @@ def test_converged_fit_raises_no_warning():
         for name, solver in SOLVERS.items():
             labels = (y > np.median(y)).astype(float) if name.startswith("logistic") else y
             assert solver(X=X, y=labels, alpha=0.05).converged
+
+
+@pytest.mark.parametrize("max_iter", [2, 10_000], ids=["stopped early", "converged"])
+def test_converged_is_a_python_bool_for_every_solver(max_iter):
+    _, X, y = make_problem(0, False)
+    labels = (y > np.median(y)).astype(float)
+    small = {"max_iter": max_iter, "tol": 1e-14 if max_iter == 2 else 1e-6}
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        fits = {name: solver(X=X, y=labels if name.startswith("logistic") else y, alpha=0.05,
+                             **({} if name == "ridge" else small))
+                for name, solver in SOLVERS.items()}
+        fits["lasso_path"] = lasso_path(X, y, [0.1, 0.05], **small)[-1]
+        fits["iht"] = iht(X, y, 3, **small)
+        fits["best_subset"] = best_subset(X[:, :8], y, 2)
+        fits["sgd_l1"] = sgd_l1(X, labels, 0.01, epochs=1)
+        fits["ftrl_proximal"] = ftrl_proximal(X, labels)
+    for name, fit in fits.items():
+        assert type(fit.converged) is bool, name
+    if max_iter == 2:  # the iterative batch solvers did stop early
+        assert not any(fits[name].converged for name in
+                       ["lasso_cd", "lasso_fista", "elastic_net", "logistic_l1",
+                        "logistic_l1_newton", "lasso_path", "iht"])
 
 
 # ----------------------------------------------------------------------------- lasso_path

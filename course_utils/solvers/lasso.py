@@ -216,7 +216,7 @@ def lasso_path(X, y, alphas, *, fit_intercept=True, max_iter=1000, tol=1e-4) -> 
 
 def _result(w, n_iter, gap, history, tol_gap, x_offset, y_mean, name, max_iter, stacklevel):
     """The FitResult of a fit on centered data, with a ConvergenceWarning if the gap is not met."""
-    converged = gap <= tol_gap
+    converged = bool(gap <= tol_gap)  # a Python bool, not numpy's
     if not converged:
         warnings.warn(
             f"{name} did not converge in max_iter={max_iter} passes: duality gap {gap:.3g} > "
