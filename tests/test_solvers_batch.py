@@ -373,18 +373,93 @@ BAD_INPUT = [
     ("fit_intercept string", {"fit_intercept": "no"}, TypeError, "fit_intercept"),
     ("max_iter zero", {"max_iter": 0}, ValueError, "max_iter"),
     ("negative tol", {"tol": -1e-3}, ValueError, "tol"),
+    # integers beyond float64 (float() would raise OverflowError)
+    ("alpha 10**400", {"alpha": 10**400}, ValueError, "alpha must be finite"),
+    ("alpha -10**400", {"alpha": -(10**400)}, ValueError, "alpha must be finite"),
+    ("tol 10**400", {"tol": 10**400}, ValueError, "tol must be finite"),
+    # data whose X^T X or y^T y overflows (NaN weights) or underflows (zeros "converged")
+    ("X * 1e200", {"X": _X * 1e200}, ValueError, "X is too large to fit in float64"),
+    ("X * 1e200, CSR", {"X": sp.csr_matrix(_X * 1e200)}, ValueError, "X is too large"),
+    ("X * 1e-200", {"X": _X * 1e-200}, ValueError, "X is too small to fit in float64"),
+    ("y * 1e154", {"y": _y * 1e154}, ValueError, "y is too large to fit in float64"),
+    ("X * 1e200, y * 1e154", {"X": _X * 1e200, "y": _y * 1e154}, ValueError, "X is too large"),
 ]
+CLOSED_FORM_ONLY = ("max_iter zero", "negative tol", "tol 10**400")  # ridge has no tol, max_iter
+LABELS_ONLY = ("y * 1e154", "X * 1e200, y * 1e154")  # logistic_l1's y holds 0 and 1
 
 
 @pytest.mark.parametrize(
     "solver, kwargs, error, words",
     [pytest.param(solver, kwargs, error, words, id=f"{solver}-{case}")
      for solver in SOLVERS for case, kwargs, error, words in BAD_INPUT
-     if not (solver == "ridge" and case in ("max_iter zero", "negative tol"))],  # closed form
+     if not (solver == "ridge" and case in CLOSED_FORM_ONLY)
+     and not (solver.startswith("logistic") and case in LABELS_ONLY)],
 )
 def test_bad_input_is_refused_naming_the_argument(solver, kwargs, error, words):
     with pytest.raises(error, match=words):
         SOLVERS[solver](**kwargs)
+
+
+@pytest.mark.parametrize("solver", [name for name in SOLVERS if name != "ridge"])
+def test_a_huge_integer_max_iter_is_no_overflow(solver):
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert SOLVERS[solver](max_iter=10**400).converged
+
+
+@pytest.mark.parametrize("fit_intercept", [True, False])
+@pytest.mark.parametrize("sparse", [False, True])
+@pytest.mark.parametrize("method", ["fista", "newton"])
+def test_logistic_l1_on_an_all_zero_X_gives_zero_weights_and_the_log_odds(method, sparse,
+                                                                           fit_intercept):
+    X = sp.csr_matrix((20, 3)) if sparse else np.zeros((20, 3))  # FISTA's ARPACK failed here
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        result = logistic_l1(X, _y01, 0.1, method=method, fit_intercept=fit_intercept)
+    assert result.converged and np.all(result.coef == 0.0)
+    log_odds = np.log(_y01.mean() / (1 - _y01.mean())) if fit_intercept else 0.0
+    assert result.intercept == pytest.approx(log_odds, abs=1e-6)
+
+
+@pytest.mark.parametrize("method", ["cd", "fista"])
+def test_lasso_on_constant_columns_gives_zero_weights(method):
+    # centered, X is 0: FISTA's Lipschitz constant (ARPACK) must not fail on it
+    X = np.ones((20, 4)) * np.array([1.0, -2.0, 0.0, 3.0])
+    result = lasso(X, _y, 0.1, method=method)
+    assert result.converged and np.all(result.coef == 0.0)
+    assert result.intercept == pytest.approx(_y.mean())
+
+
+@pytest.mark.parametrize("sparse", [False, True])
+@pytest.mark.parametrize("alpha", [1e-300, 1e-18])
+def test_ridge_with_a_tiny_alpha_on_singular_X_is_the_minimum_norm_least_squares(alpha,
+                                                                               sparse):
+    X = np.column_stack([_X, _X[:, 0]])  # a repeated column: X^T X is singular
+    result = ridge(sp.csr_matrix(X) if sparse else X, _y, alpha)  # was a LinAlgError
+    Xc = X - X.mean(axis=0)
+    expected = np.linalg.lstsq(Xc, _y - _y.mean(), rcond=None)[0]
+    np.testing.assert_allclose(result.coef, expected, atol=1e-8)
+    assert result.coef[0] == pytest.approx(result.coef[3])  # the repeat shares the weight
+
+
+@pytest.mark.parametrize(
+    "kwargs, error, words",
+    [({"X": _X * 1e200}, ValueError, "X is too large"),
+     ({"X": _X * 1e-200}, ValueError, "X is too small"),
+     ({"y": _y * 1e154}, ValueError, "y is too large"),
+     ({"tol": 10**400}, ValueError, "tol must be finite"),
+     ({"alphas": [10**400]}, TypeError, "alphas"),
+     ({"max_iter": 10**400}, None, None)],
+    ids=["X * 1e200", "X * 1e-200", "y * 1e154", "tol 10**400", "alphas [10**400]",
+         "max_iter 10**400"],
+)
+def test_lasso_path_refuses_overflowing_input(kwargs, error, words):
+    args = {"X": _X, "y": _y, "alphas": [0.1, 0.01], **kwargs}
+    if error is None:
+        assert all(result.converged for result in lasso_path(**args))
+    else:
+        with pytest.raises(error, match=words):
+            lasso_path(**args)
 
 
 @pytest.mark.parametrize(

@@ -15,6 +15,7 @@ from .._validation import (
     check_bool,
     check_choice,
     check_int,
+    check_magnitude,
     check_scalar,
     check_X_y,
 )
@@ -88,6 +89,7 @@ def logistic_l1(X, y, alpha, *, method="fista", fit_intercept=True, max_iter=100
     its ``ConvergenceWarning`` says so.
     """
     X, y = check_X_y(X, y)
+    check_magnitude(X, "X", X.shape[0] * X.shape[1])  # X^T X would overflow or underflow
     y = check_binary_labels(y, "y")
     alpha = check_scalar(alpha, "alpha")
     fit_intercept = check_bool(fit_intercept, "fit_intercept")
@@ -132,6 +134,7 @@ def _fista(X, X_t, y, alpha, fit_intercept, max_iter, tol):
     n, p = X.shape
     # The log-loss has curvature at most 1/4: L bounds the Hessian of the mean loss in (w, b).
     L = (_lipschitz(X, np.zeros(p)) + float(fit_intercept)) / 4.0
+    L = max(L, np.finfo(np.float64).tiny)  # L = 0 (X = 0, no intercept): any step size works
 
     def gradient(margin):  # of the mean log-loss, in w and in b
         error = expit(margin) - y
