@@ -39,7 +39,8 @@ def ridge(X, y, alpha, *, fit_intercept=True) -> FitResult:
 
     Its minimizer solves ``(X_c^T X_c + alpha I) w = X_c^T y_c`` with X_c, y_c centered, a
     p x p system. When p > n the same w is ``X_c^T (X_c X_c^T + alpha I)^{-1} y_c``, an n x n
-    system. With ``alpha = 0`` the minimum-norm least-squares solution is returned.
+    system. With ``alpha = 0`` the minimum-norm least-squares solution is returned, and so it
+    is when alpha is too small to make a singular system positive definite in floating point.
     """
     X, y = check_X_y(X, y)
     check_magnitude(X, "X", X.shape[0] * X.shape[1])  # X^T X would overflow or underflow
