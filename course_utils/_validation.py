@@ -25,6 +25,7 @@ __all__ = [
     "check_increasing",
     "check_strings",
     "check_bool",
+    "check_magnitude",
 ]
 
 
@@ -135,7 +136,11 @@ def check_scalar(
     """
     if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Real):
         raise TypeError(f"{name} must be a real number, got {type(value).__name__}: {value!r:.40}.")
-    value = float(value)
+    try:
+        value = float(value)
+    except OverflowError:  # an int beyond float64, such as 10**400
+        raise ValueError(f"{name} must be finite, got an integer of {len(str(value))} digits, "
+                         f"beyond float64.") from None
     if not np.isfinite(value):
         raise ValueError(f"{name} must be finite, got {value}.")
     if low is not None and (value < low or (value == low and not low_inclusive)):
@@ -270,3 +275,39 @@ def check_bool(value, name: str) -> bool:
     if not isinstance(value, (bool, np.bool_)):
         raise TypeError(f"{name} must be True or False, got {type(value).__name__}: {value!r:.40}.")
     return bool(value)
+
+
+def check_magnitude(a, name: str, n_terms: int):
+    """Return ``a`` unchanged, or refuse data whose scale breaks float64 sums of products.
+
+    A solver adds up ``n_terms`` products of these values (``X^T X`` adds n * p, ``y^T y`` n):
+    the largest ``|value|`` must keep such a sum finite (below about 1e308) and, unless ``a``
+    is all zeros, keep its squares above float64's smallest normal number (about 1e-308), or
+    the solver would return NaN, or zeros marked as converged.
+
+    Parameters
+    ----------
+    a : numpy.ndarray or scipy.sparse matrix
+        Finite values (as returned by :func:`check_array`).
+    name : str
+        The argument's name, used in error messages.
+    n_terms : int
+        How many products a sum of the solver adds up.
+
+    Raises
+    ------
+    ValueError
+        If ``a`` is too large or too small; the message gives the largest ``|value|`` and the
+        allowed range.
+    """
+    values = a.data if sp.issparse(a) else a
+    largest = float(np.max(np.abs(values), initial=0.0))
+    high = float(np.sqrt(np.finfo(np.float64).max / (100.0 * max(n_terms, 1))))
+    low = float(np.sqrt(np.finfo(np.float64).tiny)) * 1e4  # about 1.5e-150
+    if largest > high or 0.0 < largest < low:
+        raise ValueError(
+            f"{name} is too {'large' if largest > high else 'small'} to fit in float64: its "
+            f"largest |value| is {largest:.3g}, outside [{low:.3g}, {high:.3g}] (for {n_terms} "
+            f"products); rescale it, e.g. divide it by {largest:.3g}."
+        )
+    return a

@@ -13,7 +13,17 @@ from sklearn.linear_model import ElasticNet, Lasso, LogisticRegression, Ridge
 from sklearn.linear_model import lasso_path as sklearn_lasso_path
 
 from course_utils.exercises.ex05 import wide_adult_split
-from course_utils.solvers import elastic_net, lasso, lasso_path, logistic_l1, ridge
+from course_utils.solvers import (
+    best_subset,
+    elastic_net,
+    ftrl_proximal,
+    iht,
+    lasso,
+    lasso_path,
+    logistic_l1,
+    ridge,
+    sgd_l1,
+)
 
 SEEDS = range(5)
 TIGHT = {"tol": 1e-12, "max_iter": 100_000}
@@ -280,6 +290,34 @@ def test_logistic_l1_large_alpha_gives_zero_weights_and_the_log_odds_intercept(m
     assert result.intercept == pytest.approx(np.log(y.mean() / (1 - y.mean())), abs=1e-8)
 
 
+@pytest.mark.parametrize("sparse", [False, True])
+@pytest.mark.parametrize("seed", SEEDS)
+def test_logistic_l1_newton_reaches_a_tight_tol_on_any_blas_kernel(seed, sparse):
+    # Near the optimum a Newton step lowers the objective by about violation^2, far below the
+    # objective's own rounding (1e-16 of it): the line search must measure the change term by
+    # term, or it stalls around violation 1e-9 on some OpenBLAS kernels (Haswell, Prescott).
+    X_in, _, y = make_classification(seed, sparse)
+    alpha = [0.02, 0.03, 0.04, 0.05, 0.06][seed]
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        result = logistic_l1(X_in, y, alpha, method="newton", tol=1e-13)
+    assert result.converged
+    assert result.n_iter == len(result.history) < 20
+
+
+@pytest.mark.parametrize("seed", range(2))
+def test_logistic_l1_newton_says_why_it_stops_below_the_rounding_floor(seed):
+    # tol 1e-20 is below the gradient's own rounding: no step can lower the objective any more
+    X_in, X, y = make_classification(seed, False)
+    with pytest.warns(ConvergenceWarning, match=r"stopped after \d+ Newton steps, before "
+                                                r"max_iter=1000: no step .* lowers the objective"):
+        result = logistic_l1(X_in, y, 0.02, method="newton", tol=1e-20, max_iter=1000)
+    assert result.converged is False
+    assert result.n_iter == len(result.history) < 20  # the true count, not max_iter
+    tight = logistic_l1(X_in, y, 0.02, method="newton", tol=1e-13)
+    np.testing.assert_allclose(result.coef, tight.coef, rtol=0, atol=1e-10)
+
+
 @pytest.mark.parametrize("alpha", [3e-3, 1e-3, 3e-4])
 def test_logistic_l1_newton_and_fista_agree_on_the_wide_adult_crosses(alpha):
     # notebook 05's data: 5,000 x 2,882 sparse feature crosses, where the two methods differ most
@@ -335,18 +373,93 @@ BAD_INPUT = [
     ("fit_intercept string", {"fit_intercept": "no"}, TypeError, "fit_intercept"),
     ("max_iter zero", {"max_iter": 0}, ValueError, "max_iter"),
     ("negative tol", {"tol": -1e-3}, ValueError, "tol"),
+    # integers beyond float64 (float() would raise OverflowError)
+    ("alpha 10**400", {"alpha": 10**400}, ValueError, "alpha must be finite"),
+    ("alpha -10**400", {"alpha": -(10**400)}, ValueError, "alpha must be finite"),
+    ("tol 10**400", {"tol": 10**400}, ValueError, "tol must be finite"),
+    # data whose X^T X or y^T y overflows (NaN weights) or underflows (zeros "converged")
+    ("X * 1e200", {"X": _X * 1e200}, ValueError, "X is too large to fit in float64"),
+    ("X * 1e200, CSR", {"X": sp.csr_matrix(_X * 1e200)}, ValueError, "X is too large"),
+    ("X * 1e-200", {"X": _X * 1e-200}, ValueError, "X is too small to fit in float64"),
+    ("y * 1e154", {"y": _y * 1e154}, ValueError, "y is too large to fit in float64"),
+    ("X * 1e200, y * 1e154", {"X": _X * 1e200, "y": _y * 1e154}, ValueError, "X is too large"),
 ]
+CLOSED_FORM_ONLY = ("max_iter zero", "negative tol", "tol 10**400")  # ridge has no tol, max_iter
+LABELS_ONLY = ("y * 1e154", "X * 1e200, y * 1e154")  # logistic_l1's y holds 0 and 1
 
 
 @pytest.mark.parametrize(
     "solver, kwargs, error, words",
     [pytest.param(solver, kwargs, error, words, id=f"{solver}-{case}")
      for solver in SOLVERS for case, kwargs, error, words in BAD_INPUT
-     if not (solver == "ridge" and case in ("max_iter zero", "negative tol"))],  # closed form
+     if not (solver == "ridge" and case in CLOSED_FORM_ONLY)
+     and not (solver.startswith("logistic") and case in LABELS_ONLY)],
 )
 def test_bad_input_is_refused_naming_the_argument(solver, kwargs, error, words):
     with pytest.raises(error, match=words):
         SOLVERS[solver](**kwargs)
+
+
+@pytest.mark.parametrize("solver", [name for name in SOLVERS if name != "ridge"])
+def test_a_huge_integer_max_iter_is_no_overflow(solver):
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert SOLVERS[solver](max_iter=10**400).converged
+
+
+@pytest.mark.parametrize("fit_intercept", [True, False])
+@pytest.mark.parametrize("sparse", [False, True])
+@pytest.mark.parametrize("method", ["fista", "newton"])
+def test_logistic_l1_on_an_all_zero_X_gives_zero_weights_and_the_log_odds(method, sparse,
+                                                                           fit_intercept):
+    X = sp.csr_matrix((20, 3)) if sparse else np.zeros((20, 3))  # FISTA's ARPACK failed here
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        result = logistic_l1(X, _y01, 0.1, method=method, fit_intercept=fit_intercept)
+    assert result.converged and np.all(result.coef == 0.0)
+    log_odds = np.log(_y01.mean() / (1 - _y01.mean())) if fit_intercept else 0.0
+    assert result.intercept == pytest.approx(log_odds, abs=1e-6)
+
+
+@pytest.mark.parametrize("method", ["cd", "fista"])
+def test_lasso_on_constant_columns_gives_zero_weights(method):
+    # centered, X is 0: FISTA's Lipschitz constant (ARPACK) must not fail on it
+    X = np.ones((20, 4)) * np.array([1.0, -2.0, 0.0, 3.0])
+    result = lasso(X, _y, 0.1, method=method)
+    assert result.converged and np.all(result.coef == 0.0)
+    assert result.intercept == pytest.approx(_y.mean())
+
+
+@pytest.mark.parametrize("sparse", [False, True])
+@pytest.mark.parametrize("alpha", [1e-300, 1e-18])
+def test_ridge_with_a_tiny_alpha_on_singular_X_is_the_minimum_norm_least_squares(alpha,
+                                                                               sparse):
+    X = np.column_stack([_X, _X[:, 0]])  # a repeated column: X^T X is singular
+    result = ridge(sp.csr_matrix(X) if sparse else X, _y, alpha)  # was a LinAlgError
+    Xc = X - X.mean(axis=0)
+    expected = np.linalg.lstsq(Xc, _y - _y.mean(), rcond=None)[0]
+    np.testing.assert_allclose(result.coef, expected, atol=1e-8)
+    assert result.coef[0] == pytest.approx(result.coef[3])  # the repeat shares the weight
+
+
+@pytest.mark.parametrize(
+    "kwargs, error, words",
+    [({"X": _X * 1e200}, ValueError, "X is too large"),
+     ({"X": _X * 1e-200}, ValueError, "X is too small"),
+     ({"y": _y * 1e154}, ValueError, "y is too large"),
+     ({"tol": 10**400}, ValueError, "tol must be finite"),
+     ({"alphas": [10**400]}, TypeError, "alphas"),
+     ({"max_iter": 10**400}, None, None)],
+    ids=["X * 1e200", "X * 1e-200", "y * 1e154", "tol 10**400", "alphas [10**400]",
+         "max_iter 10**400"],
+)
+def test_lasso_path_refuses_overflowing_input(kwargs, error, words):
+    args = {"X": _X, "y": _y, "alphas": [0.1, 0.01], **kwargs}
+    if error is None:
+        assert all(result.converged for result in lasso_path(**args))
+    else:
+        with pytest.raises(error, match=words):
+            lasso_path(**args)
 
 
 @pytest.mark.parametrize(
@@ -389,6 +502,29 @@ def test_converged_fit_raises_no_warning():
         for name, solver in SOLVERS.items():
             labels = (y > np.median(y)).astype(float) if name.startswith("logistic") else y
             assert solver(X=X, y=labels, alpha=0.05).converged
+
+
+@pytest.mark.parametrize("max_iter", [2, 10_000], ids=["stopped early", "converged"])
+def test_converged_is_a_python_bool_for_every_solver(max_iter):
+    _, X, y = make_problem(0, False)
+    labels = (y > np.median(y)).astype(float)
+    small = {"max_iter": max_iter, "tol": 1e-14 if max_iter == 2 else 1e-6}
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        fits = {name: solver(X=X, y=labels if name.startswith("logistic") else y, alpha=0.05,
+                             **({} if name == "ridge" else small))
+                for name, solver in SOLVERS.items()}
+        fits["lasso_path"] = lasso_path(X, y, [0.1, 0.05], **small)[-1]
+        fits["iht"] = iht(X, y, 3, **small)
+        fits["best_subset"] = best_subset(X[:, :8], y, 2)
+        fits["sgd_l1"] = sgd_l1(X, labels, 0.01, epochs=1)
+        fits["ftrl_proximal"] = ftrl_proximal(X, labels)
+    for name, fit in fits.items():
+        assert type(fit.converged) is bool, name
+    if max_iter == 2:  # the iterative batch solvers did stop early
+        assert not any(fits[name].converged for name in
+                       ["lasso_cd", "lasso_fista", "elastic_net", "logistic_l1",
+                        "logistic_l1_newton", "lasso_path", "iht"])
 
 
 # ----------------------------------------------------------------------------- lasso_path

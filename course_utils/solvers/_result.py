@@ -20,7 +20,8 @@ class FitResult:
     n_iter : int
         Iterations (or passes over the data) the solver ran.
     converged : bool
-        Whether the stopping criterion was met before ``max_iter``.
+        Whether the stopping criterion was met before ``max_iter``; always a Python ``bool``
+        (``result.converged is True`` works), whatever a solver passes.
     history : list of float
         The objective after each iteration or pass, for plotting convergence.
     """
@@ -30,3 +31,6 @@ class FitResult:
     n_iter: int = 0
     converged: bool = True
     history: list = field(default_factory=list)
+
+    def __post_init__(self):
+        self.converged = bool(self.converged)  # not numpy.bool_, which prints np.True_

@@ -13,7 +13,7 @@ import warnings
 
 import numpy as np
 import scipy.sparse as sp
-from scipy.sparse.linalg import LinearOperator, svds
+from scipy.sparse.linalg import ArpackError, LinearOperator, svds
 from sklearn.exceptions import ConvergenceWarning
 
 from .._validation import (
@@ -21,6 +21,7 @@ from .._validation import (
     check_bool,
     check_choice,
     check_int,
+    check_magnitude,
     check_scalar,
     check_X_y,
 )
@@ -124,6 +125,8 @@ def elastic_net(X, y, alpha, l1_ratio=0.5, *, fit_intercept=True, max_iter=1000,
 def _fit(X, y, alpha, l1_ratio, method, fit_intercept, max_iter, tol, coef_init, name):
     """Check the input once, center, run the chosen solver, and report."""
     X, y = check_X_y(X, y)
+    check_magnitude(X, "X", X.shape[0] * X.shape[1])  # X^T X would overflow or underflow
+    check_magnitude(y, "y", y.shape[0])
     # alpha = 0 is least squares, where the duality gap is no stopping rule: use ridge(X, y, 0.0)
     alpha = check_scalar(alpha, "alpha", low=0.0, low_inclusive=False)
     fit_intercept = check_bool(fit_intercept, "fit_intercept")
@@ -188,6 +191,8 @@ def lasso_path(X, y, alphas, *, fit_intercept=True, max_iter=1000, tol=1e-4) -> 
     is kept from one alpha to the next (:class:`_GramCache`).
     """
     X, y = check_X_y(X, y)
+    check_magnitude(X, "X", X.shape[0] * X.shape[1])
+    check_magnitude(y, "y", y.shape[0])
     alphas = check_array(alphas, "alphas", ndim=1)
     if np.any(alphas <= 0):
         raise ValueError(f"alphas must all be > 0, got {alphas[alphas <= 0][0]}; for alpha = 0 "
@@ -216,7 +221,7 @@ def lasso_path(X, y, alphas, *, fit_intercept=True, max_iter=1000, tol=1e-4) -> 
 
 def _result(w, n_iter, gap, history, tol_gap, x_offset, y_mean, name, max_iter, stacklevel):
     """The FitResult of a fit on centered data, with a ConvergenceWarning if the gap is not met."""
-    converged = gap <= tol_gap
+    converged = bool(gap <= tol_gap)  # a Python bool, not numpy's
     if not converged:
         warnings.warn(
             f"{name} did not converge in max_iter={max_iter} passes: duality gap {gap:.3g} > "
@@ -468,5 +473,9 @@ def _lipschitz(X, x_offset):
         return np.linalg.norm(Xc, 2) ** 2 / n
     Xc = LinearOperator(X.shape, matvec=lambda v: _matvec(X, v.ravel(), x_offset),
                         rmatvec=lambda r: _rmatvec(X, r.ravel(), x_offset), dtype=np.float64)
-    sigma = svds(Xc, k=1, return_singular_vectors=False, random_state=0)[0]
+    try:
+        sigma = svds(Xc, k=1, return_singular_vectors=False, random_state=0)[0]
+    except ArpackError:  # e.g. X_c = 0, where ARPACK finds no start: a bound, ||X_c||_F^2 / n
+        squares = X.multiply(X).sum(axis=0) if sp.issparse(X) else (X * X).sum(axis=0)
+        return float(np.maximum(np.ravel(squares) - n * x_offset**2, 0.0).sum()) / n
     return sigma**2 / n

@@ -6,7 +6,7 @@ import numpy as np
 import scipy.linalg
 import scipy.sparse as sp
 
-from .._validation import check_bool, check_scalar, check_X_y
+from .._validation import check_bool, check_magnitude, check_scalar, check_X_y
 from ._result import FitResult
 
 __all__ = ["ridge"]
@@ -39,9 +39,12 @@ def ridge(X, y, alpha, *, fit_intercept=True) -> FitResult:
 
     Its minimizer solves ``(X_c^T X_c + alpha I) w = X_c^T y_c`` with X_c, y_c centered, a
     p x p system. When p > n the same w is ``X_c^T (X_c X_c^T + alpha I)^{-1} y_c``, an n x n
-    system. With ``alpha = 0`` the minimum-norm least-squares solution is returned.
+    system. With ``alpha = 0`` the minimum-norm least-squares solution is returned, and so it
+    is when alpha is too small to make a singular system positive definite in floating point.
     """
     X, y = check_X_y(X, y)
+    check_magnitude(X, "X", X.shape[0] * X.shape[1])  # X^T X would overflow or underflow
+    check_magnitude(y, "y", y.shape[0])
     alpha = check_scalar(alpha, "alpha")
     fit_intercept = check_bool(fit_intercept, "fit_intercept")
     n, p = X.shape
@@ -71,5 +74,8 @@ def _dense(A):
 def _solve(A, rhs, alpha):
     """Solve (A + alpha I) x = rhs for a symmetric positive semi-definite A."""
     if alpha > 0:
-        return scipy.linalg.solve(A + alpha * np.eye(A.shape[0]), rhs, assume_a="pos")
+        try:  # Cholesky: fast, but it needs A + alpha I positive definite in floating point
+            return scipy.linalg.solve(A + alpha * np.eye(A.shape[0]), rhs, assume_a="pos")
+        except np.linalg.LinAlgError:  # a singular A and an alpha lost in its rounding
+            return scipy.linalg.lstsq(A + alpha * np.eye(A.shape[0]), rhs)[0]
     return scipy.linalg.lstsq(A, rhs)[0]  # alpha = 0: A may be singular
