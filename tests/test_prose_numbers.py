@@ -42,7 +42,11 @@ ALLOWED: dict[str, dict[str, str]] = {
     "02": {
         "1.4 \\times 10^{10}": "the age of the universe in years, a physical constant",
     },
-    "03": {},
+    "03": {
+        "754": "IEEE 754, the name of the floating-point standard (listed in the References)",
+        "1,450": "option a of question 5, wrong on purpose (the table's stall is at step 1,457)",
+        "50 million": "option d of question 7, wrong on purpose (1 / 2e-8 steps)",
+    },
     "04": {},
     "05": {},
     "06": {},
