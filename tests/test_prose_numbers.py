@@ -47,7 +47,9 @@ ALLOWED: dict[str, dict[str, str]] = {
         "1,450": "option a of question 5, wrong on purpose (the table's stall is at step 1,457)",
         "50 million": "option d of question 7, wrong on purpose (1 / 2e-8 steps)",
     },
-    "04": {},
+    "04": {
+        "0.8": "the distance from the label 1 of the illustrative scores 1.8 and 0.2 (squared error)",
+    },
     "05": {},
     "06": {},
     "07": {},
