@@ -48,7 +48,7 @@ ALLOWED: dict[str, dict[str, str]] = {
         "50 million": "option d of question 7, wrong on purpose (1 / 2e-8 steps)",
     },
     "04": {
-        "0.8": "the distance from the label 1 of the illustrative scores 1.8 and 0.2 (squared error)",
+        "0.8": "how far the illustrative scores 1.8 and 0.2 are from the label 1",
     },
     "05": {},
     "06": {},
