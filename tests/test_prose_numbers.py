@@ -36,7 +36,6 @@ SOLUTIONS = sorted((ROOT / "notebooks" / "solutions").glob("[0-9][0-9]_*.ipynb")
 ALLOWED: dict[str, dict[str, str]] = {
     "00": {},
     "01": {
-        "1994": "the year of the census the Adult data come from",
         "10^{-12}": "an illustrative tiny weight, not a measurement",
     },
     "02": {
@@ -259,6 +258,19 @@ def test_a_stale_hint_is_caught(tmp_path):
     path = tmp_path / "99_stale.ipynb"
     nbformat.write(nb, path)
     assert stale_numbers(path) == ["markdown cell 0: 1958"]
+
+
+def test_a_cited_year_needs_its_reference(tmp_path):
+    cited = nbformat.v4.new_markdown_cell("Best subset is NP-hard (Natarajan, 1995).")
+    references = nbformat.v4.new_markdown_cell("## References\n\n- Natarajan, B. K. (1995). ...")
+    path = tmp_path / "99_cited.ipynb"
+    nb = nbformat.v4.new_notebook()
+    nb.cells = [cited]
+    nbformat.write(nb, path)
+    assert stale_numbers(path) == ["markdown cell 0: 1995"]
+    nb.cells = [cited, references]
+    nbformat.write(nb, path)
+    assert stale_numbers(path) == []
 
 
 # ---------------------------------------------------------------------------- every notebook
