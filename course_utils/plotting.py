@@ -362,3 +362,127 @@ def plot_frontier(sizes, losses, labels=None, ax=None, title="Loss against model
     if None not in checked:
         ax.legend(loc="best")
     return ax
+
+
+def _ball_minimizers(center: np.ndarray, hessian: np.ndarray, radius: float):
+    """Minimize ``(w - center)^T hessian (w - center)`` over the L1 and the L2 ball of ``radius``.
+
+    Returns the two minimizers, each exact up to rounding: the L1 one by minimizing the quadratic
+    on each of the diamond's four edges (a clipped 1-D quadratic), the L2 one by bisection on the
+    multiplier ``mu`` of ``(hessian + mu I) w = hessian @ center``, with ``||w||_2 = radius``.
+    """
+    def loss(w):
+        d = w - center
+        return float(d @ hessian @ d)
+
+    if np.abs(center).sum() <= radius:
+        w_l1 = center.copy()
+    else:
+        corners = radius * np.array([[1.0, 0.0], [0.0, 1.0], [-1.0, 0.0], [0.0, -1.0]])
+        candidates = []
+        for a, b in zip(corners, np.roll(corners, -1, axis=0), strict=True):
+            edge = b - a  # w = a + t * edge, t in [0, 1]
+            t = float(edge @ hessian @ (center - a)) / float(edge @ hessian @ edge)
+            candidates.append(a + min(max(t, 0.0), 1.0) * edge)
+        w_l1 = min(candidates, key=loss)
+        w_l1[np.abs(w_l1) < 1e-12 * radius] = 0.0  # a corner is exactly on an axis
+    if np.linalg.norm(center) <= radius:
+        w_l2 = center.copy()
+    else:
+        def w_of(mu):
+            return np.linalg.solve(hessian + mu * np.eye(2), hessian @ center)
+
+        low, high = 0.0, 1.0
+        while np.linalg.norm(w_of(high)) > radius:  # ||w(mu)|| falls as mu grows
+            high *= 2.0
+        for _ in range(200):
+            mid = 0.5 * (low + high)
+            low, high = (mid, high) if np.linalg.norm(w_of(mid)) > radius else (low, mid)
+        w_l2 = w_of(high)
+    return w_l1, w_l2
+
+
+def plot_loss_contours(
+    center=(2.0, 0.8),
+    hessian=((2.0, 0.5), (0.5, 1.0)),
+    radius=1.0,
+    ax=None,
+    title="Loss contours meet the L1 ball at a corner",
+) -> Axes:
+    """Draw the ellipses of a least-squares loss touching the L1 and the L2 ball in 2-D.
+
+    A least-squares loss ``||y - Xw||^2`` equals ``(w - c)^T H (w - c)`` plus a constant, with
+    ``H = X^T X`` and ``c`` the unpenalized solution: its level sets are ellipses around ``c``.
+    The smallest loss on a ball is where the growing ellipses first touch it. The function marks
+    that point on the L1 ball (often a corner, where one weight is exactly zero) and on the L2 ball
+    (a point of the round disc, where both weights are non-zero), and draws the ellipse through
+    each.
+
+    Parameters
+    ----------
+    center : array-like of shape (2,), default=(2.0, 0.8)
+        The unpenalized solution ``c``, the centre of the ellipses.
+    hessian : array-like of shape (2, 2), default=((2.0, 0.5), (0.5, 1.0))
+        ``H``, symmetric positive definite: it sets the ellipses' shape and tilt.
+    radius : float, default=1.0
+        The radius of both balls, ``||w||_1 <= radius`` and ``||w||_2 <= radius``.
+    ax : matplotlib Axes, optional
+    title : str, default="Loss contours meet the L1 ball at a corner"
+
+    Returns
+    -------
+    matplotlib Axes
+        The two marked points are the lines labelled ``"L1 solution"`` and ``"L2 solution"``.
+    """
+    center = check_array(center, "center", ndim=1)
+    hessian = check_array(hessian, "hessian", ndim=2)
+    if center.shape != (2,):
+        raise ValueError(f"center must have 2 entries (a point in 2-D), got {center.size}.")
+    if hessian.shape != (2, 2):
+        raise ValueError(f"hessian must have shape (2, 2), got {hessian.shape}.")
+    if not np.allclose(hessian, hessian.T) or np.linalg.eigvalsh(hessian).min() <= 0:
+        raise ValueError("hessian must be symmetric positive definite (the ellipses' shape).")
+    from ._validation import check_scalar  # the one validation module
+
+    radius = check_scalar(radius, "radius", low=0.0, low_inclusive=False)
+    title = _check_title(title)
+    ax = _axes(ax)
+
+    w_l1, w_l2 = _ball_minimizers(center, hessian, radius)
+    reach = max(radius, float(np.abs(center).max())) * 1.25
+    grid = np.linspace(-reach, reach, 401)
+    W1, W2 = np.meshgrid(grid, grid)
+    D1, D2 = W1 - center[0], W2 - center[1]
+    loss = hessian[0, 0] * D1**2 + 2 * hessian[0, 1] * D1 * D2 + hessian[1, 1] * D2**2
+
+    def loss_at(w):
+        d = w - center
+        return float(d @ hessian @ d)
+
+    levels = sorted({loss_at(w_l1), loss_at(w_l2)})
+    levels = [level for level in levels if level > 0] or [1.0]
+    ax.contour(W1, W2, loss, levels=[levels[0] / 4, *levels], colors="#999999", linestyles="-",
+               linewidths=1)
+    ax.plot([], [], color="#999999", linestyle="-", linewidth=1, label="loss contours (ellipses)")
+    ax.plot(*center, marker="+", color="#000000", linestyle="none", markersize=10,
+            label="unpenalized solution")
+    ax.plot(radius * np.array([1, 0, -1, 0, 1]), radius * np.array([0, 1, 0, -1, 0]),
+            color="#D55E00", linestyle="--", label=r"L1 ball $|w_1| + |w_2| \leq r$")
+    theta = np.linspace(0.0, 2.0 * np.pi, 361)
+    ax.plot(radius * np.cos(theta), radius * np.sin(theta), color="#0072B2", linestyle=":",
+            label=r"L2 ball $w_1^2 + w_2^2 \leq r^2$")
+    ax.plot(*w_l1, marker="o", color="#D55E00", linestyle="none", markersize=8, label="L1 solution")
+    ax.plot(*w_l2, marker="s", color="#0072B2", linestyle="none", markersize=8, label="L2 solution")
+    ax.axhline(0.0, color="#000000", linewidth=0.5)
+    ax.axvline(0.0, color="#000000", linewidth=0.5)
+    ax.set_aspect("equal")
+    ax.set_xlim(-reach, reach)
+    ax.set_ylim(-reach, reach)
+    ax.set_title(title)
+    ax.set_xlabel("$w_1$")
+    ax.set_ylabel("$w_2$")
+    ax.legend(loc="upper left", bbox_to_anchor=(1.02, 1.0), fontsize=9)
+    return ax
+
+
+__all__ += ["plot_loss_contours"]
