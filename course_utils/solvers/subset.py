@@ -33,18 +33,13 @@ def _center(X, y, fit_intercept):
     return X - X_mean, y - y_mean, X_mean, y_mean
 
 
-def _normalized_step(Xc, g, w, k):
-    """Step size of normalized IHT: the exact line search along ``g`` restricted to a support.
+def _line_search_step(Xc, g, S):
+    """The step that minimizes the objective along ``g`` restricted to the features ``S``.
 
-    The support is that of ``w``, or the ``k`` largest entries of ``g`` when ``g`` is zero on
-    it (at the start, ``w = 0``). Returns 0.0 when there is nothing to move.
+    For ``1/(2n) ||y - X w||^2`` it is ``||g_S||^2 / (||X g_S||^2 / n)``; 0.0 when ``g_S = 0``.
     """
-    n = Xc.shape[0]
-    S = w != 0
-    if not np.any(g[S]):
-        S = hard_threshold(g, k) != 0
     g_S = np.where(S, g, 0.0)
-    curvature = np.sum((Xc @ g_S) ** 2) / n
+    curvature = np.sum((Xc @ g_S) ** 2) / Xc.shape[0]
     return float(g_S @ g_S / curvature) if curvature > 0 else 0.0
 
 
@@ -129,7 +124,10 @@ def iht(X, y, k, *, method="constant", fit_intercept=True, max_iter=500, tol=1e-
     for _ in range(max_iter):
         g = Xc.T @ (yc - Xc @ w) / n
         if method == "normalized":
-            step = _normalized_step(Xc, g, w, k)
+            S = w != 0
+            if not np.any(g[S]):  # at the start (w = 0): the k largest gradient entries
+                S = hard_threshold(g, k) != 0
+            step = _line_search_step(Xc, g, S)
         w_new = hard_threshold(w + step * g, k)
         if method == "normalized":
             # A step that changes the support must not overshoot the curvature along its move.
@@ -190,18 +188,18 @@ def htp(X, y, k, *, fit_intercept=True, max_iter=100) -> FitResult:
     .. math:: \\min_{w, b} \\frac{1}{2n} \\|y - Xw - b\\|_2^2
               \\quad \\text{subject to} \\quad \\|w\\|_0 \\le k .
 
-    Each iteration lets a normalized IHT step (see :func:`iht`) choose the support, then fits
-    least squares on it::
+    Each iteration lets a gradient step choose the support, then fits least squares on it::
 
         g = X.T @ (y - X @ w) / n
-        S <- the k largest entries of |w + mu * g|,   mu = ||g_S||^2 / (||X g_S||^2 / n)
+        S <- the k largest entries of |w + mu * g|,   mu = ||g_T||^2 / (||X g_T||^2 / n)
         w <- 0;  w[S] <- argmin_v ||y - X[:, S] v||^2
 
-    where ``g_S`` is ``g`` on the current support (on the ``k`` largest ``|g|`` at the start).
+    where ``g_T`` is ``g`` on the ``k`` largest ``|g|`` (after a refit ``g`` is zero on the
+    support, so the step is set by the features that compete to enter).
     It stops when the support repeats: the next iterate would be the same ``w``. The refit
     means the weights are never shrunk or left half-way, so the method typically settles in
     a few iterations (Foucart 2011, who analyses a fixed step ``mu``; with columns of unit
-    variance ``mu = 1`` is his choice, and the normalized step needs no such scaling). Like
+    variance ``mu = 1`` is his choice; the line-search step needs no such scaling). Like
     IHT it finds a local solution; only :func:`best_subset` is guaranteed to find the best.
 
     References
@@ -222,7 +220,9 @@ def htp(X, y, k, *, fit_intercept=True, max_iter=100) -> FitResult:
     converged = False
     for _ in range(max_iter):
         g = Xc.T @ (yc - Xc @ w) / n
-        step = _normalized_step(Xc, g, w, k)
+        # After the refit g is zero on the support (up to rounding), so the step is measured
+        # along the k largest gradient entries: the features that compete to enter.
+        step = _line_search_step(Xc, g, hard_threshold(g, k) != 0)
         new_support = np.flatnonzero(hard_threshold(w + step * g, k))
         converged = support is not None and np.array_equal(new_support, support)
         support = new_support
