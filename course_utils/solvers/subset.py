@@ -195,7 +195,9 @@ def htp(X, y, k, *, fit_intercept=True, max_iter=100) -> FitResult:
         w <- 0;  w[S] <- argmin_v ||y - X[:, S] v||^2
 
     where ``g_T`` is ``g`` on the ``k`` largest ``|g|`` (after a refit ``g`` is zero on the
-    support, so the step is set by the features that compete to enter).
+    support, so the step is set by the features that compete to enter). That step is not
+    bounded by ``1/L``, so unlike :func:`iht` the objective is not guaranteed to fall at every
+    iteration, and the support could cycle; then ``max_iter`` ends the run with a warning.
     It stops when the support repeats: the next iterate would be the same ``w``. The refit
     means the weights are never shrunk or left half-way, so the method typically settles in
     a few iterations (Foucart 2011, who analyses a fixed step ``mu``; with columns of unit
