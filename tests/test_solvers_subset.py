@@ -1,0 +1,146 @@
+"""Tests of the stronger L0 heuristics: normalized IHT (`iht(method="normalized")`) and `htp`."""
+
+import warnings
+
+import numpy as np
+import pytest
+import scipy.sparse as sp
+from sklearn.exceptions import ConvergenceWarning
+
+from course_utils.datasets import make_sparse_regression
+from course_utils.solvers import best_subset, htp, iht
+
+
+def normalized_iht(X, y, k, **kwargs):
+    return iht(X, y, k, method="normalized", **kwargs)
+
+
+STRONG_L0 = [normalized_iht, htp]
+
+
+def _objective(X, y, fit):
+    residual = y - X @ fit.coef - fit.intercept
+    return float(residual @ residual / (2 * len(y)))
+
+
+@pytest.mark.parametrize("solver", STRONG_L0)
+@pytest.mark.parametrize("seed", range(5))
+def test_recovers_the_support_of_a_well_posed_sparse_problem(solver, seed):
+    # n = 80 rows for k = 4 of p = 40 Gaussian features, little noise: the true support is
+    # the best 4-subset by a wide margin, so a sound L0 method must find it.
+    X, y, w_true = make_sparse_regression(80, 40, 4, noise=0.1, random_state=seed)
+    fit = solver(X, y, 4)
+    assert fit.converged
+    assert np.array_equal(np.flatnonzero(fit.coef), np.flatnonzero(w_true))
+    np.testing.assert_allclose(fit.coef, w_true, atol=0.1)
+
+
+def test_normalized_step_recovers_supports_that_the_constant_step_misses():
+    # n = 60, p = 100, k = 5 (notebook 06's problems): 1/L is set by all 100 columns and is too
+    # short for the 5 that matter; the normalized step should do at least as well on every seed
+    # and strictly better on some.
+    hits = {"constant": 0, "normalized": 0}
+    for seed in range(10):
+        X, y, w_true = make_sparse_regression(60, 100, 5, noise=0.5, random_state=seed)
+        for method in hits:
+            fit = iht(X, y, 5, method=method)
+            hits[method] += np.array_equal(fit.coef != 0, w_true != 0)
+    assert hits["normalized"] > hits["constant"]
+    assert hits["normalized"] >= 8
+
+
+@pytest.mark.parametrize("solver", STRONG_L0)
+@pytest.mark.parametrize("seed", range(4))
+def test_agrees_with_best_subset_on_small_problems(solver, seed):
+    # p = 10, k = 3: best_subset tries all 120 subsets; a heuristic can never beat it, and on
+    # a clear signal it should find the same subset and the same weights.
+    X, y, _ = make_sparse_regression(50, 10, 3, noise=0.3, random_state=seed)
+    exact = best_subset(X, y, 3)
+    fit = solver(X, y, 3)
+    assert _objective(X, y, fit) >= _objective(X, y, exact) - 1e-12
+    assert np.array_equal(np.flatnonzero(fit.coef), np.flatnonzero(exact.coef))
+    np.testing.assert_allclose(fit.coef, exact.coef, atol=1e-6)
+    assert fit.intercept == pytest.approx(exact.intercept, abs=1e-6)
+
+
+def test_normalized_iht_objective_never_increases():
+    # Guaranteed by the step rule (the step is shortened when the support changes).
+    for seed in range(5):
+        X, y, _ = make_sparse_regression(30, 100, 10, noise=1.0, random_state=seed)
+        fit = iht(X, y, 10, method="normalized")
+        assert np.all(np.diff(fit.history) <= 1e-12 * fit.history[0])
+
+
+@pytest.mark.parametrize("solver", STRONG_L0)
+def test_history_and_intercept_describe_the_returned_fit(solver):
+    X, y, _ = make_sparse_regression(60, 100, 5, noise=0.5, random_state=3)
+    y = y + 2.0
+    fit = solver(X, y, 5)
+    assert len(fit.history) == fit.n_iter
+    assert fit.history[-1] == pytest.approx(_objective(X, y, fit), rel=1e-12)
+    assert fit.intercept == pytest.approx(y.mean() - X.mean(axis=0) @ fit.coef, rel=1e-12)
+    assert np.count_nonzero(fit.coef) <= 5
+
+
+def test_htp_ends_at_the_least_squares_fit_on_its_support():
+    X, y, _ = make_sparse_regression(60, 100, 5, noise=0.5, random_state=1)
+    fit = htp(X, y, 5)
+    support = np.flatnonzero(fit.coef)
+    residual = y - X @ fit.coef - fit.intercept
+    # Normal equations on the support: every kept column is orthogonal to the residual.
+    np.testing.assert_allclose(X[:, support].T @ residual, 0.0, atol=1e-9)
+
+
+@pytest.mark.parametrize("solver", STRONG_L0)
+def test_trivial_sizes(solver):
+    X, y, _ = make_sparse_regression(40, 6, 2, noise=0.3, random_state=0)
+    empty = solver(X, y, 0)
+    assert not empty.coef.any() and empty.intercept == pytest.approx(y.mean())
+    full = solver(X, y, 6)  # k = p: ordinary least squares
+    ols = np.linalg.lstsq(np.column_stack([X, np.ones(40)]), y, rcond=None)[0]
+    np.testing.assert_allclose(full.coef, ols[:-1], atol=1e-6)
+
+
+@pytest.mark.parametrize("solver", STRONG_L0)
+def test_constant_columns_give_the_intercept_only(solver):
+    X = np.ones((20, 3))
+    y = np.arange(20.0)
+    fit = solver(X, y, 2)
+    assert not fit.coef.any() and fit.intercept == pytest.approx(y.mean())
+
+
+def test_warns_and_reports_when_stopped_early():
+    X, y, _ = make_sparse_regression(60, 100, 5, noise=0.5, random_state=0)
+    with pytest.warns(ConvergenceWarning, match="max_iter=1"):
+        fit = htp(X, y, 5, max_iter=1)  # one iteration cannot see its support repeat
+    assert fit.converged is False and fit.n_iter == 1
+    with pytest.warns(ConvergenceWarning, match="max_iter=2"):
+        fit = iht(X, y, 5, method="normalized", max_iter=2)
+    assert fit.converged is False and fit.n_iter == 2
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert htp(X, y, 5).converged is True
+
+
+_X, _y, _ = make_sparse_regression(30, 8, 2, noise=0.3, random_state=0)
+
+
+@pytest.mark.parametrize(
+    "call, error, message",
+    [
+        (lambda: iht(_X, _y, 2, method="fast"), ValueError, "method must be one of"),
+        (lambda: iht(_X, _y, 2, method=None), ValueError, "method must be one of"),
+        (lambda: htp(_X, _y[:-1], 2), ValueError, "same number of rows"),
+        (lambda: htp(_X, _y, 9), ValueError, "k must be <= 8"),
+        (lambda: htp(_X, _y, -1), ValueError, "k must be >= 0"),
+        (lambda: htp(_X, _y, 2.0), TypeError, "k must be an integer"),
+        (lambda: htp(_X, _y, 2, max_iter=0), ValueError, "max_iter"),
+        (lambda: htp(_X, _y, 2, fit_intercept="no"), TypeError, "fit_intercept"),
+        (lambda: htp(np.where(_X > 1, np.nan, _X), _y, 2), ValueError, "X must not contain NaN"),
+        (lambda: htp(sp.csr_matrix(_X), _y, 2), TypeError, "X must be a dense array"),
+        (lambda: htp(_X[:, 0], _y, 1), ValueError, "X must be 2-D"),
+    ],
+)
+def test_bad_input_is_refused_with_the_argument_named(call, error, message):
+    with pytest.raises(error, match=message):
+        call()
