@@ -59,13 +59,11 @@ def _clipped_penalty(w, q, u, idx):
     actually made to ``w[j]``. A weight receives what it is still owed, ``u + q[j]`` when it is
     positive (``u - q[j]`` when negative), but a step that would cross zero stops at 0.0.
     """
-    z = w[idx]
-    w_new = np.where(
-        z > 0,
-        np.maximum(0.0, z - (u + q[idx])),
-        np.where(z < 0, np.minimum(0.0, z + (u - q[idx])), 0.0),
-    )
-    q[idx] += w_new - z
+    z, q_idx = w[idx], q[idx]
+    # Both owed amounts are >= 0 (no weight receives more than u), so for a positive z only the
+    # first term can be non-zero, for a negative z only the second, and a zero stays zero.
+    w_new = np.maximum(0.0, z - (u + q_idx)) - np.maximum(0.0, -z - (u - q_idx))
+    q[idx] = q_idx + (w_new - z)
     w[idx] = w_new
 
 
