@@ -43,7 +43,7 @@ def column_sd(X):
 
 def refit(X, y, keep, C):
     """Logistic regression on the columns ``keep`` only, L2 strength C (C = 1e4: almost none)."""
-    model = LogisticRegression(C=C, solver="liblinear").fit(X[:, keep], y)
+    model = LogisticRegression(C=C, solver="liblinear", tol=1e-8).fit(X[:, keep], y)
     w = np.zeros(X.shape[1])
     w[keep] = model.coef_.ravel()
     return w, float(model.intercept_[0])
