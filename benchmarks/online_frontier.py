@@ -79,6 +79,7 @@ def models(X_train, y_train):
     w_l2, b_l2 = l2.coef_.ravel(), float(l2.intercept_[0])
     for k in (25, 50, 100, 200):
         yield "L2, prune |w|", f"k={k}", t, penalties.hard_threshold(w_l2, k), b_l2
+    yield "L2, prune |w|", "unpruned", t, w_l2, b_l2
     spread = column_sd(X_train)
     for k, C in ((25, 1.0), (50, 1.0), (100, 0.1), (200, 0.1)):
         keep = np.flatnonzero(penalties.hard_threshold(w_l2 * spread, k))
