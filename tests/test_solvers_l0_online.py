@@ -119,20 +119,85 @@ def test_best_subset_refuses_too_many_subsets_with_the_count():
 
 
 @pytest.mark.parametrize("loss", ["log", "squared"])
-@pytest.mark.parametrize("clip", [True, False])
-def test_sgd_l1_lazy_sparse_path_equals_dense_path(loss, clip):
+@pytest.mark.parametrize("method", ["cumulative", "fobos", "subgradient"])
+def test_sgd_l1_lazy_sparse_path_equals_dense_path(loss, method):
     # The key correctness test: on sparse X the penalty is applied lazily (only when a weight is
     # touched, plus a flush per epoch); it must give the weights of the dense path, which
     # penalizes every weight after every example.
     X, y = _sparse_classification()
-    kwargs = dict(loss=loss, clip=clip, learning_rate=0.1, epochs=4, random_state=3)
+    kwargs = dict(loss=loss, method=method, learning_rate=0.1, epochs=4, random_state=3)
     lazy = sgd_l1(X, y, 0.01, **kwargs)
     dense = sgd_l1(X.toarray(), y, 0.01, **kwargs)
     np.testing.assert_allclose(lazy.coef, dense.coef, rtol=0, atol=1e-10)
     assert lazy.intercept == pytest.approx(dense.intercept, abs=1e-10)
     np.testing.assert_allclose(lazy.history, dense.history, rtol=1e-10)
-    if clip:  # the exact zeros are the same weights
+    if method != "subgradient":  # the exact zeros are the same weights
         assert np.array_equal(lazy.coef == 0.0, dense.coef == 0.0)
+        assert np.sum(lazy.coef == 0.0) >= 3
+
+
+def _fobos_reference(X, y, alpha, learning_rate, epochs, seed):
+    """FOBOS for logistic loss as a plain loop over dense rows: gradient step, then clip."""
+    rng = np.random.default_rng(seed)  # the same shuffling as sgd_l1(random_state=seed)
+    w, b = np.zeros(X.shape[1]), 0.0
+    for _ in range(epochs):
+        for i in rng.permutation(X.shape[0]):
+            g = 1.0 / (1.0 + math.exp(-(X[i] @ w + b))) - y[i]
+            w = w - learning_rate * g * X[i]
+            b = b - learning_rate * g
+            w = np.sign(w) * np.maximum(np.abs(w) - learning_rate * alpha, 0.0)
+    return w, b
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_sgd_l1_fobos_matches_a_naive_dense_loop_on_dense_and_csr(seed):
+    X, y = _sparse_classification(seed=seed, n=150, p=25, density=0.2)
+    w_ref, b_ref = _fobos_reference(X.toarray(), y, 0.1, 0.2, epochs=3, seed=seed)
+    assert 3 <= np.sum(w_ref == 0.0) <= 22  # the test sees zeros and non-zeros
+    for data in (X.toarray(), X):
+        fit = sgd_l1(data, y, 0.1, learning_rate=0.2, epochs=3, method="fobos",
+                     random_state=seed)
+        np.testing.assert_allclose(fit.coef, w_ref, rtol=0, atol=1e-12)
+        assert fit.intercept == pytest.approx(b_ref, abs=1e-12)
+        assert np.array_equal(fit.coef == 0.0, w_ref == 0.0)
+
+
+@pytest.mark.parametrize("sparse", [False, True])
+def test_sgd_l1_cumulative_penalty_keeps_a_debt_fobos_does_not(sparse):
+    # One feature x = 1, squared loss, step lr * alpha = 0.1. Ten examples with y = 0 keep the
+    # weight at 0 while the cumulative penalty owes it 1.0; then examples with y = 2 push it up
+    # by 0.2 a step. FOBOS lets it grow at once (towards 2 - alpha = 1); the cumulative penalty
+    # first takes back the debt, 0.1 a step, and holds it at 0.0 for ten more steps.
+    order = [0.0] * 10 + [2.0] * 6
+    perm = np.random.default_rng(0).permutation(len(order))  # sgd_l1's visiting order
+    y = np.empty(len(order))
+    y[perm] = order  # the k-th visited example has target order[k]
+    X = np.ones((len(order), 1))
+    X = sp.csr_matrix(X) if sparse else X
+    kwargs = dict(loss="squared", learning_rate=0.1, epochs=1, fit_intercept=False,
+                  random_state=0)
+    fobos = sgd_l1(X, y, 1.0, method="fobos", **kwargs)
+    cumulative = sgd_l1(X, y, 1.0, method="cumulative", **kwargs)
+    # FOBOS by hand: w <- max(0.9 w + 0.2 - 0.1, 0) six times from 0.
+    expected = 0.0
+    for _ in range(6):
+        expected = max(0.9 * expected + 0.1, 0.0)
+    assert fobos.coef[0] == pytest.approx(expected, abs=1e-12)
+    assert fobos.coef[0] > 0.4
+    assert cumulative.coef[0] == 0.0
+
+
+def test_sgd_l1_clip_is_the_older_spelling_of_method():
+    X, y = _sparse_classification()
+    kwargs = dict(learning_rate=0.1, epochs=2)
+    for clip, method in ((True, "cumulative"), (False, "subgradient")):
+        assert np.array_equal(sgd_l1(X, y, 0.01, clip=clip, **kwargs).coef,
+                              sgd_l1(X, y, 0.01, method=method, **kwargs).coef)
+    assert np.array_equal(sgd_l1(X, y, 0.01, **kwargs).coef,
+                          sgd_l1(X, y, 0.01, method="cumulative", **kwargs).coef)
+    fobos = sgd_l1(X, y, 0.01, method="fobos", **kwargs)
+    cumulative = sgd_l1(X, y, 0.01, method="cumulative", **kwargs)
+    assert np.sum(cumulative.coef == 0.0) > np.sum(fobos.coef == 0.0)
 
 
 def test_sgd_l1_clipped_gives_exact_zeros_plain_subgradient_does_not():
@@ -298,6 +363,8 @@ BAD_INPUT = [
     (sgd_l1, (_Xb, _yb, 0.1), {"learning_rate": np.inf}, ValueError, "learning_rate must be fin"),
     (sgd_l1, (_Xb, _yb, 0.1), {"epochs": 0}, ValueError, "epochs must be >= 1"),
     (sgd_l1, (_Xb, _yb, 0.1), {"clip": "False"}, TypeError, "clip must be True or False"),
+    (sgd_l1, (_Xb, _yb, 0.1), {"method": "l1"}, ValueError, "method must be one of"),
+    (sgd_l1, (_Xb, _yb, 0.1), {"method": "fobos", "clip": True}, ValueError, "not both"),
     (sgd_l1, (_Xb, _yb, 0.1), {"random_state": -1}, ValueError, "random_state"),
     (sgd_l1, (_X, _y, 0.1), {"loss": "squared", "learning_rate": 10.0}, ValueError, "diverged"),
     (ftrl_proximal, (_Xb, _yb[:-1]), {}, ValueError, "same number of rows"),

@@ -21,6 +21,7 @@ from .._validation import (
     check_scalar,
     check_X_y,
 )
+from ..penalties import soft_threshold_unchecked
 from ._result import FitResult
 
 __all__ = ["sgd_l1", "ftrl_proximal"]
@@ -58,13 +59,11 @@ def _clipped_penalty(w, q, u, idx):
     actually made to ``w[j]``. A weight receives what it is still owed, ``u + q[j]`` when it is
     positive (``u - q[j]`` when negative), but a step that would cross zero stops at 0.0.
     """
-    z = w[idx]
-    w_new = np.where(
-        z > 0,
-        np.maximum(0.0, z - (u + q[idx])),
-        np.where(z < 0, np.minimum(0.0, z + (u - q[idx])), 0.0),
-    )
-    q[idx] += w_new - z
+    z, q_idx = w[idx], q[idx]
+    # Both owed amounts are >= 0 (no weight receives more than u), so for a positive z only the
+    # first term can be non-zero, for a negative z only the second, and a zero stays zero.
+    w_new = np.maximum(0.0, z - (u + q_idx)) - np.maximum(0.0, -z - (u - q_idx))
+    q[idx] = q_idx + (w_new - z)
     w[idx] = w_new
 
 
@@ -93,11 +92,12 @@ def sgd_l1(
     loss="log",
     learning_rate=0.1,
     epochs=5,
-    clip=True,
+    method=None,
+    clip=None,
     fit_intercept=True,
     random_state=0,
 ) -> FitResult:
-    """Stochastic gradient descent with an L1 penalty, clipped at zero or plain.
+    """Stochastic gradient descent with an L1 penalty, in one of three forms.
 
     Parameters
     ----------
@@ -113,10 +113,18 @@ def sgd_l1(
         Constant step size ``lr > 0``.
     epochs : int, default=5
         Passes over the data, each in a fresh random order.
-    clip : bool, default=True
-        True: an L1 step that would cross zero stops at exactly 0.0 (truncated gradient).
-        False: plain subgradient step ``w -= lr * alpha * sign(w)``, which oscillates around
-        zero and leaves almost no exact zeros.
+    method : {"cumulative", "fobos", "subgradient"}, default="cumulative"
+        What the L1 step of size ``lr * alpha`` does after each gradient step (see Notes):
+
+        - ``"fobos"``: move every weight towards 0 by ``lr * alpha`` and stop at 0.0
+          (soft-thresholding: FOBOS, or truncated gradient);
+        - ``"cumulative"``: the cumulative penalty of Tsuruoka et al.: a weight receives all the
+          penalty it is owed since the start, so a weight held at 0.0 keeps a debt;
+        - ``"subgradient"``: ``w -= lr * alpha * sign(w)`` without stopping at zero, which
+          oscillates around zero and leaves almost no exact zeros.
+    clip : bool, optional
+        Older spelling, kept for existing code: ``clip=True`` is ``method="cumulative"`` and
+        ``clip=False`` is ``method="subgradient"``. Give ``method`` or ``clip``, not both.
     fit_intercept : bool, default=True
         Learn an unpenalized intercept ``b``.
     random_state : int, default=0
@@ -138,19 +146,26 @@ def sgd_l1(
     with :math:`\\ell(y, f) = \\log(1 + e^f) - y f` (``"log"``) or
     :math:`\\ell(y, f) = \\frac{1}{2}(y - f)^2` (``"squared"``). Each example makes a gradient
     step on its loss, ``w -= lr * l'(y_i, f_i) * x_i``, then an L1 step of size
-    ``lr * alpha``. With ``clip=True`` the L1 step is the cumulative penalty of Tsuruoka et al.
-    (2009): a weight is owed the total penalty ``u`` minus what it already received ``q_j``,
-    applied without crossing zero; a weight that sits at zero keeps being owed, so a small
-    gradient cannot revive it.
+    ``s = lr * alpha``:
+
+    - ``"fobos"``: ``w_j <- sign(w_j) * max(|w_j| - s, 0)``, the proximal step of FOBOS
+      (Duchi and Singer 2009) and the truncated gradient of Langford et al. (2009) with
+      truncation every step and no threshold (their ``K = 1``, ``theta = inf``);
+    - ``"cumulative"``: ``u`` is the total penalty a weight could have received so far (the
+      sum of ``s`` over steps) and ``q_j`` what ``w_j`` has actually received; ``w_j`` moves
+      towards 0 by what it is still owed, ``u -/+ q_j``, without crossing zero. A weight at
+      zero stays owed, so a small gradient cannot revive it: more zeros than ``"fobos"`` at
+      the same ``alpha`` (this is ``SGDClassifier(penalty="l1")``'s penalty).
 
     Dense ``X``: the L1 step is applied to every weight after every example. Sparse ``X``:
     a weight is penalized lazily, with everything it was owed since its last update (its own
     last step included), only when an example touches it (before the prediction, so it is up
-    to date) and for all weights at the end of each epoch. With ``clip=False`` the owed steps
-    are replayed in closed form (a weight may bounce around zero as the step-by-step sequence
-    would). Both paths follow the same sequence of weights, up to rounding; the lazy one costs
-    only the example's non-zeros per step. Tsuruoka et al. predict with the not-yet-penalized
-    weight; here the weight is brought up to date first so that the two paths agree.
+    to date) and for all weights at the end of each epoch. ``m`` owed FOBOS steps are one
+    soft-threshold by ``m * s`` (soft-thresholds add up); owed subgradient steps are replayed in
+    closed form (a weight may bounce around zero as the step-by-step sequence would). Both
+    paths follow the same sequence of weights, up to rounding; the lazy one costs only the
+    example's non-zeros per step. Tsuruoka et al. predict with the not-yet-penalized weight;
+    here the weight is brought up to date first so that the two paths agree.
 
     References
     ----------
@@ -158,6 +173,8 @@ def sgd_l1(
     L1-regularized log-linear models with cumulative penalty", ACL-IJCNLP 2009.
     J. Langford, L. Li and T. Zhang, "Sparse online learning via truncated gradient",
     JMLR 10, 2009.
+    J. Duchi and Y. Singer, "Efficient online and batch learning using forward backward
+    splitting", JMLR 10, 2009.
     """
     X, y = check_X_y(X, y, sparse_ok=True)
     alpha = check_scalar(alpha, "alpha")
@@ -166,7 +183,7 @@ def sgd_l1(
         check_binary_labels(y)
     lr = check_scalar(learning_rate, "learning_rate", low_inclusive=False)
     epochs = check_int(epochs, "epochs", low=1)
-    clip = check_bool(clip, "clip")
+    method = _sgd_method(method, clip)
     fit_intercept = check_bool(fit_intercept, "fit_intercept")
     rng = check_random_state(random_state)
 
@@ -176,13 +193,16 @@ def sgd_l1(
     if sparse:
         X = _canonical_csr(X)
     w, b = np.zeros(n_features), 0.0
-    u, q = 0.0, np.zeros(n_features)  # clip=True: penalty owed in total / received by w_j
-    t, last = 0, np.zeros(n_features, dtype=np.int64)  # clip=False: steps so far / at last update
+    u, q = 0.0, np.zeros(n_features)  # cumulative: penalty owed in total / received by w_j
+    t, last = 0, np.zeros(n_features, dtype=np.int64)  # steps so far / at w_j's last update
 
     def catch_up(idx):
         """Give w[idx] the L1 penalty of every step since its last update (sparse path)."""
-        if clip:
+        if method == "cumulative":
             _clipped_penalty(w, q, u, idx)
+        elif method == "fobos":
+            w[idx] = soft_threshold_unchecked(w[idx], (t - last[idx]) * step)
+            last[idx] = t
         else:
             _subgradient_steps(w, t - last[idx], step, idx)
             last[idx] = t
@@ -203,9 +223,13 @@ def sgd_l1(
                 b -= lr * g
             u, t = u + step, t + 1
             # The L1 step: now for every weight (dense), or owed until the next touch (sparse).
-            if not sparse and clip:
+            if sparse:
+                continue
+            if method == "cumulative":
                 _clipped_penalty(w, q, u, idx)
-            elif not sparse:
+            elif method == "fobos":
+                w = soft_threshold_unchecked(w, step)
+            else:
                 w -= step * np.sign(w)
         if sparse:
             catch_up(np.arange(n_features))  # flush: the returned coef is exact
@@ -216,6 +240,21 @@ def sgd_l1(
             )
         history.append(_mean_loss(loss, X @ w + b, y) + alpha * float(np.abs(w).sum()))
     return FitResult(coef=w, intercept=float(b), n_iter=epochs, converged=True, history=history)
+
+
+def _sgd_method(method, clip) -> str:
+    """``sgd_l1``'s L1 step from ``method`` or from the older ``clip`` flag (not both)."""
+    if clip is not None:
+        clip = check_bool(clip, "clip")
+        if method is not None:
+            raise ValueError(
+                f"give method or clip, not both (got method={method!r:.20}, clip={clip}); "
+                "clip=True is method='cumulative', clip=False is method='subgradient'."
+            )
+        return "cumulative" if clip else "subgradient"
+    if method is None:
+        return "cumulative"
+    return check_choice(method, "method", {"cumulative", "fobos", "subgradient"})
 
 
 def _ftrl_weights(z, n, alpha, beta, l1, l2):
