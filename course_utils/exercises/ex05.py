@@ -438,35 +438,38 @@ q5 = MultipleChoice(
 
 q6 = MultipleChoice(
     prompt=(
-        "With about 50 non-zero weights, L2 followed by magnitude pruning had a clearly higher "
-        "held-out loss than batch L1. What is the best explanation?"
+        "At 50 non-zero weights, the L2 model pruned by raw |w| without a refit (row 'L2, prune "
+        "|w|', k=50) had a clearly higher held-out loss than batch L1, while the same L2 model "
+        "pruned by |w| times sd(x) and refitted (row 'L2, prune |w| sd, refit', k=50) was as good "
+        "as the best L1 models. What best explains the gap between the two pruning rows?"
     ),
     options={
         "a": (
             "Pruning cannot make L2 weights exactly zero",
-            "It can: hard_threshold sets every weight outside the k largest to exactly 0.0, so "
-            "the pruned model is as small as the L1 one",
+            "It can: both rows set every weight outside the kept 50 to exactly 0.0, so both "
+            "models are as small as the L1 one",
         ),
         "b": (
-            "The largest weights are not the most useful ones, and the kept weights were fitted "
-            "to work together with the ones that were cut",
-            "Right: a large weight on a rare cross changes few predictions, and removing "
-            "hundreds of small weights shifts the rest without refitting them. L1 chooses "
-            "which weights to keep while fitting",
+            "Raw |w| ignores how often a feature is active, and the kept weights were fitted "
+            "together with the ones that were cut",
+            "Right: a large weight on a rare cross changes few predictions, so |w| times the "
+            "feature's spread ranks usefulness better; and removing hundreds of small weights "
+            "shifts the rest unless they are refitted. The second row fixes both",
         ),
         "c": (
             "The L2 model overfits the training rows",
-            "Unpruned (the last L2 + pruning row) its held-out loss is close to the best; the "
-            "damage is done by cutting it down to 50 weights",
+            "Unpruned (the 'unpruned' row) its held-out loss is close to the best; the damage "
+            "is done by cutting it to 50 weights without care",
         ),
         "d": (
-            "hard_threshold keeps the smallest weights",
-            "It keeps the k weights of largest magnitude",
+            "The refitted row keeps more weights than 50",
+            "Both rows keep exactly 50 non-zero weights: the nnz column says so",
         ),
     },
     answer="b",
     hints=[
-        "Compare the L2 + pruning row without pruning (the largest k) with the row at k = 50."
+        "Compare three rows of the table: 'L2, prune |w|' at k=50 and unpruned, and "
+        "'L2, prune |w| sd, refit' at k=50."
     ],
 )
 
