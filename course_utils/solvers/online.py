@@ -229,19 +229,49 @@ def _ftrl_weights(z, n, alpha, beta, l1, l2):
     )
 
 
-def _ftrl_step(z, n, idx, x, y, alpha, beta, l1, l2):
+def _ftrl_step(z, n, idx, x, y, alpha, beta, l1, l2, intercept=False):
     """One example of Algorithm 1 on the coordinates ``idx`` (its non-zeros), in place.
 
-    ``l1`` and ``l2`` are scalars or arrays for ``idx``. Returns the logit ``x @ w``.
+    ``intercept=True``: the last coordinate of ``idx`` is the intercept, exempt from ``l1``
+    and ``l2``. Returns the logit ``x @ w`` predicted before learning the example.
     """
     z_i, n_i = z[idx], n[idx]
-    w = _ftrl_weights(z_i, n_i, alpha, beta, l1, l2)
-    f = float(x @ w)
+    sqrt_n = np.sqrt(n_i)
+    # Soft-thresholding: z_i - sign(z_i) * l1, or exactly 0 when |z_i| <= l1 (w_i = 0).
+    shrunk = z_i - np.minimum(np.maximum(z_i, -l1), l1)
+    denom = (beta + sqrt_n) / alpha + l2
+    if intercept:
+        shrunk[-1], denom[-1] = z_i[-1], (beta + sqrt_n[-1]) / alpha
+    if beta == 0.0:  # an untouched coordinate (n_i = 0, z_i = 0) would give 0 / 0
+        denom[denom == 0.0] = 1.0
+    w = -shrunk / denom
+    f = float(x.dot(w))  # x @ w (the method call is the cheaper spelling)
     g = (_sigmoid(f) - y) * x
-    sigma = (np.sqrt(n_i + g * g) - np.sqrt(n_i)) / alpha
+    n_new = n_i + g * g
+    sigma = (np.sqrt(n_new) - sqrt_n) / alpha
     z[idx] = z_i + g - sigma * w
-    n[idx] = n_i + g * g
+    n[idx] = n_new
     return f
+
+
+def _ftrl_pass(z, n, X, y, alpha, beta, l1, l2, intercept):
+    """One pass of Algorithm 1 over the rows of the CSR matrix ``X``, in order, in place.
+
+    Returns the logit of each row, predicted before its example was learned. Speed: the
+    row pointers are read as Python ints and the column indices converted to numpy's own
+    index type once (a row is then two slices, and ``z[idx]`` needs no conversion).
+    """
+    indptr, indices, data = X.indptr.tolist(), X.indices.astype(np.intp), X.data
+    f = np.empty(len(y))
+    for i, y_i in enumerate(y.tolist()):
+        rows = slice(indptr[i], indptr[i + 1])
+        f[i] = _ftrl_step(z, n, indices[rows], data[rows], y_i, alpha, beta, l1, l2, intercept)
+    return f
+
+
+def _sum_in_order(total, values):
+    """``total + values[0] + values[1] + ...`` added left to right (not pairwise)."""
+    return float(np.cumsum(np.concatenate([[total], values]))[-1])
 
 
 def ftrl_proximal(
@@ -307,20 +337,15 @@ def ftrl_proximal(
     n_samples, n_features = X.shape
     X = _canonical_csr(X)
     l1s, l2s = np.full(n_features, l1), np.full(n_features, l2)
-    if fit_intercept:  # the intercept as one more column of ones, without penalty
+    if fit_intercept:  # the intercept as one more column of ones (the last), without penalty
         X = sp.hstack([X, np.ones((n_samples, 1))], format="csr")
         l1s, l2s = np.append(l1s, 0.0), np.append(l2s, 0.0)
     z, n = np.zeros(X.shape[1]), np.zeros(X.shape[1])
 
     history = []
     for _ in range(epochs):
-        total_loss = 0.0
-        for i in range(n_samples):
-            rows = slice(X.indptr[i], X.indptr[i + 1])
-            idx = X.indices[rows]
-            f = _ftrl_step(z, n, idx, X.data[rows], y[i], alpha, beta, l1s[idx], l2s[idx])
-            total_loss += np.logaddexp(0.0, f) - y[i] * f
-        history.append(float(total_loss / n_samples))
+        f = _ftrl_pass(z, n, X, y, alpha, beta, l1, l2, fit_intercept)
+        history.append(_sum_in_order(0.0, np.logaddexp(0.0, f) - y * f) / n_samples)
     w = _ftrl_weights(z, n, alpha, beta, l1s, l2s)
     intercept = float(w[-1]) if fit_intercept else 0.0
     return FitResult(
