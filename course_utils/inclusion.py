@@ -31,6 +31,22 @@ def _as_features(features) -> np.ndarray:
     return features.astype(np.int64)
 
 
+def _increments_so_far(cells, t, m):
+    """For each (cell, sighting t) pair: how many pairs hit that cell at sightings <= t."""
+    key = cells * m + t
+    order = np.argsort(key, kind="stable")
+    key = key[order]
+    position = np.arange(key.size)
+    cell = key // m
+    first_of_cell = np.maximum.accumulate(np.where(np.r_[True, cell[1:] != cell[:-1]], position, 0))
+    # the same sighting can hit a cell twice (two hashes agree): both read the later count
+    last_of_tie = np.minimum.accumulate(
+        np.where(np.r_[key[1:] != key[:-1], True], position, key.size)[::-1])[::-1]
+    so_far = np.empty(key.size, dtype=np.int64)
+    so_far[order] = last_of_tie - first_of_cell + 1
+    return so_far
+
+
 class PoissonInclusion:
     """Admit a feature without state with probability ``p`` at each sighting.
 
@@ -131,8 +147,7 @@ class BloomInclusion:
         t = np.tile(np.arange(m), self.n_hashes)  # the sighting each cell belongs to
         # Exactly as one sighting after another: the count a sighting reads in a counter is
         # the counter before this array plus every increment of it up to this sighting.
-        key = np.sort(cells * m + t)
-        so_far = np.searchsorted(key, cells * m + t, side="right") - np.searchsorted(key, cells * m)
+        so_far = _increments_so_far(cells, t, m)
         count = (self.counters_[cells] + so_far).reshape(self.n_hashes, m).min(axis=0)
         total = self.counters_ + np.bincount(cells, minlength=self.counters_.size)
         self.counters_ = np.minimum(total, 255).astype(np.uint8)

@@ -217,3 +217,53 @@ def test_iter_adult_verifies_the_checksum_at_the_call(tmp_path, monkeypatch):
     monkeypatch.setenv("COURSE_DATA_DIR", str(tmp_path))
     with pytest.raises(DataFileError, match="sha256"):
         iter_adult(100)
+
+
+def test_bloom_filter_matches_one_sighting_at_a_time():
+    # The vectorized admit equals the filter updated one sighting after another.
+    rng = np.random.default_rng(1)
+    for trial in range(20):
+        features = rng.integers(0, 30, 200)
+        bloom = BloomInclusion(3, n_counters=int(rng.integers(1, 40)),
+                               n_hashes=int(rng.integers(1, 4)), random_state=trial)
+        cells = bloom._cells(features.astype(np.int64))
+        counters, expected = np.zeros(bloom.counters_.size, dtype=int), []
+        for j in range(features.size):
+            for cell in cells[:, j]:
+                counters[cell] += 1
+            expected.append(min(counters[cell] for cell in cells[:, j]) >= 3)
+        first, second = bloom.admit(features[:120]), bloom.admit(features[120:])
+        np.testing.assert_array_equal(np.r_[first, second], expected)
+        np.testing.assert_array_equal(bloom.counters_, np.minimum(counters, 255))
+
+
+# ------------------------------------------------------------------ hashing
+
+
+def test_hash_crosses_is_per_row_and_folds_exactly():
+    from course_utils.hashing import fold_buckets, hash_crosses
+
+    table = pd.DataFrame({"a": ["x", "y", "x", "z"], "b": ["u", "u", "v", "v"],
+                          "c": ["p", "q", "p", "q"]})
+    spec = ["a", "b", ("a", "b"), ("b", "a"), ("a", "b", "c")]
+    M = hash_crosses(table, spec, 2**20)
+    assert M.shape == (4, 2**20) and M.sum(axis=1).A1.tolist() == [5.0] * 4
+    # a row gets the same buckets whatever else is in its chunk
+    np.testing.assert_array_equal(hash_crosses(table.iloc[2:], spec, 2**20).toarray(),
+                                  M[2:].toarray())
+    # rows 0 and 2 share a=x: the same bucket for that feature
+    assert set(M[0].indices) & set(M[2].indices)
+    small = fold_buckets(M, 2**6)
+    assert (small != hash_crosses(table, spec, 2**6)).nnz == 0
+    assert M.nnz == 20 and small.sum() == 20.0  # folding adds collided counts up
+    assert hash_crosses(table, ["a"], 1).toarray().tolist() == [[1.0]] * 4
+    with pytest.raises(ValueError, match="n_buckets must be >= 1"):
+        hash_crosses(table, spec, 0)
+    with pytest.raises(ValueError, match="n_buckets must be <= 4294967296"):
+        hash_crosses(table, spec, 2**33)
+    with pytest.raises(ValueError, match="unknown column"):
+        hash_crosses(table, ["a", ("a", "nope")], 8)
+    with pytest.raises(ValueError, match="n_buckets must divide"):
+        fold_buckets(M, 3)
+    with pytest.raises(TypeError, match="X must be a scipy.sparse"):
+        fold_buckets(M.toarray(), 2)
