@@ -11,6 +11,7 @@ import math
 
 import numpy as np
 import scipy.sparse as sp
+from scipy.special import expit
 
 from .._validation import (
     check_array,
@@ -484,4 +485,4 @@ class FTRLProximal:
 
     def predict_proba(self, X):
         """Probability of label 1 for each row of ``X``."""
-        return 1.0 / (1.0 + np.exp(-self.decision_function(X)))
+        return expit(self.decision_function(X))
