@@ -238,7 +238,8 @@ def _ftrl_step(z, n, idx, x, y, alpha, beta, l1, l2, intercept=False):
     ``intercept=True``: the last coordinate of ``idx`` is the intercept, exempt from ``l1``
     and ``l2``. Returns the logit ``x @ w`` predicted before learning the example.
     """
-    z_i, n_i = z[idx], n[idx]
+    # float64 arithmetic whatever the storage type (z, n may be stored in fewer bits)
+    z_i, n_i = np.asarray(z[idx], dtype=np.float64), np.asarray(n[idx], dtype=np.float64)
     sqrt_n = np.sqrt(n_i)
     # Soft-thresholding: z_i - sign(z_i) * l1, or exactly 0 when |z_i| <= l1 (w_i = 0).
     shrunk = z_i - np.minimum(np.maximum(z_i, -l1), l1)
