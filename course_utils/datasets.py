@@ -262,3 +262,40 @@ def make_sparse_regression(
     w_true[support] = signs * rng.uniform(1.0, 2.0, size=n_informative)
     y = X @ w_true + noise * rng.standard_normal(n_samples)
     return X, y, w_true
+
+
+def iter_adult(chunk_size: int = 4096):
+    """Read the Adult census data as a stream of chunks, checksum verified first.
+
+    Parameters
+    ----------
+    chunk_size : int, default=4096
+        Rows per chunk, ``>= 1``; the last chunk holds what is left.
+
+    Returns
+    -------
+    iterator of (pandas.DataFrame, numpy.ndarray)
+        Chunks ``(X, y)`` in file order, as :func:`load_adult` would give them sliced
+        (same columns, types and labels), but parsed one chunk at a time: the whole table
+        is never held, as when reading a log too big for memory.
+
+    Raises
+    ------
+    DataFileError
+        As :func:`load_adult`, at the call (before the first chunk).
+    """
+    chunk_size = check_int(chunk_size, "chunk_size", low=1)
+    path = data_dir() / ADULT_FILE
+    raw = _read_verified(path, ADULT_SHA256)
+
+    def chunks():
+        reader = pd.read_csv(io.BytesIO(raw), compression="gzip", na_filter=False,
+                             chunksize=chunk_size)
+        for table in reader:
+            income = table.pop("income")
+            yield table.reset_index(drop=True), (income == ">50K").to_numpy().astype(np.int64)
+
+    return chunks()
+
+
+__all__ += ["iter_adult"]

@@ -93,7 +93,7 @@ def test_ellipsis_is_not_attempted(question, capsys):
 @pytest.mark.parametrize("question", QUESTIONS)
 def test_hints_then_no_more_and_solution(question, capsys):
     question = copy.copy(question)  # hint() counts; leave the module's question untouched
-    question._hints_shown = 0  # other tests run notebooks whose cells call hint() on the module's copy
+    question._hints_shown = 0  # notebook-running tests call hint() on the module's question
     for _ in range(len(question.hints) + 1):
         question.hint()
     question.solution()

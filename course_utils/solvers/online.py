@@ -11,11 +11,14 @@ import math
 
 import numpy as np
 import scipy.sparse as sp
+from scipy.special import expit
 
 from .._validation import (
+    check_array,
     check_binary_labels,
     check_bool,
     check_choice,
+    check_dtype,
     check_int,
     check_random_state,
     check_scalar,
@@ -24,7 +27,7 @@ from .._validation import (
 from ..penalties import soft_threshold_unchecked
 from ._result import FitResult
 
-__all__ = ["sgd_l1", "ftrl_proximal"]
+__all__ = ["sgd_l1", "ftrl_proximal", "FTRLProximal"]
 
 
 def _sigmoid(f: float) -> float:
@@ -268,19 +271,50 @@ def _ftrl_weights(z, n, alpha, beta, l1, l2):
     )
 
 
-def _ftrl_step(z, n, idx, x, y, alpha, beta, l1, l2):
+def _ftrl_step(z, n, idx, x, y, alpha, beta, l1, l2, intercept=False):
     """One example of Algorithm 1 on the coordinates ``idx`` (its non-zeros), in place.
 
-    ``l1`` and ``l2`` are scalars or arrays for ``idx``. Returns the logit ``x @ w``.
+    ``intercept=True``: the last coordinate of ``idx`` is the intercept, exempt from ``l1``
+    and ``l2``. Returns the logit ``x @ w`` predicted before learning the example.
     """
-    z_i, n_i = z[idx], n[idx]
-    w = _ftrl_weights(z_i, n_i, alpha, beta, l1, l2)
-    f = float(x @ w)
+    # float64 arithmetic whatever the storage type (z, n may be stored in fewer bits)
+    z_i, n_i = np.asarray(z[idx], dtype=np.float64), np.asarray(n[idx], dtype=np.float64)
+    sqrt_n = np.sqrt(n_i)
+    # Soft-thresholding: z_i - sign(z_i) * l1, or exactly 0 when |z_i| <= l1 (w_i = 0).
+    shrunk = z_i - np.minimum(np.maximum(z_i, -l1), l1)
+    denom = (beta + sqrt_n) / alpha + l2
+    if intercept:
+        shrunk[-1], denom[-1] = z_i[-1], (beta + sqrt_n[-1]) / alpha
+    if beta == 0.0:  # an untouched coordinate (n_i = 0, z_i = 0) would give 0 / 0
+        denom[denom == 0.0] = 1.0
+    w = -shrunk / denom
+    f = float(x.dot(w))  # x @ w (the method call is the cheaper spelling)
     g = (_sigmoid(f) - y) * x
-    sigma = (np.sqrt(n_i + g * g) - np.sqrt(n_i)) / alpha
+    n_new = n_i + g * g
+    sigma = (np.sqrt(n_new) - sqrt_n) / alpha
     z[idx] = z_i + g - sigma * w
-    n[idx] = n_i + g * g
+    n[idx] = n_new
     return f
+
+
+def _ftrl_pass(z, n, X, y, alpha, beta, l1, l2, intercept):
+    """One pass of Algorithm 1 over the rows of the CSR matrix ``X``, in order, in place.
+
+    Returns the logit of each row, predicted before its example was learned. Speed: the
+    row pointers are read as Python ints and the column indices converted to numpy's own
+    index type once (a row is then two slices, and ``z[idx]`` needs no conversion).
+    """
+    indptr, indices, data = X.indptr.tolist(), X.indices.astype(np.intp), X.data
+    f = np.empty(len(y))
+    for i, y_i in enumerate(y.tolist()):
+        rows = slice(indptr[i], indptr[i + 1])
+        f[i] = _ftrl_step(z, n, indices[rows], data[rows], y_i, alpha, beta, l1, l2, intercept)
+    return f
+
+
+def _sum_in_order(total, values):
+    """``total + values[0] + values[1] + ...`` added left to right (not pairwise)."""
+    return float(np.cumsum(np.concatenate([[total], values]))[-1])
 
 
 def ftrl_proximal(
@@ -346,22 +380,149 @@ def ftrl_proximal(
     n_samples, n_features = X.shape
     X = _canonical_csr(X)
     l1s, l2s = np.full(n_features, l1), np.full(n_features, l2)
-    if fit_intercept:  # the intercept as one more column of ones, without penalty
+    if fit_intercept:  # the intercept as one more column of ones (the last), without penalty
         X = sp.hstack([X, np.ones((n_samples, 1))], format="csr")
         l1s, l2s = np.append(l1s, 0.0), np.append(l2s, 0.0)
     z, n = np.zeros(X.shape[1]), np.zeros(X.shape[1])
 
     history = []
     for _ in range(epochs):
-        total_loss = 0.0
-        for i in range(n_samples):
-            rows = slice(X.indptr[i], X.indptr[i + 1])
-            idx = X.indices[rows]
-            f = _ftrl_step(z, n, idx, X.data[rows], y[i], alpha, beta, l1s[idx], l2s[idx])
-            total_loss += np.logaddexp(0.0, f) - y[i] * f
-        history.append(float(total_loss / n_samples))
+        f = _ftrl_pass(z, n, X, y, alpha, beta, l1, l2, fit_intercept)
+        history.append(_sum_in_order(0.0, np.logaddexp(0.0, f) - y * f) / n_samples)
     w = _ftrl_weights(z, n, alpha, beta, l1s, l2s)
     intercept = float(w[-1]) if fit_intercept else 0.0
     return FitResult(
         coef=w[:n_features], intercept=intercept, n_iter=epochs, converged=True, history=history
     )
+
+
+# The widest model FTRLProximal accepts: a CSR chunk addresses its columns with 32-bit
+# indices, and coef_ (a dense float64 vector) would already take 16 GiB.
+MAX_FEATURES = 2**31
+
+
+class FTRLProximal:
+    """FTRL-Proximal fed chunk by chunk: ``partial_fit`` keeps the state between chunks.
+
+    The same algorithm as :func:`ftrl_proximal` (one pass), for a stream too big to hold:
+    feeding every chunk of a data set in order gives exactly the weights, intercept and
+    progressive loss of one ``ftrl_proximal`` call on the whole data set. State (``z_i``,
+    ``n_i``) exists only for the features seen so far (and, with ``inclusion``, admitted).
+
+    Parameters
+    ----------
+    n_features : int
+        Number of columns of every chunk (e.g. hash buckets), ``1 <= n_features <= 2**31``.
+    alpha, beta, l1, l2, fit_intercept
+        As in :func:`ftrl_proximal`.
+    inclusion : object with an ``admit(features)`` method, optional
+        Probabilistic feature inclusion (:mod:`course_utils.inclusion`): an occurrence of a
+        feature that has no state yet is learned only if ``admit`` says so; until then the
+        feature is dropped from its rows (weight 0, no state).
+    state_dtype : {np.float64, np.float32, np.float16}, default=np.float64
+        Storage type of ``z_`` and ``n_`` (reduced precision: McMahan et al. 2013, sec. 4.5).
+
+    Attributes
+    ----------
+    features_ : numpy.ndarray of int64
+        The features that have state, sorted.
+    z_, n_ : numpy.ndarray
+        Their state, aligned with ``features_``; the intercept's state is one more last entry.
+    n_rows_ : int
+        Rows learned so far.
+    """
+
+    def __init__(self, n_features, alpha=0.1, beta=1.0, l1=1.0, l2=0.0, *,
+                 fit_intercept=True, inclusion=None, state_dtype=np.float64):
+        self.n_features = check_int(n_features, "n_features", low=1, high=MAX_FEATURES)
+        self.alpha = check_scalar(alpha, "alpha", low_inclusive=False)
+        self.beta = check_scalar(beta, "beta")
+        self.l1 = check_scalar(l1, "l1")
+        self.l2 = check_scalar(l2, "l2")
+        self.fit_intercept = check_bool(fit_intercept, "fit_intercept")
+        if inclusion is not None and not callable(getattr(inclusion, "admit", None)):
+            raise TypeError("inclusion must be None or an object with an admit(features) method.")
+        self.inclusion = inclusion
+        dtype = check_dtype(state_dtype, "state_dtype", (np.float64, np.float32, np.float16))
+        self.features_ = np.zeros(0, dtype=np.int64)
+        self.z_, self.n_ = np.zeros(1, dtype=dtype), np.zeros(1, dtype=dtype)
+        self.n_rows_, self._loss_sum = 0, 0.0
+
+    def partial_fit(self, X, y):
+        """Learn the rows of one chunk, in order; return ``self``."""
+        X, y = check_X_y(X, y, sparse_ok=True)
+        check_binary_labels(y)
+        if X.shape[1] != self.n_features:
+            raise ValueError(
+                f"X has {X.shape[1]} columns but this model has n_features={self.n_features}: "
+                "every chunk must have the same columns."
+            )
+        X = _canonical_csr(X)
+        keep = np.ones(X.nnz, dtype=bool)
+        if self.inclusion is not None:
+            keep = np.isin(X.indices, self.features_) | self.inclusion.admit(X.indices)
+        rows = np.repeat(np.arange(X.shape[0]), np.diff(X.indptr))[keep]
+        columns, values = X.indices[keep].astype(np.int64), X.data[keep]
+        # Give state (z = n = 0) to the features seen for the first time, keeping the order.
+        new = np.setdiff1d(columns, self.features_)
+        at = np.searchsorted(self.features_, new)
+        self.z_, self.n_ = np.insert(self.z_, at, 0.0), np.insert(self.n_, at, 0.0)
+        self.features_ = np.insert(self.features_, at, new)
+        slots = np.searchsorted(self.features_, columns)
+        if self.fit_intercept:  # the intercept's slot, the last, ends every row
+            ends = np.searchsorted(rows, np.arange(1, X.shape[0] + 1))
+            slots = np.insert(slots, ends, self.features_.size)
+            values, rows = np.insert(values, ends, 1.0), np.insert(rows, ends, np.arange(len(y)))
+        indptr = np.searchsorted(rows, np.arange(X.shape[0] + 1))
+        X = sp.csr_matrix((values, slots, indptr), shape=(X.shape[0], self.z_.size))
+        f = _ftrl_pass(self.z_, self.n_, X, y, self.alpha, self.beta, self.l1, self.l2,
+                       self.fit_intercept)
+        self._loss_sum = _sum_in_order(self._loss_sum, np.logaddexp(0.0, f) - y * f)
+        self.n_rows_ += X.shape[0]
+        return self
+
+    def _weights(self):
+        """The weights of ``features_`` and the intercept, from the state (float64)."""
+        z, n = self.z_.astype(np.float64), self.n_.astype(np.float64)
+        l1s, l2s = np.full(z.size, self.l1), np.full(z.size, self.l2)
+        l1s[-1] = l2s[-1] = 0.0
+        return _ftrl_weights(z, n, self.alpha, self.beta, l1s, l2s)
+
+    def sparse_coef(self):
+        """The serving model: ``(indices, values)`` of the non-zero weights, indices sorted."""
+        w = self._weights()[:-1]
+        nonzero = w != 0.0
+        return self.features_[nonzero], w[nonzero]
+
+    @property
+    def coef_(self):
+        """All ``n_features`` weights as a dense float64 vector (``8 * n_features`` bytes)."""
+        coef = np.zeros(self.n_features)
+        coef[self.features_] = self._weights()[:-1]
+        return coef
+
+    @property
+    def intercept_(self):
+        return float(self._weights()[-1]) if self.fit_intercept else 0.0
+
+    @property
+    def progressive_loss_(self):
+        """Mean log loss of each row predicted before it was learned (ftrl_proximal's history)."""
+        return self._loss_sum / self.n_rows_ if self.n_rows_ else float("nan")
+
+    def decision_function(self, X):
+        """Logits ``X @ w + b``, reading only the non-zero weights each row touches."""
+        X = check_array(X, "X", ndim=2, sparse_ok=True)
+        if X.shape[1] != self.n_features:
+            raise ValueError(f"X has {X.shape[1]} columns, expected n_features={self.n_features}.")
+        X = _canonical_csr(X)
+        indices, values = self.sparse_coef()
+        at = np.minimum(np.searchsorted(indices, X.indices), max(indices.size - 1, 0))
+        hit = indices[at] == X.indices if indices.size else np.zeros(X.nnz, dtype=bool)
+        w = np.where(hit, values[at] if indices.size else 0.0, 0.0)
+        rows = np.repeat(np.arange(X.shape[0]), np.diff(X.indptr))
+        return np.bincount(rows, weights=X.data * w, minlength=X.shape[0]) + self.intercept_
+
+    def predict_proba(self, X):
+        """Probability of label 1 for each row of ``X``."""
+        return expit(self.decision_function(X))

@@ -1,0 +1,131 @@
+"""Exercises for notebook 07, at scale: hashed crosses, serving bytes, inclusion, sparse serving."""
+
+import numpy as np
+
+from ._engine import Function, MultipleChoice, Value
+
+q1 = Value(
+    prompt="The Adult table has 14 columns. How many different pairwise crosses (a x b, "
+    "with a and b two different columns, order ignored) does it have?",
+    answer=91,
+    mistakes=[
+        (196, "14 x 14 counts each column crossed with itself and every pair twice."),
+        (182, "14 x 13 counts every pair twice: age x sex is the same cross as sex x age."),
+        (105, "that adds the 14 one-hot columns: count only the crosses."),
+        (364, "364 is the number of three-way crosses, C(14, 3)."),
+    ],
+    hints=["Choose 2 columns out of 14, order ignored.", "C(14, 2) = 14 * 13 / 2."],
+    solution="answer = 14 * 13 // 2   # math.comb(14, 2)",
+)
+
+
+def _varint_bytes(gap):
+    n = 1
+    while gap >= 128:
+        gap >>= 7
+        n += 1
+    return n
+
+
+q2 = Function(
+    prompt="Write varint_bytes(gap): the bytes a varint (LEB128) needs for an integer "
+    "gap >= 0, 7 bits per byte (1 byte for 0..127, 2 bytes for 128..16383, ...).",
+    answer=_varint_bytes,
+    cases=[(0,), (1,), (127,), (128,), (300,), (16383,), (16384,), (2**21 - 1,), (2**21,),
+           (2**35,)],
+    mistakes=[
+        (lambda gap: max(1, (int(gap).bit_length() + 7) // 8),
+         "that packs 8 bits per byte; a varint keeps one bit of each byte to say "
+         "'another byte follows', so only 7 carry the number."),
+        (lambda gap: int(gap).bit_length() // 7,
+         "that rounds down, and gives 0 bytes for small gaps: even 0 takes one byte."),
+        (lambda gap: 4, "that is a fixed 32-bit index; a varint grows with the gap."),
+    ],
+    hints=["Count how many times you can shift the gap right by 7 bits before it is < 128.",
+           "Start at 1 byte; while gap >= 128: gap >>= 7 and add a byte."],
+    solution="def varint_bytes(gap):\n    n = 1\n    while gap >= 128:\n        gap >>= 7\n"
+    "        n += 1\n    return n",
+)
+
+q3 = MultipleChoice(
+    prompt="Training with FTRL-Proximal and a strong L1 penalty, which memory does L1 shrink?",
+    options={
+        "a": ("The training state: z and n of every feature seen",
+              "no: every feature that was seen keeps its z and n, whatever its weight; "
+              "the notebook's state is the same size with and without L1."),
+        "b": ("The serving model: the indices and values of the non-zero weights",
+              "yes: a zero weight is not shipped, so the model that answers queries shrinks; "
+              "the state needed to keep training does not."),
+        "c": ("Both, in the same proportion",
+              "the state keeps every feature seen: only the serving model loses the zeros."),
+        "d": ("Neither: hashing fixes the memory",
+              "hashing fixes the number of buckets, not how many weights are non-zero; "
+              "the serving model stores only those."),
+    },
+    answer="b",
+    hints=["A weight is zero while |z_i| <= l1: what happens to z_i itself then?"],
+)
+
+q4 = Value(
+    prompt="Poisson inclusion with p = 1/3: a feature that appears exactly 3 times in the whole "
+    "stream. What is the probability that it never gets training state?",
+    answer=8 / 27,
+    rtol=1e-3,
+    mistakes=[
+        (1 / 27, "that is the probability that all 3 coins admit it; we want none of them to."),
+        (19 / 27, "that is the probability that it does get state: 1 - (2/3)^3."),
+        (2 / 3, "that is one sighting; the three coins are independent."),
+    ],
+    hints=["Each sighting admits it with probability 1/3, independently.",
+           "Never admitted: three misses in a row, (1 - p)^3."],
+    solution="answer = (1 - 1 / 3) ** 3   # 8/27 = 0.296",
+)
+
+
+def _sparse_logit(indices, values, intercept, x_indices, x_values):
+    at = np.searchsorted(indices, x_indices)
+    at = np.minimum(at, max(len(indices) - 1, 0))
+    hit = (np.asarray(indices)[at] == x_indices) if len(indices) else np.zeros(len(x_indices), bool)
+    weights = np.where(hit, np.asarray(values)[at] if len(indices) else 0.0, 0.0)
+    return float(intercept + np.sum(weights * x_values))
+
+
+_model = (np.array([3, 17, 40, 1_000_000]), np.array([0.5, -1.0, 2.0, 0.25]), -0.75)
+q5 = Function(
+    prompt="Challenge: serve from the sparse model. Write sparse_logit(indices, values, "
+    "intercept, x_indices, x_values): the logit b + sum_j w_j x_j of one row, where the model "
+    "is the sorted array `indices` of its non-zero weights and their `values`, and the row is "
+    "its sorted non-zero columns `x_indices` with values `x_values`. A column that is not in "
+    "`indices` has weight 0. Never build the dense weight vector.",
+    answer=_sparse_logit,
+    cases=[
+        (*_model, np.array([3, 40]), np.array([1.0, 1.0])),
+        (*_model, np.array([2, 17, 999_999]), np.array([1.0, 2.0, 1.0])),  # misses included
+        (*_model, np.array([1_000_000]), np.array([4.0])),  # the last weight
+        (*_model, np.array([5_000_000]), np.array([1.0])),  # beyond every index
+        (*_model, np.array([], dtype=np.int64), np.array([])),  # an empty row
+        (np.array([], dtype=np.int64), np.array([]), 0.3, np.array([1, 2]), np.array([1.0, 1.0])),
+    ],
+    mistakes=[
+        (lambda i, v, b, xi, xv: _sparse_logit(i, v, 0.0, xi, xv),
+         "the intercept b is part of the logit, even for an empty row."),
+        (lambda i, v, b, xi, xv: float(b + np.sum(np.asarray(v)[:len(xi)] * xv)),
+         "that multiplies the first weights of the model, not the weights of the row's "
+         "columns: look each column up in `indices`."),
+        (lambda i, v, b, xi, xv: _sparse_logit(i, v, b, xi, np.ones(len(xi))),
+         "the row's values x_j matter too (a collided bucket counts 2)."),
+    ],
+    hints=[
+        "np.searchsorted(indices, x_indices) says where each column would sit in `indices`.",
+        "A column is in the model only if indices[position] == column (watch the last position).",
+        "Sum weight * x over the hits and add the intercept.",
+    ],
+    solution=(
+        "def sparse_logit(indices, values, intercept, x_indices, x_values):\n"
+        "    if len(indices) == 0:\n"
+        "        return float(intercept)\n"
+        "    at = np.minimum(np.searchsorted(indices, x_indices), len(indices) - 1)\n"
+        "    hit = indices[at] == x_indices\n"
+        "    return float(intercept + np.sum(np.where(hit, values[at], 0.0) * x_values))"
+    ),
+)

@@ -1,0 +1,154 @@
+"""Probabilistic feature inclusion: give a feature training state only once it is worth it.
+
+Most features of a wide hashed model are rare: seen once or twice in a whole log, they get
+per-coordinate state (``z_i`` and ``n_i`` for FTRL-Proximal) that they never repay.
+McMahan et al. (2013, section 4.1) admit a new feature into the model only after a test:
+
+- :class:`PoissonInclusion`: each time a feature without state is seen, it is admitted with
+  probability ``p`` (so after about ``1 / p`` sightings);
+- :class:`BloomInclusion`: a counting Bloom filter counts the sightings in a small table of
+  counters shared by all features; a feature is admitted once its count reaches
+  ``min_count``. The filter may overcount (two features sharing counters), never undercount.
+
+Both are seeded, and both take the features of a chunk as one flat array, in stream order
+(the ``indices`` of a CSR chunk, row after row), and return which occurrences are learned.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from sklearn.utils import murmurhash3_32
+
+from ._validation import check_array, check_int, check_random_state, check_scalar
+
+__all__ = ["PoissonInclusion", "BloomInclusion"]
+
+
+def _as_features(features) -> np.ndarray:
+    features = check_array(features, "features", ndim=1, allow_empty=True, dtype=None)
+    if features.size and (not np.issubdtype(features.dtype, np.integer) or features.min() < 0):
+        raise ValueError("features must hold feature indices (integers >= 0).")
+    return features.astype(np.int64)
+
+
+def _increments_so_far(cells, t, m):
+    """For each (cell, sighting t) pair: how many pairs hit that cell at sightings <= t."""
+    key = cells * m + t
+    order = np.argsort(key, kind="stable")
+    key = key[order]
+    position = np.arange(key.size)
+    cell = key // m
+    first_of_cell = np.maximum.accumulate(np.where(np.r_[True, cell[1:] != cell[:-1]], position, 0))
+    # the same sighting can hit a cell twice (two hashes agree): both read the later count
+    last_of_tie = np.minimum.accumulate(
+        np.where(np.r_[key[1:] != key[:-1], True], position, key.size)[::-1])[::-1]
+    so_far = np.empty(key.size, dtype=np.int64)
+    so_far[order] = last_of_tie - first_of_cell + 1
+    return so_far
+
+
+class PoissonInclusion:
+    """Admit a feature without state with probability ``p`` at each sighting.
+
+    Parameters
+    ----------
+    p : float
+        Probability of admission per sighting, ``0 < p <= 1`` (1 admits every feature).
+    random_state : int, default=0
+        Seed.
+
+    Attributes
+    ----------
+    admitted_ : numpy.ndarray of int64
+        The features admitted so far, sorted.
+    """
+
+    def __init__(self, p, random_state=0):
+        self.p = check_scalar(p, "p", low=0.0, low_inclusive=False, high=1.0)
+        self._rng = check_random_state(random_state)
+        self.admitted_ = np.zeros(0, dtype=np.int64)
+
+    def admit(self, features):
+        """Which occurrences of ``features`` (in stream order) are learned.
+
+        An occurrence is learned if its feature was admitted before, or by this sighting's
+        coin, or by an earlier sighting's coin in this same array.
+        """
+        features = _as_features(features)
+        coin = self._rng.random(features.size) < self.p
+        known = np.isin(features, self.admitted_)
+        # The first coin that came up for a feature admits it from that sighting on.
+        hits = np.flatnonzero(coin)
+        hit_features, first = np.unique(features[hits], return_index=True)
+        first_hit = np.full(features.size, features.size)  # no coin yet: not admitted
+        if hits.size:
+            at = np.minimum(np.searchsorted(hit_features, features), hit_features.size - 1)
+            found = hit_features[at] == features
+            first_hit[found] = hits[first[at[found]]]
+        learned = known | (np.arange(features.size) >= first_hit)
+        self.admitted_ = np.union1d(self.admitted_, features[learned])
+        return learned
+
+
+class BloomInclusion:
+    """Admit a feature once a counting Bloom filter has seen it ``min_count`` times.
+
+    Parameters
+    ----------
+    min_count : int
+        Sightings needed, ``>= 1`` (1 admits every feature at once).
+    n_counters : int, default=2**20
+        Size of the counter table; each counter is one byte (saturating at 255).
+    n_hashes : int, default=3
+        Counters per feature; its count is the smallest of them.
+    random_state : int, default=0
+        Seed of the hash functions.
+
+    Attributes
+    ----------
+    counters_ : numpy.ndarray of uint8, shape (n_counters,)
+        The filter (``counters_.nbytes`` bytes, whatever the number of features).
+    """
+
+    def __init__(self, min_count, n_counters=2**20, n_hashes=3, random_state=0):
+        self.min_count = check_int(min_count, "min_count", low=1, high=255)
+        n_counters = check_int(n_counters, "n_counters", low=1, high=2**31)
+        self.n_hashes = check_int(n_hashes, "n_hashes", low=1, high=16)
+        seeds = check_random_state(random_state).integers(0, 2**31, size=self.n_hashes)
+        self._seeds = [int(s) for s in seeds]
+        self.counters_ = np.zeros(n_counters, dtype=np.uint8)
+
+    def _cells(self, features):
+        """The ``n_hashes`` counters of each feature, shape (n_hashes, len(features))."""
+        keys = features.astype(np.int32)  # hashes of the 32-bit key, so sklearn can vectorize
+        return np.stack([
+            murmurhash3_32(keys, seed=s, positive=True).astype(np.int64) % self.counters_.size
+            for s in self._seeds
+        ])
+
+    def counts(self, features):
+        """The filter's count of each feature now (an overestimate of the true count)."""
+        features = _as_features(features)
+        if features.size == 0:
+            return np.zeros(0, dtype=np.int64)
+        return self.counters_[self._cells(features)].min(axis=0).astype(np.int64)
+
+    def admit(self, features):
+        """Count every sighting of ``features`` (in stream order); which ones are learned.
+
+        A sighting is learned when the feature's count, this sighting included, has reached
+        ``min_count``: the first ``min_count - 1`` sightings of a feature are never learned.
+        """
+        features = _as_features(features)
+        if features.size == 0:
+            return np.zeros(0, dtype=bool)
+        cells = self._cells(features).ravel()  # hash after hash, each over all sightings
+        m = features.size
+        t = np.tile(np.arange(m), self.n_hashes)  # the sighting each cell belongs to
+        # Exactly as one sighting after another: the count a sighting reads in a counter is
+        # the counter before this array plus every increment of it up to this sighting.
+        so_far = _increments_so_far(cells, t, m)
+        count = (self.counters_[cells] + so_far).reshape(self.n_hashes, m).min(axis=0)
+        total = self.counters_ + np.bincount(cells, minlength=self.counters_.size)
+        self.counters_ = np.minimum(total, 255).astype(np.uint8)
+        return count >= self.min_count

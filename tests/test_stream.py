@@ -1,0 +1,269 @@
+"""Tests of the streaming pieces of notebook 07: FTRLProximal.partial_fit, feature
+inclusion, delta-encoded index bytes and the chunked Adult reader."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+import scipy.sparse as sp
+
+from course_utils.datasets import iter_adult, load_adult
+from course_utils.inclusion import BloomInclusion, PoissonInclusion
+from course_utils.measure import delta_encoded_bytes, model_bytes
+from course_utils.solvers import FTRLProximal, ftrl_proximal
+
+
+def _stream(seed=0, n=900, p=300, density=0.03):
+    """Sparse 0/1 rows with a few informative columns, labels from a logistic model."""
+    rng = np.random.default_rng(seed)
+    X = sp.random(n, p, density=density, random_state=seed, format="csr")
+    X.data[:] = 1.0
+    w_true = np.zeros(p)
+    w_true[:8] = [3.0, -3.0, 2.0, -2.0, 2.5, -1.5, 1.0, -1.0]
+    y = (rng.random(n) < 1.0 / (1.0 + np.exp(-(X @ w_true - 0.5)))).astype(float)
+    return X, y
+
+
+def _feed(model, X, y, chunk):
+    for start in range(0, X.shape[0], chunk):
+        model.partial_fit(X[start:start + chunk], y[start:start + chunk])
+    return model
+
+
+# ------------------------------------------------------------------ streaming == one call
+
+
+@pytest.mark.parametrize("chunk", [900, 256, 77, 1])
+@pytest.mark.parametrize("settings", [
+    dict(alpha=0.1, beta=1.0, l1=2.0, l2=1.0),
+    dict(alpha=0.5, beta=0.0, l1=0.0, l2=0.0),
+    dict(alpha=0.3, beta=1.0, l1=0.5, fit_intercept=False),
+])
+def test_streaming_equals_one_call_exactly(chunk, settings):
+    X, y = _stream()
+    batch = ftrl_proximal(X, y, **settings)
+    model = _feed(FTRLProximal(X.shape[1], **settings), X, y, chunk)
+    assert model.coef_.tobytes() == batch.coef.tobytes()  # bit for bit
+    assert model.intercept_ == batch.intercept
+    assert model.progressive_loss_ == batch.history[0]
+    assert model.n_rows_ == X.shape[0]
+
+
+def test_state_is_kept_only_for_features_seen():
+    X, y = _stream()
+    model = _feed(FTRLProximal(X.shape[1], l1=2.0), X, y, 100)
+    seen = np.unique(X.indices)
+    np.testing.assert_array_equal(model.features_, seen)
+    assert model.z_.size == model.n_.size == seen.size + 1  # + the intercept
+    indices, values = model.sparse_coef()
+    np.testing.assert_array_equal(indices, np.flatnonzero(model.coef_))
+    np.testing.assert_array_equal(values, model.coef_[indices])
+    assert indices.size < seen.size  # L1 zeros weights, not their state
+
+
+def test_sparse_prediction_equals_dense_prediction():
+    X, y = _stream()
+    model = _feed(FTRLProximal(X.shape[1], l1=1.0), X[:600], y[:600], 200)
+    dense = X[600:] @ model.coef_ + model.intercept_
+    np.testing.assert_allclose(model.decision_function(X[600:]), dense, rtol=1e-12, atol=1e-12)
+    p = model.predict_proba(X[600:])
+    assert np.all((p > 0) & (p < 1))
+
+
+def test_float32_state_halves_the_bytes_and_stays_close():
+    X, y = _stream()
+    full = _feed(FTRLProximal(X.shape[1], l1=1.0), X, y, 300)
+    half = _feed(FTRLProximal(X.shape[1], l1=1.0, state_dtype=np.float32), X, y, 300)
+    assert half.z_.nbytes * 2 == full.z_.nbytes and half.z_.dtype == np.float32
+    np.testing.assert_allclose(half.coef_, full.coef_, atol=1e-4)
+
+
+# ------------------------------------------------------------------ bad input
+
+
+def test_bad_input_names_the_argument():
+    X, y = _stream()
+    model = FTRLProximal(X.shape[1])
+    with pytest.raises(ValueError, match="n_features=300"):
+        model.partial_fit(X[:, :299], y)
+    with pytest.raises(ValueError, match="y must hold only the labels 0 and 1"):
+        model.partial_fit(X, 2 * y - 1)
+    with pytest.raises(ValueError, match="same number of rows"):
+        model.partial_fit(X, y[:-1])
+    with pytest.raises(ValueError, match="n_features must be >= 1"):
+        FTRLProximal(0)
+    with pytest.raises(ValueError, match="n_features must be <= 2147483648"):
+        FTRLProximal(2**40)
+    with pytest.raises(TypeError, match="n_features must be an integer"):
+        FTRLProximal(2.0**20)
+    with pytest.raises(ValueError, match="alpha"):
+        FTRLProximal(10, alpha=0.0)
+    with pytest.raises(TypeError, match="inclusion"):
+        FTRLProximal(10, inclusion="poisson")
+    with pytest.raises(TypeError, match="state_dtype"):
+        FTRLProximal(10, state_dtype=np.int32)
+    assert model.n_rows_ == 0  # nothing was learned from the refused chunks
+
+
+# ------------------------------------------------------------------ inclusion
+
+
+def test_bloom_inclusion_no_state_below_the_threshold():
+    X, y = _stream(seed=3)
+    counts = np.bincount(X.indices, minlength=X.shape[1])
+    # A filter far larger than the 300 features: no two share all their counters.
+    model = _feed(FTRLProximal(X.shape[1], inclusion=BloomInclusion(5, n_counters=2**20)),
+                  X, y, 128)
+    np.testing.assert_array_equal(model.features_, np.flatnonzero(counts >= 5))
+    assert not np.isin(np.flatnonzero((counts > 0) & (counts < 5)), model.features_).any()
+
+
+def test_bloom_first_sightings_are_not_learned_and_counts_only_overestimate():
+    bloom = BloomInclusion(3, n_counters=2**16)
+    learned = bloom.admit([5, 7, 5, 5, 9, 7, 5])
+    np.testing.assert_array_equal(learned, [0, 0, 0, 1, 0, 0, 1])  # 5's 3rd and 4th sighting
+    np.testing.assert_array_equal(bloom.admit([7, 9, 9]), [1, 0, 1])
+    # One counter for everything: every feature shares it, so counts overestimate.
+    tiny = BloomInclusion(4, n_counters=1, n_hashes=1)
+    np.testing.assert_array_equal(tiny.admit([1, 2, 3, 4, 5]), [0, 0, 0, 1, 1])
+    assert tiny.counts([99]).tolist() == [5]  # never seen, counted 5
+    assert tiny.counters_.nbytes == 1
+
+
+def test_poisson_inclusion_is_seeded_and_admits_about_p():
+    features = np.arange(20_000) % 1000  # 1,000 features seen 20 times each, interleaved
+    a = PoissonInclusion(0.1, random_state=4).admit(features)
+    b = PoissonInclusion(0.1, random_state=4).admit(features)
+    c = PoissonInclusion(0.1, random_state=5).admit(features)
+    np.testing.assert_array_equal(a, b)
+    assert not np.array_equal(a, c)
+    # The first sighting is admitted with probability p: about 100 of 1,000 features.
+    assert 60 < a[:1000].sum() < 140
+    # Once admitted, always learned: per feature, the learned sightings are a suffix.
+    per_feature = a.reshape(20, 1000)
+    assert np.all(np.diff(per_feature.astype(int), axis=0) >= 0)
+    inclusion = PoissonInclusion(1.0)
+    assert inclusion.admit([3, 1, 3]).all() and inclusion.admitted_.tolist() == [1, 3]
+
+
+def test_poisson_inclusion_shrinks_the_state():
+    X, y = _stream(seed=1)
+    everything = _feed(FTRLProximal(X.shape[1]), X, y, 100)
+    some = _feed(FTRLProximal(X.shape[1], inclusion=PoissonInclusion(0.05, random_state=0)),
+                 X, y, 100)
+    assert set(some.features_) < set(everything.features_)
+
+
+def test_inclusion_bad_input():
+    with pytest.raises(ValueError, match="p must be"):
+        PoissonInclusion(0.0)
+    with pytest.raises(ValueError, match="min_count"):
+        BloomInclusion(0)
+    with pytest.raises(ValueError, match="n_counters"):
+        BloomInclusion(2, n_counters=0)
+    with pytest.raises(ValueError, match="features"):
+        BloomInclusion(2).admit([-1, 2])
+    with pytest.raises(TypeError, match="features"):
+        PoissonInclusion(0.5).admit("abc")
+
+
+# ------------------------------------------------------------------ bytes
+
+
+def test_delta_encoded_bytes_by_hand():
+    assert delta_encoded_bytes([0, 1, 130, 20000]) == 1 + 1 + 2 + 3  # gaps 0, 1, 129, 19870
+    assert delta_encoded_bytes([20000, 0, 130, 1]) == 7  # any order
+    assert delta_encoded_bytes([]) == 0
+    assert delta_encoded_bytes([127]) == 1 and delta_encoded_bytes([128]) == 2
+    assert delta_encoded_bytes([2**21 - 1]) == 3 and delta_encoded_bytes([2**21]) == 4
+    assert delta_encoded_bytes(np.arange(1000)) == 1000  # a dense run: 1 byte each
+    with pytest.raises(ValueError, match="repeat"):
+        delta_encoded_bytes([3, 3])
+    with pytest.raises(ValueError, match="indices"):
+        delta_encoded_bytes([-1])
+
+
+def test_serving_bytes_by_hand():
+    w = np.zeros(2**20)
+    w[[3, 70_000, 500_000]] = [0.5, -1.25, 2.0]
+    assert model_bytes(w) == 8 * 2**20
+    assert model_bytes(w, "sparse", value_dtype=np.float16, index_dtype=np.int32) == 3 * 6
+    assert delta_encoded_bytes(np.flatnonzero(w)) == 1 + 3 + 3  # gaps 3, 69,997, 430,000
+
+
+# ------------------------------------------------------------------ the chunked reader
+
+
+def test_iter_adult_is_load_adult_in_chunks():
+    X, y = load_adult()
+    chunks = list(iter_adult(chunk_size=10_000))
+    assert [len(c[0]) for c in chunks] == [10_000, 10_000, 10_000, 2_561]
+    pd.testing.assert_frame_equal(pd.concat([c[0] for c in chunks], ignore_index=True), X)
+    np.testing.assert_array_equal(np.concatenate([c[1] for c in chunks]), y)
+
+
+def test_iter_adult_bad_chunk_size():
+    with pytest.raises(ValueError, match="chunk_size"):
+        iter_adult(0)
+    with pytest.raises(TypeError, match="chunk_size"):
+        iter_adult(100.5)
+
+
+def test_iter_adult_verifies_the_checksum_at_the_call(tmp_path, monkeypatch):
+    from course_utils.datasets import DataFileError
+
+    (tmp_path / "adult.csv.gz").write_bytes(b"not the census")
+    monkeypatch.setenv("COURSE_DATA_DIR", str(tmp_path))
+    with pytest.raises(DataFileError, match="sha256"):
+        iter_adult(100)
+
+
+def test_bloom_filter_matches_one_sighting_at_a_time():
+    # The vectorized admit equals the filter updated one sighting after another.
+    rng = np.random.default_rng(1)
+    for trial in range(20):
+        features = rng.integers(0, 30, 200)
+        bloom = BloomInclusion(3, n_counters=int(rng.integers(1, 40)),
+                               n_hashes=int(rng.integers(1, 4)), random_state=trial)
+        cells = bloom._cells(features.astype(np.int64))
+        counters, expected = np.zeros(bloom.counters_.size, dtype=int), []
+        for j in range(features.size):
+            for cell in cells[:, j]:
+                counters[cell] += 1
+            expected.append(min(counters[cell] for cell in cells[:, j]) >= 3)
+        first, second = bloom.admit(features[:120]), bloom.admit(features[120:])
+        np.testing.assert_array_equal(np.r_[first, second], expected)
+        np.testing.assert_array_equal(bloom.counters_, np.minimum(counters, 255))
+
+
+# ------------------------------------------------------------------ hashing
+
+
+def test_hash_crosses_is_per_row_and_folds_exactly():
+    from course_utils.hashing import fold_buckets, hash_crosses
+
+    table = pd.DataFrame({"a": ["x", "y", "x", "z"], "b": ["u", "u", "v", "v"],
+                          "c": ["p", "q", "p", "q"]})
+    spec = ["a", "b", ("a", "b"), ("b", "a"), ("a", "b", "c")]
+    M = hash_crosses(table, spec, 2**20)
+    assert M.shape == (4, 2**20) and M.sum(axis=1).A1.tolist() == [5.0] * 4
+    # a row gets the same buckets whatever else is in its chunk
+    np.testing.assert_array_equal(hash_crosses(table.iloc[2:], spec, 2**20).toarray(),
+                                  M[2:].toarray())
+    # rows 0 and 2 share a=x: the same bucket for that feature
+    assert set(M[0].indices) & set(M[2].indices)
+    small = fold_buckets(M, 2**6)
+    assert (small != hash_crosses(table, spec, 2**6)).nnz == 0
+    assert M.nnz == 20 and small.sum() == 20.0  # folding adds collided counts up
+    assert hash_crosses(table, ["a"], 1).toarray().tolist() == [[1.0]] * 4
+    with pytest.raises(ValueError, match="n_buckets must be >= 1"):
+        hash_crosses(table, spec, 0)
+    with pytest.raises(ValueError, match="n_buckets must be <= 4294967296"):
+        hash_crosses(table, spec, 2**33)
+    with pytest.raises(ValueError, match="unknown column"):
+        hash_crosses(table, ["a", ("a", "nope")], 8)
+    with pytest.raises(ValueError, match="n_buckets must divide"):
+        fold_buckets(M, 3)
+    with pytest.raises(TypeError, match="X must be a scipy.sparse"):
+        fold_buckets(M.toarray(), 2)
