@@ -39,6 +39,7 @@ def check_array(
     sparse_ok: bool = False,
     allow_empty: bool = False,
     dtype=np.float64,
+    bool_ok: bool = True,
 ):
     """Return ``a`` as a finite numeric array, or raise naming ``name``.
 
@@ -56,6 +57,9 @@ def check_array(
         Accept an array with no elements.
     dtype : numpy dtype, default=float64
         Dtype of the returned array; ``None`` keeps a numeric input's dtype.
+    bool_ok : bool, default=True
+        Accept booleans (as 0.0 and 1.0). Refuse them where the values must be real numbers,
+        such as a threshold's input or a plot's coordinates.
 
     Returns
     -------
@@ -88,6 +92,8 @@ def check_array(
         except (TypeError, ValueError) as exc:  # ragged lists and the like
             raise TypeError(f"{name} must be an array of numbers ({exc}).") from None
         if arr.dtype == bool:
+            if not bool_ok:
+                raise TypeError(f"{name} must hold real numbers, got booleans (dtype bool).")
             arr = arr.astype(np.float64)
         if not _is_real_number_dtype(arr.dtype):
             raise TypeError(
