@@ -154,7 +154,7 @@ def _bucket_names(edges: np.ndarray) -> list[str]:
 
 
 def _bucket_codes(x, edges) -> tuple[np.ndarray, np.ndarray]:
-    x = check_array(x, "x", ndim=1)
+    x = check_array(x, "x", ndim=1, bool_ok=False)  # buckets of True/False: use one_hot
     edges = check_increasing(edges, "edges")
     # side="right": x == edges[i] falls in [edges[i], edges[i+1]), buckets are closed on the left.
     return np.searchsorted(edges, x, side="right"), edges
