@@ -261,7 +261,7 @@ class _Decay:
         per_octave = math.log(2.0) / -math.log(self.f)
         total = 0.0
         if w >= self.tiny:
-            octaves = math.log2(w / self.tiny)
+            octaves = math.log2(w) - math.log2(self.tiny)  # (w / tiny overflows for w >= 4)
             k = 2.0 ** (self.p - 1)  # runs in a binade: D goes from k d to 2 k d
             if k > self.run_limit:
                 total += octaves * (per_octave + 1.0) * self.plain_cost
@@ -301,7 +301,7 @@ class _Decay:
         """Steps to skip in closed form, so that the rest costs about a third of the budget."""
         floor = max(self.stall, self.s)
         if self.flush:  # the bracket holds only while the weight is normal: stop just above tiny
-            steps = math.log(w0 / self.tiny) / -math.log(self.f)
+            steps = (math.log(w0) - math.log(self.tiny)) / -math.log(self.f)
             floor = self.tiny * math.exp(4.0 * steps * math.ldexp(1.0, -self.p) + 1e-9)
         top, bottom = math.log(w0), math.log(floor)
         for _ in range(60):  # bisection in log scale; work() grows with w
