@@ -210,10 +210,12 @@ def check_dtype(value, name: str, choices) -> np.dtype:
 
     ``value`` may be anything ``numpy.dtype`` understands (``np.float32``, ``"float32"``, ...).
     """
-    try:
-        dtype = np.dtype(value)
-    except (TypeError, ValueError):
-        dtype = None
+    dtype = None
+    if isinstance(value, (type, str, np.dtype)):  # not an array, whose .dtype numpy would take
+        try:
+            dtype = np.dtype(value)
+        except (TypeError, ValueError):
+            pass
     allowed = [np.dtype(c) for c in choices]
     if dtype is None or value is None or dtype not in allowed:
         names = ", ".join(d.name for d in allowed)

@@ -363,6 +363,7 @@ BAD = [
     (l2_decay, (1.0, 0.5, np.True_), {}, TypeError, "steps"),
     (steps_until_zero, (1.0, 0.5), {"max_steps": np.timedelta64(3)}, TypeError, "max_steps"),
     (steps_until_zero, (1.0, 0.5), {"max_steps": 1.0}, TypeError, "max_steps"),
+    (steps_until_zero, (1.0, 0.5), {"dtype": np.zeros(2)}, TypeError, "dtype"),  # its .dtype
 ]
 
 

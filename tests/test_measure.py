@@ -138,6 +138,7 @@ BAD = [
     # integers too large for a float
     (count_nonzero, ([1.0],), {"tol": 10**400}, ValueError, "tol"),
     (model_bytes, ([1.0],), {"tol": 10**400}, ValueError, "tol"),
+    (model_bytes, ([1.0],), {"value_dtype": np.zeros(1, np.float32)}, TypeError, "value_dtype"),
     (support_recovery, ([1.0], [1.0]), {"tol": -(10**400)}, ValueError, "tol"),
 ]
 
