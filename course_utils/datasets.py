@@ -287,8 +287,8 @@ def make_sparse_regression(
       well posed; elsewhere ``w_true[j] = 0.0``;
     - ``y = X @ w_true + noise * e`` with ``e ~ N(0, I)``. There is no intercept.
     """
-    n_samples = check_int(n_samples, "n_samples", low=1)
-    n_features = check_int(n_features, "n_features", low=1)
+    n_samples = check_int(n_samples, "n_samples", low=1, high=MAX_SYNTHETIC_VALUES)
+    n_features = check_int(n_features, "n_features", low=1, high=MAX_SYNTHETIC_VALUES)
     if n_samples * n_features > MAX_SYNTHETIC_VALUES:
         raise ValueError(
             f"n_samples * n_features must be <= {MAX_SYNTHETIC_VALUES:,} (X would hold "

@@ -429,7 +429,7 @@ def hash_features(table, columns, n_buckets: int) -> tuple[sp.csr_matrix, list[s
     ((2, 8), ['hash_0', 'hash_1'], [2.0, 2.0])
     """
     table = _as_table(table)
-    n_buckets = check_int(n_buckets, "n_buckets", low=1)
+    n_buckets = check_int(n_buckets, "n_buckets", low=1, high=MAX_HASH_BUCKETS)
     if n_buckets > MAX_FEATURE_BUCKETS:
         raise ValueError(
             f"n_buckets must be <= {MAX_FEATURE_BUCKETS:,}: one name is returned per bucket, "
