@@ -12,6 +12,9 @@ import numbers
 import numpy as np
 import scipy.sparse as sp
 
+# numpy registers these as numbers (bool as an int, timedelta64 as an integer): not for us
+_NOT_NUMBERS = (bool, np.bool_, np.timedelta64, np.datetime64)
+
 __all__ = [
     "check_array",
     "check_X_y",
@@ -37,6 +40,7 @@ def check_array(
     sparse_ok: bool = False,
     allow_empty: bool = False,
     dtype=np.float64,
+    bool_ok: bool = True,
 ):
     """Return ``a`` as a finite numeric array, or raise naming ``name``.
 
@@ -54,6 +58,9 @@ def check_array(
         Accept an array with no elements.
     dtype : numpy dtype, default=float64
         Dtype of the returned array; ``None`` keeps a numeric input's dtype.
+    bool_ok : bool, default=True
+        Accept booleans (as 0.0 and 1.0). Refuse them where the values must be real numbers,
+        such as a threshold's input or a plot's coordinates.
 
     Returns
     -------
@@ -76,7 +83,7 @@ def check_array(
                 f"{name} must be a dense array here, got a scipy.sparse matrix; "
                 f"use {name}.toarray()."
             )
-        if not np.issubdtype(a.dtype, np.number) or np.issubdtype(a.dtype, np.complexfloating):
+        if not _is_real_number_dtype(a.dtype):
             raise TypeError(f"{name} must hold real numbers, got dtype {a.dtype}.")
         a = sp.csr_matrix(a, dtype=dtype if dtype is not None else a.dtype)
         values = a.data
@@ -86,8 +93,10 @@ def check_array(
         except (TypeError, ValueError) as exc:  # ragged lists and the like
             raise TypeError(f"{name} must be an array of numbers ({exc}).") from None
         if arr.dtype == bool:
+            if not bool_ok:
+                raise TypeError(f"{name} must hold real numbers, got booleans (dtype bool).")
             arr = arr.astype(np.float64)
-        if not np.issubdtype(arr.dtype, np.number) or np.issubdtype(arr.dtype, np.complexfloating):
+        if not _is_real_number_dtype(arr.dtype):
             raise TypeError(
                 f"{name} must hold real numbers, got values of dtype {arr.dtype} "
                 f"(for example {arr.ravel()[:1].tolist()!r:.40})."
@@ -102,6 +111,21 @@ def check_array(
     if values.size and not np.all(np.isfinite(values)):
         raise ValueError(f"{name} must not contain NaN or infinity.")
     return a
+
+
+def _is_real_number_dtype(dtype) -> bool:
+    """Real numbers only: not complex, and not timedelta64 (numpy files it under integers)."""
+    return (
+        np.issubdtype(dtype, np.number)
+        and not np.issubdtype(dtype, np.complexfloating)
+        and dtype.kind not in "mM"
+    )
+
+
+def _short(value) -> str:
+    """``repr(value)`` cut to 40 characters (a 400-digit integer stays readable)."""
+    text = repr(value)
+    return text if len(text) <= 40 else f"{text[:30]}... ({len(text)} characters)"
 
 
 def check_X_y(X, y, *, sparse_ok: bool = True):
@@ -134,13 +158,13 @@ def check_scalar(
 
     By default the range is ``[0, inf)``, the range of a penalty strength such as ``alpha``.
     """
-    if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Real):
-        raise TypeError(f"{name} must be a real number, got {type(value).__name__}: {value!r:.40}.")
+    if isinstance(value, _NOT_NUMBERS) or not isinstance(value, numbers.Real):
+        kind = type(value).__name__
+        raise TypeError(f"{name} must be a real number, got {kind}: {_short(value)}.")
     try:
         value = float(value)
-    except OverflowError:  # an int beyond float64, such as 10**400
-        raise ValueError(f"{name} must be finite, got an integer of {len(str(value))} digits, "
-                         f"beyond float64.") from None
+    except OverflowError:  # an int such as 10**400
+        raise ValueError(f"{name} must be finite, got {_short(value)}.") from None
     if not np.isfinite(value):
         raise ValueError(f"{name} must be finite, got {value}.")
     if low is not None and (value < low or (value == low and not low_inclusive)):
@@ -154,13 +178,13 @@ def check_scalar(
 
 def check_int(value, name: str, *, low: int | None = 0, high: int | None = None) -> int:
     """Return ``value`` as an int in ``[low, high]``, or raise naming ``name``."""
-    if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Integral):
-        raise TypeError(f"{name} must be an integer, got {type(value).__name__}: {value!r:.40}.")
+    if isinstance(value, _NOT_NUMBERS) or not isinstance(value, numbers.Integral):
+        raise TypeError(f"{name} must be an integer, got {type(value).__name__}: {_short(value)}.")
     value = int(value)
     if low is not None and value < low:
-        raise ValueError(f"{name} must be >= {low}, got {value}.")
+        raise ValueError(f"{name} must be >= {low:,}, got {_short(value)}.")
     if high is not None and value > high:
-        raise ValueError(f"{name} must be <= {high}, got {value}.")
+        raise ValueError(f"{name} must be <= {high:,}, got {_short(value)}.")
     return value
 
 
@@ -187,10 +211,12 @@ def check_dtype(value, name: str, choices) -> np.dtype:
 
     ``value`` may be anything ``numpy.dtype`` understands (``np.float32``, ``"float32"``, ...).
     """
-    try:
-        dtype = np.dtype(value)
-    except (TypeError, ValueError):
-        dtype = None
+    dtype = None
+    if isinstance(value, (type, str, np.dtype)):  # not an array, whose .dtype numpy would take
+        try:
+            dtype = np.dtype(value)
+        except (TypeError, ValueError):
+            pass
     allowed = [np.dtype(c) for c in choices]
     if dtype is None or value is None or dtype not in allowed:
         names = ", ".join(d.name for d in allowed)

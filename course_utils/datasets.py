@@ -26,6 +26,7 @@ from __future__ import annotations
 import hashlib
 import io
 import os
+import stat
 from pathlib import Path
 
 import numpy as np
@@ -49,6 +50,10 @@ ADULT_FILE = "adult.csv.gz"
 # sha256 of data/adult.csv.gz as written by data/make_adult.py (see data/README.md).
 ADULT_SHA256 = "a95c05f31b1a290ea33d55b0630fbfdef5f0d593e65377d7b61d5a9adcfb1e30"
 ADULT_N_ROWS = 32_561
+# Checked before a data file is read: adult.csv.gz is 0.4 MB, a 6 GB file would fill memory.
+MAX_DATA_BYTES = 64 * 2**20
+# make_sparse_regression refuses more numbers than this in X (800 MB of float64)
+MAX_SYNTHETIC_VALUES = 10**8
 ADULT_FEATURES = [
     "age", "workclass", "fnlwgt", "education", "education-num", "marital-status",
     "occupation", "relationship", "race", "sex", "capital-gain", "capital-loss",
@@ -89,10 +94,24 @@ def data_dir() -> Path:
     return Path(__file__).resolve().parent.parent / "data"
 
 
+def _file_kind(mode: int) -> str:
+    """What a non-regular file is, in words, from its ``st_mode``."""
+    kinds = [
+        (stat.S_ISDIR, "folder"), (stat.S_ISFIFO, "named pipe (FIFO)"),
+        (stat.S_ISCHR, "character device such as /dev/zero"), (stat.S_ISBLK, "block device"),
+        (stat.S_ISSOCK, "socket"),
+    ]
+    return next((kind for test, kind in kinds if test(mode)), "special file")
+
+
 def _read_verified(path: Path, sha256: str) -> bytes:
-    """Return the bytes of ``path`` if their sha256 is ``sha256``, else raise DataFileError."""
+    """Return the bytes of ``path`` if their sha256 is ``sha256``, else raise DataFileError.
+
+    The file is checked before it is opened: it must be a regular file (a FIFO would block, a
+    link to /dev/zero never end) of at most ``MAX_DATA_BYTES`` (a huge file would fill memory).
+    """
     try:
-        raw = path.read_bytes()
+        info = path.stat()  # follows a symbolic link to what it points at
     except FileNotFoundError:
         where = ""
         if not os.environ.get("COURSE_DATA_DIR") and not path.parent.is_dir():
@@ -101,7 +120,25 @@ def _read_verified(path: Path, sha256: str) -> bytes:
         raise MissingDataFileError(
             f"Data file {path} not found (expected sha256 {sha256}). {where}{_RESTORE_HINT}"
         ) from None
-    except OSError as error:  # a folder of that name, no permission...
+    except OSError as error:  # no permission on the folder, a loop of links...
+        raise DataFileError(
+            f"Data file {path} cannot be read ({type(error).__name__}; expected sha256 "
+            f"{sha256}). {_RESTORE_HINT}"
+        ) from None
+    if not stat.S_ISREG(info.st_mode):
+        raise DataFileError(
+            f"Data file {path} cannot be read: it is a {_file_kind(info.st_mode)}, not a regular "
+            f"file (expected sha256 {sha256}). {_RESTORE_HINT}"
+        )
+    if info.st_size > MAX_DATA_BYTES:
+        raise DataFileError(
+            f"Data file {path} is damaged: {info.st_size:,} bytes, more than any course data "
+            f"file ({MAX_DATA_BYTES:,} at most; expected sha256 {sha256}). {_RESTORE_HINT}"
+        )
+    try:
+        with open(path, "rb") as file:
+            raw = file.read(MAX_DATA_BYTES + 1)  # bounded, even if the file grows meanwhile
+    except OSError as error:  # no permission...
         raise DataFileError(
             f"Data file {path} cannot be read ({type(error).__name__}; expected sha256 "
             f"{sha256}). {_RESTORE_HINT}"
@@ -223,7 +260,8 @@ def make_sparse_regression(
     n_samples : int, default=100
         Number of rows n (>= 1).
     n_features : int, default=200
-        Number of columns p (>= 1); p > n is allowed and is the interesting case.
+        Number of columns p (>= 1); p > n is allowed and is the interesting case. At most
+        ``n * p = 10**8`` numbers (800 MB).
     n_informative : int, default=10
         Number of non-zero true weights k, 0 <= k <= p.
     noise : float, default=0.1
@@ -249,8 +287,14 @@ def make_sparse_regression(
       well posed; elsewhere ``w_true[j] = 0.0``;
     - ``y = X @ w_true + noise * e`` with ``e ~ N(0, I)``. There is no intercept.
     """
-    n_samples = check_int(n_samples, "n_samples", low=1)
-    n_features = check_int(n_features, "n_features", low=1)
+    n_samples = check_int(n_samples, "n_samples", low=1, high=MAX_SYNTHETIC_VALUES)
+    n_features = check_int(n_features, "n_features", low=1, high=MAX_SYNTHETIC_VALUES)
+    if n_samples * n_features > MAX_SYNTHETIC_VALUES:
+        raise ValueError(
+            f"n_samples * n_features must be <= {MAX_SYNTHETIC_VALUES:,} (X would hold "
+            f"{n_samples * n_features:,} float64 numbers, {n_samples * n_features * 8 / 1e9:.3g} "
+            f"GB); got n_samples={n_samples:,}, n_features={n_features:,}."
+        )
     n_informative = check_int(n_informative, "n_informative", low=0, high=n_features)
     noise = check_scalar(noise, "noise", low=0.0)
     rng = check_random_state(random_state, "random_state")

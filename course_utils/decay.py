@@ -30,11 +30,13 @@ subnormals as 0.0; ``flush_subnormals=True`` simulates that mode.
 
 from __future__ import annotations
 
+import math
+import warnings
 from typing import NamedTuple
 
 import numpy as np
 
-from ._validation import check_dtype, check_int, check_scalar
+from ._validation import check_bool, check_dtype, check_int, check_scalar
 
 __all__ = [
     "ZenoResult",
@@ -46,6 +48,7 @@ __all__ = [
 ]
 
 DTYPES = (np.float64, np.float32, np.float16)
+MAX_STEPS = 1_000_000  # l2_decay and l1_decay return every step: 8 MB and about a second at most
 
 
 class ZenoResult(NamedTuple):
@@ -90,7 +93,7 @@ def l2_decay(w0, factor, steps, dtype=np.float64, *, flush_subnormals=False) -> 
         Decay factor in ``(0, 1]``, first rounded to ``dtype``; a gradient step of size ``eta``
         on ``alpha w**2`` gives ``factor = 1 - 2 * eta * alpha``.
     steps : int
-        Number of steps, ``>= 0``.
+        Number of steps, ``0 <= steps <= MAX_STEPS`` (one million).
     dtype : {np.float64, np.float32, np.float16}, default=np.float64
         The arithmetic: every product is rounded to ``dtype`` (round to nearest, ties to even).
     flush_subnormals : bool, default=False
@@ -103,7 +106,8 @@ def l2_decay(w0, factor, steps, dtype=np.float64, *, flush_subnormals=False) -> 
         ``factor**n * w0``, which rounds differently.
     """
     w, factor, dtype = _start(w0, factor, dtype)
-    steps = check_int(steps, "steps")
+    steps = check_int(steps, "steps", high=MAX_STEPS)
+    flush_subnormals = check_bool(flush_subnormals, "flush_subnormals")
     tiny = np.finfo(dtype).tiny
     # a subnormal w0 is flushed too; dtype.type(1), since numpy 1.x widens float32 * 1 to float64
     w = _step(w, dtype.type(1), tiny, flush_subnormals)
@@ -114,8 +118,222 @@ def l2_decay(w0, factor, steps, dtype=np.float64, *, flush_subnormals=False) -> 
     return out
 
 
+# ---- steps_until_zero: the plain loop, made fast ----------------------------------------------
+#
+# The plain loop ``w = dtype(w * factor)`` takes about 745 / (1 - factor) steps in float64 (7e9
+# for a factor of 1 - 1e-7): far too many to run one by one. Three facts make it cheap:
+#
+# 1. Runs. Where the floats are evenly spaced (one binade, or the subnormals), a weight ``k``
+#    units above zero moves to ``round(k * factor)``: it drops by ``D(k) = k - round(k * factor)``
+#    units, and D is non-decreasing in k. While D stays the same the weight falls by the same
+#    amount each step, so a whole run of equal drops is one subtraction.
+# 2. Monotone rounding. ``T(w) = dtype(w * factor)`` is non-decreasing in ``w``: if
+#    ``L <= w <= U`` then ``T^n(L) <= T^n(w) <= T^n(U)`` for every n, and so the step at which
+#    the decay ends is between those of L and U.
+# 3. A rigorous closed form. Each step rounds once, by at most ``2**-p`` relative (normal
+#    results) or half a subnormal (subnormal ones), so ``w_n`` lies between two geometric
+#    sequences. Skipping n steps with them gives a bracket [L, U]; run exactly from both ends,
+#    it gives the exact step count whenever both ends finish at the same step.
+#
+# The stall value needs none of this: every subnormal ``k <= k0`` (``D(k) = 0``) is a fixed point
+# and every larger weight reaches ``k0`` exactly, since ``T(k0 + 1) = k0`` and T is monotone.
+
+# Work is counted in plain float64 steps (about 60 ns each, measured); counted, not timed, so that
+# the answer never depends on the machine.
+_WORK_BUDGET = 5_000_000
+_PLAIN_COST = {8: 1, 4: 7, 2: 7}  # float32/float16 products are rounded by hand, in float64
+_RUN_COST = 30  # one run of equal drops: a few Python integer operations
+
+
+class _Decay:
+    """The plain loop ``w = dtype(w * factor)`` on ``|w|``, exact, with runs skipped in one go.
+
+    Weights are Python floats holding values of ``dtype``: the product of two float32 (or
+    float16) numbers is exact in float64, and is then rounded to ``dtype`` by :meth:`round`.
+    """
+
+    def __init__(self, factor, dtype, flush):
+        info = np.finfo(dtype)
+        self.p = info.nmant + 1  # precision in bits: 53, 24, 11
+        self.etiny = int(info.minexp) - info.nmant  # exponent of the smallest subnormal
+        self.s = math.ldexp(1.0, self.etiny)
+        self.tiny = float(info.tiny)
+        self.f = float(factor)
+        self.native = dtype == np.float64  # Python floats are float64: w * f is already rounded
+        self.flush = flush
+        self.plain_cost = _PLAIN_COST[dtype.itemsize]
+        self.a, self.b = self.f.as_integer_ratio()  # factor = a / b exactly, b a power of two
+        self.d = 1.0 - self.f  # exact for factor in [0.5, 1]
+        # below this many units a run of equal drops is at least two steps long
+        self.run_limit = math.inf if self.d == 0 else 1.0 / (2.0 * self.d * self.d)
+        all_plain = self.run_limit < 2 ** (self.p - 1)  # no runs above the subnormals
+        self.plain_above = self.run_limit * self.s if all_plain else math.inf
+        self.k0 = self.kmin(1) - 1 if self.f >= 0.5 and self.f < 1.0 else 0
+        self.stall = self.k0 * self.s  # every subnormal <= stall is a fixed point
+
+    # -- one exact step
+    def round(self, x):
+        """Round an exact float64 ``x >= 0`` to ``dtype``, to nearest, ties to even."""
+        if x == 0.0:
+            return x
+        e = max(math.frexp(x)[1] - self.p, self.etiny)
+        return math.ldexp(round(math.ldexp(x, -e)), e)  # round(): ties to even
+
+    def step(self, w):
+        w = w * self.f if self.native else self.round(w * self.f)
+        return 0.0 if self.flush and w < self.tiny else w
+
+    # -- runs of equal drops
+    def drop(self, k):
+        """``D(k) = k - round(k * factor)`` in units of one evenly spaced stretch."""
+        q, r = divmod(k * self.a, self.b)
+        if 2 * r > self.b or (2 * r == self.b and q & 1):
+            q += 1
+        return k - q
+
+    def kmin(self, q):
+        """The smallest ``k >= 1`` with ``D(k) >= q`` (D is non-decreasing, steps of 0 or 1)."""
+        k = max(1, (2 * q - 1) * self.b // (2 * (self.b - self.a)))
+        while k > 1 and self.drop(k - 1) >= q:
+            k -= 1
+        while self.drop(k) < q:
+            k += 1
+        return k
+
+    def run(self, w, n, budget):
+        """Step from ``w`` (at step ``n``) until 0.0 or a fixed point: ``(w_end, n_end)``.
+
+        Returns None if that costs more than ``budget`` work units.
+        """
+        spent = 0
+        while spent <= budget:
+            # far above the runs: the plain loop itself, as tight as Python allows
+            last = n + (budget - spent) // self.plain_cost
+            start = n
+            if self.native:
+                f, tiny = self.f, (self.tiny if self.flush else 0.0)
+                while w > self.plain_above and n < last:
+                    w_next = w * f
+                    if w_next == w:
+                        return w, n
+                    w, n = (w_next if w_next >= tiny else 0.0), n + 1
+            else:
+                while w > self.plain_above and n < last:
+                    w_next = self.step(w)
+                    if w_next == w:
+                        return w, n
+                    w, n = w_next, n + 1
+            spent += (n - start) * self.plain_cost
+            if w == 0.0:
+                return w, n
+            w_next = self.step(w)
+            if w_next == w:
+                return w, n
+            spent += self.plain_cost
+            e = max(math.frexp(w)[1] - self.p, self.etiny)
+            k = int(math.ldexp(w, -e))
+            if k > self.run_limit or w_next == 0.0:
+                w, n = w_next, n + 1
+                continue
+            # an evenly spaced stretch: units of 2**e, and k units above zero
+            q = k - int(math.ldexp(w_next, -e))
+            # stay in this stretch; with flush-to-zero, stay normal (the lowest binade and the
+            # subnormals share one spacing)
+            if e != self.etiny:
+                floor = (1 << (self.p - 1)) + 1
+            else:
+                floor = 1 << (self.p - 1) if self.flush else 1
+            jumps = min((k - self.kmin(q)) // q + 1, (k - floor) // q)
+            spent += _RUN_COST
+            if jumps <= 1:
+                w, n = w_next, n + 1
+            else:
+                w, n = math.ldexp(float(k - jumps * q), e), n + jumps
+        return None
+
+    # -- how much work, and a rigorous bracket after a skip
+    def work(self, w):
+        """Estimated work units of :meth:`run` from ``w`` down to the end."""
+        if w <= self.stall or w == 0.0 or (self.flush and w < self.tiny):
+            return 0.0
+        if self.f == 0.0 or self.f == 1.0:  # a factor that rounds to 0.0 or 1.0: one step
+            return 1.0
+        per_octave = math.log(2.0) / -math.log(self.f)
+        total = 0.0
+        if w >= self.tiny:
+            octaves = math.log2(w) - math.log2(self.tiny)  # (w / tiny overflows for w >= 4)
+            k = 2.0 ** (self.p - 1)  # runs in a binade: D goes from k d to 2 k d
+            if k > self.run_limit:
+                total += octaves * (per_octave + 1.0) * self.plain_cost
+            else:
+                total += octaves * (k * self.d + 2.0) * (_RUN_COST + self.plain_cost)
+            if self.flush:
+                return total
+            w = self.tiny
+        top = w / self.s
+        bottom = max(1.0, float(self.k0))
+        while top > bottom:  # octaves of subnormals, k units above zero
+            k = 0.75 * top
+            if k > self.run_limit:
+                total += (per_octave + 1.0) * self.plain_cost
+            else:
+                total += (k * self.d + 2.0) * (_RUN_COST + self.plain_cost)
+            top /= 2.0
+        return total
+
+    def bracket(self, w0, n):
+        """Floats ``L <= w_n <= U`` of ``dtype`` for the rounded recurrence from ``w0 > 0``.
+
+        Each step is ``w * f`` times ``(1 + e)`` with ``|e| <= u = 2**-p``, plus at most half a
+        subnormal: ``w_n`` is between the solutions of ``x <- f (1 -+ u) x -+ s / 2``.
+        """
+        u, log_f = math.ldexp(1.0, -self.p), math.log1p(-self.d)
+        # fixed points c = (s / 2) / (1 - f (1 -+ u)); s / 2 itself would round to 0.0
+        c_up = 0.5 / (self.d - self.f * u) * self.s
+        c_down = 0.5 / (self.d + self.f * u) * self.s
+        up = math.exp(n * (log_f + math.log1p(u))) * (w0 - c_up) + c_up
+        down = math.exp(n * (log_f + math.log1p(-u))) * (w0 + c_down) - c_down
+        # float evaluation of exp, log and the products: a margin far below the bound's width
+        up, down = up * (1.0 + 1e-11) + 4 * self.s, down * (1.0 - 1e-11) - 4 * self.s
+        return self.outward(max(down, 0.0), up=False), self.outward(up, up=True)
+
+    def skip(self, w0):
+        """Steps to skip in closed form before the exact runs from both ends of the bracket.
+
+        Far enough that each run costs at most ``_WORK_BUDGET / 3``; but not into the
+        subnormals when a run from just above them costs at most ``1.5 * _WORK_BUDGET``: there
+        the bracket is much tighter (relative error only), so both ends usually agree.
+        """
+        steps = (math.log(w0) - math.log(self.tiny)) / -math.log(self.f)
+        normal = self.tiny * math.exp(4.0 * steps * math.ldexp(1.0, -self.p) + 1e-9)
+        # with flush-to-zero the bracket holds only while the weight is normal
+        if self.flush or self.work(normal) <= 1.5 * _WORK_BUDGET:
+            if self.work(normal) > _WORK_BUDGET / 3:
+                return max(0, math.floor((math.log(w0) - math.log(normal)) / -math.log(self.f)))
+            floor = normal
+        else:
+            floor = max(self.stall, self.s)
+        top, bottom = math.log(w0), math.log(floor)
+        for _ in range(60):  # bisection in log scale; work() grows with w
+            middle = (top + bottom) / 2.0
+            if self.work(math.exp(middle)) > _WORK_BUDGET / 3:
+                top = middle
+            else:
+                bottom = middle
+        return max(0, math.floor((math.log(w0) - bottom) / -math.log(self.f)))
+
+    def outward(self, x, up):
+        """The nearest value of ``dtype`` at or above (``up``) or at or below ``x``."""
+        r = self.round(x)
+        if (r < x) if up else (r > x):
+            e = max(math.frexp(r if r > 0 else self.s)[1] - self.p, self.etiny)
+            r += math.ldexp(1.0 if up else -1.0, e)
+            r = max(r, 0.0)
+        return r
+
+
 def steps_until_zero(
-    w0, factor, dtype=np.float64, max_steps=100_000, *, flush_subnormals=False
+    w0, factor, dtype=np.float64, max_steps=None, *, flush_subnormals=False
 ) -> ZenoResult:
     """Multiply ``w`` by ``factor`` until it is exactly 0.0 or stops changing.
 
@@ -127,8 +345,9 @@ def steps_until_zero(
         Decay factor in ``(0, 1]``, first rounded to ``dtype``.
     dtype : {np.float64, np.float32, np.float16}, default=np.float64
         The arithmetic: every product is rounded to ``dtype`` (round to nearest, ties to even).
-    max_steps : int, default=100_000
-        Give up after this many steps (float64 needs about ``-745 / ln(factor)`` steps).
+    max_steps : int, optional
+        Raise ``RuntimeError`` if the answer is beyond this step. Not needed: every factor is
+        answered without it, in well under a second.
     flush_subnormals : bool, default=False
         Treat subnormal results (and a subnormal ``w0``) as 0.0, as in flush-to-zero mode.
 
@@ -138,12 +357,23 @@ def steps_until_zero(
         ``reaches_zero`` is True when ``w`` became exactly 0.0, at step ``step`` (``value`` is
         then 0.0, or -0.0 for a negative ``w0``; both compare equal to 0.0). Otherwise ``w``
         stalled: ``value`` is the value it is stuck at and ``step`` the first step at which it
-        had that value (``w_step == w_{step+1} == ...``).
+        had that value (``w_step == w_{step+1} == ...``). Exactly what the plain loop
+        ``w = dtype(w * factor)`` gives.
 
     Raises
     ------
     RuntimeError
-        If neither happens within ``max_steps`` steps.
+        If ``max_steps`` is given and the answer is beyond it.
+
+    Warns
+    -----
+    RuntimeWarning
+        When the exact step count is out of reach: float64 with ``1 - factor`` between about
+        5e-14 and 3e-6 (measured from ``w0 = 1``; 5e-7 with ``flush_subnormals=True``), that is
+        10**8 to 10**16 steps. ``value`` and ``reaches_zero`` are still exact, and ``step`` is
+        the middle of a proven range ``[low, high]`` given in the message (16 steps wide for
+        ``1 - 1e-7``, about 1e-3 of the count near 1 - 1e-13). float32 and float16 are always
+        exact.
 
     Notes
     -----
@@ -167,22 +397,51 @@ def steps_until_zero(
 
     Here ``s`` is the smallest subnormal of the dtype (``2**-1074``, ``2**-149``). See the module
     docstring for the factor-0.5 rule behind this table.
+
+    How it stays fast: the comment above ``_Decay`` in the source. In short, the plain loop is
+    run exactly, a run of equal drops at a time, after a closed-form skip whose rigorous error
+    bracket is run exactly from both ends.
     """
     w, factor, dtype = _start(w0, factor, dtype)
-    max_steps = check_int(max_steps, "max_steps")
-    tiny = np.finfo(dtype).tiny
-    w = _step(w, dtype.type(1), tiny, flush_subnormals)  # numpy 1.x widens float32 * 1
-    for n in range(max_steps + 1):
-        if w == 0:
-            return ZenoResult(True, n, float(w))
-        w_next = _step(w, factor, tiny, flush_subnormals)
-        if w_next == w:
-            return ZenoResult(False, n, float(w))
-        w = w_next
-    raise RuntimeError(
-        f"w neither reached 0.0 nor stalled within max_steps={max_steps} steps "
-        f"(now {float(w):.3g}); increase max_steps."
-    )
+    if max_steps is not None:
+        max_steps = check_int(max_steps, "max_steps")
+    flush_subnormals = check_bool(flush_subnormals, "flush_subnormals")
+    w = _step(w, dtype.type(1), np.finfo(dtype).tiny, flush_subnormals)  # a subnormal w0 too
+    sign, w = math.copysign(1.0, float(w)), abs(float(w))
+    decay = _Decay(factor, dtype, flush_subnormals)
+    n, w_high, bracket_holds = 0, w, True
+    if decay.work(w) <= _WORK_BUDGET or not decay.native:
+        # float32 and float16 always run exactly: their rounding (2**-24 per step) is too coarse
+        # for a useful bracket, and they need at most about 8 million work units.
+        low = high = decay.run(w, 0, 4 * _WORK_BUDGET)
+    else:
+        n = decay.skip(w)
+        w_low, w_high = decay.bracket(w, n)
+        bracket_holds = not (decay.flush and w_low < decay.tiny)  # (not seen) flushed in the skip
+        low = decay.run(w_low, n, 2 * _WORK_BUDGET)
+        high = decay.run(w_high, n, 2 * _WORK_BUDGET)
+    if low is not None and low == high and bracket_holds:
+        w, step = low
+    else:  # out of reach: the value is known, the step only within [low, high]
+        w = 0.0 if decay.flush or decay.k0 == 0 else decay.stall
+        steps = [end[1] for end in (low, high) if end is not None]
+        if len(steps) < 2:  # (not seen) a run over budget: the closed form instead
+            target = decay.tiny if decay.flush else max(w, decay.s)
+            steps = [n + math.ceil(math.log(w_high / target) / -math.log(decay.f))] * 2
+        step = (steps[0] + steps[1]) // 2
+        warnings.warn(
+            f"steps_until_zero: with factor {float(factor)!r} in {dtype.name} the exact step "
+            f"count is out of reach (about {step:.3g} steps); it is between {steps[0]:,} and "
+            f"{steps[1]:,}, and step={step:,} is their middle. value and reaches_zero are exact.",
+            RuntimeWarning,
+            stacklevel=2,
+        )
+    if max_steps is not None and step > max_steps:
+        raise RuntimeError(
+            f"w neither reached 0.0 nor stalled within max_steps={max_steps} steps "
+            f"(it does at step {step:,})."
+        )
+    return ZenoResult(w == 0.0, step, math.copysign(w, sign))
 
 
 def l1_decay(w0, step, steps, clip=True, dtype=np.float64) -> np.ndarray:
@@ -195,7 +454,7 @@ def l1_decay(w0, step, steps, clip=True, dtype=np.float64) -> np.ndarray:
     step : float
         Size of one L1 step, ``>= 0`` (``eta * alpha`` for a gradient step of size ``eta``).
     steps : int
-        Number of steps, ``>= 0``.
+        Number of steps, ``0 <= steps <= MAX_STEPS`` (one million).
     clip : bool, default=True
         Clip a step that would cross zero to exactly 0.0 (soft-thresholding, the truncated
         gradient): ``w <- sign(w) * max(|w| - step, 0)``. With ``clip=False`` the plain
@@ -225,9 +484,8 @@ def l1_decay(w0, step, steps, clip=True, dtype=np.float64) -> np.ndarray:
     dtype = check_dtype(dtype, "dtype", DTYPES)
     w0 = check_scalar(w0, "w0", low=None)
     step = check_scalar(step, "step")
-    steps = check_int(steps, "steps")
-    if not isinstance(clip, (bool, np.bool_)):
-        raise TypeError(f"clip must be True or False, got {clip!r:.40}.")
+    steps = check_int(steps, "steps", high=MAX_STEPS)
+    clip = check_bool(clip, "clip")
     w, step = _in_dtype(w0, "w0", dtype), _in_dtype(step, "step", dtype)
     out = np.empty(steps + 1, dtype=dtype)
     for n in range(steps + 1):

@@ -90,13 +90,27 @@ def _as_table(table):
 
 def _codes(table: pd.DataFrame, column) -> tuple[np.ndarray, list[str]]:
     """Integer code of each row's value in ``column``, and the sorted observed values as str."""
-    codes, uniques = pd.factorize(table[column], sort=True)
+    try:
+        codes, uniques = pd.factorize(table[column], sort=True)
+    except TypeError as error:  # lists or dicts as values (unhashable), or mixed types that
+        raise TypeError(  # cannot be sorted: "1" and 1
+            f"columns: column {column!r} must hold hashable values of one kind (strings, "
+            f"numbers, booleans) to be encoded ({error}); convert it, e.g. "
+            f"table[{column!r}].astype(str)."
+        ) from None
+    names = [str(u) for u in uniques]
+    if len(set(names)) < len(names):  # e.g. the string "1" and the number 1: one name, two columns
+        alike = next(name for name in names if names.count(name) > 1)
+        raise ValueError(
+            f"columns: column {column!r} holds different values that print alike ({alike!r}, "
+            f"e.g. a string and a number); convert it first, e.g. table[{column!r}].astype(str)."
+        )
     if np.any(codes < 0):
         raise ValueError(
             f"columns: column {column!r} has missing values (NaN/None); "
             f"fill them first, e.g. table[{column!r}].fillna('?')."
         )
-    return codes, [str(u) for u in uniques]
+    return codes, names
 
 
 def _cross_codes(table: pd.DataFrame, columns: list) -> tuple[np.ndarray, list[str]]:
@@ -140,7 +154,7 @@ def _bucket_names(edges: np.ndarray) -> list[str]:
 
 
 def _bucket_codes(x, edges) -> tuple[np.ndarray, np.ndarray]:
-    x = check_array(x, "x", ndim=1)
+    x = check_array(x, "x", ndim=1, bool_ok=False)  # buckets of True/False: use one_hot
     edges = check_increasing(edges, "edges")
     # side="right": x == edges[i] falls in [edges[i], edges[i+1]), buckets are closed on the left.
     return np.searchsorted(edges, x, side="right"), edges
@@ -350,6 +364,11 @@ def cross_dimension(table, columns) -> CrossDimension:
 
 # ---------------------------------------------------------------- hashing
 
+# murmurhash3_32 gives 2**31 distinct magnitudes: more buckets would stay empty.
+MAX_HASH_BUCKETS = 2**31
+# hash_features returns one name per bucket (about 60 bytes each): 1 GB of names at this limit.
+MAX_FEATURE_BUCKETS = 2**24
+
 
 def hash_buckets(names, n_buckets: int) -> np.ndarray:
     """The bucket each feature name hashes to, as in :func:`hash_features`.
@@ -359,7 +378,7 @@ def hash_buckets(names, n_buckets: int) -> np.ndarray:
     names : list of str
         Feature names such as ``"education=Bachelors"``.
     n_buckets : int
-        Number of buckets, >= 1.
+        Number of buckets, ``1 <= n_buckets <= 2**31`` (the hash has 2**31 magnitudes).
 
     Returns
     -------
@@ -369,7 +388,7 @@ def hash_buckets(names, n_buckets: int) -> np.ndarray:
         ``FeatureHasher`` uses.
     """
     names = check_strings(names, "names")
-    n_buckets = check_int(n_buckets, "n_buckets", low=1)
+    n_buckets = check_int(n_buckets, "n_buckets", low=1, high=MAX_HASH_BUCKETS)
     return np.array([abs(murmurhash3_32(s, seed=0)) % n_buckets for s in names], dtype=np.int64)
 
 
@@ -384,7 +403,8 @@ def hash_features(table, columns, n_buckets: int) -> tuple[sp.csr_matrix, list[s
         or a tuple of two or more column names, hashed as the :func:`cross` name
         ``"a=u & b=v"``.
     n_buckets : int
-        Number of output columns, >= 1.
+        Number of output columns, ``1 <= n_buckets <= 2**24`` (one name is returned per
+        bucket: about 1 GB of names at the limit).
 
     Returns
     -------
@@ -409,7 +429,12 @@ def hash_features(table, columns, n_buckets: int) -> tuple[sp.csr_matrix, list[s
     ((2, 8), ['hash_0', 'hash_1'], [2.0, 2.0])
     """
     table = _as_table(table)
-    n_buckets = check_int(n_buckets, "n_buckets", low=1)
+    n_buckets = check_int(n_buckets, "n_buckets", low=1, high=MAX_HASH_BUCKETS)
+    if n_buckets > MAX_FEATURE_BUCKETS:
+        raise ValueError(
+            f"n_buckets must be <= {MAX_FEATURE_BUCKETS:,}: one name is returned per bucket, "
+            f"about 60 bytes each ({n_buckets * 60 / 1e9:.3g} GB here); got {n_buckets:,}."
+        )
     check_table(table)
     if isinstance(columns, str):
         columns = [columns]
@@ -442,7 +467,7 @@ def collision_rate(names, n_buckets: int) -> float:
         Feature names, e.g. the names returned by :func:`one_hot` or :func:`cross`;
         repeated names count once.
     n_buckets : int
-        Number of buckets, >= 1.
+        Number of buckets, ``1 <= n_buckets <= 2**31``.
 
     Returns
     -------
@@ -462,8 +487,9 @@ def collision_rate(names, n_buckets: int) -> float:
     """
     distinct = list(dict.fromkeys(check_strings(names, "names")))
     buckets = hash_buckets(distinct, n_buckets)
-    load = np.bincount(buckets, minlength=n_buckets)
-    return float(np.mean(load[buckets] > 1))
+    # names per used bucket (np.unique, not a bincount of n_buckets entries: 2**31 buckets fit)
+    used, which, load = np.unique(buckets, return_inverse=True, return_counts=True)
+    return float(np.mean(load[which] > 1))
 
 
 def stack_features(*blocks) -> tuple[sp.csr_matrix, list[str]]:

@@ -24,8 +24,18 @@ INDEX_DTYPES = (np.int64, np.int32, np.int16, np.uint64, np.uint32, np.uint16)
 
 
 def _nonzero_mask(w, tol: float) -> np.ndarray:
-    """Boolean mask of the stored values with ``|w_i| > tol`` (the ``.data`` of a sparse ``w``)."""
-    values = w.data if sp.issparse(w) else w
+    """Boolean mask of the stored values with ``|w_i| > tol`` (the ``.data`` of a sparse ``w``).
+
+    A sparse matrix may store one position twice (its value is then the sum, and ``1.0`` and
+    ``-1.0`` make an exact zero): duplicates are summed first, on a copy.
+    """
+    if sp.issparse(w):
+        if not w.has_canonical_format:
+            w = w.copy()
+            w.sum_duplicates()
+        values = w.data
+    else:
+        values = w
     return np.abs(values) > tol
 
 

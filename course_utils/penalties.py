@@ -27,6 +27,15 @@ __all__ = [
 ]
 
 
+def _finite(value, name: str, what: str):
+    """Return ``value`` if it did not overflow to infinity; else raise naming ``name``."""
+    if not np.all(np.isfinite(value)):
+        raise ValueError(
+            f"{name} is too large: {what} overflows float64 (above 1.8e308); rescale {name}."
+        )
+    return value
+
+
 def l0_norm(w, tol: float = 0.0) -> int:
     """Count the weights whose magnitude is above ``tol``: ``#{i : |w_i| > tol}``.
 
@@ -59,7 +68,9 @@ def l1_norm(w) -> float:
     float
     """
     w = check_array(w, "w")
-    return float(np.sum(np.abs(w)))
+    with np.errstate(over="ignore"):
+        total = np.sum(np.abs(w))
+    return float(_finite(total, "w", "its L1 norm"))
 
 
 def l2_squared(w) -> float:
@@ -75,7 +86,9 @@ def l2_squared(w) -> float:
     float
     """
     w = check_array(w, "w")
-    return float(np.sum(w * w))
+    with np.errstate(over="ignore"):
+        total = np.sum(w * w)
+    return float(_finite(total, "w", "its squared L2 norm"))
 
 
 def l1_subgradient(w) -> np.ndarray:
@@ -96,7 +109,7 @@ def l1_subgradient(w) -> np.ndarray:
     At ``w_i = 0`` it is not: every number in ``[-1, 1]`` is a subgradient, and we return
     the one of smallest magnitude, ``0``.
     """
-    w = check_array(w, "w")
+    w = check_array(w, "w", bool_ok=False)
     return np.sign(w)
 
 
@@ -117,8 +130,10 @@ def l2_gradient(w) -> np.ndarray:
     The gradient is proportional to ``w``: a gradient step ``w - eta * 2 w = (1 - 2 eta) w``
     shrinks a weight by a fixed *fraction*, so it never reaches zero (see ``course_utils.decay``).
     """
-    w = check_array(w, "w")
-    return 2.0 * w
+    w = check_array(w, "w", bool_ok=False)
+    with np.errstate(over="ignore"):
+        gradient = 2.0 * w
+    return _finite(gradient, "w", "2 w")
 
 
 def soft_threshold(x, t: float):
@@ -144,7 +159,7 @@ def soft_threshold(x, t: float):
 
     It moves every value ``t`` towards zero and sets the values in ``[-t, t]`` to exactly 0.0.
     """
-    x_arr = check_array(x, "x")
+    x_arr = check_array(x, "x", bool_ok=False)
     t = check_scalar(t, "t")
     z = soft_threshold_unchecked(x_arr, t)
     return float(z) if z.ndim == 0 else z
@@ -176,7 +191,7 @@ def hard_threshold(x, k: int) -> np.ndarray:
     that comes first (in C order) is kept, so the result is deterministic. An entry that is
     already 0.0 may be "kept" and stays 0.0, so the result can have fewer than ``k`` non-zeros.
     """
-    x = check_array(x, "x")
+    x = check_array(x, "x", bool_ok=False)
     k = check_int(k, "k", low=0, high=x.size)
     flat = x.ravel()
     # A stable sort of -|x| puts the largest magnitudes first and keeps index order among ties.

@@ -50,6 +50,24 @@ def _axes(ax) -> Axes:
     return ax
 
 
+# matplotlib's axis limits, margins and log-scale ticks overflow for coordinates near the float64
+# maximum (measured: a log axis up to 1e250 does, 1e200 does not)
+MAX_COORDINATE = 1e200
+MAX_BINS = 10_000
+
+
+def _check_data(values, name: str, *, ndim: int) -> np.ndarray:
+    """A finite, non-empty float array of real numbers (not booleans) that matplotlib can draw."""
+    values = check_array(values, name, ndim=ndim, bool_ok=False)
+    largest = float(np.max(np.abs(values)))
+    if largest > MAX_COORDINATE:
+        raise ValueError(
+            f"{name} must be within +-{MAX_COORDINATE:.0e} to be drawn (matplotlib's axis "
+            f"limits overflow beyond), got {largest:.3g}."
+        )
+    return values
+
+
 def _check_title(title) -> str:
     if not isinstance(title, str):
         raise TypeError(f"title must be a string, got {type(title).__name__}.")
@@ -57,9 +75,11 @@ def _check_title(title) -> str:
 
 
 def _check_names(names, name: str, n: int) -> list[str]:
-    if isinstance(names, str) or not all(isinstance(s, str) for s in names):
+    if isinstance(names, str) or not hasattr(names, "__iter__"):
+        raise TypeError(f"{name} must be a list of strings, got {type(names).__name__}.")
+    names = list(names)  # once: an iterator would be used up by the check below
+    if not all(isinstance(s, str) for s in names):
         raise TypeError(f"{name} must be a list of strings.")
-    names = list(names)
     if len(names) != n:
         raise ValueError(f"{name} must have {n} entries, got {len(names)}.")
     return names
@@ -139,10 +159,12 @@ def plot_path(alphas, coefs, ax=None, title="Regularization path", feature_names
     matplotlib Axes
         One line per feature (plus a thin horizontal line at 0, not labelled).
     """
-    alphas = check_array(alphas, "alphas", ndim=1)
-    coefs = check_array(coefs, "coefs", ndim=2)
-    if np.any(alphas <= 0):
-        raise ValueError("alphas must all be > 0 (they are drawn on a log scale).")
+    alphas = _check_data(alphas, "alphas", ndim=1)
+    coefs = _check_data(coefs, "coefs", ndim=2)
+    if np.any(alphas < 1.0 / MAX_COORDINATE):
+        raise ValueError(
+            f"alphas must all be >= {1.0 / MAX_COORDINATE:.0e} (they are drawn on a log scale)."
+        )
     if coefs.shape[0] != alphas.size and coefs.shape[1] == alphas.size:
         coefs = coefs.T
     if coefs.shape[0] != alphas.size:
@@ -169,6 +191,26 @@ def plot_path(alphas, coefs, ax=None, title="Regularization path", feature_names
     return ax
 
 
+def _histogram_edges(values: np.ndarray, bins: int):
+    """``bins`` for ``ax.hist``: the number itself, unless numpy cannot place that many bins.
+
+    numpy cannot when the range is too narrow for ``bins`` distinct edges (weights that are all
+    subnormal, or a few adjacent floats) or too wide to subtract (``-1e308`` to ``1e308``).
+    Then: equal-width edges computed from halves, or else one bin per distinct value.
+    """
+    try:
+        with np.errstate(over="raise", invalid="raise"):
+            np.histogram_bin_edges(values, bins)
+        return bins
+    except (ValueError, FloatingPointError):
+        pass
+    edges = 2.0 * np.linspace(values.min() / 2.0, values.max() / 2.0, bins + 1)
+    if np.all(np.diff(edges) > 0):
+        return edges
+    distinct = np.unique(values)  # each bin [v_i, v_i+1) holds exactly the value v_i
+    return np.append(distinct, np.nextafter(distinct[-1], np.inf))
+
+
 def plot_weight_histogram(w, ax=None, bins=40, title="Weights") -> Axes:
     """Histogram of the non-zero weights, with the number of exact zeros in title and legend.
 
@@ -178,7 +220,8 @@ def plot_weight_histogram(w, ax=None, bins=40, title="Weights") -> Axes:
         Weights, any shape.
     ax : matplotlib Axes, optional
     bins : int, default=40
-        Number of bins for the non-zero weights.
+        Number of bins for the non-zero weights, at most 10,000. When the weights span too
+        narrow a range for that many bins (all subnormal, say), one bin per distinct value.
     title : str, default="Weights"
         Start of the title; ": <z> of <n> exactly zero" is appended.
 
@@ -191,16 +234,18 @@ def plot_weight_histogram(w, ax=None, bins=40, title="Weights") -> Axes:
     Exact zeros are left out of the bars (they would dwarf them) and shown as a dotted vertical
     line at 0 whose legend entry gives their count.
     """
-    w = check_array(w, "w").ravel()
-    if isinstance(bins, (bool, np.bool_)) or not isinstance(bins, (int, np.integer)) or bins < 1:
+    w = _check_data(w, "w", ndim=None).ravel()
+    if isinstance(bins, (bool, np.bool_)) or not isinstance(bins, (int, np.integer)):
         raise ValueError(f"bins must be a positive integer, got {bins!r:.40}.")
+    if not 1 <= bins <= MAX_BINS:  # each bin is one drawn bar
+        raise ValueError(f"bins must be between 1 and {MAX_BINS:,}, got {str(bins):.40}.")
     title = _check_title(title)
     ax = _axes(ax)
     nonzero = w[w != 0]
     n_zero = w.size - nonzero.size
     ax.hist(
         nonzero,
-        bins=bins,
+        bins=_histogram_edges(nonzero, bins) if nonzero.size else bins,
         color="#0072B2",
         edgecolor="white",
         hatch="//",
@@ -247,7 +292,7 @@ def plot_decay(curves, ax=None, log=True, title="Decay of a weight") -> Axes:
     if not isinstance(log, (bool, np.bool_)):
         raise TypeError(f"log must be True or False, got {log!r:.40}.")
     title = _check_title(title)
-    data = {label: check_array(w, f"curves[{label!r}]", ndim=1) for label, w in curves.items()}
+    data = {label: _check_data(w, f"curves[{label!r}]", ndim=1) for label, w in curves.items()}
     ax = _axes(ax)
     if log:
         exponents = np.concatenate([np.log10(np.abs(w[w != 0])) for w in data.values()] + [[0.0]])
@@ -328,14 +373,16 @@ def plot_frontier(sizes, losses, labels=None, ax=None, title="Loss against model
             raise ValueError("sizes and losses must both be dicts with the same keys, or arrays.")
         if labels is not None:
             raise ValueError("labels can only be given with array sizes and losses.")
+        if not sizes:
+            raise ValueError("sizes and losses must not be empty dicts.")
         series = {k: (sizes[k], losses[k]) for k in sizes}
     else:
         series = {None: (sizes, losses)}
     checked = {}
     for key, (s, loss) in series.items():
         suffix = "" if key is None else f"[{key!r}]"
-        s = check_array(s, f"sizes{suffix}", ndim=1)
-        loss = check_array(loss, f"losses{suffix}", ndim=1)
+        s = _check_data(s, f"sizes{suffix}", ndim=1)
+        loss = _check_data(loss, f"losses{suffix}", ndim=1)
         if np.any(s < 0):
             raise ValueError(f"sizes{suffix} must be >= 0 (counts of non-zero weights).")
         if s.size != loss.size:

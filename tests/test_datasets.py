@@ -3,6 +3,7 @@
 import gzip
 import hashlib
 import importlib.util
+import os
 import shutil
 
 import numpy as np
@@ -161,6 +162,12 @@ def test_make_sparse_regression_seeded_and_noise():
         ({"noise": "0.1"}, TypeError, "noise"),
         ({"random_state": None}, TypeError, "random_state"),
         ({"random_state": -1}, ValueError, "random_state"),
+        ({"n_samples": 2**40}, ValueError, "n_samples must be <= 100,000,000"),
+        ({"n_samples": 10**5, "n_features": 10**5}, ValueError, "n_samples \\* n_features must"),
+        ({"n_samples": 10**5, "n_features": 10**4}, ValueError, "n_samples \\* n_features"),
+        ({"n_samples": 10**400}, ValueError, "n_samples"),
+        ({"noise": 10**400}, ValueError, "noise"),
+        ({"n_samples": np.timedelta64(5)}, TypeError, "n_samples"),
     ],
 )
 def test_make_sparse_regression_bad_arguments(kwargs, error, argument):
@@ -203,3 +210,39 @@ def test_unreadable_file_is_a_data_file_error(monkeypatch, tmp_path):
     with pytest.raises(DataFileError, match="cannot be read") as info:
         load_adult()
     assert str(tmp_path / "adult.csv.gz") in str(info.value) and "make_adult.py" in str(info.value)
+
+
+def _refused_before_reading(path, monkeypatch, match):
+    """load_adult refuses ``path`` without opening it (a FIFO would block, /dev/zero never end)."""
+    monkeypatch.setenv("COURSE_DATA_DIR", str(path.parent))
+    opened = []
+    real_open = open
+    monkeypatch.setattr("builtins.open", lambda *a, **k: opened.append(a) or real_open(*a, **k))
+    with pytest.raises(DataFileError, match=match) as info:
+        load_adult()
+    assert str(path) in str(info.value) and "make_adult.py" in str(info.value)
+    assert not opened
+
+
+def test_link_to_dev_zero_is_refused_unread(tmp_path, monkeypatch):
+    (tmp_path / datasets.ADULT_FILE).symlink_to("/dev/zero")
+    _refused_before_reading(tmp_path / datasets.ADULT_FILE, monkeypatch, "character device")
+
+
+def test_fifo_is_refused_without_blocking(tmp_path, monkeypatch):
+    os.mkfifo(tmp_path / datasets.ADULT_FILE)
+    _refused_before_reading(tmp_path / datasets.ADULT_FILE, monkeypatch, "named pipe")
+
+
+def test_huge_file_is_refused_unread(tmp_path, monkeypatch):
+    path = tmp_path / datasets.ADULT_FILE
+    with open(path, "wb") as file:
+        file.truncate(6 * 2**30)  # 6 GB, sparse: no disk space used
+    _refused_before_reading(path, monkeypatch, "6,442,450,944 bytes")
+
+
+def test_file_at_the_size_limit_is_still_checksummed(adult_copy):
+    with open(adult_copy, "r+b") as file:
+        file.truncate(datasets.MAX_DATA_BYTES)
+    with pytest.raises(DataFileError, match="sha256 expected"):
+        load_adult()

@@ -5,12 +5,15 @@ Reproduce the table:
 """
 
 import math
+import re
+import warnings
 
 import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from course_utils import decay
 from course_utils.decay import (
     ZenoResult,
     l1_decay,
@@ -108,6 +111,125 @@ def test_factors_above_half_stall_on_a_small_subnormal(factor, w0):
 def test_max_steps_exceeded():
     with pytest.raises(RuntimeError, match="max_steps"):
         steps_until_zero(1.0, 0.999, max_steps=1000)
+    assert steps_until_zero(1.0, 0.9, max_steps=7050) == (False, 7050, 5 * S64)
+
+
+# ---- steps_until_zero against the plain loop -------------------------------------------------
+
+
+def plain_loop(w0s, factors, dtype, flush, max_steps=200_000):
+    """The definition, run on many (w0, factor) pairs at once: ``w = dtype(w * factor)``."""
+    w, f = np.array(w0s, dtype=dtype), np.array(factors, dtype=dtype)
+    tiny = np.finfo(dtype).tiny
+
+    def flushed(v):
+        return np.where(np.abs(v) < tiny, v * dtype(0), v) if flush else v
+
+    w = flushed(w)
+    step, value = np.full(w.size, -1), np.zeros(w.size)
+    for n in range(max_steps + 1):
+        w_next = flushed(w * f)
+        ends = (step < 0) & ((w == 0) | (w_next == w))
+        step[ends], value[ends] = n, w[ends]
+        if np.all(step >= 0):
+            return step, value
+        w = w_next
+    raise AssertionError("the plain loop did not end: choose shorter cases")
+
+
+def assert_matches_plain_loop(w0s, factors, dtype, flush):
+    steps, values = plain_loop(w0s, factors, dtype, flush)
+    for w0, factor, step, value in zip(w0s, factors, steps, values, strict=True):
+        result = steps_until_zero(w0, factor, dtype, flush_subnormals=flush)
+        expected = (bool(value == 0), int(step), float(value))
+        assert result == expected, (w0, factor, dtype, flush)
+        assert np.signbit(result.value) == np.signbit(value)
+
+
+def near_end(factor, dtype, flush, steps):
+    """A w0 about ``steps`` steps above where the decay ends (the stall, or tiny with FTZ)."""
+    d = 1.0 - float(dtype(factor))
+    end = float(np.finfo(dtype).tiny) if flush else 1.0 / (2.0 * d) * S_OF[dtype]
+    return float(dtype(end * np.exp(d * steps) + 3 * S_OF[dtype]))
+
+
+S_OF = {np.float64: S64, np.float32: S32, np.float16: 2.0**-24}
+RNG = np.random.default_rng(11)
+# from 1.0 the plain loop is short for these: every kind of factor below 0.99
+FACTORS = [0.5, 0.5000001, 0.49999999, 0.51, 0.75, 0.9, 0.95, 0.99, 0.25, 0.1, 1e-3, 1e-300,
+           5e-324, float(np.nextafter(0.5, 1.0)), float(np.nextafter(0.5, 0.0)),
+           *RNG.uniform(0.0, 0.99, 12)]
+# factors near 1: each from a w0 a few thousand steps above the end
+NEAR_ONE = [1 - 1e-7, 0.9999, 0.99999, 1 - 1e-10, 1 - 1e-12, 1 - 1e-15, 1 - 2.0**-52,
+            *(1 - 10 ** RNG.uniform(-15, -3, 8))]
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+@pytest.mark.parametrize("flush", [False, True])
+def test_steps_until_zero_is_the_plain_loop(dtype, flush):
+    assert_matches_plain_loop([1.0] * len(FACTORS) + [-3.0] * len(FACTORS), FACTORS * 2,
+                              dtype, flush)
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+@pytest.mark.parametrize("flush", [False, True])
+def test_steps_until_zero_near_one_is_the_plain_loop(dtype, flush):
+    factors = [f for f in NEAR_ONE if dtype(f) < 1] + [float(np.nextafter(dtype(1), dtype(0)))]
+    w0s = [near_end(f, dtype, flush, RNG.uniform(10, 20_000)) for f in factors]
+    assert_matches_plain_loop(w0s, factors, dtype, flush)
+
+
+@pytest.mark.parametrize("flush", [False, True])
+def test_every_float16_factor_is_the_plain_loop(flush):
+    factors = np.arange(1, 0x3C00, dtype=np.uint16).view(np.float16).astype(float)
+    factors = np.concatenate([factors[::17], factors[-40:]])  # all kinds, and the last 40 below 1
+    assert_matches_plain_loop([1.0] * factors.size, factors.tolist(), np.float16, flush)
+
+
+@pytest.mark.parametrize("flush", [False, True])
+def test_closed_form_skip_with_bracket_is_the_plain_loop(monkeypatch, flush):
+    # A tiny work budget forces the skip-and-bracket path on cases the plain loop can still run.
+    monkeypatch.setattr(decay, "_WORK_BUDGET", 20_000)
+    rng = np.random.default_rng(5)
+    factors = (1 - 10 ** rng.uniform(-2.7, -1.5, 25)).tolist()
+    w0s = (10 ** rng.uniform(-300, -250, 25)).tolist()
+    steps, values = plain_loop(w0s, factors, np.float64, flush)
+    exact = 0
+    for w0, factor, step, value in zip(w0s, factors, steps, values, strict=True):
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            result = steps_until_zero(w0, factor, flush_subnormals=flush)
+        assert result.value == value and result.reaches_zero == (value == 0)
+        if caught:  # a proven range instead of the exact step: it must hold the truth
+            low, high = re.search(r"between ([\d,]+) and ([\d,]+)", str(caught[0].message)).groups()
+            assert int(low.replace(",", "")) <= step <= int(high.replace(",", ""))
+        else:
+            assert result.step == step
+            exact += 1
+    assert exact >= 20
+
+
+def test_factors_near_one_answer_without_max_steps():
+    # far too many steps for the plain loop: exact by runs, or by the bracket
+    assert steps_until_zero(1.0, 0.9999) == (False, 7_357_702, 5000 * S64)
+    assert steps_until_zero(1.0, 0.9999, flush_subnormals=True) == (True, 7_083_610, 0.0)
+    result = steps_until_zero(1.0, 1 - 2.0**-52)
+    assert not result.reaches_zero and result.value == 2**51 * S64 and result.step > 10**18
+    result32 = steps_until_zero(1.0, 0.9999, np.float32)
+    assert result32 == (False, 946_256, 4999 * S32)
+
+
+def test_out_of_reach_step_count_warns_with_a_proven_range():
+    with pytest.warns(RuntimeWarning, match="out of reach") as caught:
+        result = steps_until_zero(1.0, 1 - 1e-7)
+    # the value is exact: every subnormal k s with k (1 - f) < 1/2 is a fixed point
+    k = round(result.value / S64)
+    f = float(1 - 1e-7)
+    assert not result.reaches_zero and k * (1 - f) < 0.5 <= (k + 1) * (1 - f)
+    low, high = (int(x.replace(",", "")) for x in
+                 re.search(r"between ([\d,]+) and ([\d,]+)", str(caught[0].message)).groups())
+    assert low <= result.step <= high and high - low < 1000
+    assert result.step == pytest.approx(math.log(result.value) / math.log(f), rel=1e-3)
 
 
 # ---- l2_decay ---------------------------------------------------------------------------------
@@ -220,6 +342,28 @@ BAD = [
     (one_minus_rounds_to_one, ("tiny",), {}, TypeError, "x"),
     (one_minus_rounds_to_one, (1e-3,), {"dtype": int}, TypeError, "dtype"),
     (smallest_decrement_of_one, (np.int32,), {}, TypeError, "dtype"),
+    # flags must be real bools: the string "False" is truthy
+    (steps_until_zero, (1.0, 0.5), {"flush_subnormals": "False"}, TypeError, "flush_subnormals"),
+    (steps_until_zero, (1.0, 0.5), {"flush_subnormals": 0}, TypeError, "flush_subnormals"),
+    (steps_until_zero, (1.0, 0.5), {"flush_subnormals": None}, TypeError, "flush_subnormals"),
+    (l2_decay, (1.0, 0.5, 3), {"flush_subnormals": "False"}, TypeError, "flush_subnormals"),
+    (l1_decay, (1.0, 0.1, 3), {"clip": 1}, TypeError, "clip"),
+    # integers too large for a float, and requests with no upper bound
+    (steps_until_zero, (10**400, 0.5), {}, ValueError, "w0"),
+    (steps_until_zero, (1.0, 10**400), {}, ValueError, "factor"),
+    (l2_decay, (1.0, 0.5, 10**8), {}, ValueError, "steps"),
+    (l2_decay, (1.0, 0.5, 10**400), {}, ValueError, "steps"),
+    (l1_decay, (1.0, 0.1, 10**7), {}, ValueError, "steps"),
+    (l1_decay, (-(10**400), 0.1, 3), {}, ValueError, "w0"),
+    (one_minus_rounds_to_one, (10**400,), {}, ValueError, "x"),
+    # numpy files timedelta64 under integers and bool under numbers: neither is a weight
+    (steps_until_zero, (np.timedelta64(1, "s"), 0.5), {}, TypeError, "w0"),
+    (l2_decay, (1.0, 0.5, np.timedelta64(3, "s")), {}, TypeError, "steps"),
+    (l1_decay, (1.0, np.datetime64("2020-01-01"), 3), {}, TypeError, "step"),
+    (l2_decay, (1.0, 0.5, np.True_), {}, TypeError, "steps"),
+    (steps_until_zero, (1.0, 0.5), {"max_steps": np.timedelta64(3)}, TypeError, "max_steps"),
+    (steps_until_zero, (1.0, 0.5), {"max_steps": 1.0}, TypeError, "max_steps"),
+    (steps_until_zero, (1.0, 0.5), {"dtype": np.zeros(2)}, TypeError, "dtype"),  # its .dtype
 ]
 
 

@@ -242,6 +242,22 @@ def test_module_docstring_examples_run():
         (lambda t: hash_features(t, [], 8), TypeError, "columns"),
         (lambda t: hash_features(t, None, 8), TypeError, "columns"),
         (lambda t: hash_features(t.iloc[:0], ["colour"], 8), ValueError, "table"),
+        # unhashable values, and values that would give two columns one name
+        (lambda t: hash_features(t.assign(colour=[[1], [2], [1], [3]]), ["colour"], 8),
+         TypeError, "column 'colour' must hold hashable"),
+        (lambda t: one_hot(t.assign(colour=[{"a": 1}, {}, {}, {}]), ["colour"]),
+         TypeError, "column 'colour'"),
+        (lambda t: cross(t.assign(colour=[[1], [2], [1], [3]]), ["colour", "size"]),
+         TypeError, "column 'colour'"),
+        (lambda t: cross_dimension(t.assign(colour=[[1], [2], [1], [3]]), ["colour", "size"]),
+         TypeError, "column 'colour'"),
+        (lambda t: one_hot(t.assign(colour=["1", 1, "1", 2]), ["colour"]),
+         ValueError, "column 'colour' holds different values that print alike"),
+        # no upper bound asked for: refused before any work, saying the limit
+        (lambda t: hash_features(t, ["colour"], 2**30), ValueError, "n_buckets must be <= 16,777"),
+        (lambda t: hash_features(t, ["colour"], 2**40), ValueError, "n_buckets"),
+        (lambda t: hash_features(t, ["colour"], 10**400), ValueError, "n_buckets"),
+        (lambda t: hash_features(t, ["colour"], np.timedelta64(8)), TypeError, "n_buckets"),
     ],
 )
 def test_table_functions_reject_bad_input(small, call, error, argument):
@@ -264,6 +280,11 @@ def test_table_functions_reject_bad_input(small, call, error, argument):
         ([1.0], [0.0, np.nan], None, ValueError, "edges"),
         ([1.0], None, None, TypeError, "edges"),
         ([1.0], [0.0], 3, TypeError, "name"),
+        ([True, False], [0.5], None, TypeError, "x"),
+        (np.array([1, 2], dtype="m8[s]"), [0.5], None, TypeError, "x"),
+        (np.array(["2020-01-01"], dtype="M8[D]"), [0.5], None, TypeError, "x"),
+        ([1.0 + 1j], [0.5], None, TypeError, "x"),
+        ([1.0], np.array([1], dtype="m8[s]"), None, TypeError, "edges"),
     ],
 )
 def test_bucket_functions_reject_bad_input(function, x, edges, name, error, argument):
@@ -281,11 +302,22 @@ def test_bucket_functions_reject_bad_input(function, x, edges, name, error, argu
         (None, 4, TypeError, "names"),
         ([], 4, ValueError, "names"),
         ([1, 2], 4, TypeError, "names"),
+        (["a=1"], 2**31 + 1, ValueError, "n_buckets must be <= 2,147,483,648"),
+        (["a=1"], 10**400, ValueError, "n_buckets"),
     ],
 )
 def test_hash_helpers_reject_bad_input(function, names, n_buckets, error, argument):
     with pytest.raises(error, match=argument):
         function(names, n_buckets)
+
+
+def test_collision_rate_with_the_largest_bucket_count():
+    # 2**31 buckets: counted per used bucket, no array of 2**31 counts
+    names = [f"a={i}" for i in range(100)]
+    assert collision_rate(names, 2**31) == 0.0
+    assert collision_rate(names, 1) == 1.0
+    buckets = hash_buckets(names, 64)  # the same fraction as counting with a bincount
+    assert collision_rate(names, 64) == np.mean(np.bincount(buckets, minlength=64)[buckets] > 1)
 
 
 def test_stack_features_rejects_bad_blocks(small):

@@ -35,6 +35,19 @@ def test_sparse_input_counts_explicit_zeros_as_zeros():
     assert model_bytes(m, "dense") == 48
 
 
+def test_duplicate_sparse_entries_are_summed_on_a_copy():
+    # position 0 stored twice, 1.0 and -1.0: its value is their sum, an exact zero
+    m = sp.csr_matrix((np.array([1.0, -1.0, 2.0]), np.array([0, 0, 1]), np.array([0, 3])), (1, 3))
+    stored = (m.data.copy(), m.indices.copy(), m.nnz)
+    assert count_nonzero(m) == 1
+    assert sparsity(m) == 2 / 3
+    assert model_bytes(m, "sparse") == 12
+    assert count_nonzero(m.tocoo()) == 1 and count_nonzero(m.T.tocsc()) == 1
+    np.testing.assert_array_equal(m.data, stored[0])  # the caller's matrix is untouched
+    np.testing.assert_array_equal(m.indices, stored[1])
+    assert m.nnz == stored[2]
+
+
 @pytest.mark.parametrize(
     "storage, value_dtype, index_dtype, expected",
     [
@@ -114,6 +127,19 @@ BAD = [
     (support_recovery, ([1.0], ["a"]), {}, TypeError, "w_true"),
     (support_recovery, ([], []), {}, ValueError, "w_hat"),
     (support_recovery, ([1.0], [1.0]), {"tol": -1}, ValueError, "tol"),
+    # not numbers, though numpy files timedelta64 under integers
+    (count_nonzero, (np.array([1, 2], dtype="m8[s]"),), {}, TypeError, "w"),
+    (sparsity, (np.array(["2020-01-01"], dtype="M8[D]"),), {}, TypeError, "w"),
+    (model_bytes, (np.array([1 + 2j]),), {}, TypeError, "w"),
+    (count_nonzero, (np.array([1.0, "a"], dtype=object),), {}, TypeError, "w"),
+    (count_nonzero, (sp.csr_matrix(np.array([[1 + 1j]])),), {}, TypeError, "w"),
+    (support_recovery, ([1.0], np.array([1], dtype="m8[D]")), {}, TypeError, "w_true"),
+    (count_nonzero, ([1.0],), {"tol": np.timedelta64(1, "s")}, TypeError, "tol"),
+    # integers too large for a float
+    (count_nonzero, ([1.0],), {"tol": 10**400}, ValueError, "tol"),
+    (model_bytes, ([1.0],), {"tol": 10**400}, ValueError, "tol"),
+    (model_bytes, ([1.0],), {"value_dtype": np.zeros(1, np.float32)}, TypeError, "value_dtype"),
+    (support_recovery, ([1.0], [1.0]), {"tol": -(10**400)}, ValueError, "tol"),
 ]
 
 

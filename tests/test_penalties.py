@@ -54,6 +54,12 @@ def test_hard_threshold_by_hand_and_ties():
     np.testing.assert_array_equal(hard_threshold([[1.0, 4.0], [3.0, 2.0]], 2), [[0, 4], [3, 0]])
 
 
+def test_no_overflow_below_the_float64_limit():
+    assert l1_norm([1e308, -5e307]) == 1.5e308
+    assert l2_squared([1e154]) == pytest.approx(1e308)
+    np.testing.assert_array_equal(l2_gradient([8e307]), [1.6e308])
+
+
 # ---- properties -------------------------------------------------------------------------------
 
 
@@ -141,6 +147,25 @@ BAD = [
     (hard_threshold, ([1.0, 2.0], 1.5), TypeError, "k"),
     (hard_threshold, ([np.inf], 1), ValueError, "x"),
     (hard_threshold, ([], 0), ValueError, "x"),
+    # results that overflow float64 would be inf: refused
+    (l1_norm, ([1e308, 1e308],), ValueError, "w"),
+    (l2_squared, ([1e200],), ValueError, "w"),
+    (l2_gradient, ([1e308, 1.0],), ValueError, "w"),
+    # not real numbers; booleans where a threshold or a gradient means nothing
+    (l0_norm, (np.array([1, 2], dtype="m8[s]"),), TypeError, "w"),
+    (l1_norm, (np.array(["2020-01-01"], dtype="M8[D]"),), TypeError, "w"),
+    (l2_squared, (np.array([1 + 1j]),), TypeError, "w"),
+    (l1_norm, (np.array([1.0, 2.0], dtype=object),), TypeError, "w"),
+    (soft_threshold, ([True, False], 0.5), TypeError, "x"),
+    (hard_threshold, (np.array([True, False]), 1), TypeError, "x"),
+    (l1_subgradient, ([True],), TypeError, "w"),
+    (l2_gradient, (np.array([False]),), TypeError, "w"),
+    (soft_threshold, ([1.0], np.timedelta64(1, "s")), TypeError, "t"),
+    # integers too large for a float
+    (soft_threshold, ([1.0], 10**400), ValueError, "t"),
+    (l0_norm, ([1.0], 10**400), ValueError, "tol"),
+    (hard_threshold, ([1.0, 2.0], 10**400), ValueError, "k"),
+    (hard_threshold, ([1.0, 2.0], np.timedelta64(1)), TypeError, "k"),
 ]
 
 

@@ -164,6 +164,25 @@ BAD = [
     (plot_frontier, ({"a": [1]}, [0.5]), {}, ValueError, "sizes"),
     (plot_frontier, ({"a": [1]}, {"b": [0.5]}), {}, ValueError, "sizes"),
     (plot_frontier, ([1], [0.5]), {"ax": 1}, TypeError, "ax"),
+    # beyond what matplotlib can draw, too many bars, booleans, dates
+    (plot_weight_histogram, ([-1e308, 1e308],), {}, ValueError, "w must be within"),
+    (plot_weight_histogram, ([1.0],), {"bins": 10**5}, ValueError, "bins must be between"),
+    (plot_weight_histogram, ([1.0],), {"bins": 10**400}, ValueError, "bins"),
+    (plot_weight_histogram, ([True, False],), {}, TypeError, "w"),
+    (plot_weight_histogram, (np.array([1, 2], dtype="m8[s]"),), {}, TypeError, "w"),
+    (plot_path, ([1e-300, 1.0], [[1.0], [2.0]]), {}, ValueError, "alphas"),
+    (plot_path, ([1.0, 1e300], [[1.0], [2.0]]), {}, ValueError, "alphas"),
+    (plot_path, ([0.1, 1.0], [[1e308], [2.0]]), {}, ValueError, "coefs"),
+    (plot_path, ([0.1, 1.0], np.zeros((2, 0))), {}, ValueError, "coefs"),
+    (plot_path, ([0.1, 1.0], [[True], [False]]), {}, TypeError, "coefs"),
+    (plot_path, ([0.1, 1.0], [[1.0], [2.0]]), {"feature_names": 5}, TypeError, "feature_names"),
+    (plot_decay, ({"a": [1e308, -1e308]},), {"log": False}, ValueError, "curves"),
+    (plot_decay, ({"a": np.array(["2020-01-01"], dtype="M8[D]")},), {}, TypeError, "curves"),
+    (plot_frontier, ({}, {}), {}, ValueError, "sizes"),
+    (plot_frontier, ([1e300, 1.0], [0.5, 0.4]), {}, ValueError, "sizes"),
+    (plot_frontier, ([1, 2], [1e300, 0.4]), {}, ValueError, "losses"),
+    (plot_frontier, (np.array([1, 2], dtype="m8[s]"), [0.5, 0.4]), {}, TypeError, "sizes"),
+    (plot_frontier, ([1, 2], [0.5, 0.4]), {"labels": [1, 2]}, TypeError, "labels"),
 ]
 
 
@@ -171,3 +190,34 @@ BAD = [
 def test_bad_input_names_the_argument(func, args, kwargs, exc, name):
     with pytest.raises(exc, match=rf"^{name}"):
         func(*args, **kwargs)
+
+
+@pytest.mark.parametrize(
+    "w, bars",
+    [
+        ([5e-324, 5e-324, 0.0], 40),  # one value: numpy centres 40 bins on it
+        ([5e-324, 1e-323, -5e-324, 0.0], 3),  # subnormal only: one bar per distinct value
+        ([1.0, np.nextafter(1.0, 2.0)], 2),  # two adjacent floats: too narrow for 40 bins
+    ],
+)
+def test_histogram_of_too_narrow_weights(w, bars):
+    ax = plot_weight_histogram(w)
+    ax.figure.canvas.draw()
+    heights = [p.get_height() for p in ax.patches]
+    assert len(heights) == bars and sum(heights) == np.count_nonzero(w)
+    assert ax.get_title().endswith(f"{len(w) - np.count_nonzero(w)} of {len(w)} exactly zero")
+
+
+def test_histogram_keeps_numpy_bins_when_they_exist():
+    w = [0.0, -1.0, 0.5, 2.0, 3.0]
+    ax = plot_weight_histogram(w, bins=5)
+    assert [p.get_height() for p in ax.patches] == [1, 1, 0, 1, 1]
+    edges = [p.get_x() for p in ax.patches] + [ax.patches[-1].get_x() + ax.patches[-1].get_width()]
+    np.testing.assert_allclose(edges, np.histogram_bin_edges([-1.0, 0.5, 2.0, 3.0], 5))
+
+
+def test_labels_may_be_any_iterable_of_strings():
+    ax = plot_frontier([1, 2], [0.5, 0.4], labels=iter(["a", "b"]))
+    assert [t.get_text() for t in ax.texts] == ["a", "b"]
+    ax = plot_path([0.1, 1.0], [[1.0], [2.0]], feature_names=(name for name in ["w"]))
+    assert ax.get_legend_handles_labels()[1] == ["w"]
