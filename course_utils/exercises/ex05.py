@@ -197,8 +197,8 @@ q2 = Value(
     ],
     hints=[
         "Dense: p * 8 bytes. Sparse: nnz * (8 + 4) bytes. When is the second smaller?",
-        "`2882 * 8 / 12` is 1921.33...: the largest whole nnz with nnz * 12 < p * 8 is "
-        "just below it.",
+        "Compute `2882 * 8 / 12`: the largest whole nnz with nnz * 12 < p * 8 is just below "
+        "that value.",
     ],
     solution="p = 2882\nanswer = (p * 8 - 1) // 12   # the largest nnz with nnz * 12 < p * 8",
 )
@@ -364,7 +364,7 @@ q3 = _BudgetChallenge(
         "You can pass just a number, e.g. `ex05.q3.check(0.002)`: the checker fits that alpha "
         "and tells you which condition fails.",
         "Halve the interval on a log scale: try the geometric middle of 1e-3 and 3e-3, "
-        "sqrt(1e-3 * 3e-3), about 1.7e-3; then keep the half where the answer changes.",
+        "`np.sqrt(1e-3 * 3e-3)`; then keep the half where the answer changes.",
     ],
     solution=(
         "fit = logistic_l1(X_train, y_train, 1.6e-3, tol=TOL)\n"
