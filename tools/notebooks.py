@@ -46,8 +46,10 @@ from __future__ import annotations
 
 import argparse
 import difflib
+import os
 import re
 import sys
+import tempfile
 from pathlib import Path
 from urllib.parse import quote
 
@@ -558,7 +560,9 @@ def main(argv: list[str] | None = None) -> int:
         to_run = []
     for path in to_run:
         print(f"executing: {path.relative_to(ROOT)}", flush=True)
-        execute(path)
+        with tempfile.TemporaryDirectory(prefix="course-progress-") as progress:
+            os.environ["COURSE_PROGRESS_DIR"] = progress  # exercise progress: fresh per run
+            execute(path)
     if args.command == "check":
         problems = stale_learner_notebooks()
         for problem in problems:

@@ -231,14 +231,19 @@ def progress(notebook=None) -> None:
         several are loaded).
     """
     rows = _rows(_current_numbers(notebook))
-    counts = {state: sum(row[1] == state for row in rows) for state in _COLOURS}
-    summary = (
-        f"{counts[CORRECT]} of {len(rows)} questions correct, {counts[ATTEMPTED]} attempted, "
-        f"{counts[NOT_TRIED]} not tried yet."
-    )
-    plain = [summary] + [
-        f"  {key:<9} {state:<10} {section or ''}" for key, state, _, section in rows
-    ]
+    plain, parts = [], []
+    for number in dict.fromkeys(key[2:4] for key, _, _, _ in rows):
+        group = [row for row in rows if row[0][2:4] == number]
+        counts = {state: sum(row[1] == state for row in group) for state in _COLOURS}
+        heading = (
+            f"Notebook {number}: {counts[CORRECT]} of {len(group)} correct, "
+            f"{counts[ATTEMPTED]} attempted, {counts[NOT_TRIED]} not tried yet"
+        )
+        plain.append(heading)
+        plain += [f"  {key:<9} {state:<10} {section or ''}" for key, state, _, section in group]
+        parts.append(f"<p><strong>{html.escape(heading)}</strong></p>" + _table(group))
+    if not rows:
+        plain = parts = ["No exercises found."]
     try:
         from ._engine import _in_notebook
 
@@ -250,6 +255,11 @@ def progress(notebook=None) -> None:
         return
     from IPython.display import display
 
+    display({"text/plain": "\n".join(plain), "text/html": "".join(parts)}, raw=True)
+
+
+def _table(rows) -> str:
+    """The HTML table of ``rows``: question, state (coloured, in words), linked section."""
     lines = []
     for key, state, name, section in rows:
         where = html.escape(section or "")
@@ -260,8 +270,7 @@ def progress(notebook=None) -> None:
             f'<tr><td><code>{key}</code></td><td style="color: {_COLOURS[state]};">'
             f"<strong>{state}</strong></td><td>{where}</td></tr>"
         )
-    table = (
-        f"<p>{html.escape(summary)}</p><table><tr><th>Question</th><th>State</th>"
-        f"<th>Section</th></tr>{''.join(lines)}</table>"
+    return (
+        "<table><tr><th>Question</th><th>State</th><th>Section</th></tr>"
+        f"{''.join(lines)}</table>"
     )
-    display({"text/plain": "\n".join(plain), "text/html": table}, raw=True)
