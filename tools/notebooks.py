@@ -12,6 +12,7 @@ notebook, e.g. ``notebooks/solutions/03_zeno.ipynb``) only that notebook and its
     python tools/notebooks.py check           # exit 1 if `build` would change any cell source
     python tools/notebooks.py badges          # rewrite the notebook table in README.md
     python tools/notebooks.py new 03_zeno "Zeno's paradox: L2 decay vs L1"   # a skeleton
+    python tools/notebooks.py slides [PATH ...]    # reveal.js decks in slides/ (tools/slides.py)
 
 Solution markers (the exact rule the generator applies):
 
@@ -534,6 +535,9 @@ def main(argv: list[str] | None = None) -> int:
         ("build", "sync + generate + execute"),
     ]:
         sub.add_parser(name, help=text).add_argument("paths", nargs="*")
+    sub.add_parser("slides", help="slide decks in slides/ from cells tagged 'slide'").add_argument(
+        "paths", nargs="*"
+    )
     sub.add_parser("check", help="exit 1 if build would change a notebook's cells")
     sub.add_parser("badges", help="rewrite the notebook table in README.md")
     new = sub.add_parser("new", help="create a solution notebook skeleton")
@@ -573,6 +577,12 @@ def main(argv: list[str] | None = None) -> int:
         print("notebooks are up to date")
     if args.command == "badges":
         print("README.md updated" if update_readme() else "README.md already up to date")
+    if args.command == "slides":
+        sys.path.insert(0, str(Path(__file__).resolve().parent))
+        import slides
+
+        for deck in slides.build(_solutions(paths)):
+            print(f"slides: {deck.relative_to(ROOT)}")
     if args.command == "new":
         print(f"created {new_notebook(args.stem, args.title).relative_to(ROOT)}")
     return 0
