@@ -2,9 +2,10 @@
 
 The submissions are made from the learner notebook in a temporary folder, one of each kind:
 untouched (under another name), answered by hand (right and wrong answers), the solution's code
-pasted verbatim, cells that raise, loop and run out of memory, cells lost and reordered, a file
-that is not JSON and a notebook that is not one of the course's. They are graded in one run of
-the command line, in parallel, and every assertion below reads its CSV or its summary.
+pasted verbatim, cells that raise, loop (one ignoring interrupts) and run out of memory, cells
+lost and reordered, a file that is not JSON and a notebook that is not one of the course's. They
+are graded in one run of the command line, in parallel, and every assertion below reads its CSV
+or its summary.
 """
 
 from __future__ import annotations
@@ -56,6 +57,10 @@ def graded(tmp_path_factory):
         "cell-16": "while True:\n    pass",
         "cell-20": 'ex00.q4.check("b")',
     })
+    stubborn = _answered(learner, {  # a loop that ignores the interrupt
+        "cell-09": "import time\nwhile True:\n    try:\n        time.sleep(0.1)\n"
+                   "    except KeyboardInterrupt:\n        pass",
+    })
     copied = _answered(learner, {
         c["id"]: "".join(c["source"]) for c in solution["cells"] if c.get("id") in CELL.values()
     })
@@ -70,7 +75,7 @@ def graded(tmp_path_factory):
     files = {
         "untouched.ipynb": learner, "by_hand.ipynb": by_hand, "also_six.ipynb": also_six,
         "broken.ipynb": broken, "copied.ipynb": copied, "shuffled.ipynb": shuffled,
-        "stranger.ipynb": stranger,
+        "stranger.ipynb": stranger, "stubborn.ipynb": stubborn,
     }
     for name, nb in files.items():
         (room / name).write_text(json.dumps(nb), encoding="utf-8")
@@ -133,6 +138,13 @@ def test_raising_looping_and_memory_hungry_cells_are_noted_and_the_rest_graded(g
     assert {rows[q]["status"] for q in ("ex00.q1", "ex00.q2", "ex00.q3")} == {"incorrect"}
 
 
+def test_a_loop_that_ignores_interrupts_ends_its_kernel_not_the_grading(graded):
+    rows = _rows(graded[0], "stubborn")
+    assert "timed out after 4 s and could not be interrupted" in rows["ex00.q1"]["notes"]
+    assert "not run: the kernel had died" in rows["ex00.q4"]["notes"]
+    assert rows["ex00.q4"]["status"] == "not attempted"
+
+
 def test_pasted_solution_is_flagged(graded):
     rows = _rows(graded[0], "copied")
     assert {row["status"] for row in rows.values()} == {"correct"}
@@ -161,7 +173,7 @@ def test_summary_counts_solvers_and_names_the_most_frequent_wrong_answer(graded)
     summary = graded[1]
     line = next(line for line in summary.splitlines() if line.startswith("ex00.q1"))
     # q1 correct only in the pasted copy; 6 given by by_hand and also_six
-    assert "solved 1/6" in line
+    assert "solved 1/7" in line
     assert "most frequent wrong answer (2): 6 is the length of w" in line
     assert "not graded:" in summary and "truncated.ipynb" in summary
 

@@ -199,7 +199,8 @@ def _run_cell(client, manager, cell: dict, timeout: float) -> str | None:
             if not manager.is_alive():
                 return "the kernel died (memory limit, or the process exited)"
             if time.monotonic() > deadline:
-                if interrupted:
+                if interrupted:  # it ignores interrupts: end the kernel, the next cells are not run
+                    manager.shutdown_kernel(now=True)
                     return f"timed out after {timeout:g} s and could not be interrupted"
                 manager.interrupt_kernel()
                 interrupted, deadline = True, time.monotonic() + 10
@@ -255,7 +256,8 @@ def run(cells: list[dict], cell_timeout: float, memory_mb: int) -> tuple[dict, d
                 dead = not manager.is_alive()
         finally:
             client.stop_channels()
-            manager.shutdown_kernel(now=True)
+            if manager.has_kernel:
+                manager.shutdown_kernel(now=True)
         path = Path(folder) / "progress.json"
         try:
             records = json.loads(path.read_text(encoding="utf-8"))["questions"]
