@@ -12,6 +12,7 @@ notebook, e.g. ``notebooks/solutions/03_zeno.ipynb``) only that notebook and its
     python tools/notebooks.py check           # exit 1 if `build` would change any cell source
     python tools/notebooks.py badges          # rewrite the notebook table in README.md
     python tools/notebooks.py new 03_zeno "Zeno's paradox: L2 decay vs L1"   # a skeleton
+    python tools/notebooks.py slides [PATH ...]    # reveal.js decks in slides/ (tools/slides.py)
 
 Solution markers (the exact rule the generator applies):
 
@@ -46,8 +47,10 @@ from __future__ import annotations
 
 import argparse
 import difflib
+import os
 import re
 import sys
+import tempfile
 from pathlib import Path
 from urllib.parse import quote
 
@@ -534,6 +537,9 @@ def main(argv: list[str] | None = None) -> int:
         ("build", "sync + generate + execute"),
     ]:
         sub.add_parser(name, help=text).add_argument("paths", nargs="*")
+    sub.add_parser("slides", help="slide decks in slides/ from cells tagged 'slide'").add_argument(
+        "paths", nargs="*"
+    )
     sub.add_parser("check", help="exit 1 if build would change a notebook's cells")
     sub.add_parser("badges", help="rewrite the notebook table in README.md")
     new = sub.add_parser("new", help="create a solution notebook skeleton")
@@ -560,7 +566,9 @@ def main(argv: list[str] | None = None) -> int:
         to_run = []
     for path in to_run:
         print(f"executing: {path.relative_to(ROOT)}", flush=True)
-        execute(path)
+        with tempfile.TemporaryDirectory(prefix="course-progress-") as progress:
+            os.environ["COURSE_PROGRESS_DIR"] = progress  # exercise progress: fresh per run
+            execute(path)
     if args.command == "check":
         problems = stale_learner_notebooks()
         for problem in problems:
@@ -571,6 +579,12 @@ def main(argv: list[str] | None = None) -> int:
         print("notebooks are up to date")
     if args.command == "badges":
         print("README.md updated" if update_readme() else "README.md already up to date")
+    if args.command == "slides":
+        sys.path.insert(0, str(Path(__file__).resolve().parent))
+        import slides
+
+        for deck in slides.build(_solutions(paths)):
+            print(f"slides: {deck.relative_to(ROOT)}")
     if args.command == "new":
         print(f"created {new_notebook(args.stem, args.title).relative_to(ROOT)}")
     return 0

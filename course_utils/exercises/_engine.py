@@ -47,7 +47,7 @@ from typing import NamedTuple
 import numpy as np
 
 from .._validation import check_int, check_scalar
-from . import _sandbox
+from . import _progress, _sandbox
 
 __all__ = ["Verdict", "Question", "Value", "Array", "Function", "MultipleChoice"]
 
@@ -484,6 +484,7 @@ class Question:
         """
         verdict = self.grade(answer)
         _show(verdict.label, verdict.message)
+        _progress.record(self, verdict)  # for progress() and tools/grade.py; never raises
         return verdict.passed
 
     def hint(self) -> None:

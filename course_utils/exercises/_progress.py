@@ -1,0 +1,276 @@
+"""Remember which exercises a learner has done, and show it: ``progress()``.
+
+Every ``check`` records its verdict (:func:`record`, one call in ``Question.check``) in one
+small JSON file, ``progress.json``, in the folder ``COURSE_PROGRESS_DIR`` names (default: the
+hidden folder ``.course_progress/`` in the course folder, which git ignores). Delete the folder
+to start again. :func:`progress` reads the file and shows, per question, one of three states:
+
+* **correct**: a check of this question said Correct once (it stays correct);
+* **attempted**: checked, but the last check said Incorrect;
+* **not tried**: never checked, or the last check said Not attempted yet.
+
+Progress must never break a notebook: a folder that cannot be written, a damaged or missing
+file, or anything else that goes wrong is ignored (the check still shows its verdict). Writes
+are atomic (a temporary file in the folder, then ``os.replace``), and nothing is ever written
+outside the folder: the file name is fixed, and a ``progress.json`` or a folder that is a
+symbolic link is refused.
+
+Each record also keeps the verdict per notebook cell (the ``cellId`` that JupyterLab and the
+grader, ``tools/grade.py``, send with each cell), so the grader reads the verdict of each
+exercise cell from this file instead of parsing printed text.
+"""
+
+from __future__ import annotations
+
+import html
+import json
+import os
+import re
+import sys
+import tempfile
+from pathlib import Path
+
+from .._validation import check_int
+
+__all__ = ["progress", "record", "progress_dir", "load"]
+
+ENV = "COURSE_PROGRESS_DIR"
+FILE_NAME = "progress.json"
+COURSE_ROOT = Path(__file__).resolve().parents[2]
+DEFAULT_DIR = COURSE_ROOT / ".course_progress"
+NOTEBOOKS = COURSE_ROOT / "notebooks"
+CORRECT, ATTEMPTED, NOT_TRIED = "correct", "attempted", "not tried"
+_MODULE = re.compile(r"^course_utils\.exercises\.(ex\d\d)$")
+_CHECK = re.compile(r"\b(ex\d\d)\.(q\d+)\.check\(")
+_KEY = re.compile(r"^ex\d\d\.q\d+$")
+
+
+def progress_dir() -> Path:
+    """The folder of the progress file: ``COURSE_PROGRESS_DIR``, else ``.course_progress/``."""
+    value = os.environ.get(ENV, "").strip()
+    return Path(value).expanduser() if value else DEFAULT_DIR
+
+
+def _file() -> Path | None:
+    """``progress.json`` in the folder, or None when the folder or the file is a symlink."""
+    folder = progress_dir()
+    path = folder / FILE_NAME
+    if folder.is_symlink() or path.is_symlink():
+        return None
+    return path
+
+
+def load() -> dict:
+    """Return the recorded questions, ``{"ex00.q1": {...}, ...}``; ``{}`` when unreadable.
+
+    A missing, damaged or odd file reads as no progress; entries that do not look like
+    ``exNN.qK`` records are dropped.
+    """
+    path = _file()
+    try:
+        data = json.loads(path.read_text(encoding="utf-8")) if path else {}
+        questions = data.get("questions", {}) if isinstance(data, dict) else {}
+    except (OSError, ValueError):
+        return {}
+    if not isinstance(questions, dict):
+        return {}
+    return {
+        key: entry
+        for key, entry in questions.items()
+        if _KEY.match(str(key)) and isinstance(entry, dict) and entry.get("state") in
+        (CORRECT, ATTEMPTED, NOT_TRIED)
+    }
+
+
+def _save(questions: dict) -> None:
+    """Write the file atomically; raises OSError when it cannot."""
+    path = _file()
+    if path is None:
+        raise OSError("the progress folder or file is a symbolic link")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=".progress-", suffix=".tmp")
+    try:
+        with os.fdopen(handle, "w", encoding="utf-8") as stream:
+            json.dump({"version": 1, "questions": questions}, stream, indent=1, sort_keys=True)
+        os.replace(temporary, path)
+    finally:
+        if os.path.exists(temporary):
+            os.unlink(temporary)
+
+
+def _question_key(question) -> str | None:
+    """``"ex03.q2"`` for a question defined in a loaded ``exNN`` module, else None."""
+    for name, module in list(sys.modules.items()):
+        match = _MODULE.match(name)
+        if match:
+            for attribute, value in vars(module).items():
+                if value is question and re.fullmatch(r"q\d+", attribute):
+                    return f"{match.group(1)}.{attribute}"
+    return None
+
+
+def _cell_id() -> str | None:
+    """The id of the notebook cell running now, when the front end sent it (else None)."""
+    try:
+        from IPython import get_ipython
+
+        kernel = getattr(get_ipython(), "kernel", None)
+        cell = kernel.get_parent()["metadata"].get("cellId") if kernel is not None else None
+    except Exception:
+        return None
+    return cell if isinstance(cell, str) and len(cell) <= 100 else None
+
+
+def record(question, verdict) -> None:
+    """Record ``verdict`` on ``question`` in the progress file; never raises.
+
+    Parameters
+    ----------
+    question : Question
+        The question checked (recorded only if it is ``qK`` of a module ``exNN``).
+    verdict : Verdict
+        Its verdict.
+    """
+    try:
+        key = _question_key(question)
+        if key is None:
+            return
+        questions = load()
+        entry = questions.get(key, {})
+        label, message = str(verdict.label), str(verdict.message)[:500]
+        if entry.get("state") == CORRECT or verdict.passed:
+            state = CORRECT
+        else:
+            state = ATTEMPTED if label == "Incorrect" else NOT_TRIED
+        cells = entry.get("cells") if isinstance(entry.get("cells"), dict) else {}
+        cell = _cell_id()
+        if cell is not None:
+            cells[cell] = {"label": label, "message": message}
+        questions[key] = {"state": state, "label": label, "message": message, "cells": cells}
+        _save(questions)
+    except Exception:  # read-only folder, full disk, anything: the check itself must go on
+        return
+
+
+# --------------------------------------------------------------------------- showing
+
+
+def _anchor(heading: str) -> str:
+    """JupyterLab's anchor of a markdown heading: its text with spaces as hyphens."""
+    text = re.sub(r"[`*_]", "", heading).strip()
+    return text.replace(" ", "-")
+
+
+def notebook_questions(number: str) -> tuple[str | None, list[tuple[str, str | None]]]:
+    """The notebook file name and its questions with their section, in order of the exercise cells.
+
+    Returns ``(file name or None, [(question key, section heading or None), ...])``, read from
+    the learner notebook ``notebooks/NN_*.ipynb`` (the last cell checking a question is its
+    exercise cell; its section is the nearest heading above it).
+    """
+    files = sorted(NOTEBOOKS.glob(f"{number}_*.ipynb"))
+    if not files:
+        return None, []
+    try:
+        cells = json.loads(files[0].read_text(encoding="utf-8"))["cells"]
+    except (OSError, ValueError, KeyError, TypeError):
+        return files[0].name, []
+    found, heading = {}, None
+    for cell in cells:
+        source = "".join(cell.get("source", ""))
+        if cell.get("cell_type") == "markdown":
+            titles = re.findall(r"^#{1,6}\s+(.+?)\s*$", source, re.MULTILINE)
+            heading = titles[-1] if titles else heading
+        elif cell.get("cell_type") == "code":
+            for module, name in _CHECK.findall(source):
+                if module == f"ex{number}":
+                    found.pop(f"{module}.{name}", None)
+                    found[f"{module}.{name}"] = heading
+    order = sorted(found, key=lambda key: int(key.split(".q")[1]))
+    return files[0].name, [(key, found[key]) for key in order]
+
+
+def _current_numbers(notebook) -> list[str]:
+    """The notebooks to show: the one given, the one whose questions are loaded, or all."""
+    if notebook is not None:
+        if isinstance(notebook, str) and re.fullmatch(r"(ex)?\d{1,2}", notebook.strip()):
+            notebook = int(notebook.strip().removeprefix("ex"))  # "03" or "ex03" -> 3
+        return [f"{check_int(notebook, 'notebook', low=0, high=99):02d}"]
+    loaded = sorted({m.group(1)[2:] for m in map(_MODULE.match, list(sys.modules)) if m})
+    if len(loaded) == 1 and loaded != ["00"]:
+        return loaded
+    numbers = sorted({path.name[:2] for path in NOTEBOOKS.glob("[0-9][0-9]_*.ipynb")})
+    return numbers or loaded
+
+
+def _rows(numbers: list[str]) -> list[tuple[str, str, str | None, str | None]]:
+    """(question key, state, notebook file, section) for every question of ``numbers``."""
+    saved = load()
+    rows = []
+    for number in numbers:
+        name, questions = notebook_questions(number)
+        known = {key for key, _ in questions}
+        extra = sorted((k for k in saved if k.startswith(f"ex{number}.") and k not in known),
+                       key=lambda key: int(key.split(".q")[1]))
+        for key, section in questions + [(k, None) for k in extra]:
+            rows.append((key, saved.get(key, {}).get("state", NOT_TRIED), name, section))
+    return rows
+
+
+_COLOURS = {CORRECT: "#00664A", ATTEMPTED: "#9C4500", NOT_TRIED: "#005A8C"}
+
+
+def progress(notebook=None) -> None:
+    """Show which questions are correct, attempted or not tried yet, with links to their sections.
+
+    Parameters
+    ----------
+    notebook : int or str, optional
+        A notebook number (``3``, ``"03"``). By default the notebook whose exercises are
+        loaded in this kernel; every notebook when called from notebook 00 (or when none or
+        several are loaded).
+    """
+    rows = _rows(_current_numbers(notebook))
+    plain, parts = [], []
+    for number in dict.fromkeys(key[2:4] for key, _, _, _ in rows):
+        group = [row for row in rows if row[0][2:4] == number]
+        counts = {state: sum(row[1] == state for row in group) for state in _COLOURS}
+        heading = (
+            f"Notebook {number}: {counts[CORRECT]} of {len(group)} correct, "
+            f"{counts[ATTEMPTED]} attempted, {counts[NOT_TRIED]} not tried yet"
+        )
+        plain.append(heading)
+        plain += [f"  {key:<9} {state:<10} {section or ''}" for key, state, _, section in group]
+        parts.append(f"<p><strong>{html.escape(heading)}</strong></p>" + _table(group))
+    if not rows:
+        plain = parts = ["No exercises found."]
+    try:
+        from ._engine import _in_notebook
+
+        in_notebook = _in_notebook()
+    except Exception:
+        in_notebook = False
+    if not in_notebook:
+        print("\n".join(plain))
+        return
+    from IPython.display import display
+
+    display({"text/plain": "\n".join(plain), "text/html": "".join(parts)}, raw=True)
+
+
+def _table(rows) -> str:
+    """The HTML table of ``rows``: question, state (coloured, in words), linked section."""
+    lines = []
+    for key, state, name, section in rows:
+        where = html.escape(section or "")
+        if name and section:
+            href = html.escape(f"{name}#{_anchor(section)}", quote=True)
+            where = f'<a href="{href}">{where}</a>'
+        lines.append(
+            f'<tr><td><code>{key}</code></td><td style="color: {_COLOURS[state]};">'
+            f"<strong>{state}</strong></td><td>{where}</td></tr>"
+        )
+    return (
+        "<table><tr><th>Question</th><th>State</th><th>Section</th></tr>"
+        f"{''.join(lines)}</table>"
+    )

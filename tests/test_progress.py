@@ -1,0 +1,127 @@
+"""course_utils.exercises.progress and the verdicts ``check`` records (issue 16, item 2)."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from course_utils.exercises import _progress, ex00, progress
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+@pytest.fixture
+def folder(tmp_path, monkeypatch):
+    """An empty progress folder that COURSE_PROGRESS_DIR points at."""
+    where = tmp_path / "progress"
+    monkeypatch.setenv("COURSE_PROGRESS_DIR", str(where))
+    return where
+
+
+def _states() -> dict:
+    return {key: entry["state"] for key, entry in _progress.load().items()}
+
+
+def test_checks_record_correct_attempted_and_not_tried(folder, capsys):
+    ex00.q1.check(6)
+    ex00.q2.check(...)
+    assert _states() == {"ex00.q1": "attempted", "ex00.q2": "not tried"}
+    assert ex00.q1.check(2)
+    ex00.q1.check(6)  # a later wrong check does not undo a solved question
+    assert _states()["ex00.q1"] == "correct"
+    assert sorted(path.name for path in folder.iterdir()) == ["progress.json"]  # no temp file
+    capsys.readouterr()
+    progress(0)
+    shown = capsys.readouterr().out.splitlines()
+    assert shown[0] == "Notebook 00: 1 of 4 correct, 0 attempted, 3 not tried yet"
+    assert shown[1].split() == ["ex00.q1", "correct", "A", "number"]
+    assert shown[2].split()[:3] == ["ex00.q2", "not", "tried"]
+
+
+def test_a_damaged_file_reads_as_no_progress_and_is_replaced(folder, capsys):
+    folder.mkdir()
+    (folder / "progress.json").write_text('{"questions": {"ex00.q1": ', encoding="utf-8")
+    assert _progress.load() == {}
+    assert ex00.q1.check(2)  # the check works and says so
+    assert "Correct" in capsys.readouterr().out
+    assert json.loads((folder / "progress.json").read_text())["questions"]["ex00.q1"]["state"] == (
+        "correct"
+    )
+
+
+def test_odd_entries_are_dropped(folder):
+    folder.mkdir()
+    data = {"questions": {"ex00.q1": {"state": "correct"}, "../etc": {"state": "correct"},
+                          "ex00.q2": {"state": "hacked"}, "ex00.q3": []}}
+    (folder / "progress.json").write_text(json.dumps(data), encoding="utf-8")
+    assert _states() == {"ex00.q1": "correct"}
+
+
+def test_an_unwritable_folder_never_breaks_a_check(tmp_path, monkeypatch, capsys):
+    blocker = tmp_path / "a-file"
+    blocker.write_text("not a folder")  # mkdir fails, as on a read-only disk (even for root)
+    monkeypatch.setenv("COURSE_PROGRESS_DIR", str(blocker / "progress"))
+    assert ex00.q1.check(2)
+    assert "Correct" in capsys.readouterr().out
+    progress(0)
+    assert "0 of 4 correct" in capsys.readouterr().out
+
+
+@pytest.mark.skipif(os.name != "posix" or os.geteuid() == 0, reason="root ignores permissions")
+def test_a_read_only_folder_never_breaks_a_check(folder, capsys):
+    folder.mkdir()
+    folder.chmod(0o500)
+    try:
+        assert ex00.q1.check(2)
+    finally:
+        folder.chmod(0o700)
+    assert list(folder.iterdir()) == []
+
+
+def test_a_symlinked_file_is_never_followed(folder, tmp_path):
+    folder.mkdir()
+    outside = tmp_path / "outside.json"
+    outside.write_text('{"questions": {"ex00.q1": {"state": "correct"}}}')
+    (folder / "progress.json").symlink_to(outside)
+    assert _progress.load() == {}
+    ex00.q2.check(6)
+    assert outside.read_text() == '{"questions": {"ex00.q1": {"state": "correct"}}}'
+    assert (folder / "progress.json").is_symlink()
+
+
+def test_default_folder_is_hidden_in_the_course_and_git_ignored(monkeypatch):
+    monkeypatch.delenv("COURSE_PROGRESS_DIR", raising=False)
+    assert _progress.progress_dir() == ROOT / ".course_progress"
+    ignored = subprocess.run(["git", "check-ignore", "-q", ".course_progress/progress.json"],
+                             cwd=ROOT, check=False)
+    assert ignored.returncode == 0
+
+
+def test_notebook_argument_is_validated(folder):
+    with pytest.raises(TypeError, match="notebook"):
+        progress("../03")
+    with pytest.raises(ValueError, match="notebook"):
+        progress(100)
+
+
+def test_current_notebook_or_all_from_notebook_00(monkeypatch):
+    for name in [name for name in sys.modules if _progress._MODULE.match(name)]:
+        monkeypatch.delitem(sys.modules, name)
+    monkeypatch.setitem(sys.modules, "course_utils.exercises.ex03", object())
+    assert _progress._current_numbers(None) == ["03"]
+    monkeypatch.setitem(sys.modules, "course_utils.exercises.ex00", ex00)
+    assert _progress._current_numbers(None) == [f"{n:02d}" for n in range(7)]
+
+
+def test_every_question_of_a_notebook_is_listed_with_a_link_to_its_section():
+    name, questions = _progress.notebook_questions("00")
+    assert name == "00_start_here.ipynb"
+    assert questions == [("ex00.q1", "A number"), ("ex00.q2", "An array"),
+                         ("ex00.q3", "A function"), ("ex00.q4", "A multiple choice")]
+    html = _progress._table([("ex00.q1", "correct", name, "A number")])
+    assert 'href="00_start_here.ipynb#A-number"' in html and ">correct<" in html
