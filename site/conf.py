@@ -27,3 +27,4 @@ html_static_path = ["_static"]
 html_css_files = ["course.css"]
 html_copy_source = False
 html_show_sourcelink = False
+html_favicon = "_static/favicon.svg"  # also spares the browser a request for /favicon.ico

@@ -34,6 +34,7 @@ import notebooks as nbtool  # noqa: E402  (tools/notebooks.py: REPO_URL, SITE_UR
 ROOT = nbtool.ROOT
 CONF_DIR = ROOT / "site"
 STAGE = ROOT / "build" / "site-src"
+SPHINX_OUT = ROOT / "build" / "site" / "html"  # myst-nb writes next to it: build/site/
 OUT = ROOT / "_site"
 
 
@@ -148,22 +149,29 @@ def stage() -> None:
 
 
 def build(out: Path = OUT) -> int:
-    """Stage the pages and run Sphinx into ``out``; return Sphinx's exit status.
+    """Stage the pages, run Sphinx and move the result to ``out``; return Sphinx's exit status.
 
-    Warnings are errors (``-W``): a broken cross-reference fails the build.
+    Warnings are errors (``-W``): a broken cross-reference fails the build. Sphinx writes
+    into ``build/site/`` (myst-nb keeps its files next to the HTML folder), then the HTML
+    folder becomes ``out``.
     """
     from sphinx.cmd.build import build_main
 
     stage()
-    shutil.rmtree(out, ignore_errors=True)
-    return build_main(
+    shutil.rmtree(SPHINX_OUT.parent, ignore_errors=True)
+    status = build_main(
         [
             "-b", "html", "-q", "-W", "--keep-going", "-E",
             "-c", str(CONF_DIR),
+            "-d", str(SPHINX_OUT.parent / "doctrees"),
             "-D", f"html_baseurl={nbtool.SITE_URL}",
-            str(STAGE), str(out),
+            str(STAGE), str(SPHINX_OUT),
         ]
     )  # fmt: skip
+    if status == 0:
+        shutil.rmtree(out, ignore_errors=True)
+        shutil.move(SPHINX_OUT, out)
+    return status
 
 
 if __name__ == "__main__":

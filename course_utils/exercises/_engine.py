@@ -38,14 +38,15 @@ CORRECT = "Correct"
 INCORRECT = "Incorrect"
 NOT_ATTEMPTED = "Not attempted yet"
 
-# Okabe-Ito colours (colour-blind safe); the label always says the state in words too.
+# Okabe-Ito colours (colour-blind safe; hint and solution darkened for contrast); the label
+# always says the state in words too.
 _COLOURS = {
     CORRECT: "#009E73",
     INCORRECT: "#D55E00",
     NOT_ATTEMPTED: "#0072B2",
-    "Hint": "#E69F00",
-    "Solution": "#56B4E9",
-}
+    "Hint": "#A67300",
+    "Solution": "#2E86C1",
+}  # each at least 3:1 against white and against a dark theme's background (#111111, #131416)
 
 _NOT_ATTEMPTED_MESSAGE = "replace `...` with your answer, then run this cell again."
 
@@ -100,7 +101,7 @@ def _show(label: str, message: str, code: str | None = None) -> None:
         return
     from IPython.display import display
 
-    colour = _COLOURS.get(label, "#000000")
+    colour = _COLOURS["Hint" if label.startswith("Hint") else label]  # "Hint 1 of 2" too
     body = f"<strong>{html.escape(label)}:</strong> {html.escape(message)}"
     if code is not None:
         body += f"<pre><code>{html.escape(code)}</code></pre>"
