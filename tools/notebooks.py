@@ -40,7 +40,14 @@ state removed, notebook metadata reduced to a fixed kernelspec and language.
 Running it twice changes nothing in git.
 
 The repository URL and branch are defined here, once (``REPO_URL``, ``BRANCH``);
-the setup cell and the README's Colab/Binder badges are generated from them.
+the setup cell and the README's Colab/Binder badges are generated from them. The
+website's address (``SITE_URL``) is defined here too; ``tools/site.py`` imports it.
+
+Alt text: a plotting cell of a solution notebook carries its figure's text
+alternative in its cell metadata, ``{"mystnb": {"image": {"alt": "..."}}}``
+(the key myst-nb reads for the website). The generator copies it to the learner
+copy, and execution copies it into each image output's metadata
+(``{"image/png": {"alt": "..."}}``).
 """
 
 from __future__ import annotations
@@ -58,6 +65,7 @@ import nbformat
 
 REPO_URL = "https://github.com/sparsity-course/regularization-for-sparsity"
 BRANCH = "main"
+SITE_URL = "https://sparsity-course.github.io/regularization-for-sparsity/"  # GitHub Pages
 
 ROOT = Path(__file__).resolve().parents[1]
 NOTEBOOKS = ROOT / "notebooks"
@@ -68,6 +76,14 @@ CELL_TIMEOUT = 120  # seconds per cell; a notebook should run in seconds, this o
 BEGIN = "# BEGIN SOLUTION"
 END = "# END SOLUTION"
 SOLUTION_ONLY_TAG = "solution-only"
+# Stored in place of an ipywidgets repr (``interactive(children=(FloatSlider(...``), which is
+# what GitHub's viewer and the website would otherwise show: a widget lives only in a kernel.
+WIDGET_STAND_IN = (
+    "[Interactive widget: run this notebook in Jupyter to move its sliders. "
+    "Without a kernel, read the static figure above, drawn for the default values.]"
+)
+WIDGET_MIME = "application/vnd.jupyter.widget-view+json"
+KEPT_CELL_METADATA = ("tags", "mystnb")  # mystnb holds a figure's alt text (module docstring)
 SETUP_FIRST_LINE = (
     "# Setup (identical in every notebook; run it first): makes course_utils importable"
 )
@@ -353,12 +369,20 @@ def _current_env_kernel_manager():
     return KernelManager(kernel_name="python3", kernel_spec_manager=CurrentEnv())
 
 
+def image_alt(cell: nbformat.NotebookNode) -> str | None:
+    """Return the alt text stored in a cell's metadata (``mystnb.image.alt``), or None."""
+    alt = cell.get("metadata", {}).get("mystnb", {}).get("image", {}).get("alt")
+    return alt.strip() if isinstance(alt, str) and alt.strip() else None
+
+
 def normalize(nb: nbformat.NotebookNode) -> None:
     """Remove what varies between runs and machines (in place).
 
     Keeps a fixed kernelspec and language name only (no Python version, no widget
-    state), cell metadata ``tags`` only, and drops widget-view outputs (their
-    model ids are random and, without the widget state, they render nothing).
+    state) and cell metadata ``tags`` and ``mystnb`` only. A widget output keeps
+    no view (its model id is random and, without the widget state, it renders
+    nothing) and its text becomes ``WIDGET_STAND_IN`` instead of the widget's repr.
+    A cell's alt text (``image_alt``) is copied into each of its image outputs.
     """
     nb.metadata = nbformat.from_dict(
         {
@@ -367,14 +391,27 @@ def normalize(nb: nbformat.NotebookNode) -> None:
         }
     )
     for cell in nb.cells:
-        tags = cell.get("metadata", {}).get("tags")
-        cell.metadata = nbformat.from_dict({"tags": tags} if tags else {})
+        metadata = cell.get("metadata", {})
+        cell.metadata = nbformat.from_dict(
+            {key: metadata[key] for key in KEPT_CELL_METADATA if metadata.get(key)}
+        )
         if "id" not in cell:
             cell.id = f"cell-{nb.cells.index(cell)}"
+        alt = image_alt(cell)
         for output in cell.get("outputs", []):
             output.get("metadata", {}).pop("scrolled", None)
             data = output.get("data", {})
-            data.pop("application/vnd.jupyter.widget-view+json", None)
+            if data.pop(WIDGET_MIME, None) is not None:
+                data["text/plain"] = WIDGET_STAND_IN
+            for mime in [m for m in data if m.startswith("image/")]:
+                output.setdefault("metadata", nbformat.NotebookNode())
+                image_metadata = output.metadata.setdefault(mime, nbformat.NotebookNode())
+                if alt:
+                    image_metadata["alt"] = alt
+                else:
+                    image_metadata.pop("alt", None)
+                if not image_metadata:
+                    del output.metadata[mime]
     nb.nbformat, nb.nbformat_minor = 4, 5
 
 

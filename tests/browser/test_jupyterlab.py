@@ -1,0 +1,259 @@
+"""The learner's path, end to end: JupyterLab in headless Chromium, every learner notebook run.
+
+JupyterLab starts as the README's start command starts it (``python -m jupyter lab``), headless
+on 127.0.0.1 with a random token, in a temporary copy of the course (so nothing it saves touches
+the repository) and a temporary runtime folder. Each learner notebook is opened, "Run All" is
+executed, and the test fails on an error output, anything on stderr, or no "Not attempted yet"
+verdict. Notebook 00 gets a correct and a wrong answer typed into an exercise cell; notebook 03's
+slider is moved and the printed weight and the figure must change. Screenshots go to
+``artifacts/screenshots/``.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import secrets
+import shutil
+import subprocess
+import sys
+import time
+import urllib.request
+
+import pytest
+
+from tests.browser.conftest import ROOT, free_port
+
+pytestmark = pytest.mark.browser
+
+LEARNER_NOTEBOOKS = sorted(p.name for p in (ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb"))
+COPIED = ("course_utils", "data", "notebooks", "pyproject.toml", "requirements.txt")
+RUN_TIMEOUT_MS = 240_000  # one notebook's "Run All" on a loaded 2-core machine, with margin
+
+# The notebook's cells as JupyterLab's model holds them (needs expose_app_in_browser).
+CELLS = """() => {
+  const model = window.jupyterapp.shell.currentWidget.content.model;
+  const cells = [];
+  for (let i = 0; i < model.cells.length; i++) {
+    const cell = model.cells.get(i);
+    cells.push({type: cell.type, source: cell.sharedModel.getSource(),
+                count: cell.type === 'code' ? cell.executionCount : null,
+                outputs: cell.type === 'code' ? cell.outputs.toJSON() : []});
+  }
+  return cells;
+}"""
+BUSY = """() => {
+  const panel = window.jupyterapp.shell.currentWidget;
+  const status = panel.sessionContext.session?.kernel?.status;
+  const running = [...panel.content.node.querySelectorAll('.jp-InputPrompt')]
+    .some(p => p.textContent.includes('*'));
+  return running || status !== 'idle';
+}"""
+
+
+@pytest.fixture(scope="module")
+def lab(tmp_path_factory, chromium_path):
+    """JupyterLab serving a copy of the course; yields (base URL, token)."""
+    home = tmp_path_factory.mktemp("course")
+    for name in COPIED:
+        source = ROOT / name
+        if source.is_dir():
+            shutil.copytree(source, home / name, ignore=shutil.ignore_patterns("__pycache__"))
+        else:
+            shutil.copy2(source, home / name)
+    runtime = tmp_path_factory.mktemp("jupyter-runtime")
+    token, port = secrets.token_hex(16), free_port()
+    env = dict(os.environ, JUPYTER_RUNTIME_DIR=str(runtime))
+    log = (runtime / "server.log").open("w")
+    # The README's start command is `python -m jupyter lab notebooks/00_start_here.ipynb`; here
+    # its server part, headless, with expose_app_in_browser so the test can read the notebook.
+    server = subprocess.Popen(
+        [
+            sys.executable, "-m", "jupyter", "lab", "--no-browser",
+            "--ServerApp.ip=127.0.0.1", f"--port={port}", "--port-retries=0",
+            f"--IdentityProvider.token={token}", f"--ServerApp.root_dir={home}",
+            "--LabApp.expose_app_in_browser=True",
+            "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate",
+            "--LabApp.extension_manager=readonly",  # offline: no package index queried
+            *(["--allow-root"] if os.geteuid() == 0 else []),  # CI runs as root
+        ],
+        cwd=home, env=env, stdout=log, stderr=subprocess.STDOUT,
+    )  # fmt: skip
+    base = f"http://127.0.0.1:{port}"
+    try:
+        for _ in range(240):
+            try:
+                urllib.request.urlopen(f"{base}/api/status?token={token}", timeout=2)
+                break
+            except OSError:
+                if server.poll() is not None:
+                    pytest.fail("JupyterLab exited:\n" + (runtime / "server.log").read_text())
+                time.sleep(0.5)
+        else:
+            pytest.fail("JupyterLab did not answer within 120 s")
+        yield base, token
+    finally:
+        server.terminate()
+        try:
+            server.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            server.kill()
+        log.close()
+
+
+@pytest.fixture(scope="module")
+def lab_context(browser):
+    context = browser.new_context(viewport={"width": 1280, "height": 1000})
+    yield context
+    context.close()
+
+
+def open_and_run(context, lab, name: str):
+    """Open notebook ``name`` in JupyterLab, Run All, wait until the kernel is idle."""
+    base, token = lab
+    page = context.new_page()
+    page.goto(f"{base}/lab/tree/notebooks/{name}?reset&token={token}")  # a fresh workspace
+    page.wait_for_function(
+        "() => window.jupyterapp && window.jupyterapp.shell.currentWidget"
+        " && window.jupyterapp.shell.currentWidget.sessionContext?.session?.kernel?.status"
+        " === 'idle'",
+        timeout=120_000,
+    )
+    page.evaluate("() => window.jupyterapp.commands.execute('notebook:run-all-cells')")
+    wait_idle(page)
+    return page
+
+
+def close(page) -> None:
+    """Close the page and shut down its kernel (one kernel at a time on a small machine)."""
+    try:
+        page.evaluate("() => window.jupyterapp.serviceManager.sessions.shutdownAll()")
+    finally:
+        page.close()
+
+
+def wait_idle(page) -> None:
+    """Wait until no cell shows ``[*]`` and the kernel is idle (twice, 0.5 s apart)."""
+    page.wait_for_timeout(500)
+    for _ in range(2):
+        page.wait_for_function(f"() => !({BUSY})()", timeout=RUN_TIMEOUT_MS, polling=250)
+        page.wait_for_timeout(500)
+
+
+def output_text(output: dict) -> str:
+    if output["output_type"] == "stream":
+        text = output["text"]
+    else:
+        text = output.get("data", {}).get("text/plain", "")
+    return "".join(text) if isinstance(text, list) else text
+
+
+def problems_in(cells: list[dict]) -> list[str]:
+    """Error outputs, stderr, and code cells left unexecuted."""
+    found = []
+    for index, cell in enumerate(cells):
+        if cell["type"] != "code" or not cell["source"].strip():
+            continue
+        if cell["count"] is None:
+            found.append(f"cell {index}: not executed")
+        for output in cell["outputs"]:
+            if output["output_type"] == "error":
+                found.append(f"cell {index}: {output['ename']}: {output['evalue']}")
+            elif output["output_type"] == "stream" and output["name"] == "stderr":
+                found.append(f"cell {index}: stderr: {output_text(output)[:200]}")
+    return found
+
+
+@pytest.mark.parametrize("name", LEARNER_NOTEBOOKS)
+def test_run_all(lab, lab_context, screenshots, name):
+    """Run All in JupyterLab: no error, nothing on stderr, a "Not attempted yet" verdict."""
+    page = open_and_run(lab_context, lab, name)
+    try:
+        cells = page.evaluate(CELLS)
+        page.screenshot(path=str(screenshots / f"lab-{name.removesuffix('.ipynb')}.png"))
+    finally:
+        close(page)
+    assert problems_in(cells) == []
+    texts = [output_text(o) for cell in cells for o in cell["outputs"]]
+    assert any("Not attempted yet" in text for text in texts)
+
+
+def run_cell_with(page, index: int, source: str) -> str:
+    """Put ``source`` into code cell ``index`` as the learner's answer, run it, return its text."""
+    before = page.evaluate(CELLS)[index]
+    page.evaluate(
+        """async ([i, source]) => {
+          const panel = window.jupyterapp.shell.currentWidget;
+          panel.content.activeCellIndex = i;
+          panel.content.activeCell.model.sharedModel.setSource(source);
+          await window.jupyterapp.commands.execute('notebook:run-cell');
+        }""",
+        [index, source],
+    )
+    for _ in range(240):  # until the cell has run again and shows its verdict
+        page.wait_for_timeout(250)
+        cell = page.evaluate(CELLS)[index]
+        if cell["count"] not in (None, before["count"]) and cell["outputs"]:
+            break
+    wait_idle(page)
+    cell = page.evaluate(CELLS)[index]
+    assert cell["source"] == source
+    assert problems_in([cell]) == []
+    return "\n".join(output_text(o) for o in cell["outputs"])
+
+
+def test_notebook_00_answers_typed_in(lab, lab_context, screenshots):
+    """A correct answer reads back "Correct", a wrong one "Incorrect"."""
+    page = open_and_run(lab_context, lab, "00_start_here.ipynb")
+    try:
+        cells = page.evaluate(CELLS)
+        index = next(
+            i
+            for i, c in enumerate(cells)
+            if c["type"] == "code" and c["source"] == "answer = ...\nex00.q1.check(answer)"
+        )
+        correct = run_cell_with(page, index, "answer = 2\nex00.q1.check(answer)")
+        wrong = run_cell_with(page, index, "answer = 3\nex00.q1.check(answer)")
+        page.screenshot(path=str(screenshots / "lab-00_start_here-answered.png"))
+    finally:
+        close(page)
+    assert correct.startswith("Correct"), correct
+    assert wrong.startswith("Incorrect"), wrong
+
+
+def test_notebook_03_slider_moves(lab, lab_context, screenshots):
+    """Moving the q slider changes the printed L2 weight and the figure."""
+    page = open_and_run(lab_context, lab, "03_zeno_l2_decay_vs_l1.ipynb")
+    try:
+        widget = page.locator(".widget-interact").first
+        widget.scroll_into_view_if_needed()
+        printed = widget.locator(".jp-OutputArea-output pre").first
+        figure = widget.locator("img").first
+        page.wait_for_function(
+            "() => [...document.querySelectorAll('.widget-interact pre')]"
+            ".some(e => e.innerText.includes('L2 weight'))"
+            " && document.querySelector('.widget-interact img')",
+            timeout=60_000,
+        )
+        before_text, before_img = printed.inner_text(), figure.get_attribute("src")
+        handle = widget.locator(".widget-slider .noUi-handle").first
+        handle.focus()
+        for _ in range(20):
+            page.keyboard.press("ArrowLeft")  # q from 0.900 down to 0.880
+        page.wait_for_function(
+            "(old) => { const el = document.querySelector('.widget-interact .jp-OutputArea-output"
+            " pre'); return el && el.innerText !== old; }",
+            arg=before_text,
+            timeout=60_000,
+        )
+        wait_idle(page)
+        after_text, after_img = printed.inner_text(), figure.get_attribute("src")
+        readout = widget.locator(".widget-readout").first.inner_text()
+        page.screenshot(path=str(screenshots / "lab-03-slider-moved.png"))
+    finally:
+        close(page)
+    weight = re.compile(r"L2 weight = ([0-9.e+-]+)")
+    assert weight.search(before_text) and weight.search(after_text), (before_text, after_text)
+    assert weight.search(before_text).group(1) != weight.search(after_text).group(1)
+    assert readout != "0.900"
+    assert before_img != after_img

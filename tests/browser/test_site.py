@@ -1,0 +1,267 @@
+"""The built website in headless Chromium: every page, light and dark theme, desktop and phone.
+
+Each page is served on 127.0.0.1 and fails when it logs a console error, makes a request that
+fails or leaves the site, leaves math as raw TeX, shows an image without alt text, overflows
+horizontally at 390 px, or shows an exercise verdict without its label or with less than 3:1
+contrast against the page (light and dark theme). Links and anchors are checked on the files.
+"""
+
+from __future__ import annotations
+
+import html.parser
+import importlib.util
+import re
+from pathlib import Path
+from urllib.parse import unquote, urldefrag, urljoin, urlparse
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+SITE = ROOT / "_site"
+_spec = importlib.util.spec_from_file_location("notebooks_tool", ROOT / "tools" / "notebooks.py")
+nbtool = importlib.util.module_from_spec(_spec)
+_spec.loader.exec_module(nbtool)
+
+pytestmark = pytest.mark.browser
+
+PAGES = sorted(
+    str(p.relative_to(SITE))
+    for p in SITE.glob("**/*.html")
+    if not p.relative_to(SITE).parts[0].startswith("_")
+)
+NOTEBOOK_PAGES = [p for p in PAGES if re.match(r"(notebooks|solutions)/\d\d_", p)]
+VERDICT_LABEL = re.compile(r"^(Correct|Incorrect|Not attempted yet|Hint( \d+ of \d+)?|Solution):$")
+RAW_TEX = re.compile(r"\\\(|\\\[|\\begin\{|\$[^$\s][^$]*\$")
+PHONE = {"width": 390, "height": 844}
+MIN_CONTRAST = 3.0
+
+WAIT_FOR_MATH = """async () => {
+  if (!document.querySelector('.math')) return;
+  for (let i = 0; i < 200 && !(window.MathJax && MathJax.startup && MathJax.startup.promise); i++)
+    await new Promise(r => setTimeout(r, 50));
+  await MathJax.startup.promise;
+}"""
+
+# Prose text outside code, with math already typeset (MathJax's own markup removed).
+PROSE_TEXT = """() => {
+  const article = document.querySelector('article') || document.body;
+  const copy = article.cloneNode(true);
+  copy.querySelectorAll('pre, code, script, style, mjx-container, .highlight')
+    .forEach(e => e.remove());
+  return copy.textContent;
+}"""
+
+VERDICTS = """() => {
+  const opaque = (el) => {
+    for (; el; el = el.parentElement) {
+      const bg = getComputedStyle(el).backgroundColor;
+      const alpha = bg.startsWith('rgba') ? parseFloat(bg.split(',')[3]) : 1;
+      if (bg !== 'transparent' && alpha > 0) return bg;
+    }
+    return 'rgb(255, 255, 255)';
+  };
+  return [...document.querySelectorAll('div[style*="border-left"]')].map(box => {
+    const label = box.querySelector('strong');
+    return {
+      label: label ? label.textContent.trim() : null,
+      visible: label ? label.getBoundingClientRect().width > 0 : false,
+      border: getComputedStyle(box).borderLeftColor,
+      text: label ? getComputedStyle(label).color : null,
+      background: opaque(box),
+    };
+  });
+}"""
+
+
+def parse_rgb(css: str) -> tuple[float, float, float]:
+    """The red, green and blue of a CSS ``rgb(...)``/``rgba(...)`` colour, 0-255."""
+    values = [float(v) for v in re.findall(r"[\d.]+", css)[:3]]
+    if len(values) != 3:
+        raise ValueError(f"not an rgb colour: {css!r}")
+    return tuple(values)
+
+
+def luminance(rgb: tuple[float, float, float]) -> float:
+    """WCAG 2 relative luminance."""
+
+    def channel(c: float) -> float:
+        c /= 255
+        return c / 12.92 if c <= 0.04045 else ((c + 0.055) / 1.055) ** 2.4
+
+    r, g, b = (channel(c) for c in rgb)
+    return 0.2126 * r + 0.7152 * g + 0.0722 * b
+
+
+def contrast(a: str, b: str) -> float:
+    """WCAG 2 contrast ratio of two CSS colours (1 to 21)."""
+    la, lb = sorted((luminance(parse_rgb(a)), luminance(parse_rgb(b))), reverse=True)
+    return (la + 0.05) / (lb + 0.05)
+
+
+def test_contrast_formula():
+    assert contrast("rgb(0, 0, 0)", "rgb(255, 255, 255)") == pytest.approx(21.0)
+    assert contrast("rgb(119, 119, 119)", "rgb(255, 255, 255)") == pytest.approx(4.48, abs=0.01)
+
+
+@pytest.fixture(scope="module")
+def contexts(browser, site_url):
+    """Browser contexts: light desktop, dark desktop (furo's stored choice), light phone."""
+    light = browser.new_context(viewport={"width": 1280, "height": 900}, color_scheme="light")
+    light.add_init_script("localStorage.setItem('theme', 'light')")
+    dark = browser.new_context(viewport={"width": 1280, "height": 900}, color_scheme="dark")
+    dark.add_init_script("localStorage.setItem('theme', 'dark')")
+    phone = browser.new_context(viewport=PHONE, color_scheme="light")
+    yield {"light": light, "dark": dark, "phone": phone}
+    for context in (light, dark, phone):
+        context.close()
+
+
+def open_page(context, site_url: str, path: str):
+    """Open ``path``; return the page and the problems seen while it loaded and typeset."""
+    page = context.new_page()
+    problems = []
+    page.on(
+        "console",
+        lambda m: problems.append(f"console {m.type}: {m.text}") if m.type == "error" else None,
+    )
+    page.on("pageerror", lambda e: problems.append(f"page error: {e}"))
+
+    def on_request(request):
+        url = request.url
+        if not (url.startswith(site_url) or url.startswith(("data:", "blob:", "about:"))):
+            problems.append(f"request leaves the site: {url}")
+
+    page.on("request", on_request)
+    page.on("requestfailed", lambda r: problems.append(f"request failed: {r.url} {r.failure}"))
+    page.on(
+        "response",
+        lambda r: problems.append(f"HTTP {r.status}: {r.url}") if r.status >= 400 else None,
+    )
+    page.goto(site_url + path, wait_until="load")
+    page.evaluate(WAIT_FOR_MATH)  # MathJax's fonts load while it typesets
+    return page, problems
+
+
+@pytest.mark.parametrize("path", PAGES)
+def test_page_light(contexts, site_url, screenshots, path):
+    """Light theme: no console error, no request failing or leaving, math typeset, alt texts."""
+    page, problems = open_page(contexts["light"], site_url, path)
+    try:
+        raw = RAW_TEX.findall(page.evaluate(PROSE_TEXT))
+        untypeset = page.evaluate(
+            "() => [...document.querySelectorAll('.math')]"
+            ".filter(e => !e.querySelector('mjx-container')).map(e => e.textContent)"
+        )
+        no_alt = page.evaluate(
+            "() => [...document.querySelectorAll('img')]"
+            ".filter(i => !(i.getAttribute('alt') || '').trim()).map(i => i.src.slice(-60))"
+        )
+        if path in NOTEBOOK_PAGES:
+            page.screenshot(path=str(screenshots / f"site-{path.replace('/', '-')}.png"))
+    finally:
+        page.close()
+    assert problems == []
+    assert raw == [], f"raw TeX left in the prose: {raw[:5]}"
+    assert untypeset == [], f"math not typeset: {untypeset[:5]}"
+    assert no_alt == [], f"images without alt text: {no_alt}"
+
+
+@pytest.mark.parametrize("path", NOTEBOOK_PAGES)
+def test_verdict_boxes_both_themes(contexts, site_url, path):
+    """Every verdict/hint box keeps its label and 3:1 contrast, in the light and the dark theme."""
+    for theme in ("light", "dark"):
+        page, problems = open_page(contexts[theme], site_url, path)
+        try:
+            assert page.evaluate("() => document.body.dataset.theme") == theme
+            boxes = page.evaluate(VERDICTS)
+        finally:
+            page.close()
+        assert problems == [], theme
+        for box in boxes:
+            assert box["label"] and VERDICT_LABEL.match(box["label"]), (theme, box)
+            assert box["visible"], (theme, box)
+            for part in ("border", "text"):
+                ratio = contrast(box[part], box["background"])
+                assert ratio >= MIN_CONTRAST, f"{theme}: {box['label']} {part} {ratio:.2f}:1 {box}"
+    if path.endswith("00_start_here.html"):
+        assert len(boxes) >= 4, "notebook 00 shows a verdict for each kind of question"
+
+
+@pytest.mark.parametrize("path", PAGES)
+def test_no_horizontal_overflow_on_a_phone(contexts, site_url, path):
+    """At 390 px the page does not scroll sideways and no prose runs past the screen."""
+    page, problems = open_page(contexts["phone"], site_url, path)
+    try:
+        width = page.evaluate("() => document.documentElement.scrollWidth")
+        overflowing = page.evaluate(
+            """() => [...document.querySelectorAll(
+                'article p, article li, article h1, article h2, article h3, article dd')]
+              .filter(e => e.getBoundingClientRect().right > window.innerWidth + 1)
+              .filter(e => {  // inside a box that scrolls sideways (a wide table) is fine
+                for (let a = e.parentElement; a; a = a.parentElement)
+                  if (['auto', 'scroll'].includes(getComputedStyle(a).overflowX)) return false;
+                return true;
+              })
+              .map(e => e.textContent.slice(0, 60))"""
+        )
+    finally:
+        page.close()
+    assert problems == []
+    assert width <= PHONE["width"], f"page is {width} px wide"
+    assert overflowing == []
+
+
+def test_slider_cell_shows_the_stand_in(contexts, site_url):
+    """Notebook 03's slider cell reads as a sentence pointing to the static figure."""
+    page, problems = open_page(contexts["light"], site_url, "notebooks/03_zeno_l2_decay_vs_l1.html")
+    try:
+        text = page.evaluate("() => document.body.innerText")
+    finally:
+        page.close()
+    assert problems == []
+    assert "interactive(children=" not in text
+    assert nbtool.WIDGET_STAND_IN in text
+
+
+class _Links(html.parser.HTMLParser):
+    """The ids and the hrefs of one HTML file."""
+
+    def __init__(self):
+        super().__init__()
+        self.ids, self.hrefs = set(), []
+
+    def handle_starttag(self, tag, attrs):
+        attrs = dict(attrs)
+        for key in ("id", "name"):
+            if attrs.get(key):
+                self.ids.add(attrs[key])
+        if tag == "a" and attrs.get("href"):
+            self.hrefs.append(attrs["href"])
+
+
+def _parse(path: Path) -> _Links:
+    parser = _Links()
+    parser.feed(path.read_text(encoding="utf-8"))
+    return parser
+
+
+def test_internal_links_and_anchors(site_dir):
+    """Every link inside the site reaches a file, and every #anchor an id on that page."""
+    parsed = {p: _parse(p) for p in site_dir.glob("**/*.html") if "_static" not in p.parts}
+    broken = []
+    for page, links in parsed.items():
+        base = page.relative_to(site_dir).as_posix()
+        for href in links.hrefs:
+            if urlparse(href).scheme or href.startswith("//"):
+                continue  # Colab, Binder, GitHub: leave the site by design, never requested
+            url, anchor = urldefrag(urljoin(base, href))
+            target = site_dir / unquote(url) if url else page
+            if target.is_dir():
+                target = target / "index.html"
+            if not target.is_file():
+                broken.append(f"{base}: {href} (no file)")
+            elif anchor and target.suffix == ".html":
+                ids = parsed[target].ids if target in parsed else _parse(target).ids
+                if unquote(anchor) not in ids:
+                    broken.append(f"{base}: {href} (no anchor)")
+    assert parsed and broken == []

@@ -1,0 +1,181 @@
+"""Build the course website, offline, from the notebooks' stored outputs.
+
+Usage (from anywhere)::
+
+    python tools/site.py            # writes _site/ (git-ignored); open _site/index.html
+
+Sphinx with myst-nb renders every notebook from the outputs stored in git
+(``nb_execution_mode = "off"``: nothing is re-executed) with the furo theme
+(light and dark, search, previous/next links) and MathJax served from the site
+itself (``sphinx-mathjax-offline``), so no page asks anything of another server.
+The settings are in ``site/conf.py``; the packages in ``requirements-site.txt``.
+
+The pages are first staged into ``build/site-src/``:
+
+* ``index.md``: the course map (the table of ``tools/notebooks.py``), the landing page;
+* ``notebooks/NN_*.ipynb``: the learner notebooks, each with a line of links on
+  top (download the notebook, open it in Colab or Binder);
+* ``solutions/``: the solution notebooks, a separate section;
+* ``instructor-guide.md``: ``notebooks/INSTRUCTOR_GUIDE.md``;
+* ``files/``: the notebooks exactly as stored, which the download links serve.
+"""
+
+from __future__ import annotations
+
+import shutil
+import sys
+from pathlib import Path
+
+import nbformat
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import notebooks as nbtool  # noqa: E402  (tools/notebooks.py: REPO_URL, SITE_URL, the course map)
+
+ROOT = nbtool.ROOT
+CONF_DIR = ROOT / "site"
+STAGE = ROOT / "build" / "site-src"
+SPHINX_OUT = ROOT / "build" / "site" / "html"  # myst-nb writes next to it: build/site/
+OUT = ROOT / "_site"
+
+
+def launch_cell(repo_path: str, download: str) -> nbformat.NotebookNode:
+    """A markdown cell of links: download the stored notebook, open it on Colab or Binder."""
+    links = (
+        f"{{download}}`Download the notebook <{download}>`\n"
+        f"[Open in Colab]({nbtool.colab_url(repo_path)})\n"
+        f"[Open in Binder]({nbtool.binder_url(repo_path)})\n"
+        f"[Source on GitHub]({nbtool.REPO_URL}/blob/{nbtool.BRANCH}/{repo_path})"
+    )
+    cell = nbformat.v4.new_markdown_cell(f"```{{container}} course-launch\n{links}\n```")
+    cell.id = "site-launch-links"
+    return cell
+
+
+def stage_notebook(source: Path, target: Path, repo_path: str, download: str) -> None:
+    """Copy a notebook to ``target`` with the launch links under its title cell."""
+    nb = nbtool.read(source)
+    nb.cells.insert(1, launch_cell(repo_path, download))
+    target.parent.mkdir(parents=True, exist_ok=True)
+    nbtool.write(nb, target)
+
+
+def landing_page() -> str:
+    """The landing page: what the course is, then the course map with links to each notebook."""
+    rows = ["| # | Notebook | What you do | Time | Solutions |", "|---|---|---|---|---|"]
+    for e in nbtool.course_entries():
+        if e["name"]:
+            stem = e["name"].removesuffix(".ipynb")
+            link = f"[{e['title']}](notebooks/{stem}.ipynb)"
+            solved = f"[solved](solutions/{stem}.ipynb)"
+        else:
+            link, solved = e["title"], ""
+        rows.append(f"| {e['number']} | {link} | {e['summary']} | {e['minutes']} min | {solved} |")
+    total = sum(e["minutes"] for e in nbtool.course_entries())
+    table = "\n".join(rows)
+    learner = "\n".join(
+        f"notebooks/{p.stem}" for p in sorted(nbtool.NOTEBOOKS.glob("[0-9][0-9]_*.ipynb"))
+    )
+    return f"""# Regularization for Sparsity
+
+Why models built from one-hot features and feature crosses grow huge, and how L0, L1 and L2
+penalties on the weights make most of those weights exactly zero. Each notebook below is shown with
+the outputs stored in the [repository]({nbtool.REPO_URL}); open one on Colab or Binder (links at the
+top of each page) or download it to run it and do its exercises.
+
+## Course map
+
+{table}
+
+About {total / 60:.1f} hours in all. Start with notebook 00. Teaching it? Read the
+[instructor guide](instructor-guide.md).
+
+```{{toctree}}
+:caption: Notebooks
+:hidden:
+
+{learner}
+```
+
+```{{toctree}}
+:caption: For instructors
+:hidden:
+
+instructor-guide
+solutions/index
+```
+"""
+
+
+def solutions_index() -> str:
+    """The solutions section's first page."""
+    pages = "\n".join(p.stem for p in nbtool.solution_paths())
+    return f"""# Solutions
+
+The same notebooks with every exercise solved and executed. Try an exercise first: each one
+checks your answer and gives hints on request.
+
+```{{toctree}}
+:maxdepth: 1
+
+{pages}
+```
+"""
+
+
+def stage() -> None:
+    """Write the site's pages into ``STAGE`` (emptied first)."""
+    shutil.rmtree(STAGE, ignore_errors=True)
+    (STAGE / "solutions").mkdir(parents=True)
+    (STAGE / "files" / "solutions").mkdir(parents=True)
+    for learner in sorted(nbtool.NOTEBOOKS.glob("[0-9][0-9]_*.ipynb")):
+        shutil.copy2(learner, STAGE / "files" / learner.name)
+        stage_notebook(
+            learner,
+            STAGE / "notebooks" / learner.name,
+            f"notebooks/{learner.name}",
+            f"/files/{learner.name}",
+        )
+    for solution in nbtool.solution_paths():
+        shutil.copy2(solution, STAGE / "files" / "solutions" / solution.name)
+        stage_notebook(
+            solution,
+            STAGE / "solutions" / solution.name,
+            f"notebooks/solutions/{solution.name}",
+            f"/files/solutions/{solution.name}",
+        )
+    (STAGE / "index.md").write_text(landing_page(), encoding="utf-8")
+    (STAGE / "solutions" / "index.md").write_text(solutions_index(), encoding="utf-8")
+    shutil.copy2(nbtool.NOTEBOOKS / "INSTRUCTOR_GUIDE.md", STAGE / "instructor-guide.md")
+
+
+def build(out: Path = OUT) -> int:
+    """Stage the pages, run Sphinx and move the result to ``out``; return Sphinx's exit status.
+
+    Warnings are errors (``-W``): a broken cross-reference fails the build. Sphinx writes
+    into ``build/site/`` (myst-nb keeps its files next to the HTML folder), then the HTML
+    folder becomes ``out``.
+    """
+    from sphinx.cmd.build import build_main
+
+    stage()
+    shutil.rmtree(SPHINX_OUT.parent, ignore_errors=True)
+    status = build_main(
+        [
+            "-b", "html", "-q", "-W", "--keep-going", "-E",
+            "-c", str(CONF_DIR),
+            "-d", str(SPHINX_OUT.parent / "doctrees"),
+            "-D", f"html_baseurl={nbtool.SITE_URL}",
+            str(STAGE), str(SPHINX_OUT),
+        ]
+    )  # fmt: skip
+    if status == 0:
+        shutil.rmtree(out, ignore_errors=True)
+        shutil.move(SPHINX_OUT, out)
+    return status
+
+
+if __name__ == "__main__":
+    status = build()
+    if status == 0:
+        print(f"site built: {OUT.relative_to(ROOT)}/index.html")
+    sys.exit(status)
