@@ -13,8 +13,9 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "tools"))
-import notebooks as tool  # noqa: E402
 import slides  # noqa: E402
+
+import notebooks as tool  # noqa: E402
 
 NOTEBOOK = tool.SOLUTIONS / "03_zeno_l2_decay_vs_l1.ipynb"
 
