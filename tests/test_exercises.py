@@ -431,6 +431,8 @@ EDGE_CASES = {
     "ex05.q1": {"empty", "single", "negative", "tiny"},
     "ex06.q1": {"empty", "single"},
     "ex06.q2": {"empty", "single", "negative", "tiny"},
+    "ex07.q2": {"zero"},  # a count: the value 0 still takes one byte
+    "ex07.q5": {"empty", "single"},  # an empty row, an empty model, a one-column row
 }
 
 FUNCTIONS = [param for param in QUESTIONS if isinstance(param.values[0], Function)]

@@ -73,11 +73,11 @@ q4 = Value(
     rtol=1e-3,
     mistakes=[
         (1 / 27, "that is the probability that all 3 coins admit it; we want none of them to."),
-        (19 / 27, "that is the probability that it does get state: 1 - (2/3)^3."),
+        (19 / 27, "that is the probability that it does get state: 1 - (2/3)**3."),
         (2 / 3, "that is one sighting; the three coins are independent."),
     ],
     hints=["Each sighting admits it with probability 1/3, independently.",
-           "Never admitted: three misses in a row, (1 - p)^3."],
+           "Never admitted: three misses in a row, (1 - p)**3."],
     solution="answer = (1 - 1 / 3) ** 3   # 8/27 = 0.296",
 )
 
