@@ -64,7 +64,14 @@ ALLOWED: dict[str, dict[str, str]] = {
         "4,000": "question 9, wrong option: 1,000 x 4 bytes (the indices only)",
         "7,000": "question 11, wrong option: about when q = 0.9 stalls, log(2**-1074) / log(0.9)",
     },
-    "07": {},
+    "07": {
+        "35": "an illustrative bucket name, age=[35, 39), in a formula",
+        "39": "an illustrative bucket name, age=[35, 39), in a formula",
+        "16,384": "a varint constant: 2**14, two bytes of 7 bits",
+        "3.10": "Python versions the vowpalwabbit wheel installs on (checked when adding it)",
+        "3.12": "Python versions the vowpalwabbit wheel installs on (checked when adding it)",
+        "1.26": "the oldest numpy the course supports (ci/oldest-constraints.txt)",
+    },
 }
 
 _NUMBER = re.compile(

@@ -14,7 +14,10 @@ q1 = Value(
         (105, "that adds the 14 one-hot columns: count only the crosses."),
         (364, "364 is the number of three-way crosses, C(14, 3)."),
     ],
-    hints=["Choose 2 columns out of 14, order ignored.", "C(14, 2) = 14 * 13 / 2."],
+    hints=[
+        "Choose 2 columns out of 14, order ignored.",
+        "C(14, 2): the number of ways to pick 2 of the 14 columns, math.comb(14, 2).",
+    ],
     solution="answer = 14 * 13 // 2   # math.comb(14, 2)",
 )
 
