@@ -93,7 +93,7 @@ def test_bad_input_names_the_argument():
         model.partial_fit(X, y[:-1])
     with pytest.raises(ValueError, match="n_features must be >= 1"):
         FTRLProximal(0)
-    with pytest.raises(ValueError, match="n_features must be <= 2147483648"):
+    with pytest.raises(ValueError, match="n_features must be <= 2,147,483,648"):
         FTRLProximal(2**40)
     with pytest.raises(TypeError, match="n_features must be an integer"):
         FTRLProximal(2.0**20)
@@ -259,7 +259,7 @@ def test_hash_crosses_is_per_row_and_folds_exactly():
     assert hash_crosses(table, ["a"], 1).toarray().tolist() == [[1.0]] * 4
     with pytest.raises(ValueError, match="n_buckets must be >= 1"):
         hash_crosses(table, spec, 0)
-    with pytest.raises(ValueError, match="n_buckets must be <= 4294967296"):
+    with pytest.raises(ValueError, match="n_buckets must be <= 4,294,967,296"):
         hash_crosses(table, spec, 2**33)
     with pytest.raises(ValueError, match="unknown column"):
         hash_crosses(table, ["a", ("a", "nope")], 8)
