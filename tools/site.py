@@ -22,6 +22,7 @@ The pages are first staged into ``build/site-src/``:
 
 from __future__ import annotations
 
+import re
 import shutil
 import sys
 from pathlib import Path
@@ -51,9 +52,29 @@ def launch_cell(repo_path: str, download: str) -> nbformat.NotebookNode:
     return cell
 
 
+_NOTEBOOK_LINK = re.compile(r'href="(\d\d_\w+)\.ipynb(?:#([^"]*))?"')
+
+
+def _site_link(match: re.Match) -> str:
+    """``NN_name.ipynb#Heading-text`` (JupyterLab's anchor) -> the page and Sphinx's anchor."""
+    page, anchor = match.group(1), match.group(2)
+    if not anchor:
+        return f'href="{page}.html"'
+    return f'href="{page}.html#{re.sub(r"[^a-z0-9]+", "-", anchor.lower()).strip("-")}"'
+
+
 def stage_notebook(source: Path, target: Path, repo_path: str, download: str) -> None:
-    """Copy a notebook to ``target`` with the launch links under its title cell."""
+    """Copy a notebook to ``target`` with the launch links under its title cell.
+
+    Links to other notebooks inside HTML outputs (the progress table of notebook 00) point at
+    the ``.ipynb`` files and JupyterLab's anchors; on the site they point at the pages.
+    """
     nb = nbtool.read(source)
+    for cell in nb.cells:
+        for output in cell.get("outputs", []):
+            html = output.get("data", {}).get("text/html")
+            if isinstance(html, str):
+                output["data"]["text/html"] = _NOTEBOOK_LINK.sub(_site_link, html)
     nb.cells.insert(1, launch_cell(repo_path, download))
     target.parent.mkdir(parents=True, exist_ok=True)
     nbtool.write(nb, target)
