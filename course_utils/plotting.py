@@ -198,10 +198,11 @@ def _histogram_edges(values: np.ndarray, bins: int):
     subnormal, or a few adjacent floats) or too wide to subtract (``-1e308`` to ``1e308``).
     Then: equal-width edges computed from halves, or else one bin per distinct value.
     """
-    try:
+    try:  # numpy 2 raises for such ranges; numpy 1.26 may return edges that are not increasing
         with np.errstate(over="raise", invalid="raise"):
-            np.histogram_bin_edges(values, bins)
-        return bins
+            edges = np.histogram_bin_edges(values, bins)
+        if np.all(np.isfinite(edges)) and np.all(np.diff(edges) > 0):
+            return bins
     except (ValueError, FloatingPointError):
         pass
     edges = 2.0 * np.linspace(values.min() / 2.0, values.max() / 2.0, bins + 1)
