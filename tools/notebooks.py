@@ -492,7 +492,8 @@ def course_map() -> str:
 
 
 def notebook_table() -> str:
-    """Return the README's notebook table (markdown) with Colab and Binder badges."""
+    """Return the README's notebook table (markdown) with Colab and Binder badges, and the
+    website's address (``SITE_URL``)."""
     rows = ["| # | Notebook | What you do | Time | Open |", "|---|---|---|---|---|"]
     for e in course_entries():
         if e["name"]:
@@ -506,6 +507,8 @@ def notebook_table() -> str:
         else:
             link, badges = e["title"], "(being written)"
         rows.append(f"| {e['number']} | {link} | {e['summary']} | {e['minutes']} min | {badges} |")
+    rows += ["", f"The same notebooks, with the solutions and the instructor guide, as a website: "
+                 f"<{SITE_URL}> (built by `python tools/site.py`)."]
     return "\n".join(rows)
 
 
