@@ -11,6 +11,7 @@ slider is moved and the printed weight and the figure must change. Screenshots g
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import secrets
@@ -62,8 +63,17 @@ def lab(tmp_path_factory, chromium_path):
         else:
             shutil.copy2(source, home / name)
     runtime = tmp_path_factory.mktemp("jupyter-runtime")
+    # A fresh user-settings folder that answers JupyterLab's first-run question ("Would you
+    # like to receive official Jupyter news?") with no, so that no toast covers the screenshots
+    # and nothing is fetched from jupyter.org. A learner's JupyterLab asks once.
+    settings = tmp_path_factory.mktemp("lab-settings")
+    notification = settings / "@jupyterlab" / "apputils-extension"
+    notification.mkdir(parents=True)
+    (notification / "notification.jupyterlab-settings").write_text(
+        json.dumps({"fetchNews": "false", "checkForUpdates": False}), encoding="utf-8"
+    )
     token, port = secrets.token_hex(16), free_port()
-    env = dict(os.environ, JUPYTER_RUNTIME_DIR=str(runtime))
+    env = dict(os.environ, JUPYTER_RUNTIME_DIR=str(runtime), JUPYTERLAB_SETTINGS_DIR=str(settings))
     log = (runtime / "server.log").open("w")
     # The README's start command is `python -m jupyter lab notebooks/00_start_here.ipynb`; here
     # its server part, headless, with expose_app_in_browser so the test can read the notebook.
