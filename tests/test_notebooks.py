@@ -127,6 +127,34 @@ def test_figures_use_the_course_style(notebook):
     assert styled and styled[0] <= plots[0], f"{path.name}: call use_course_style() before plotting"
 
 
+def test_every_figure_has_alt_text(notebook):
+    """Each image output carries its cell's alt text (``mystnb.image.alt``, module docstring)."""
+    _, nb = notebook
+    for index, cell in enumerate(nb.cells):
+        images = [
+            (output, mime)
+            for output in cell.get("outputs", [])
+            for mime in output.get("data", {})
+            if mime.startswith("image/")
+        ]
+        if not images:
+            continue
+        alt = tool.image_alt(cell)
+        assert alt, (
+            f"cell {index + 1} shows a figure without alt text: give the solution cell metadata "
+            '{"mystnb": {"image": {"alt": "..."}}} and run `python tools/notebooks.py build`'
+        )
+        assert len(alt) <= 300, f"cell {index + 1}: alt text longer than 300 characters"
+        assert "$" not in alt, f"cell {index + 1}: alt text is plain text, no LaTeX"
+        assert ".png" not in alt.lower(), f"cell {index + 1}: alt text is a file name"
+        for output, mime in images:
+            stored = output.get("metadata", {}).get(mime, {}).get("alt")
+            assert stored == alt, (
+                f"cell {index + 1}: the {mime} output's alt differs from the cell's: run "
+                "`python tools/notebooks.py build`"
+            )
+
+
 def test_links_to_notebooks_resolve(notebook):
     path, nb = notebook
     written = {p.name[:2]: p.name for p in SOLUTIONS}
