@@ -56,6 +56,11 @@ def _canonical_csr(X) -> sp.csr_matrix:
     return X
 
 
+# 0.0 as a 0-d array: numpy combines an array with a 0-d array faster than with a Python float
+# (about 0.3 against 0.5 us on a row's hundred numbers), with the same result.
+_ZERO = np.array(0.0)
+
+
 def _clipped_penalty(w, q, u, idx):
     """Cumulative clipped L1 penalty of Tsuruoka et al. (2009) on ``w[idx]``, in place.
 
@@ -67,7 +72,7 @@ def _clipped_penalty(w, q, u, idx):
     z, q_idx = w[idx], q[idx]
     # Both owed amounts are >= 0 (no weight receives more than u), so for a positive z only the
     # first term can be non-zero, for a negative z only the second, and a zero stays zero.
-    w_new = np.maximum(0.0, z - (u + q_idx)) - np.maximum(0.0, -z - (u - q_idx))
+    w_new = np.maximum(_ZERO, z - (u + q_idx)) - np.maximum(_ZERO, -z - (u - q_idx))
     q[idx] = q_idx + (w_new - z)
     w[idx] = w_new
 
@@ -212,21 +217,27 @@ def sgd_l1(
             _subgradient_steps(w, t - last[idx], step, idx)
             last[idx] = t
 
+    # Speed: row pointers and labels as Python numbers, column indices in numpy's index type
+    # (a gather with them needs no conversion); u as a 0-d array (see _ZERO).
+    if sparse:
+        indptr, indices = X.indptr.tolist(), X.indices.astype(np.intp)
+    labels, u = y.tolist(), np.array(u)
     history = []
     for _ in range(epochs):
-        for i in rng.permutation(n_samples):
+        for i in rng.permutation(n_samples).tolist():
             if sparse:
-                idx = X.indices[X.indptr[i] : X.indptr[i + 1]]
-                x = X.data[X.indptr[i] : X.indptr[i + 1]]
+                idx = indices[indptr[i] : indptr[i + 1]]
+                x = X.data[indptr[i] : indptr[i + 1]]
                 catch_up(idx)
             else:
                 idx, x = slice(None), X[i]
-            f = x @ w[idx] + b
-            g = _sigmoid(f) - y[i] if loss == "log" else f - y[i]
+            f = float(x.dot(w[idx])) + b  # x @ w[idx] + b
+            g = _sigmoid(f) - labels[i] if loss == "log" else f - labels[i]
             w[idx] -= lr * g * x
             if fit_intercept:
                 b -= lr * g
-            u, t = u + step, t + 1
+            u += step  # in place: u stays a 0-d array
+            t += 1
             # The L1 step: now for every weight (dense), or owed until the next touch (sparse).
             if sparse:
                 continue
