@@ -71,6 +71,16 @@ def test_sparse_prediction_equals_dense_prediction():
     assert np.all((p > 0) & (p < 1))
 
 
+def test_prediction_of_an_empty_model_or_an_untrained_one_is_the_intercept():
+    X, y = _stream()
+    empty = _feed(FTRLProximal(X.shape[1], l1=1e9), X[:600], y[:600], 200)
+    assert empty.sparse_coef()[0].size == 0
+    np.testing.assert_array_equal(empty.decision_function(X[600:]),
+                                  np.full(300, empty.intercept_))
+    untrained = FTRLProximal(X.shape[1])
+    np.testing.assert_array_equal(untrained.decision_function(X[:5]), np.zeros(5))
+
+
 def test_float32_state_halves_the_bytes_and_stays_close():
     X, y = _stream()
     full = _feed(FTRLProximal(X.shape[1], l1=1.0), X, y, 300)

@@ -575,9 +575,12 @@ class FTRLProximal:
             raise ValueError(f"X has {X.shape[1]} columns, expected n_features={self.n_features}.")
         X = _canonical_csr(X)
         indices, values = self.sparse_coef()
-        at = np.minimum(np.searchsorted(indices, X.indices), max(indices.size - 1, 0))
-        hit = indices[at] == X.indices if indices.size else np.zeros(X.nnz, dtype=bool)
-        w = np.where(hit, values[at] if indices.size else 0.0, 0.0)
+        # Each entry's weight, looked up in a hash table of the non-zero weights' indices
+        # (pandas' Index), as a server would; -1: no weight, the entry costs nothing.
+        at = pd.Index(indices).get_indexer(X.indices)
+        w = np.zeros(X.nnz)
+        hit = at >= 0
+        w[hit] = values[at[hit]]
         rows = np.repeat(np.arange(X.shape[0]), np.diff(X.indptr))
         return np.bincount(rows, weights=X.data * w, minlength=X.shape[0]) + self.intercept_
 
