@@ -102,6 +102,12 @@ def test_setup_cell_finds_the_repository_from_a_notebook_folder(tmp_path):
 
 def test_setup_cell_says_what_to_do_without_course_utils(tmp_path):
     env = {k: v for k, v in os.environ.items() if not k.startswith("COURSE_")}
+    # a contributor's PYTHONPATH may hold a checkout: keep only the entries without course_utils
+    # (the offline guard is on PYTHONPATH too)
+    env["PYTHONPATH"] = os.pathsep.join(
+        p for p in env.get("PYTHONPATH", "").split(os.pathsep)
+        if p and not (Path(p) / "course_utils").is_dir()
+    )
     code = (
         "import sys\n"
         "sys.meta_path = [f for f in sys.meta_path if 'editable' not in repr(f)]\n"  # pip -e .
