@@ -18,5 +18,5 @@ export PATH="$venv/bin:$PATH"
 export PIP_DISABLE_PIP_VERSION_CHECK=1
 python -m pip install --quiet -c ci/oldest-constraints.txt -r requirements.txt
 python -c 'import sys; print("Python", sys.version.split()[0])'
-python -m pip list 2>/dev/null | grep -iE '^(numpy|scipy|pandas|matplotlib|scikit-learn|ipykernel|nbclient|nbval|pytest|pytest-xdist|pyparsing) '
+python -m pip list 2>/dev/null | grep -iE '^(numpy|scipy|pandas|matplotlib|scikit-learn|numba|ipykernel|nbclient|nbval|pytest|pytest-xdist|pyparsing) '
 python -m pytest "${@:2}"

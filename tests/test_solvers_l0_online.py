@@ -12,7 +12,7 @@ from sklearn.exceptions import ConvergenceWarning
 from sklearn.linear_model import LinearRegression
 
 from course_utils.solvers import best_subset, ftrl_proximal, iht, sgd_l1
-from course_utils.solvers.online import _ftrl_constants, _ftrl_step
+from course_utils.solvers.online import _ftrl_pass
 
 
 def _easy_regression(seed=0, n=100, p=20, support=(2, 7, 11)):
@@ -247,12 +247,14 @@ FTRL_Y = np.array([1.0, 0.0, 1.0])
 def test_ftrl_step_by_step_against_hand_computation():
     z, n = np.zeros(2), np.zeros(2)
     kwargs = dict(alpha=1.0, beta=1.0, l1=0.3, l2=0.0)
-    c = _ftrl_constants(**kwargs)
+
+    def learn(x, y):  # one example, through the solver's own loop
+        _ftrl_pass(z, n, sp.csr_matrix([x]), np.array([y]), intercept=False, **kwargs)
 
     # Step 1, x = [1, 0], y = 1, only coordinate 0 touched. z = 0 so w = 0, p = 0.5.
     # g0 = (0.5 - 1) * 1 = -0.5; sigma0 = (sqrt(0 + 0.25) - sqrt(0)) / 1 = 0.5;
     # z0 = 0 + g0 - sigma0 * 0 = -0.5; n0 = 0.25.
-    _ftrl_step(z, n, np.array([0]), np.array([1.0]), 1.0, c)
+    learn([1.0, 0.0], 1.0)
     np.testing.assert_allclose(z, [-0.5, 0.0], rtol=1e-14)
     np.testing.assert_allclose(n, [0.25, 0.0], rtol=1e-14)
     # |z0| = 0.5 > 0.3: w0 = -(-0.5 + 0.3) / ((1 + sqrt(0.25)) / 1 + 0) = 0.2 / 1.5 = 2/15.
@@ -266,7 +268,7 @@ def test_ftrl_step_by_step_against_hand_computation():
     # g = [p, 2p]; sigma0 = sqrt(0.25 + p^2) - 0.5; sigma1 = sqrt(0 + 4 p^2) - 0 = 2p.
     # z0 = -0.5 + p - sigma0 * 2/15 = 0.0024812233849445; z1 = 0 + 2p - 2p * 0 = 1.0665680765022627.
     # n0 = 0.25 + p^2 = 0.5343918654534341; n1 = 4 p^2 = 1.1375674618137366.
-    _ftrl_step(z, n, np.array([0, 1]), np.array([1.0, 2.0]), 0.0, c)
+    learn([1.0, 2.0], 0.0)
     np.testing.assert_allclose(z, [0.0024812233849445, 1.0665680765022627], rtol=1e-12)
     np.testing.assert_allclose(n, [0.5343918654534341, 1.1375674618137366], rtol=1e-12)
     # |z0| = 0.0025 <= 0.3: w0 is exactly 0 again (the L1 zero);
@@ -279,7 +281,7 @@ def test_ftrl_step_by_step_against_hand_computation():
     # Step 3, x = [0, 1], y = 1: coordinate 0 is not touched, z0 and n0 keep their values.
     # p = sigmoid(w1) = 0.40831445176610104; g1 = p - 1; sigma1 = sqrt(n1 + g1^2) - sqrt(n1);
     # z1 += g1 - sigma1 * w1 -> 0.5316835925031929; n1 += g1^2 -> 1.4876592498025862.
-    _ftrl_step(z, n, np.array([1]), np.array([1.0]), 1.0, c)
+    learn([0.0, 1.0], 1.0)
     np.testing.assert_allclose(z, [0.0024812233849445, 0.5316835925031929], rtol=1e-12)
     np.testing.assert_allclose(n, [0.5343918654534341, 1.4876592498025862], rtol=1e-12)
     # w1 = -(0.5316835925031929 - 0.3) / (1 + sqrt(1.4876592498025862)) = -0.10437625388802399.

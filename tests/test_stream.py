@@ -12,6 +12,7 @@ from course_utils.datasets import iter_adult, load_adult
 from course_utils.inclusion import BloomInclusion, PoissonInclusion
 from course_utils.measure import delta_encoded_bytes, model_bytes
 from course_utils.solvers import FTRLProximal, ftrl_proximal
+from course_utils.solvers._ftrl_loop import ftrl_rows, round_to
 
 
 def _stream(seed=0, n=900, p=300, density=0.03):
@@ -87,6 +88,49 @@ def test_float32_state_halves_the_bytes_and_stays_close():
     half = _feed(FTRLProximal(X.shape[1], l1=1.0, state_dtype=np.float32), X, y, 300)
     assert half.z_.nbytes * 2 == full.z_.nbytes and half.z_.dtype == np.float32
     np.testing.assert_allclose(half.coef_, full.coef_, atol=1e-4)
+
+
+def _float16_cases():
+    """Every finite float16, the midpoints between neighbours (ties), points just off them,
+    values beyond the largest float16 and deep below the smallest, of both signs."""
+    every = np.arange(2**16, dtype=np.uint16).view(np.float16).astype(np.float64)
+    every = np.unique(every[np.isfinite(every)])
+    mid = (every[:-1] + every[1:]) / 2
+    off = np.concatenate([np.nextafter(mid, np.inf), np.nextafter(mid, -np.inf)])
+    rng = np.random.default_rng(0)
+    wide = rng.standard_normal(20_000) * 10.0 ** rng.uniform(-12, 8, 20_000)
+    return np.concatenate([every, mid, off, wide, [65519.99, 65520.0, 1e300, 2.0**-26, 0.0]])
+
+
+@pytest.mark.parametrize("dtype", [np.float16, np.float32, np.float64])
+def test_round_to_stores_exactly_as_numpy_does(dtype):
+    # the compiled loop rounds its float64 work to the storage type itself (numba has no
+    # float16 on the CPU): it must agree with numpy's astype on every case, ties included
+    values = _float16_cases()
+    if dtype is not np.float16:
+        values = np.concatenate([values, np.random.default_rng(1).standard_normal(10_000)])
+    bits = 8 * np.dtype(dtype).itemsize
+    rounded = np.array([round_to(v, bits) for v in values])
+    with np.errstate(over="ignore"):
+        expected = values.astype(dtype).astype(np.float64)
+    np.testing.assert_array_equal(rounded, expected)
+
+
+@pytest.mark.parametrize("dtype", [np.float16, np.float32, np.float64])
+def test_compiled_loop_equals_its_plain_python_source(dtype):
+    # numba compiles ftrl_rows; its .py_func is the same code as plain Python: every z, n and
+    # logit must agree bit for bit (no reordered sums, no fused multiply-adds)
+    X, y = _stream(n=200)
+    X = sp.hstack([X, np.ones((X.shape[0], 1))], format="csr")
+    bits = 8 * np.dtype(dtype).itemsize
+    results = []
+    for loop in (ftrl_rows, ftrl_rows.py_func):
+        z, n, f = np.zeros(X.shape[1]), np.zeros(X.shape[1]), np.empty(X.shape[0])
+        loop(z, n, X.indptr.astype(np.int64), X.indices.astype(np.int64), X.data, y,
+             0.5, 1.0, 0.3, 0.1, True, bits, f)
+        results.append((z, n, f))
+    for compiled, plain in zip(*results, strict=True):
+        assert compiled.tobytes() == plain.tobytes()
 
 
 # ------------------------------------------------------------------ bad input

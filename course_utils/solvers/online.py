@@ -8,7 +8,6 @@ online learning on wide one-hot data.
 from __future__ import annotations
 
 import math
-from typing import NamedTuple
 
 import numpy as np
 import pandas as pd
@@ -295,66 +294,25 @@ def _ftrl_weights(z, n, alpha, beta, l1, l2, intercept):
     return w
 
 
-class _Constants(NamedTuple):
-    """The step's constants. Those that meet an array are 0-d float64 arrays: numpy combines
-    an array with a 0-d array in about 0.3 us, with a Python float in about 0.5 us, and a
-    step makes some twenty such calls on arrays of a hundred numbers (issue 15's profile)."""
-
-    alpha: float
-    beta: float
-    low: np.ndarray  # -l1
-    high: np.ndarray  # l1
-    offset: np.ndarray  # beta + alpha * l2
-
-
-def _ftrl_constants(alpha, beta, l1, l2) -> _Constants:
-    alpha, beta = float(alpha), float(beta)
-    return _Constants(alpha, beta, np.array(-float(l1)), np.array(float(l1)),
-                      np.array(beta + alpha * float(l2)))
-
-
-def _ftrl_step(z, n, idx, x, y, c, intercept=False):
-    """One example of Algorithm 1 on the coordinates ``idx`` (its non-zeros), in place.
-
-    ``c`` holds the constants (:func:`_ftrl_constants`). ``intercept=True``: the last
-    coordinate of ``idx`` is the intercept, exempt from ``l1`` and ``l2``. Returns the logit
-    ``x @ w`` predicted before learning the example.
-
-    Algorithm 1's weight, multiplied through by ``alpha``, is ``w_i = -alpha * u_i`` with
-    ``u_i = (z_i - clip(z_i, -l1, l1)) / (beta + alpha * l2 + sqrt(n_i))`` (``u_i = 0``
-    exactly when ``|z_i| <= l1``); then ``sigma_i * w_i = -(sqrt(n_i + g_i^2) - sqrt(n_i)) * u_i``.
-    """
-    # float64 arithmetic whatever the storage type (z, n may be stored in fewer bits)
-    z_i, n_i = np.asarray(z[idx], dtype=np.float64), np.asarray(n[idx], dtype=np.float64)
-    sqrt_n = np.sqrt(n_i)
-    shrunk = z_i - np.minimum(np.maximum(z_i, c.low), c.high)  # z_i - sign(z_i) l1, or 0
-    denom = sqrt_n + c.offset
-    if intercept:
-        shrunk[-1], denom[-1] = z_i[-1], c.beta + sqrt_n[-1]
-    if c.beta == 0.0:  # an untouched coordinate (n_i = 0, z_i = 0) would give 0 / 0
-        denom[denom == 0.0] = 1.0
-    u = shrunk / denom  # w = -alpha * u
-    f = -c.alpha * float(x.dot(u))  # x @ w (the method call is the cheaper spelling)
-    g = (_sigmoid(f) - y) * x
-    n_new = n_i + g * g
-    z[idx] = z_i + g + (np.sqrt(n_new) - sqrt_n) * u  # z_i + g_i - sigma_i w_i
-    n[idx] = n_new
-    return f
-
-
 def _ftrl_pass(z, n, X, y, alpha, beta, l1, l2, intercept):
     """One pass of Algorithm 1 over the rows of the CSR matrix ``X``, in order, in place.
 
-    Returns the logit of each row, predicted before its example was learned. Speed: the
-    row pointers are read as Python ints and the column indices converted to numpy's own
-    index type once (a row is then two slices, and ``z[idx]`` needs no conversion).
+    The loop itself is :func:`course_utils.solvers._ftrl_loop.ftrl_rows` (compiled by numba,
+    imported here so that only FTRL pays for numba's start-up). State stored in fewer bits
+    (float32, float16) is worked on in float64 and rounded back after every update, as
+    storage would round it. Returns the logit of each row, predicted before it was learned.
     """
-    indptr, indices, data = X.indptr.tolist(), X.indices.astype(np.intp), X.data
-    c = _ftrl_constants(alpha, beta, l1, l2)
+    from ._ftrl_loop import ftrl_rows
+
+    bits = 8 * z.dtype.itemsize
+    z64, n64 = z.astype(np.float64, copy=False), n.astype(np.float64, copy=False)
     f = np.empty(len(y))
-    for i, y_i in enumerate(y.tolist()):
-        rows = slice(indptr[i], indptr[i + 1])
-        f[i] = _ftrl_step(z, n, indices[rows], data[rows], y_i, c, intercept)
+    ftrl_rows(z64, n64, X.indptr.astype(np.int64, copy=False),
+              X.indices.astype(np.int64, copy=False), X.data.astype(np.float64, copy=False),
+              np.asarray(y, dtype=np.float64), float(alpha), float(beta), float(l1), float(l2),
+              bool(intercept), bits, f)
+    if bits != 64:  # back into storage: exact, every value is already rounded to z's type
+        z[:], n[:] = z64, n64
     return f
 
 
