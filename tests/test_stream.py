@@ -70,6 +70,11 @@ def test_sparse_prediction_equals_dense_prediction():
     np.testing.assert_allclose(model.decision_function(X[600:]), dense, rtol=1e-12, atol=1e-12)
     p = model.predict_proba(X[600:])
     assert np.all((p > 0) & (p < 1))
+    # more rows than one block of decision_function (4,096), float32 values
+    many = sp.vstack([X[600:]] * 30, format="csr").astype(np.float32)
+    assert many.shape[0] > 2 * 4096
+    np.testing.assert_allclose(model.decision_function(many), np.tile(dense, 30),
+                               rtol=1e-12, atol=1e-12)
 
 
 def test_prediction_of_an_empty_model_or_an_untrained_one_is_the_intercept():

@@ -533,14 +533,19 @@ class FTRLProximal:
             raise ValueError(f"X has {X.shape[1]} columns, expected n_features={self.n_features}.")
         X = _canonical_csr(X)
         indices, values = self.sparse_coef()
-        # Each entry's weight, looked up in a hash table of the non-zero weights' indices
-        # (pandas' Index), as a server would; -1: no weight, the entry costs nothing.
-        at = pd.Index(indices).get_indexer(X.indices)
-        w = np.zeros(X.nnz)
-        hit = at >= 0
-        w[hit] = values[at[hit]]
-        rows = np.repeat(np.arange(X.shape[0]), np.diff(X.indptr))
-        return np.bincount(rows, weights=X.data * w, minlength=X.shape[0]) + self.intercept_
+        table = pd.Index(indices)  # a hash table of the non-zero weights' indices
+        logits = np.empty(X.shape[0])
+        for start in range(0, X.shape[0], 4096):  # a block of rows at a time, as a server
+            block = X[start:start + 4096]
+            # each entry's weight; -1: no weight, the entry costs nothing
+            at = table.get_indexer(block.indices)
+            w = np.zeros(block.nnz)
+            hit = at >= 0
+            w[hit] = values[at[hit]]
+            rows = np.repeat(np.arange(block.shape[0]), np.diff(block.indptr))
+            logits[start:start + 4096] = np.bincount(rows, weights=block.data * w,
+                                                     minlength=block.shape[0])
+        return logits + self.intercept_
 
     def predict_proba(self, X):
         """Probability of label 1 for each row of ``X``."""
