@@ -4,7 +4,7 @@ The loop is written one example and one coordinate at a time, as in the paper, a
 by numba: a row of a wide hashed model touches about a hundred coordinates, and numpy would
 spend more time starting its twenty calls per row than computing them (issue 15's profile in
 ``benchmarks/RESULTS.md``). Without numba, or with ``NUMBA_DISABLE_JIT=1``, the same
-functions run as plain Python: the same numbers, some 400 times slower (RESULTS.md).
+functions run as plain Python: the same numbers, about 85 times slower (RESULTS.md).
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ import numpy as np
 
 try:
     from numba import njit
-except ImportError:  # pragma: no cover - numba is a requirement; this keeps a debugger usable
+except ImportError:  # numba is a requirement; without it the loop runs as plain Python
 
     def njit(**options):
         return lambda function: function
