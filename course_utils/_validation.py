@@ -86,6 +86,10 @@ def check_array(
         if not _is_real_number_dtype(a.dtype):
             raise TypeError(f"{name} must hold real numbers, got dtype {a.dtype}.")
         a = sp.csr_matrix(a, dtype=dtype if dtype is not None else a.dtype)
+        try:  # arrays built or edited by hand can point outside the matrix
+            a.check_format(full_check=True)
+        except ValueError as exc:
+            raise ValueError(f"{name} is not a valid sparse matrix: {exc}.") from None
         values = a.data
     else:
         try:

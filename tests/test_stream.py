@@ -143,6 +143,31 @@ def test_compiled_loop_equals_its_plain_python_source(dtype):
 # ------------------------------------------------------------------ bad input
 
 
+def _pointing_outside(kind):
+    """A CSR matrix whose arrays were edited by hand after it was built."""
+    X = sp.csr_matrix(np.eye(3))
+    if kind == "column too large":
+        X.indices[0] = 7
+    elif kind == "negative column":
+        X.indices[0] = -1
+    else:  # row pointers that go backwards
+        X.indptr[1] = 3
+    return X
+
+
+@pytest.mark.parametrize("kind", ["column too large", "negative column", "row pointers"])
+def test_a_matrix_pointing_outside_itself_is_refused(kind):
+    # the compiled loop does not check its indices: a bad one would write outside z and n
+    message = "X is not a valid sparse matrix"
+    y = np.array([1.0, 0.0, 1.0])
+    with pytest.raises(ValueError, match=message):
+        ftrl_proximal(_pointing_outside(kind), y)
+    with pytest.raises(ValueError, match=message):
+        FTRLProximal(3).partial_fit(_pointing_outside(kind), y)
+    with pytest.raises(ValueError, match=message):
+        FTRLProximal(3).decision_function(_pointing_outside(kind))
+
+
 def test_bad_input_names_the_argument():
     X, y = _stream()
     model = FTRLProximal(X.shape[1])
