@@ -70,8 +70,10 @@ def ftrl_rows(z, n, indptr, indices, data, y, alpha, beta, l1, l2, intercept, bi
             i = indices[j]
             l1_i, l2_i = (0.0, 0.0) if intercept and j == end - 1 else (l1, l2)
             denominator = (beta + math.sqrt(n[i])) / alpha + l2_i
+            # |z_i| <= l1 gives exactly zero, the source of sparsity (a zero denominator needs
+            # beta = l2_i = n_i = 0: a coordinate not yet learned)
             if abs(z[i]) <= l1_i or denominator == 0.0:
-                w[j - start] = 0.0  # |z_i| <= l1: exactly zero, the source of sparsity
+                w[j - start] = 0.0
             else:
                 w[j - start] = -(z[i] - math.copysign(l1_i, z[i])) / denominator
             logit += w[j - start] * data[j]
