@@ -13,6 +13,8 @@ import math
 
 import numpy as np
 
+from .online import _sigmoid
+
 try:
     from numba import njit
 except ImportError:  # numba is a requirement; without it the loop runs as plain Python
@@ -21,13 +23,7 @@ except ImportError:  # numba is a requirement; without it the loop runs as plain
         return lambda function: function
 
 
-@njit(cache=True)
-def sigmoid(f):
-    """Logistic function, written so that exp never overflows."""
-    if f >= 0.0:
-        return 1.0 / (1.0 + math.exp(-f))
-    e = math.exp(f)
-    return e / (1.0 + e)
+sigmoid = njit(cache=True)(_sigmoid)  # the one sgd_l1 uses, compiled
 
 
 @njit(cache=True)

@@ -534,17 +534,17 @@ class FTRLProximal:
         X = _canonical_csr(X)
         indices, values = self.sparse_coef()
         table = pd.Index(indices)  # a hash table of the non-zero weights' indices
-        logits = np.empty(X.shape[0])
-        for start in range(0, X.shape[0], 4096):  # a block of rows at a time, as a server
-            block = X[start:start + 4096]
+        logits, rows_per_block = np.empty(X.shape[0]), 4096
+        for start in range(0, X.shape[0], rows_per_block):  # a block at a time, as a server
+            block = X[start:start + rows_per_block]
             # each entry's weight; -1: no weight, the entry costs nothing
             at = table.get_indexer(block.indices)
             w = np.zeros(block.nnz)
             hit = at >= 0
             w[hit] = values[at[hit]]
             rows = np.repeat(np.arange(block.shape[0]), np.diff(block.indptr))
-            logits[start:start + 4096] = np.bincount(rows, weights=block.data * w,
-                                                     minlength=block.shape[0])
+            logits[start:start + rows_per_block] = np.bincount(
+                rows, weights=block.data * w, minlength=block.shape[0])
         return logits + self.intercept_
 
     def predict_proba(self, X):
