@@ -1,0 +1,187 @@
+"""Run one command cut off from the network, the other submissions and the instructor's files.
+
+``tools/grade.py`` starts every learner kernel, and every process that re-runs a learner's
+function, through :func:`command`. On Linux with unprivileged user namespaces (``unshare`` and
+``setpriv`` from util-linux) the command runs in new **user, mount, network and PID
+namespaces**:
+
+* **network**: a namespace of its own, with only a loopback interface that is down: no
+  address, no route, no DNS. The learner kernel talks to the grader over Unix sockets (ZeroMQ
+  ``ipc``), which are files, not network;
+* **files**: every mount is made read-only; the one writable folder is the submission's own
+  throwaway folder (``writable``); the folders in ``hidden`` (the room of submissions, the other
+  submissions' folders, the course checkout, ``/tmp``, ``/dev/shm``) are covered by an empty
+  private ``tmpfs``, so they can be neither read nor written; ``/proc`` is the namespace's own;
+* **processes**: the command is not PID 1 but its child; when the command ends, or when the
+  grader kills ``unshare`` (``--kill-child``), PID 1 exits and the kernel kills every process
+  left in the namespace, however detached (``setsid``, double fork). A process inside cannot
+  name, signal or trace any process outside (they have no PID there);
+* **privileges**: the command runs with no capabilities (``setpriv``: empty bounding set,
+  ``no_new_privs``), so it cannot undo any of the mounts above.
+
+Where this is not possible (not Linux, ``unshare`` missing, user namespaces disabled),
+:func:`probe` says why, and ``tools/grade.py`` prints that the run has no OS-level isolation.
+
+Usage (by the grader; nothing a learner controls is passed here)::
+
+    unshare ... python tools/jail.py --writable DIR [--hide DIR ...] --cwd DIR -- COMMAND...
+"""
+
+from __future__ import annotations
+
+import argparse
+import ctypes
+import os
+import shutil
+import signal
+import subprocess
+import sys
+from pathlib import Path
+
+_UNSHARE = ["--user", "--map-root-user", "--mount", "--net", "--pid", "--fork", "--kill-child",
+            "--mount-proc"]
+_SETPRIV = ["--inh-caps=-all", "--ambient-caps=-all", "--bounding-set=-all", "--no-new-privs"]
+
+# mount(2) flags (linux/mount.h)
+MS_RDONLY, MS_NOSUID, MS_NODEV, MS_NOEXEC = 1, 2, 4, 8
+MS_REMOUNT, MS_NOATIME, MS_NODIRATIME, MS_BIND = 32, 1024, 2048, 4096
+MS_REC, MS_PRIVATE, MS_RELATIME, MS_STRICTATIME = 16384, 1 << 18, 1 << 21, 1 << 24
+_LOCKED = {"nosuid": MS_NOSUID, "nodev": MS_NODEV, "noexec": MS_NOEXEC, "noatime": MS_NOATIME,
+           "nodiratime": MS_NODIRATIME, "relatime": MS_RELATIME}
+_HIDE_SIZE = "size=64m"  # the tmpfs over a hidden folder: a learner may write there, not much
+
+
+def probe() -> tuple[bool, str]:
+    """Can :func:`command` isolate here? Returns ``(available, what protection or why not)``."""
+    if not sys.platform.startswith("linux"):
+        return False, f"no OS-level isolation on {sys.platform} (Linux namespaces only)"
+    unshare, setpriv = shutil.which("unshare"), shutil.which("setpriv")
+    if not (unshare and setpriv):
+        return False, "no OS-level isolation: util-linux's unshare and setpriv are not installed"
+    try:
+        result = subprocess.run([unshare, *_UNSHARE, setpriv, *_SETPRIV, "true"],
+                                capture_output=True, timeout=30, stdin=subprocess.DEVNULL)
+    except (OSError, subprocess.SubprocessError) as exc:
+        return False, f"no OS-level isolation: unshare failed ({type(exc).__name__})"
+    if result.returncode != 0:
+        why = result.stderr.decode("utf-8", "replace").strip().splitlines()[-1:] or ["?"]
+        return False, f"no OS-level isolation: user namespaces refused ({why[0][:100]})"
+    return True, ("OS-level isolation: Linux user, mount, network and PID namespaces "
+                  "(no network, read-only files except a throwaway folder, other submissions "
+                  "hidden, every process ended with its grading)")
+
+
+def command(argv: list[str], *, writable: Path, cwd: Path, hidden: list[Path]) -> list[str]:
+    """The argv that runs ``argv`` isolated (see the module docstring).
+
+    ``writable``, ``cwd`` and ``hidden`` must be absolute paths made by the grader.
+    """
+    paths = [writable, cwd, *hidden]
+    if not all(Path(p).is_absolute() for p in paths):
+        raise ValueError("jail paths must be absolute")
+    options = ["--writable", str(writable), "--cwd", str(cwd)]
+    for path in hidden:
+        options += ["--hide", str(path)]
+    return [shutil.which("unshare") or "unshare", *_UNSHARE, sys.executable, str(Path(__file__)),
+            *options, "--", *argv]
+
+
+# --------------------------------------------------------------------------- inside the namespaces
+
+
+_libc = ctypes.CDLL(None, use_errno=True)
+
+
+def _mount(source: str | None, target: str, fstype: str | None, flags: int,
+           data: str | None = None) -> None:
+    def b(text):
+        return None if text is None else os.fsencode(text)
+
+    if _libc.mount(b(source), b(target), b(fstype), flags, b(data)) != 0:
+        errno = ctypes.get_errno()
+        raise OSError(errno, f"mount {target}: {os.strerror(errno)}")
+
+
+def _mounts() -> list[tuple[str, set[str]]]:
+    """Mount points (deepest last) and their per-mount options, from /proc/self/mountinfo."""
+    found = []
+    with open("/proc/self/mountinfo", encoding="utf-8") as stream:
+        for line in stream:
+            fields = line.split()
+            point = fields[4].encode().decode("unicode_escape")  # "\040" is a space
+            found.append((point, set(fields[5].split(","))))
+    return found
+
+
+def _inside(path: str, folder: str) -> bool:
+    return path == folder or path.startswith(folder.rstrip("/") + "/")
+
+
+def _needed() -> list[str]:
+    """Folders the command needs to see: Python itself and its installed packages."""
+    import site
+
+    folders = [sys.prefix, sys.base_prefix, sys.executable, *site.getsitepackages()]
+    return [os.path.realpath(p) for p in folders if os.path.exists(p)]
+
+
+def setup(writable: str, hidden: list[str]) -> list[str]:
+    """Make every mount read-only except ``writable``; cover ``hidden``. Returns what failed."""
+    problems = []
+    _mount(None, "/", None, MS_REC | MS_PRIVATE)  # nothing done here reaches the real system
+    _mount(writable, writable, None, MS_BIND)  # its own mount: stays writable
+    own = os.open(writable, os.O_RDONLY | os.O_DIRECTORY)
+    for point, options in reversed(_mounts()):
+        if point == writable or _inside(point, "/proc") or point in ("/dev/null",):
+            continue
+        flags = MS_REMOUNT | MS_BIND | MS_RDONLY
+        flags |= sum(bit for name, bit in _LOCKED.items() if name in options)
+        try:
+            _mount(None, point, None, flags)
+        except OSError as exc:
+            problems.append(f"{point} stays writable ({exc.strerror})")
+    needed = _needed()
+    for folder in hidden:
+        if not os.path.isdir(folder) or any(_inside(p, folder) for p in needed):
+            continue  # Python lives there: it stays visible, read-only
+        _mount("tmpfs", folder, "tmpfs", MS_NOSUID | MS_NODEV, _HIDE_SIZE)
+    os.makedirs(writable, exist_ok=True)  # again, if a hidden folder covered it
+    _mount(f"/proc/self/fd/{own}", writable, None, MS_BIND)
+    os.close(own)
+    return problems
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description="internal: run a command isolated")
+    parser.add_argument("--writable", required=True)
+    parser.add_argument("--cwd", required=True)
+    parser.add_argument("--hide", action="append", default=[])
+    parser.add_argument("command", nargs=argparse.REMAINDER)
+    args = parser.parse_args(argv)
+    run = args.command[1:] if args.command[:1] == ["--"] else args.command
+    problems = setup(os.path.realpath(args.writable), [os.path.realpath(p) for p in args.hide])
+    if problems:  # say so on stderr; the grader keeps it
+        print("jail: " + "; ".join(problems), file=sys.stderr)
+    # PID 1 of the namespace: start the command as a child, pass on interrupts, reap orphans,
+    # and exit with the command: the kernel then ends every other process of the namespace.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    pid = os.fork()
+    if pid == 0:
+        signal.signal(signal.SIGINT, signal.SIG_DFL)
+        os.chdir(args.cwd)
+        # ipykernel exits when its parent's pid (outside, unknown here) turns into 1: drop it
+        os.environ.pop("JPY_PARENT_PID", None)
+        setpriv = shutil.which("setpriv") or "setpriv"
+        os.execv(setpriv, [setpriv, *_SETPRIV, "--", *run])
+    signal.signal(signal.SIGTERM, lambda *_: os.kill(pid, signal.SIGKILL))
+    while True:
+        try:
+            child, status = os.wait()
+        except ChildProcessError:
+            return 1
+        if child == pid:
+            return os.waitstatus_to_exitcode(status) & 0xFF
+
+
+if __name__ == "__main__":
+    sys.exit(main())
