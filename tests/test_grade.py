@@ -1,19 +1,30 @@
-"""tools/grade.py on generated submissions of notebook 00 (issue 16, item 1).
+"""tools/grade.py on a generated room of notebook-00 submissions, honest and hostile (issue 21).
 
-The submissions are made from the learner notebook in a temporary folder, one of each kind:
-untouched (under another name), answered by hand (right and wrong answers), the solution's code
-pasted verbatim, cells that raise, loop (one ignoring interrupts) and run out of memory, cells
-lost and reordered, a file that is not JSON and a notebook that is not one of the course's. They
-are graded in one run of the command line, in parallel, and every assertion below reads its CSV
-or its summary.
+The room is made from the learner notebook in a temporary folder: honest submissions whose
+true grades are known (answered by hand, the solution pasted, an answer moved to a new cell, a
+notebook without cell ids), broken ones (a cell that raises, loops, ignores interrupts, runs
+out of memory) and attacks: a cell that patches the exercise engine (its own copy and the
+instructor's checkout), a detached grandchild (``setsid``, double fork) that tries to forge the
+other submissions' verdicts, a notebook that writes its own ``progress.json`` and replaces
+``Question.grade``, a cell that reaches for the network from a child process, one that looks
+for the other submissions and the checkout, one that signals every process it can, file and
+learner names that are spreadsheet formulas, a FIFO, a symbolic link to ``/dev/zero``, a
+folder and an oversized file named ``*.ipynb``. One run of the command line grades them all;
+every assertion reads its CSV, its summary or the machine's state afterwards.
 """
 
+# ruff: noqa: UP031  (the attacks' code is built with %r, which quotes paths safely)
 from __future__ import annotations
 
 import copy
 import csv
+import hashlib
 import json
+import os
+import socket
+import subprocess
 import sys
+import threading
 from pathlib import Path
 
 import pytest
@@ -21,161 +32,378 @@ import pytest
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "tools"))
 import grade  # noqa: E402
+import jail  # noqa: E402
 
 LEARNER = ROOT / "notebooks" / "00_start_here.ipynb"
 SOLUTION = ROOT / "notebooks" / "solutions" / "00_start_here.ipynb"
 # the exercise cell of each question in notebook 00
 CELL = {"ex00.q1": "cell-09", "ex00.q2": "cell-12", "ex00.q3": "cell-16", "ex00.q4": "cell-20"}
+MARKER = "course-grade-test-orphan-7f3a"
+BY_HAND = {
+    "cell-09": "answer = 6  # the length\nex00.q1.check(answer)",
+    "cell-12": "answer = np.array([1, 4])\nex00.q2.check(answer)",
+    "cell-16": "def count_nonzero(w):\n    return len(np.flatnonzero(w))\n\n\n"
+               "ex00.q3.check(count_nonzero)",
+    "cell-20": 'answer = "a"\nex00.q4.check(answer)',
+}
+TRUE_GRADES = {"ex00.q1": "incorrect", "ex00.q2": "correct", "ex00.q3": "correct",
+               "ex00.q4": "incorrect"}
 
 
-def _answered(nb: dict, answers: dict) -> dict:
-    """A copy of ``nb`` with the given cells' sources replaced."""
+def _answered(nb: dict, answers: dict, extra_last: str | None = None,
+              attack: str | None = None) -> dict:
+    """A copy of ``nb`` with the given cells' sources replaced, an ``attack`` cell added after
+    the setup cell and an ``extra_last`` cell at the end."""
     nb = copy.deepcopy(nb)
     for cell in nb["cells"]:
         if cell.get("id") in answers:
             cell["source"] = answers[cell["id"]]
+
+    def code(cell_id, source):
+        return {"cell_type": "code", "id": cell_id, "metadata": {}, "execution_count": None,
+                "outputs": [], "source": source}
+
+    if attack is not None:
+        index = next(i for i, c in enumerate(nb["cells"]) if c.get("id") == "setup")
+        nb["cells"].insert(index + 1, code("attack", attack))
+    if extra_last is not None:
+        nb["cells"].append(code("extra-last", extra_last))
     return nb
+
+
+def _checkout_digest() -> dict:
+    """sha256 of every file git tracks in the checkout (what an attack would change)."""
+    files = subprocess.run(["git", "ls-files", "-z"], cwd=ROOT, capture_output=True,
+                           check=True).stdout.decode().split("\0")
+    return {name: hashlib.sha256((ROOT / name).read_bytes()).hexdigest()
+            for name in files if name and (ROOT / name).is_file()}
+
+
+def _orphans() -> list[str]:
+    """Command lines of live processes carrying the attack's marker."""
+    found = []
+    for pid in filter(str.isdigit, os.listdir("/proc")):
+        try:
+            line = Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode()
+        except OSError:
+            continue
+        if MARKER in line and "pytest" not in line:
+            found.append(line)
+    return found
 
 
 @pytest.fixture(scope="module")
 def graded(tmp_path_factory):
-    """Write the submissions, run `python tools/grade.py` once; return (rows, summary)."""
+    """Write the room, run `python tools/grade.py` once; return (rows, summary, state)."""
     room = tmp_path_factory.mktemp("room")
     learner = json.loads(LEARNER.read_text(encoding="utf-8"))
     solution = json.loads(SOLUTION.read_text(encoding="utf-8"))
-    by_hand = _answered(learner, {
-        "cell-09": "answer = 6  # the length\nex00.q1.check(answer)",
-        "cell-12": "answer = np.array([1, 4])\nex00.q2.check(answer)",
-        "cell-16": "def count_nonzero(w):\n    return len(np.flatnonzero(w))\n\n\n"
-                   "ex00.q3.check(count_nonzero)",
-        "cell-20": 'answer = "a"\nex00.q4.check(answer)',
-    })
-    also_six = _answered(learner, {"cell-09": "ex00.q1.check(6)"})
-    broken = _answered(learner, {
-        "cell-09": 'raise RuntimeError("boom")',
-        "cell-12": "import numpy as np\nbig = np.empty(2**29)  # 4 GiB of address space",
-        "cell-16": "while True:\n    pass",
-        "cell-20": 'ex00.q4.check("b")',
-    })
-    stubborn = _answered(learner, {  # a loop that ignores the interrupt
-        "cell-09": "import time\nwhile True:\n    try:\n        time.sleep(0.1)\n"
-                   "    except KeyboardInterrupt:\n        pass",
-    })
-    copied = _answered(learner, {
-        c["id"]: "".join(c["source"]) for c in solution["cells"] if c.get("id") in CELL.values()
-    })
-    shuffled = copy.deepcopy(learner)
-    cells = [c for c in shuffled["cells"] if c.get("id") != "cell-12"]  # lose question 2's cell
-    first, second = (i for i, c in enumerate(cells) if c.get("id") in ("cell-01", "cell-03"))
-    cells[first], cells[second] = cells[second], cells[first]
-    shuffled["cells"] = cells
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen(8)
+    port = listener.getsockname()[1]
+    accepted, stop = [], threading.Event()
+
+    def accept():
+        listener.settimeout(0.5)
+        while not stop.is_set():
+            try:
+                accepted.append(listener.accept()[0])
+            except OSError:
+                continue
+
+    thread = threading.Thread(target=accept, daemon=True)
+    thread.start()
+
+    engine = ROOT / "course_utils" / "exercises" / "_engine.py"
+    attacks = {
+        # patches its own copy of the engine and tries the instructor's
+        "engine_patch": _answered(learner, BY_HAND, attack=(
+            "import os\n"
+            "line = '\\nQuestion.grade = lambda self, answer: Verdict(CORRECT, \"ok\")\\n'\n"
+            "for path in ['../course_utils/exercises/_engine.py', %r]:\n"
+            "    try:\n"
+            "        with open(path, 'a') as f:\n"
+            "            f.write(line)\n"
+            "    except OSError:\n"
+            "        pass\n"
+            "for path in [%r, %r]:\n"
+            "    try:\n"
+            "        open(path, 'w').write('pwned')\n"
+            "    except OSError:\n"
+            "        pass\n" % (str(engine), str(ROOT / "PWNED.txt"), str(room / "PWNED.txt")))),
+        # a detached grandchild that outlives its kernel, forging the others' verdicts
+        "forger": _answered(learner, {}, attack=(
+            "import os, sys\n"
+            "if os.fork() == 0:\n"
+            "    os.setsid()\n"
+            "    if os.fork() == 0:\n"
+            "        code = ('import glob, json, time\\n'\n"
+            "                'for _ in range(600):\\n'\n"
+            "                '    for d in glob.glob(\"/tmp/**/progress\", recursive=True):\\n'\n"
+            "                '        try: open(d + \"/progress.json\", \"w\").write(\"{}\")\\n'\n"
+            "                '        except OSError: pass\\n'\n"
+            "                '    time.sleep(0.1)\\n')\n"
+            "        os.execv(sys.executable, [sys.executable, '-c', code, %r])\n"
+            "    os._exit(0)\n" % MARKER)),
+        # writes its own progress.json and replaces Question.grade
+        "self_report": _answered(learner, {}, extra_last=(
+            "import json, os\n"
+            "from course_utils.exercises._engine import Question, Verdict\n"
+            "Question.grade = lambda self, answer: Verdict('Correct', 'well done.')\n"
+            "entry = {'state': 'correct', 'label': 'Correct', 'message': 'well done.'}\n"
+            "qs = {q: dict(entry, cells={c: dict(entry)}) for q, c in %r.items()}\n"
+            "path = os.path.join(os.environ['COURSE_PROGRESS_DIR'], 'progress.json')\n"
+            "json.dump({'version': 1, 'questions': qs}, open(path, 'w'))\n"
+            "for q in [ex00.q1, ex00.q2, ex00.q4]:\n"
+            "    q.check(0)\n" % CELL)),
+        # reaches for the network from a child process (no Python-level guard there: -I)
+        "network": _answered(learner, {}, attack=(
+            "import subprocess, sys\n"
+            "code = 'import socket; socket.create_connection((\"127.0.0.1\", %d), timeout=2)'\n"
+            "subprocess.run([sys.executable, '-I', '-c', code], timeout=10)\n" % port)),
+        # looks for the other submissions and the checkout; answers q1 with what it saw
+        "snoop": _answered(learner, {"cell-09": (
+            "import glob, os\n"
+            "seen = glob.glob(%r + '/**/*.ipynb', recursive=True)\n"
+            "seen += [p for p in glob.glob('/tmp/**/submission-*', recursive=True)\n"
+            "         if not os.getcwd().startswith(p)]  # its own folder is not another's\n"
+            "seen += [p for p in [%r] if os.path.exists(p)]\n"
+            "answer = len(seen)\n"
+            "ex00.q1.check(answer)" % (str(room), str(ROOT / "course_utils")))}),
+    }
+    if jail.probe()[0]:  # without the PID namespace it would signal the test itself
+        attacks["killer"] = _answered(learner, {}, attack=(
+            "import os, signal\n"
+            "for pid in [os.getppid(), -1]:\n"
+            "    try:\n"
+            "        os.kill(pid, signal.SIGKILL)\n"
+            "    except OSError:\n"
+            "        pass\n"))
+    honest = {
+        "by_hand": _answered(learner, BY_HAND),
+        "copied": _answered(learner, {c["id"]: "".join(c["source"])
+                                      for c in solution["cells"] if c.get("id") in CELL.values()}),
+        "untouched": learner,
+        "broken": _answered(learner, {
+            "cell-09": 'raise RuntimeError("boom")',
+            "cell-12": "import numpy as np\nbig = np.empty(2**29)  # 4 GiB of address space",
+            "cell-16": "while True:\n    pass",
+            "cell-20": 'ex00.q4.check("b")',
+        }),
+        "stubborn": _answered(learner, {
+            "cell-09": "import time\nwhile True:\n    try:\n        time.sleep(0.1)\n"
+                       "    except KeyboardInterrupt:\n        pass",
+        }),
+    }
+    moved = copy.deepcopy(honest["by_hand"])  # q2 answered in a new cell, its own deleted
+    index = next(i for i, c in enumerate(moved["cells"]) if c.get("id") == "cell-12")
+    moved["cells"][index] = {"cell_type": "code", "id": "my-own-cell", "metadata": {},
+                             "execution_count": None, "outputs": [],
+                             "source": "ex00.q2.check(np.array([1, 4]))"}
+    honest["moved"] = moved
+    old = copy.deepcopy(honest["by_hand"])  # nbformat 4.4: no cell ids
+    old["nbformat_minor"] = 4
+    for cell in old["cells"]:
+        cell.pop("id", None)
+    honest["no_ids"] = old
+    for name, nb in {**attacks, **honest}.items():
+        (room / f"{name}.ipynb").write_text(json.dumps(nb), encoding="utf-8")
+    # learner folders and file names that are spreadsheet formulas
+    for name in ("=HYPERLINK(1)", "+cmd", "-x", "@sum", "\ttab"):
+        (room / name).mkdir()
+        (room / name / "00_start_here.ipynb").write_text(json.dumps(_answered(
+            learner, {"cell-20": 'answer = "=1+2"\nex00.q4.check(answer)'})), encoding="utf-8")
+    (room / "=formula.ipynb").write_text(json.dumps(honest["by_hand"]), encoding="utf-8")
+    # files that are not notebooks
+    (room / "truncated.ipynb").write_text(json.dumps(learner)[:500], encoding="utf-8")
     stranger = copy.deepcopy(learner)
     for i, cell in enumerate(stranger["cells"]):
         cell["id"] = f"other-{i}"
-    files = {
-        "untouched.ipynb": learner, "by_hand.ipynb": by_hand, "also_six.ipynb": also_six,
-        "broken.ipynb": broken, "copied.ipynb": copied, "shuffled.ipynb": shuffled,
-        "stranger.ipynb": stranger, "stubborn.ipynb": stubborn,
-    }
-    for name, nb in files.items():
-        (room / name).write_text(json.dumps(nb), encoding="utf-8")
-    (room / "truncated.ipynb").write_text(json.dumps(learner)[:500], encoding="utf-8")
-    out = room / "grades.csv"
-    summary_lines = []
-    real_print = print
+        cell["source"] = "print(1)" if cell["cell_type"] == "code" else "text"
+    (room / "stranger.ipynb").write_text(json.dumps(stranger), encoding="utf-8")
+    os.mkfifo(room / "fifo.ipynb")
+    os.symlink("/dev/zero", room / "zero.ipynb")
+    (room / "folder.ipynb").mkdir()
+    with open(room / "huge.ipynb", "wb") as stream:
+        stream.truncate(grade.MAX_NOTEBOOK_BYTES + 1)
 
-    def capture(*args, **kwargs):
-        summary_lines.append(" ".join(map(str, args)))
-
-    grade.print = capture  # the module's print: the summary, read without parsing stdout
+    before = _checkout_digest()
+    out = room.parent / "grades.csv"
+    lines = []
+    grade.print = lambda *args, **kwargs: lines.append(" ".join(map(str, args)))
     try:
-        status = grade.main([str(room), "--csv", str(out), "--cell-timeout", "4",
+        status = grade.main([str(room), "--csv", str(out), "--cell-timeout", "6",
                              "--memory-mb", "3000", "--jobs", "2"])
     finally:
-        grade.print = real_print
+        del grade.print
+        stop.set()
+    after = _checkout_digest()
+    orphans = _orphans()
+    thread.join(2)
+    listener.close()
     assert status == 0
     with open(out, newline="", encoding="utf-8") as stream:
+        raw = list(csv.reader(stream))
+    with open(out, newline="", encoding="utf-8") as stream:
         rows = list(csv.DictReader(stream))
-    return rows, "\n".join(summary_lines)
+    state = {"changed": sorted(k for k in before if before[k] != after.get(k)),
+             "pwned": [p for p in (ROOT / "PWNED.txt", room / "PWNED.txt") if p.exists()],
+             "orphans": orphans, "accepted": len(accepted), "raw": raw}
+    return rows, "\n".join(lines), state
 
 
 def _rows(rows, learner):
     return {row["question"]: row for row in rows if row["learner"] == learner}
 
 
-def test_untouched_notebook_is_not_attempted_and_its_rename_is_noted(graded):
-    rows = _rows(graded[0], "untouched")
-    assert set(rows) == set(CELL)
-    assert {row["status"] for row in rows.values()} == {"not attempted"}
-    assert all("renamed (answers 00_start_here.ipynb)" in row["notes"] for row in rows.values())
-    assert not any(row["copied"] for row in rows.values())
+ISOLATED = pytest.mark.skipif(not jail.probe()[0], reason="no OS-level isolation here")
 
 
-def test_answers_by_hand_get_the_engines_verdicts(graded):
-    rows = _rows(graded[0], "by_hand")
-    assert {q: row["status"] for q, row in rows.items()} == {
-        "ex00.q1": "incorrect", "ex00.q2": "correct", "ex00.q3": "correct",
-        "ex00.q4": "incorrect",
-    }
-    assert rows["ex00.q1"]["wrong_answer_class"].startswith("6 is the length of w")
-    assert "1e-300 is tiny" in rows["ex00.q4"]["message"]
-    assert not any(row["copied"] for row in rows.values())  # own code, not the solution's
+@ISOLATED
+def test_the_checkout_is_byte_identical_and_nothing_was_written_outside(graded):
+    state = graded[2]
+    assert state["changed"] == []
+    assert state["pwned"] == []
 
 
-def test_demo_checks_outside_the_exercise_cell_do_not_count(graded):
-    # notebook 00 checks the wrong answer 6 in a demo cell before each learner's own cell
-    rows = _rows(graded[0], "also_six")
-    assert rows["ex00.q1"]["status"] == "incorrect"  # its own exercise cell checks 6
-    assert rows["ex00.q2"]["status"] == "not attempted"  # the demo cell's 3-value array: no
+@ISOLATED
+def test_no_process_outlives_its_grading(graded):
+    assert graded[2]["orphans"] == []
+
+
+@ISOLATED
+def test_no_connection_reached_the_outside(graded):
+    assert graded[2]["accepted"] == 0
+
+
+@ISOLATED
+def test_a_submission_sees_no_other_submission_nor_the_checkout(graded):
+    rows = _rows(graded[0], "snoop")
+    assert rows["ex00.q1"]["answer"] == "0"
+
+
+def test_the_protection_in_force_is_printed(graded):
+    first = graded[1].splitlines()[1]
+    assert first.startswith("Protection: ")
+    assert ("namespaces" in first) == jail.probe()[0]
+
+
+def test_honest_submissions_get_exactly_their_true_grades(graded):
+    rows = graded[0]
+    for learner in ("by_hand", "engine_patch", "moved", "no_ids", "'=formula"):
+        got = {q: row["status"] for q, row in _rows(rows, learner).items()}
+        assert got == TRUE_GRADES, learner
+        assert {row["verdict_from"] for row in _rows(rows, learner).values()} == {"grader"}
+    assert {row["status"] for row in _rows(rows, "copied").values()} == {"correct"}
+    assert {row["status"] for row in _rows(rows, "untouched").values()} == {"not attempted"}
+    assert "no cell ids" in _rows(rows, "no_ids")["ex00.q1"]["notes"]
+
+
+def test_forged_verdicts_do_not_count_and_are_flagged(graded):
+    rows = graded[0]
+    forged = _rows(rows, "self_report")  # its exercise cells are untouched
+    assert {row["status"] for row in forged.values()} == {"not attempted"}
+    assert all("forged" in row["flags"] for row in forged.values())
+    assert "forged" in _rows(rows, "engine_patch")["ex00.q1"]["flags"]
+    for learner in ("forger", "network"):  # nothing they did changed their own grades either
+        assert {row["status"] for row in _rows(rows, learner).values()} == {"not attempted"}
+
+
+def test_no_csv_field_starts_with_a_formula_character(graded):
+    for record in graded[2]["raw"]:
+        for field in record:
+            assert not field.lstrip(" ").startswith(("=", "+", "-", "@", "\t", "\r")), field
+    learners = {row["learner"] for row in graded[0]}
+    assert {"'=HYPERLINK(1)", "'+cmd", "'-x", "'@sum", "'=formula", "'\ttab"} <= learners
+
+
+def test_hostile_files_are_skipped_with_a_reason(graded):
+    rows = {row["learner"]: row for row in graded[0] if row["status"] == "not graded"}
+    assert "FIFO" in rows["fifo"]["notes"]
+    assert "symbolic link" in rows["zero"]["notes"]
+    assert "folder" in rows["folder"]["notes"]
+    assert "larger than" in rows["huge"]["notes"]
+    assert "not a valid notebook" in rows["truncated"]["notes"]
+    assert "matches no course notebook" in rows["stranger"]["notes"]
 
 
 def test_raising_looping_and_memory_hungry_cells_are_noted_and_the_rest_graded(graded):
     rows = _rows(graded[0], "broken")
     assert "raised RuntimeError: boom" in rows["ex00.q1"]["notes"]
+    assert "first problem: cell" in rows["ex00.q1"]["notes"]
     assert "raised MemoryError" in rows["ex00.q2"]["notes"]
-    assert "timed out after 4 s" in rows["ex00.q3"]["notes"]
+    assert "timed out after 6 s" in rows["ex00.q3"]["notes"]
     assert rows["ex00.q4"]["status"] == "correct"  # the cells after them still ran
     assert {rows[q]["status"] for q in ("ex00.q1", "ex00.q2", "ex00.q3")} == {"incorrect"}
+    assert "raised" in rows["ex00.q1"]["flags"]
 
 
 def test_a_loop_that_ignores_interrupts_ends_its_kernel_not_the_grading(graded):
     rows = _rows(graded[0], "stubborn")
-    assert "timed out after 4 s and could not be interrupted" in rows["ex00.q1"]["notes"]
+    assert "timed out after 6 s and could not be interrupted" in rows["ex00.q1"]["notes"]
     assert "not run: the kernel had died" in rows["ex00.q4"]["notes"]
     assert rows["ex00.q4"]["status"] == "not attempted"
 
 
 def test_pasted_solution_is_flagged(graded):
     rows = _rows(graded[0], "copied")
-    assert {row["status"] for row in rows.values()} == {"correct"}
-    assert {row["copied"] for row in rows.values()} == {"yes"}
-    assert all("4 of 4 exercise cells: the solution verbatim" in row["notes"]
-               for row in rows.values())
+    assert {row["copied"] for row in rows.values()} >= {"yes"}
+    assert all("copied" in row["flags"] for row in rows.values())
 
 
-def test_lost_and_reordered_cells_are_noted(graded):
-    rows = _rows(graded[0], "shuffled")
-    assert all("1 cell(s) of the notebook missing" in row["notes"] for row in rows.values())
-    assert all("cells reordered" in row["notes"] for row in rows.values())
-    assert "its exercise cell is missing" in rows["ex00.q2"]["notes"]
-    assert rows["ex00.q2"]["status"] == "not attempted"
-
-
-def test_files_that_are_not_course_notebooks_get_one_row_each(graded):
-    rows = graded[0]
-    (bad,) = [row for row in rows if row["learner"] == "truncated"]
-    assert bad["status"] == "not graded" and "not a valid notebook" in bad["notes"]
-    (stranger,) = [row for row in rows if row["learner"] == "stranger"]
-    assert stranger["status"] == "not graded" and "matches no course notebook" in stranger["notes"]
-
-
-def test_summary_counts_solvers_and_names_the_most_frequent_wrong_answer(graded):
+def test_room_view_per_question_per_learner_and_flagged(graded):
     summary = graded[1]
-    line = next(line for line in summary.splitlines() if line.startswith("ex00.q1"))
-    # q1 correct only in the pasted copy; 6 given by by_hand and also_six
-    assert "solved 1/7" in line
-    assert "most frequent wrong answer (2): 6 is the length of w" in line
-    assert "not graded:" in summary and "truncated.ipynb" in summary
+    line = next(line for line in summary.splitlines() if line.strip().startswith("ex00.q1"))
+    assert "most frequent wrong answer: 6 (" in line  # the value itself, as given
+    q4 = next(line for line in summary.splitlines() if line.strip().startswith("ex00.q4"))
+    # five learners typed '=1+2' and five 'a': a tie, marked
+    assert "'=1+2'" in q4 and "'a'" in q4 and "(5 each, tie)" in q4
+    assert "\\u0009tab" in summary and "\ttab" not in summary  # escaped on screen
+    assert "Per learner:" in summary and "Flagged submissions:" in summary
+    learner_line = next(line for line in summary.splitlines() if line.strip().startswith("by_hand"))
+    assert "solved 2, wrong 2, not tried 0" in learner_line
+
+
+def test_roster_and_questions(tmp_path):
+    """--roster names who submitted nothing and flags duplicates; --questions limits rows."""
+    learner = json.loads(LEARNER.read_text(encoding="utf-8"))
+    room = tmp_path / "collected"
+    for name in ("ana", "ben"):
+        (room / name).mkdir(parents=True)
+        (room / name / "00_start_here.ipynb").write_text(json.dumps(learner), encoding="utf-8")
+    (room / "ben" / "copy of 00.ipynb").write_text(json.dumps(learner), encoding="utf-8")
+    roster = tmp_path / "roster.txt"
+    roster.write_text("ana\nben\ncleo\n", encoding="utf-8")
+    out = tmp_path / "grades.csv"
+    lines = []
+    grade.print = lambda *args, **kwargs: lines.append(" ".join(map(str, args)))
+    try:
+        assert grade.main([str(room), "--csv", str(out), "--roster", str(roster),
+                           "--questions", "ex00.q2", "--jobs", "2"]) == 0
+    finally:
+        del grade.print
+    with open(out, newline="", encoding="utf-8") as stream:
+        rows = list(csv.DictReader(stream))
+    assert {row["question"] for row in rows} == {"ex00.q2"}
+    assert len(rows) == 3
+    assert all("duplicate" in row["flags"] for row in rows if row["learner"] == "ben")
+    assert "submitted nothing: cleo" in "\n".join(lines)
+
+
+def test_read_regular_refuses_what_is_not_a_regular_file(tmp_path):
+    os.mkfifo(tmp_path / "f")
+    with pytest.raises(ValueError, match="FIFO"):
+        grade.read_regular(tmp_path / "f")
+    with pytest.raises(ValueError, match="folder"):
+        grade.read_regular(tmp_path)
+
+
+def test_spreadsheet_and_screen_escaping():
+    for text in ("=1+2", "+1", "-1", "@A1", "\tx", "\rx", "  =x"):
+        assert grade.spreadsheet_safe(text).startswith("'")
+    assert grade.spreadsheet_safe("plain") == "plain"
+    assert "\x1b" not in grade.screen_safe("\x1b[31mred\u202e")
 
 
 def test_wrong_answer_class_drops_the_failing_case():
