@@ -21,6 +21,7 @@ import csv
 import hashlib
 import json
 import os
+import shlex
 import socket
 import subprocess
 import sys
@@ -365,30 +366,56 @@ def test_room_view_per_question_per_learner_and_flagged(graded):
     assert "solved 2, wrong 2, not tried 0" in learner_line
 
 
-def test_roster_and_questions(tmp_path):
-    """--roster names who submitted nothing and flags duplicates; --questions limits rows."""
+def _guide_command() -> list[str]:
+    """The grading command of the instructor guide, exactly as written there."""
+    guide = (ROOT / "notebooks" / "INSTRUCTOR_GUIDE.md").read_text(encoding="utf-8")
+    (line,) = [line.strip() for line in guide.splitlines()
+               if line.strip().startswith("python tools/grade.py")]
+    return shlex.split(line.split("#")[0])
+
+
+def test_the_guides_collection_and_command_work_as_written(tmp_path):
+    """Per-learner folders, a roster, the guide's command run verbatim in a course folder."""
     learner = json.loads(LEARNER.read_text(encoding="utf-8"))
-    room = tmp_path / "collected"
-    for name in ("ana", "ben"):
-        (room / name).mkdir(parents=True)
-        (room / name / "00_start_here.ipynb").write_text(json.dumps(learner), encoding="utf-8")
-    (room / "ben" / "copy of 00.ipynb").write_text(json.dumps(learner), encoding="utf-8")
-    roster = tmp_path / "roster.txt"
-    roster.write_text("ana\nben\ncleo\n", encoding="utf-8")
+    by_hand = _answered(learner, BY_HAND)
+    collected = tmp_path / "collected"
+    for name, nb in (("ana", learner), ("ben", by_hand)):
+        (collected / name).mkdir(parents=True)
+        (collected / name / LEARNER.name).write_text(json.dumps(nb), encoding="utf-8")
+    (collected / "ben" / "copy of 00.ipynb").write_text(json.dumps(by_hand), encoding="utf-8")
+    (tmp_path / "roster.txt").write_text("ana\nben\ncleo\n", encoding="utf-8")
+    (tmp_path / "tools").symlink_to(ROOT / "tools")  # the course folder, as far as it is used
+    command = _guide_command()
+    assert command[:2] == ["python", "tools/grade.py"]
+    result = subprocess.run([sys.executable, *command[1:]], cwd=tmp_path, capture_output=True,
+                            text=True, timeout=600)
+    assert result.returncode == 0, result.stderr[-2000:]
+    with open(tmp_path / "grades.csv", newline="", encoding="utf-8") as stream:
+        rows = list(csv.DictReader(stream))
+    assert {row["learner"] for row in rows} == {"ana", "ben"}
+    ben = [row for row in rows if row["learner"] == "ben"]
+    assert len(ben) == 8 and all("duplicate" in row["flags"] for row in ben)
+    assert [row["status"] for row in ben][:4] == [TRUE_GRADES[q] for q in sorted(TRUE_GRADES)]
+    assert "submitted nothing: cleo" in result.stdout
+    assert "Per learner:" in result.stdout
+
+
+def test_questions_limits_the_rows(tmp_path):
+    learner = json.loads(LEARNER.read_text(encoding="utf-8"))
+    (tmp_path / "room").mkdir()
+    (tmp_path / "room" / "a.ipynb").write_text(json.dumps(_answered(learner, BY_HAND)),
+                                               encoding="utf-8")
     out = tmp_path / "grades.csv"
-    lines = []
-    grade.print = lambda *args, **kwargs: lines.append(" ".join(map(str, args)))
+    grade.print = lambda *args, **kwargs: None
     try:
-        assert grade.main([str(room), "--csv", str(out), "--roster", str(roster),
-                           "--questions", "ex00.q2", "--jobs", "2"]) == 0
+        assert grade.main([str(tmp_path / "room"), "--csv", str(out),
+                           "--questions", "ex00.q2,ex00.q4"]) == 0
     finally:
         del grade.print
     with open(out, newline="", encoding="utf-8") as stream:
         rows = list(csv.DictReader(stream))
-    assert {row["question"] for row in rows} == {"ex00.q2"}
-    assert len(rows) == 3
-    assert all("duplicate" in row["flags"] for row in rows if row["learner"] == "ben")
-    assert "submitted nothing: cleo" in "\n".join(lines)
+    assert {row["question"]: row["status"] for row in rows} == {
+        "ex00.q2": "correct", "ex00.q4": "incorrect"}
 
 
 def test_read_regular_refuses_what_is_not_a_regular_file(tmp_path):
