@@ -143,12 +143,12 @@ def reference(solution: Path) -> dict:
     Returns a dict: ``name`` (the learner notebook's file name), ``ids`` (cell ids in order),
     ``course_sources`` (normalized sources of its non-exercise code cells: demo checks there
     are not the learner's), ``exercises`` (``(question, cell id, learner source, solution
-    sources)`` each), ``modules`` (its ``exNN`` names), ``one_line`` (questions whose
-    one-line solution the hints spell out).
+    sources)`` each), ``modules`` (its ``exNN`` names), ``blocks`` (each question's solution
+    lines).
     """
     nb = nbtool.read(solution)
     learner = nbtool.generate(nb, solution.name)
-    exercises, one_line, course_sources = [], set(), set()
+    exercises, blocks, course_sources = [], {}, set()
     for cell in nb.cells:
         if cell.cell_type != "code":
             continue
@@ -162,15 +162,14 @@ def reference(solution: Path) -> dict:
         for module, name in dict.fromkeys(_CHECK.findall(cell.source)):
             question = f"{module}.{name}"
             exercises.append((question, cell.id, template, copies))
-            if _spelled_out_by_hints(question, _solution_block(cell.source)):
-                one_line.add(question)
+            blocks[question] = _solution_block(cell.source)
     return {
         "name": solution.name,
         "ids": [cell.get("id") for cell in learner.cells],
         "course_sources": course_sources,
         "exercises": exercises,
         "modules": sorted({q.split(".")[0] for q, _, _, _ in exercises}),
-        "one_line": one_line,
+        "blocks": blocks,
     }
 
 
@@ -659,7 +658,7 @@ def grade_submission(learner: str, path: Path, refs: list[dict], *, isolation: I
     by_id = {cell["id"]: cell for cell in cells if cell["id"]}
     copied = {question for question, cell_id, _, copies in exercises
               if cell_id in by_id and _normalized(by_id[cell_id]["source"]) in copies
-              and question not in ref["one_line"]}
+              and not _spelled_out_by_hints(question, ref["blocks"][question])}
     if len(copied) >= 2 and 2 * len(copied) >= len(exercises):
         notes.append(f"{len(copied)} of {len(exercises)} exercise cells: the solution verbatim")
         flags.append("copied")
@@ -855,14 +854,18 @@ def summary(rows: list[dict], protection: str, roster: list[str] | None = None) 
     by_learner = defaultdict(list)
     for row in rows:
         by_learner[row["learner"]].append(row)
+    handed_in = {row["notebook"][:2] for row in graded}  # every notebook someone handed in
     for learner in sorted(by_learner):
         these = [row for row in by_learner[learner] if row["question"]]
         counts = Counter(row["status"] for row in these)
         flags = sorted({f for row in by_learner[learner] for f in row["flags"].split(", ") if f})
         notebooks = sorted({row["notebook"][:2] for row in these})
+        missing = sorted(handed_in - set(notebooks))
         lines.append(f"  {screen_safe(learner, 40):<20} notebooks {','.join(notebooks) or '-'}: "
                      f"solved {counts[CORRECT]}, wrong {counts[INCORRECT]}, not tried "
-                     f"{counts[NOT_ATTEMPTED]}" + (f"  [{', '.join(flags)}]" if flags else ""))
+                     f"{counts[NOT_ATTEMPTED]}"
+                     + (f"; missing notebook {','.join(missing)}" if missing else "")
+                     + (f"  [{', '.join(flags)}]" if flags else ""))
     lines += ["", "Flagged submissions:"]
     flagged = {}
     for row in rows:
