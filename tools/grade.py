@@ -345,7 +345,8 @@ class Isolation:
         if not self.available:
             return argv
         hidden = [p for p in self.hidden if not (course and p == ROOT)]
-        return jail.command(argv, writable=writable, cwd=cwd, hidden=hidden)
+        return jail.command(argv, writable=writable, cwd=cwd, hidden=hidden,
+                            visible=[ROOT] if course else [])
 
 
 def _limited(code: str, memory_mb: int) -> list[str]:
@@ -368,8 +369,11 @@ def _kernel_manager(isolation: Isolation, folder: Path, memory_mb: int):
                           writable=folder, cwd=folder / "notebooks")
     spec = KernelSpec(argv=argv, display_name="Python 3 (graded)", language="python",
                       interrupt_mode="message")
-    manager = KernelManager(transport="ipc", ip=str(folder / "home" / "kernel"),
-                            connection_file=str(folder / "home" / "kernel.json"))
+    # Unix sockets (files) where there are any: a kernel in its own network namespace has no
+    # loopback shared with the grader
+    sockets = dict(transport="ipc", ip=str(folder / "home" / "kernel")) if os.name == "posix" \
+        else {}
+    manager = KernelManager(connection_file=str(folder / "home" / "kernel.json"), **sockets)
     manager._kernel_spec = spec  # the spec is fixed: no lookup of installed kernels
     return manager
 

@@ -24,7 +24,8 @@ Where this is not possible (not Linux, ``unshare`` missing, user namespaces disa
 
 Usage (by the grader; nothing a learner controls is passed here)::
 
-    unshare ... python tools/jail.py --writable DIR [--hide DIR ...] --cwd DIR -- COMMAND...
+    unshare ... python tools/jail.py --writable DIR --cwd DIR [--hide DIR ...] [--show DIR ...]
+        -- COMMAND...
 """
 
 from __future__ import annotations
@@ -71,17 +72,22 @@ def probe() -> tuple[bool, str]:
                   "hidden, every process ended with its grading)")
 
 
-def command(argv: list[str], *, writable: Path, cwd: Path, hidden: list[Path]) -> list[str]:
+def command(argv: list[str], *, writable: Path, cwd: Path, hidden: list[Path],
+            visible: list[Path] = ()) -> list[str]:
     """The argv that runs ``argv`` isolated (see the module docstring).
 
-    ``writable``, ``cwd`` and ``hidden`` must be absolute paths made by the grader.
+    ``writable``, ``cwd``, ``hidden`` and ``visible`` must be absolute paths chosen by the
+    grader (none comes from a learner). A ``visible`` folder stays readable even when it lies
+    inside a hidden one (the course checkout inside your home).
     """
-    paths = [writable, cwd, *hidden]
+    paths = [writable, cwd, *hidden, *visible]
     if not all(Path(p).is_absolute() for p in paths):
         raise ValueError("jail paths must be absolute")
     options = ["--writable", str(writable), "--cwd", str(cwd)]
     for path in hidden:
         options += ["--hide", str(path)]
+    for path in visible:
+        options += ["--show", str(path)]
     return [shutil.which("unshare") or "unshare", *_UNSHARE, sys.executable, str(Path(__file__)),
             *options, "--", *argv]
 
@@ -125,12 +131,17 @@ def _needed() -> list[str]:
     return [os.path.realpath(p) for p in folders if os.path.exists(p)]
 
 
-def setup(writable: str, hidden: list[str]) -> list[str]:
-    """Make every mount read-only except ``writable``; cover ``hidden``. Returns what failed."""
+def setup(writable: str, hidden: list[str], visible: list[str] = ()) -> list[str]:
+    """Make every mount read-only except ``writable``; cover ``hidden`` but keep ``visible``.
+
+    Returns what could not be made read-only.
+    """
     problems = []
     _mount(None, "/", None, MS_REC | MS_PRIVATE)  # nothing done here reaches the real system
     _mount(writable, writable, None, MS_BIND)  # its own mount: stays writable
     own = os.open(writable, os.O_RDONLY | os.O_DIRECTORY)
+    shown = {path: os.open(path, os.O_RDONLY | os.O_DIRECTORY) for path in visible
+             if os.path.isdir(path)}
     for point, options in reversed(_mounts()):
         if point == writable or _inside(point, "/proc") or point in ("/dev/null",):
             continue
@@ -145,6 +156,12 @@ def setup(writable: str, hidden: list[str]) -> list[str]:
         if not os.path.isdir(folder) or any(_inside(p, folder) for p in needed):
             continue  # Python lives there: it stays visible, read-only
         _mount("tmpfs", folder, "tmpfs", MS_NOSUID | MS_NODEV, _HIDE_SIZE)
+    for path, fd in shown.items():  # put back, read-only, what a hidden folder covered
+        if not _inside(path, writable) and any(_inside(path, f) for f in hidden):
+            os.makedirs(path, exist_ok=True)
+            _mount(f"/proc/self/fd/{fd}", path, None, MS_BIND | MS_REC)
+            _mount(None, path, None, MS_REMOUNT | MS_BIND | MS_RDONLY | MS_NOSUID | MS_NODEV)
+        os.close(fd)
     os.makedirs(writable, exist_ok=True)  # again, if a hidden folder covered it
     _mount(f"/proc/self/fd/{own}", writable, None, MS_BIND)
     os.close(own)
@@ -156,10 +173,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--writable", required=True)
     parser.add_argument("--cwd", required=True)
     parser.add_argument("--hide", action="append", default=[])
+    parser.add_argument("--show", action="append", default=[])
     parser.add_argument("command", nargs=argparse.REMAINDER)
     args = parser.parse_args(argv)
     run = args.command[1:] if args.command[:1] == ["--"] else args.command
-    problems = setup(os.path.realpath(args.writable), [os.path.realpath(p) for p in args.hide])
+    problems = setup(os.path.realpath(args.writable), [os.path.realpath(p) for p in args.hide],
+                     [os.path.realpath(p) for p in args.show])
     if problems:  # say so on stderr; the grader keeps it
         print("jail: " + "; ".join(problems), file=sys.stderr)
     # PID 1 of the namespace: start the command as a child, pass on interrupts, reap orphans,
