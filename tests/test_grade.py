@@ -433,6 +433,16 @@ def test_spreadsheet_and_screen_escaping():
     assert "\x1b" not in grade.screen_safe("\x1b[31mred\u202e")
 
 
+def test_copy_thresholds_and_one_line_answers_spelled_out_by_hints():
+    assert not grade.copied_notebook(1, 2)  # one cell can be chance
+    assert grade.copied_notebook(2, 4) and not grade.copied_notebook(2, 5)
+    assert grade.copied_notebook(3, 3)
+    ref = grade.reference(SOLUTION)
+    assert ref["blocks"]["ex00.q2"] == ["answer = np.flatnonzero(w)"]
+    assert grade._spelled_out_by_hints("ex00.q2", ref["blocks"]["ex00.q2"])  # a hint says it
+    assert not grade._spelled_out_by_hints("ex00.q3", ref["blocks"]["ex00.q3"])  # a function
+
+
 def test_wrong_answer_class_drops_the_failing_case():
     message = ("negative weights are not zero either. First failing case: "
                "count_nonzero([-1.0, -2.0]): got 0, expected 2.")

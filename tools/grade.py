@@ -618,6 +618,12 @@ def _row(learner, path, notebook="", question="", status="", notes=(), flags=(),
     return row
 
 
+def copied_notebook(n_copied: int, n_exercises: int) -> bool:
+    """A whole notebook counts as copied when at least two and at least half of its exercise
+    cells are the solution verbatim (one can be chance)."""
+    return n_copied >= 2 and 2 * n_copied >= n_exercises
+
+
 def _answer_cells(cells: list[dict], ref: dict, questions) -> dict[str, int]:
     """The index of the cell that answers each question: its exercise cell, else the last cell
     of the learner's own (not a course cell: notebook 00's demo checks do not count) that
@@ -663,7 +669,7 @@ def grade_submission(learner: str, path: Path, refs: list[dict], *, isolation: I
     copied = {question for question, cell_id, _, copies in exercises
               if cell_id in by_id and _normalized(by_id[cell_id]["source"]) in copies
               and not _spelled_out_by_hints(question, ref["blocks"][question])}
-    if len(copied) >= 2 and 2 * len(copied) >= len(exercises):
+    if copied_notebook(len(copied), len(exercises)):
         notes.append(f"{len(copied)} of {len(exercises)} exercise cells: the solution verbatim")
         flags.append("copied")
     course = ref["course_sources"] | {_normalized(t) for _, _, t, _ in ref["exercises"]}
