@@ -119,7 +119,7 @@ q2 = Value(
         ),
         (
             _Q2_ALPHA2,
-            "That is the count at alpha = 2, the comparison table of section 2. At alpha = 4 "
+            "That is the count at alpha = 2, the solver table of section 2. At alpha = 4 "
             "one more feature has left.",
         ),
         (
@@ -151,7 +151,7 @@ _Q3_DIABETES = float(
 q3 = Value(
     prompt=(
         "For the standardized breast cancer features and the 0/1 labels (Xbc and ybc in "
-        "section 4), compute alpha_max = max_j |Xbc_j . (ybc - mean(ybc))| / n. Give 4 "
+        "section 3), compute alpha_max = max_j |Xbc_j . (ybc - mean(ybc))| / n. Give 4 "
         "significant digits."
     ),
     answer=_Q3,
@@ -159,7 +159,7 @@ q3 = Value(
         (
             _Q3_DIABETES,
             "That is alpha_max of the diabetes data: in this notebook X and y hold diabetes. "
-            "Use the breast cancer data of section 4, Xbc and ybc.",
+            "Use the breast cancer data of section 3, Xbc and ybc.",
         ),
         (
             _Q3 * _n_bc,
@@ -312,7 +312,7 @@ q7 = Value(
         ),
         (
             _Q7_LOGISTIC,
-            "That is the L1 logistic regression of section 4 at this alpha; the question asks "
+            "That is the L1 logistic regression of section 3 at this alpha; the question asks "
             "for the Lasso, solvers.lasso.",
         ),
     ],
