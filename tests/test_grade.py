@@ -172,6 +172,30 @@ def graded(tmp_path_factory):
             "seen += [p for p in [%r] if os.path.exists(p)]\n"
             "answer = len(seen)\n"
             "ex00.q1.check(answer)" % (str(room), str(ROOT / "course_utils")))}),
+        # forging without the answer: the key read off the question, the grader's frames
+        "key_lookup": _answered(learner, {
+            "cell-12": "answer = getattr(ex00.q2, 'ans' + 'wer')\nex00.q2.check(answer)",
+            "cell-16": "import sys\n\n\ndef count_nonzero(w):\n"
+                       "    frame = sys._getframe(1)\n"
+                       "    while frame is not None and 'self' not in frame.f_locals:\n"
+                       "        frame = frame.f_back\n"
+                       "    return frame.f_locals['self'].answer(w)\n\n\n"
+                       "ex00.q3.check(count_nonzero)",
+            "cell-09": "answer = next(k for k in range(10) if ex00.q1.check(k))\n",
+        }),
+        # a function that is right only if it sees the checkout or the room while re-run
+        "sees": _answered(learner, {"cell-16": (
+            "import os\n\n\ndef count_nonzero(w):\n"
+            "    hidden = [%r, %r]\n"
+            "    if any(os.path.exists(p) for p in hidden):\n"
+            "        return len(np.flatnonzero(w))\n"
+            "    return -1\n\n\nex00.q3.check(count_nonzero)" % (
+                str(ROOT / "tools"), str(room)))}),
+        # a raised message full of terminal escapes; 20,000 checks in one cell
+        "escapes": _answered(learner, {
+            "cell-09": 'raise RuntimeError("\\x1b[2J\\u202eevil\\n=HYPERLINK(1)")',
+            "cell-20": 'answer = "b"\n' + "ex00.q4.check(answer);" * 20000,
+        }),
     }
     if jail.probe()[0]:  # without the PID namespace it would signal the test itself
         attacks["killer"] = _answered(learner, {}, attack=(
@@ -208,8 +232,27 @@ def graded(tmp_path_factory):
     for cell in old["cells"]:
         cell.pop("id", None)
     honest["no_ids"] = old
+    below = _answered(learner, {})  # q2 answered in a new cell below its untouched cell
+    index = next(i for i, c in enumerate(below["cells"]) if c.get("id") == "cell-12")
+    below["cells"].insert(index + 1, {"cell_type": "code", "id": "below", "metadata": {},
+                                      "execution_count": None, "outputs": [],
+                                      "source": "answer = np.array([1, 4])\nex00.q2.check(answer)"})
+    for cell in below["cells"]:
+        if cell.get("id") == "cell-09":  # q1's cell made markdown: not the demo's verdict
+            cell["cell_type"] = "markdown"
+            cell.pop("outputs", None)
+            cell.pop("execution_count", None)
+        if cell.get("id") == "cell-16":  # q3's cell without its check: not the demo's either
+            cell["source"] = '{"a": 1}'
+    honest["below"] = below
+    dies = _answered(learner, {"cell-16": "import os\nos._exit(3)",
+                               "cell-20": 'answer = "b"\nex00.q4.check(answer)'})
+    honest["dies"] = dies
     for name, nb in {**attacks, **honest}.items():
         (room / f"{name}.ipynb").write_text(json.dumps(nb), encoding="utf-8")
+    (room / os.fsdecode(b"bad\xffname")).mkdir()  # a folder name that is not UTF-8
+    (room / os.fsdecode(b"bad\xffname") / LEARNER.name).write_text(
+        json.dumps(learner), encoding="utf-8")
     # learner folders and file names that are spreadsheet formulas
     for name in ("=HYPERLINK(1)", "+cmd", "-x", "@sum", "\ttab"):
         (room / name).mkdir()
@@ -311,12 +354,43 @@ def test_forged_verdicts_do_not_count_and_are_flagged(graded):
         assert {row["status"] for row in _rows(rows, learner).values()} == {"not attempted"}
 
 
+def test_answers_and_cells_the_notes_must_get_right(graded):
+    rows = _rows(graded[0], "below")
+    assert rows["ex00.q2"]["status"] == "correct"  # the new cell below its untouched one
+    assert rows["ex00.q1"]["status"] == "not attempted"  # markdown now: not the demo's check
+    assert rows["ex00.q3"]["status"] == "not attempted"
+    assert "no longer calls ex00.q3.check" in rows["ex00.q3"]["notes"]
+    dies = _rows(graded[0], "dies")
+    assert dies["ex00.q4"]["status"] == "not attempted"  # its cell never ran
+    assert "not run: the kernel had died" in dies["ex00.q4"]["notes"]
+    assert any("\\udcff" in row["learner"] for row in graded[0])  # a non-UTF-8 name, escaped
+    escapes = _rows(graded[0], "escapes")
+    # 20,000 checks in one cell: the grader does not stall on it (IPython may take the whole
+    # time limit just to read so long a line, so the cell's own verdict may not come)
+    q4 = escapes["ex00.q4"]
+    assert q4["status"] == "correct" or "timed out" in q4["notes"]
+
+
+def test_reading_the_key_or_the_graders_frames_is_flagged(graded):
+    rows = _rows(graded[0], "key_lookup")
+    assert all("forged" in row["flags"] for row in rows.values())
+    assert rows["ex00.q1"]["verdict_from"] == "self-reported"  # check in a generator
+    assert "self-reported" in rows["ex00.q1"]["flags"]
+
+
+@ISOLATED
+def test_a_function_rerun_outside_sees_neither_the_checkout_nor_the_room(graded):
+    assert _rows(graded[0], "sees")["ex00.q3"]["status"] == "incorrect"
+
+
 def test_no_csv_field_starts_with_a_formula_character(graded):
     for record in graded[2]["raw"]:
         for field in record:
             assert not field.lstrip(" ").startswith(("=", "+", "-", "@", "\t", "\r")), field
     learners = {row["learner"] for row in graded[0]}
-    assert {"'=HYPERLINK(1)", "'+cmd", "'-x", "'@sum", "'=formula", "'\ttab"} <= learners
+    assert {"'=HYPERLINK(1)", "'+cmd", "'-x", "'@sum", "'=formula", "'\\u0009tab"} <= learners
+    text = "\n".join(",".join(record) for record in graded[2]["raw"])
+    assert "\x1b" not in text and "\u202e" not in text  # a raised message's escapes, escaped
 
 
 def test_hostile_files_are_skipped_with_a_reason(graded):
@@ -336,7 +410,9 @@ def test_raising_looping_and_memory_hungry_cells_are_noted_and_the_rest_graded(g
     assert "raised MemoryError" in rows["ex00.q2"]["notes"]
     assert "timed out after 6 s" in rows["ex00.q3"]["notes"]
     assert rows["ex00.q4"]["status"] == "correct"  # the cells after them still ran
-    assert {rows[q]["status"] for q in ("ex00.q1", "ex00.q2", "ex00.q3")} == {"incorrect"}
+    # none of the three cells calls its check any more: nothing was answered
+    assert {rows[q]["status"] for q in ("ex00.q1", "ex00.q2", "ex00.q3")} == {"not attempted"}
+    assert "no longer calls ex00.q1.check" in rows["ex00.q1"]["notes"]
     assert "raised" in rows["ex00.q1"]["flags"]
 
 

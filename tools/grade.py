@@ -92,7 +92,9 @@ _CHECK = re.compile(r"\b(ex\d\d)\.(q\d+)\.check\(")
 # a cell that reaches for the grading machinery (the engine, the progress store)
 _TOUCHES_ENGINE = re.compile(
     r"_engine|_progress|_sandbox|progress\.json|COURSE_PROGRESS_DIR|\bVerdict\b|\bQuestion\b"
-    r"|\.grade\b|__course_grader|\bex\d\d\.q\d+\.\w+\s*=(?!=)|setattr\(\s*ex\d\d"
+    r"|\.grade\b|__course_grader|\bex\d\d\.q\d+\.(?!check\(|hint\(|solution\(|options_text\()\w+"
+    r"|(?:getattr|setattr|vars)\(\s*ex\d\d|_getframe|currentframe|\.f_back|f_locals|f_globals"
+    r"|gc\.get_(?:objects|referrers)|inspect\.stack|__self__|__closure__"
 )
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
@@ -336,17 +338,16 @@ class Isolation:
         self.room = room
         self.hidden = [room, *hidden]
 
-    def argv(self, argv: list[str], writable: Path, cwd: Path, *, course: bool = False
+    def argv(self, argv: list[str], writable: Path, cwd: Path, visible: list[Path] = ()
              ) -> list[str]:
         """``argv`` run isolated (or as it is, where the OS offers no isolation).
 
-        ``course``: the course checkout stays visible (read-only), for the verdict process.
+        ``visible`` folders stay readable (read-only) inside hidden ones.
         """
         if not self.available:
             return argv
-        hidden = [p for p in self.hidden if not (course and p == ROOT)]
-        return jail.command(argv, writable=writable, cwd=cwd, hidden=hidden,
-                            visible=[ROOT] if course else [])
+        return jail.command(argv, writable=writable, cwd=cwd, hidden=self.hidden,
+                            visible=list(visible))
 
 
 def _limited(code: str, memory_mb: int) -> list[str]:
@@ -437,8 +438,8 @@ def _check_argument(source: str, question: str) -> str | None:
                 and isinstance(node.func.value, ast.Attribute) and node.func.value.attr == name
                 and isinstance(node.func.value.value, ast.Name)
                 and node.func.value.value.id == module):
-            found = ast.get_source_segment(source, node.args[0])
-    return found
+            found = node.args[0]
+    return ast.unparse(found) if found is not None else None
 
 
 def _capture_result(content: dict | None) -> str | None:
@@ -483,7 +484,8 @@ def run(cells: list[dict], answer_cells: dict[str, int], *, isolation: Isolation
             if dead:
                 notes[index] = "not run: the kernel had died"
                 continue
-            _, note = _request(client, manager, cell["source"], cell_timeout, cell_id=cell["id"])
+            _, note = _request(client, manager, cell["source"], cell_timeout,
+                               cell_id=_cell_key(cells, index))
             if note:
                 notes[index] = note
             for question in wanted.get(index, []):
@@ -526,9 +528,7 @@ def _definitions(source: str, *, drop_checks: bool) -> list[str]:
         return []
     kept = []
     for node in tree.body:
-        text = ast.get_source_segment(source, node)
-        if text is None:
-            continue
+        text = ast.unparse(node)  # linear; get_source_segment re-reads the cell for each node
         if drop_checks and _CHECK.search(text):
             continue
         if isinstance(node, _KEEP):
@@ -574,18 +574,27 @@ def outside_verdicts(tasks: list, *, isolation: Isolation, folder: Path, memory_
     """Run ``tools/verdicts.py`` isolated on ``tasks``; ``{question: [label, message, answer]}``."""
     if not tasks:
         return {}
-    folder.mkdir()
-    (folder / "tmp").mkdir()
-    script = str(TOOLS / "verdicts.py")
+    # the course's own package, copied before the learner's code runs, read-only in the jail:
+    # never the checkout (your collected/ and grades), never the kernel's writable copy
+    course = folder / "course"
+    ignore = shutil.ignore_patterns("__pycache__", "*.pyc")
+    for name in ("course_utils", "data"):
+        shutil.copytree(ROOT / name, course / name, ignore=ignore)
+    (course / "tools").mkdir()
+    shutil.copy(TOOLS / "verdicts.py", course / "tools" / "verdicts.py")
+    for name in ("home", "tmp", "progress"):
+        (folder / "run" / name).mkdir(parents=True)
+    script = str(course / "tools" / "verdicts.py")
     code = (f"import runpy, sys; sys.argv = [{script!r}]; "
             f"runpy.run_path({script!r}, run_name='__main__')")
-    argv = isolation.argv(_limited(code, memory_mb), writable=folder, cwd=folder, course=True)
-    env = _environment(folder, ROOT)  # the course's own package, read-only: never the copy
-    env["COURSE_PROGRESS_DIR"] = str(folder / "progress")
+    argv = isolation.argv(_limited(code, memory_mb), writable=folder / "run",
+                          cwd=folder / "run", visible=[course])
+    env = _environment(folder / "run", course)
     timeout = 60 + 20 * len(tasks)
     try:
         result = subprocess.run(argv, input=json.dumps({"tasks": tasks}).encode(),
-                                capture_output=True, timeout=timeout, env=env, cwd=folder,
+                                capture_output=True, timeout=timeout, env=env,
+                                cwd=folder / "run",
                                 start_new_session=True)
         line = result.stdout.decode("utf-8", "replace").strip().splitlines()[-1:]
         verdicts = json.loads(line[0]) if line else {}
@@ -625,22 +634,27 @@ def copied_notebook(n_copied: int, n_exercises: int) -> bool:
 
 
 def _answer_cells(cells: list[dict], ref: dict, questions) -> dict[str, int]:
-    """The index of the cell that answers each question: its exercise cell, else the last cell
-    of the learner's own (not a course cell: notebook 00's demo checks do not count) that
-    calls its ``check``."""
-    by_id = {cell["id"]: i for i, cell in enumerate(cells) if cell["id"]}
+    """The index of the cell that answers each question.
+
+    The candidates are its exercise cell and every code cell of the learner's own (not a
+    course cell: notebook 00's demo checks do not count) that calls its ``check``; the answer
+    is the last candidate that is not the untouched exercise cell, as the engine would have
+    recorded it, else the exercise cell itself.
+    """
     found = {}
-    for question, cell_id, _, _ in ref["exercises"]:
+    for question, cell_id, template, _ in ref["exercises"]:
         if questions and not _selected(question, questions):
             continue
-        if cell_id in by_id:
-            found[question] = by_id[cell_id]
-            continue
         module, name = question.split(".")
-        for i, cell in enumerate(cells):
-            if (cell.get("cell_type") == "code" and (module, name) in _CHECK.findall(cell["source"])
-                    and _normalized(cell["source"]) not in ref["course_sources"]):
-                found[question] = i
+        candidates = [
+            i for i, cell in enumerate(cells) if cell.get("cell_type") == "code" and (
+                (cell_id and cell["id"] == cell_id)
+                or ((module, name) in _CHECK.findall(cell["source"])
+                    and _normalized(cell["source"]) not in ref["course_sources"]))]
+        attempted = [i for i in candidates if _normalized(cells[i]["source"]) !=
+                     _normalized(template)]
+        if attempted or candidates:
+            found[question] = (attempted or candidates)[-1]
     return found
 
 
@@ -688,6 +702,15 @@ def grade_submission(learner: str, path: Path, refs: list[dict], *, isolation: I
         tasks, reasons = _tasks(cells, answer_cells, captures)
         verdicts = outside_verdicts(tasks, isolation=isolation, folder=folder / "verdicts",
                                     memory_mb=memory_mb)
+        # where the notebook's own check said Correct and the grader did not (a time-out on a
+        # loaded machine?), grade once more before saying so
+        again = [task for task in tasks if verdicts.get(task["question"], [None])[0] not in
+                 (None, "Correct") and _STATUS.get((_record(records, task["question"], _cell_key(
+                     cells, answer_cells[task["question"]])) or {}).get("label")) == CORRECT]
+        if again:
+            verdicts.update(outside_verdicts(again, isolation=isolation,
+                                             folder=folder / "verdicts-again",
+                                             memory_mb=memory_mb))
     except Exception as exc:  # the kernel could not start: every question says so
         captures, records, verdicts, reasons = {}, {}, {}, {}
         cell_notes = {index: f"not run: {type(exc).__name__}: {exc}"[:120]
@@ -701,42 +724,44 @@ def grade_submission(learner: str, path: Path, refs: list[dict], *, isolation: I
         notes.append(f"first problem: cell {first + 1}: {cell_notes[first]}")
         flags.append(kind)
     rows = []
-    for question, cell_id, template, _ in exercises:
+    for question, _, template, _ in exercises:
         row_notes, row_flags = list(notes), list(flags)
         status, source, message, answer = NOT_ATTEMPTED, "", "", ""
         index = answer_cells.get(question)
+        note = cell_notes.get(index) if index is not None else None
+        own = _record(records, question, _cell_key(cells, index)) if index is not None else None
         if index is None:
             row_notes.append("its exercise cell is missing")
-        elif cells[index]["id"] == cell_id and _normalized(cells[index]["source"]) == \
-                _normalized(template):
+        elif _normalized(cells[index]["source"]) == _normalized(template):
             pass  # untouched: not attempted
+        elif note and note.startswith("not run"):
+            pass  # never ran: nothing was answered
+        elif tuple(question.split(".")) not in _CHECK.findall(cells[index]["source"]):
+            row_notes.append(f"its cell no longer calls {question}.check")
         elif question in verdicts and verdicts[question][0] in _STATUS:
             label, message, answer = verdicts[question]
             status, source = _STATUS[label], "grader"
+            if own and _STATUS.get(own.get("label")) == CORRECT != status:
+                row_notes.append("the notebook's own check said Correct (graded twice here)")
+                row_flags.append("mismatch")
         elif question in reasons and reasons[question] is None:
             answer = "..."
         else:
             reason = reasons.get(question) or (verdicts.get(question) or [None, ""])[1] \
                 or "no answer reached the grader"
-            record = _record(records, question, cells[index]["id"])
-            if record:
-                status, source = _STATUS.get(record.get("label"), INCORRECT), "self-reported"
-                message = str(record.get("message", ""))[:500]
+            if own:
+                status, source = _STATUS.get(own.get("label"), INCORRECT), "self-reported"
+                message = str(own.get("message", ""))[:500]
                 row_notes.append(f"self-reported: {reason}")
+                row_flags.append("self-reported")
             else:
                 status = INCORRECT
                 row_notes.append(reason)
-        own = _record(records, question, cells[index]["id"]) if index is not None else None
-        if source == "grader" and own and own.get("label") in _STATUS and \
-                _STATUS[own["label"]] == CORRECT != status:
-            row_notes.append("the notebook recorded Correct; the grader's own verdict differs")
-            row_flags.append("forged")
-        note = cell_notes.get(index) if index is not None else None
         if note:
             row_notes.append(f"its cell {note}")
         rows.append(_row(
             learner, path, ref["name"], question, status, row_notes, row_flags,
-            verdict_from=source, answer=str(answer)[:80],
+            verdict_from=source, answer=str(answer)[:300],
             wrong_answer_class=wrong_answer_class(message) if status == INCORRECT and message
             else ("cell " + note.split(":")[0] if status == INCORRECT and note else ""),
             copied="yes" if question in copied else "",
@@ -745,14 +770,17 @@ def grade_submission(learner: str, path: Path, refs: list[dict], *, isolation: I
     return rows
 
 
-def _record(records: dict, question: str, cell_id) -> dict | None:
-    """The kernel's record of ``question`` (for its cell when known)."""
+def _cell_key(cells: list[dict], index: int) -> str:
+    """The id the grader sends with a cell (a made-up one for notebooks without ids)."""
+    return cells[index]["id"] or f"grader-cell-{index}"
+
+
+def _record(records: dict, question: str, cell_id: str) -> dict | None:
+    """The kernel's own record of ``question`` made by the cell ``cell_id``, if any."""
     entry = records.get(question)
-    if not isinstance(entry, dict):
-        return None
-    cells = entry.get("cells") if isinstance(entry.get("cells"), dict) else {}
-    record = cells.get(cell_id) if cell_id else None
-    return record if isinstance(record, dict) else (entry if "label" in entry else None)
+    cells = entry.get("cells") if isinstance(entry, dict) else None
+    record = cells.get(cell_id) if isinstance(cells, dict) else None
+    return record if isinstance(record, dict) else None
 
 
 # --------------------------------------------------------------------------- the room
@@ -823,17 +851,24 @@ def grade_all(items, *, jobs=None, cell_timeout=CELL_TIMEOUT, memory_mb=MEMORY_M
     return [row for index in sorted(rows) for row in rows[index]], isolation.description
 
 
+def _printable(text: str) -> str:
+    """``text`` with control, format (bidi), separator and unpaired surrogate characters
+    written as ``\\uXXXX`` escapes: nothing a terminal or a spreadsheet would act on."""
+    return "".join(ch if unicodedata.category(ch) not in ("Cc", "Cf", "Cs", "Zl", "Zp")
+                   else f"\\u{ord(ch):04x}" for ch in text)
+
+
 def spreadsheet_safe(value) -> str:
-    """``value`` as text that no spreadsheet runs as a formula (OWASP's CSV injection rule)."""
+    """``value`` as CSV text that no spreadsheet runs as a formula (OWASP's CSV injection rule:
+    a leading ``'`` before ``= + - @``, tab or carriage return) and no terminal acts on."""
     text = str(value)
-    return "'" + text if text.lstrip(" ").startswith(_FORMULA_START) else text
+    text = "'" + text if text.lstrip(" ").startswith(_FORMULA_START) else text
+    return _printable(text)
 
 
 def screen_safe(value, limit: int = 120) -> str:
-    """Learner text for the terminal: control and format characters escaped, length capped."""
-    text = str(value)[: limit * 4]
-    out = "".join(ch if unicodedata.category(ch) not in ("Cc", "Cf", "Zl", "Zp")
-                  else f"\\u{ord(ch):04x}" for ch in text)
+    """Learner text for the terminal: escaped like the CSV's, length capped."""
+    out = _printable(str(value)[: limit * 4])
     return out if len(out) <= limit else out[: limit - 3] + "..."
 
 
@@ -844,8 +879,13 @@ def _most_frequent(values: list[str]) -> str:
     return f"{shown} ({counts[0][1]} each, tie)" if len(top) > 1 else f"{shown} ({counts[0][1]})"
 
 
-def summary(rows: list[dict], protection: str, roster: list[str] | None = None) -> str:
-    """The room view: per question, per learner, the flagged submissions, the roster."""
+def summary(rows: list[dict], protection: str, roster: list[str] | None = None,
+            assigned: list[str] | None = None) -> str:
+    """The room view: per question, per learner, the flagged submissions, the roster.
+
+    ``assigned``: the ``--questions`` given; a learner's line then names the assigned notebooks
+    they did not hand in.
+    """
     lines = [f"Protection: {protection}", "", "Per question:"]
     graded = [row for row in rows if row["question"]]
     for key in dict.fromkeys((row["notebook"], row["question"]) for row in graded):
@@ -864,13 +904,13 @@ def summary(rows: list[dict], protection: str, roster: list[str] | None = None) 
     by_learner = defaultdict(list)
     for row in rows:
         by_learner[row["learner"]].append(row)
-    handed_in = {row["notebook"][:2] for row in graded}  # every notebook someone handed in
+    expected = sorted({q[2:4] for q in assigned or []})
     for learner in sorted(by_learner):
         these = [row for row in by_learner[learner] if row["question"]]
         counts = Counter(row["status"] for row in these)
         flags = sorted({f for row in by_learner[learner] for f in row["flags"].split(", ") if f})
         notebooks = sorted({row["notebook"][:2] for row in these})
-        missing = sorted(handed_in - set(notebooks))
+        missing = sorted(set(expected) - set(notebooks))
         lines.append(f"  {screen_safe(learner, 40):<20} notebooks {','.join(notebooks) or '-'}: "
                      f"solved {counts[CORRECT]}, wrong {counts[INCORRECT]}, not tried "
                      f"{counts[NOT_ATTEMPTED]}"
@@ -884,7 +924,8 @@ def summary(rows: list[dict], protection: str, roster: list[str] | None = None) 
                 f for f in row["flags"].split(", ") if f)
     for file, (learner, flags, notes) in flagged.items():
         lines.append(f"  {screen_safe(file, 60)} ({screen_safe(learner, 30)}): "
-                     f"{', '.join(sorted(flags))}: {screen_safe(notes, 160)}")
+                     f"{', '.join(sorted(flags))}"
+                     + (f": {screen_safe(notes, 160)}" if notes else ""))
     if not flagged:
         lines.append("  none")
     if roster is not None:
@@ -955,7 +996,7 @@ def main(argv: list[str] | None = None) -> int:
         writer.writerows({k: spreadsheet_safe(v) for k, v in row.items()} for row in rows)
     print(f"{len(items) + len(skipped)} submission(s), {len(rows)} row(s) written to "
           f"{screen_safe(args.csv)}")
-    print(summary(rows, protection, roster))
+    print(summary(rows, protection, roster, questions))
     return 0
 
 

@@ -25,6 +25,7 @@ kernel's self-reported verdict and says so).
 
 from __future__ import annotations
 
+import ast
 import base64
 import importlib
 import io
@@ -71,6 +72,25 @@ def _rebuilt(name: str, statements: list[str]):
     return learner_function
 
 
+def _preimport(statements: list[str]) -> None:
+    """Run the ``import`` statements here, so that the sandbox's child finds the modules loaded
+    (importing matplotlib in the child could exceed a question's time limit on a loaded machine).
+
+    Only imports: they load installed packages or the course (the submission's own files are
+    not visible here), never code the learner wrote.
+    """
+    for statement in statements:
+        try:
+            tree = ast.parse(statement)
+        except (SyntaxError, ValueError, RecursionError, MemoryError):
+            continue
+        if tree.body and all(isinstance(node, (ast.Import, ast.ImportFrom)) for node in tree.body):
+            try:
+                exec(compile(tree, "<learner import>", "exec"), {})
+            except BaseException:  # noqa: B036  (a module that exits or fails: not needed here)
+                continue
+
+
 def grade(task: dict) -> list:
     """``[label, message, answer]`` for one task; label None when it cannot be graded here."""
     from course_utils.exercises import _engine
@@ -83,6 +103,7 @@ def grade(task: dict) -> list:
             return [None, f"its answer could not be read as data ({type(exc).__name__})", ""]
         verdict = question.grade(answer)
         return [verdict.label, verdict.message, _engine._describe(answer)]
+    _preimport(task["statements"])
     verdict = question.grade(_rebuilt(task["name"], task["statements"]))
     if "_NotRebuilt" in verdict.message or "NameError" in verdict.message:
         return [None, "its function uses names defined elsewhere in the notebook: " +
