@@ -193,6 +193,11 @@ def hard_threshold(x, k: int) -> np.ndarray:
     """
     x = check_array(x, "x", bool_ok=False)
     k = check_int(k, "k", low=0, high=x.size)
+    return hard_threshold_unchecked(x, k)
+
+
+def hard_threshold_unchecked(x: np.ndarray, k: int) -> np.ndarray:
+    """:func:`hard_threshold` without input checks, for solvers that call it every iteration."""
     flat = x.ravel()
     # A stable sort of -|x| puts the largest magnitudes first and keeps index order among ties.
     keep = np.argsort(-np.abs(flat), kind="stable")[:k]
