@@ -19,7 +19,7 @@ from __future__ import annotations
 import numpy as np
 from sklearn.utils import murmurhash3_32
 
-from ._validation import check_array, check_int, check_random_state, check_scalar
+from ._validation import check_array, check_int, check_random_state, check_scalar, check_state
 
 __all__ = ["PoissonInclusion", "BloomInclusion"]
 
@@ -112,19 +112,32 @@ class BloomInclusion:
 
     def __init__(self, min_count, n_counters=2**20, n_hashes=3, random_state=0):
         self.min_count = check_int(min_count, "min_count", low=1, high=255)
-        n_counters = check_int(n_counters, "n_counters", low=1, high=2**31)
+        self.n_counters = check_int(n_counters, "n_counters", low=1, high=2**31)
         self.n_hashes = check_int(n_hashes, "n_hashes", low=1, high=16)
         seeds = check_random_state(random_state).integers(0, 2**31, size=self.n_hashes)
         self._seeds = [int(s) for s in seeds]
-        self.counters_ = np.zeros(n_counters, dtype=np.uint8)
+        self.counters_ = np.zeros(self.n_counters, dtype=np.uint8)
 
     def _cells(self, features):
-        """The ``n_hashes`` counters of each feature, shape (n_hashes, len(features))."""
-        keys = features.astype(np.int32)  # hashes of the 32-bit key, so sklearn can vectorize
-        return np.stack([
-            murmurhash3_32(keys, seed=s, positive=True).astype(np.int64) % self.counters_.size
-            for s in self._seeds
-        ])
+        """The ``n_hashes`` counters of each feature, shape (n_hashes, len(features)).
+
+        sklearn's vectorized murmurhash3_32 takes 32-bit keys: a feature is hashed by its low
+        32 bits, and a feature at or above 2**32 gets that hash mixed with its high 32 bits
+        and hashed again (so ``5 + 2**32`` does not share the counters of ``5``).
+        """
+        check_state(self.counters_, "counters_", size=self.n_counters, dtypes=(np.uint8,))
+        low = (features & 0xFFFFFFFF).astype(np.uint32).view(np.int32)
+        high = (features >> 32).astype(np.uint64)
+        wide = np.flatnonzero(high)
+        cells = []
+        for s in self._seeds:
+            h = murmurhash3_32(low, seed=s, positive=True).astype(np.int64)
+            if wide.size:
+                key = (h[wide].astype(np.uint64) * 0x9E3779B1 + high[wide]) % 2**32
+                h[wide] = murmurhash3_32(key.astype(np.uint32).view(np.int32), seed=s,
+                                         positive=True)
+            cells.append(h % self.counters_.size)
+        return np.stack(cells)
 
     def counts(self, features):
         """The filter's count of each feature now (an overestimate of the true count)."""

@@ -14,7 +14,7 @@ import numpy as np
 from matplotlib.axes import Axes
 from matplotlib.ticker import FuncFormatter, MaxNLocator
 
-from ._validation import check_array
+from ._validation import check_array, check_scalar
 
 __all__ = [
     "use_course_style",
@@ -412,6 +412,10 @@ def plot_frontier(sizes, losses, labels=None, ax=None, title="Loss against model
     return ax
 
 
+# The range of plot_loss_contours' numbers: squared, they stay far inside float64.
+DRAWABLE = (1e-8, 1e8)
+
+
 def _ball_minimizers(center: np.ndarray, hessian: np.ndarray, radius: float):
     """Minimize ``(w - center)^T hessian (w - center)`` over the L1 and the L2 ball of ``radius``.
 
@@ -474,6 +478,10 @@ def plot_loss_contours(
         ``H``, symmetric positive definite: it sets the ellipses' shape and tilt.
     radius : float, default=1.0
         The radius of both balls, ``||w||_1 <= radius`` and ``||w||_2 <= radius``.
+
+    ``radius``, the entries of ``center`` and the eigenvalues of ``hessian`` must lie within
+    ``[1e-8, 1e8]`` (``center`` may hold zeros): a figure, where squares of these numbers
+    are drawn, not a stress test of float64.
     ax : matplotlib Axes, optional
     title : str, default="Loss contours meet the L1 ball at a corner"
 
@@ -488,11 +496,17 @@ def plot_loss_contours(
         raise ValueError(f"center must have 2 entries (a point in 2-D), got {center.size}.")
     if hessian.shape != (2, 2):
         raise ValueError(f"hessian must have shape (2, 2), got {hessian.shape}.")
-    if not np.allclose(hessian, hessian.T) or np.linalg.eigvalsh(hessian).min() <= 0:
-        raise ValueError("hessian must be symmetric positive definite (the ellipses' shape).")
-    from ._validation import check_scalar  # the one validation module
-
-    radius = check_scalar(radius, "radius", low=0.0, low_inclusive=False)
+    if np.abs(center).max() > DRAWABLE[1]:
+        raise ValueError(f"center's entries must be at most {DRAWABLE[1]:g} in magnitude, got "
+                         f"{center.tolist()}.")
+    if np.abs(hessian).max() > DRAWABLE[1] or not np.allclose(hessian, hessian.T):
+        raise ValueError("hessian must be symmetric positive definite (the ellipses' shape), "
+                         f"with entries at most {DRAWABLE[1]:g} in magnitude.")
+    eigenvalues = np.linalg.eigvalsh(hessian)
+    if eigenvalues.min() < DRAWABLE[0]:
+        raise ValueError("hessian must be symmetric positive definite (the ellipses' shape), "
+                         f"with eigenvalues >= {DRAWABLE[0]:g}; got {eigenvalues.tolist()}.")
+    radius = check_scalar(radius, "radius", low=DRAWABLE[0], high=DRAWABLE[1])
     title = _check_title(title)
     ax = _axes(ax)
 
