@@ -162,6 +162,8 @@ class BloomInclusion:
         # the counter before this array plus every increment of it up to this sighting.
         so_far = _increments_so_far(cells, t, m)
         count = (self.counters_[cells] + so_far).reshape(self.n_hashes, m).min(axis=0)
-        total = self.counters_ + np.bincount(cells, minlength=self.counters_.size)
-        self.counters_ = np.minimum(total, 255).astype(np.uint8)
+        # only the counters hit change: O(sightings), whatever n_counters (a bincount over all
+        # 2**31 counters would allocate 16 GB)
+        hit, increments = np.unique(cells, return_counts=True)
+        self.counters_[hit] = np.minimum(self.counters_[hit] + increments, 255)  # saturates
         return count >= self.min_count

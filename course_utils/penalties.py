@@ -161,11 +161,11 @@ def soft_threshold(x, t: float):
     """
     x_arr = check_array(x, "x", bool_ok=False)
     t = check_scalar(t, "t")
-    z = soft_threshold_unchecked(x_arr, t)
+    z = _soft_threshold_unchecked(x_arr, t)
     return float(z) if z.ndim == 0 else z
 
 
-def soft_threshold_unchecked(x: np.ndarray, t: float) -> np.ndarray:
+def _soft_threshold_unchecked(x: np.ndarray, t: float) -> np.ndarray:
     """:func:`soft_threshold` without input checks, for solvers that call it every iteration."""
     return np.sign(x) * np.maximum(np.abs(x) - t, 0.0)
 
@@ -193,10 +193,10 @@ def hard_threshold(x, k: int) -> np.ndarray:
     """
     x = check_array(x, "x", bool_ok=False)
     k = check_int(k, "k", low=0, high=x.size)
-    return hard_threshold_unchecked(x, k)
+    return _hard_threshold_unchecked(x, k)
 
 
-def hard_threshold_unchecked(x: np.ndarray, k: int) -> np.ndarray:
+def _hard_threshold_unchecked(x: np.ndarray, k: int) -> np.ndarray:
     """:func:`hard_threshold` without input checks, for solvers that call it every iteration."""
     flat = x.ravel()
     # A stable sort of -|x| puts the largest magnitudes first and keeps index order among ties.

@@ -27,7 +27,7 @@ from .._validation import (
     check_scalar,
     check_X_y,
 )
-from ..penalties import soft_threshold_unchecked
+from ..penalties import _soft_threshold_unchecked
 from ._result import FitResult
 
 __all__ = ["lasso", "lasso_path", "elastic_net"]
@@ -464,7 +464,7 @@ def _fista_gram(G, Xty, yy, n, w, alpha, l1_ratio, tol_gap, max_iter, history):
         # X^T (y - X z) by linearity from the last two iterates: no extra product with G
         Xt_residual_z = Xt_residual + momentum * (Xt_residual - Xt_residual_old)
         w_old, Xt_residual_old, t = w, Xt_residual, t_next
-        w = soft_threshold_unchecked(z + Xt_residual_z / (n * L), alpha / L)
+        w = _soft_threshold_unchecked(z + Xt_residual_z / (n * L), alpha / L)
     return w, max_iter
 
 

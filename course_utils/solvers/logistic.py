@@ -21,7 +21,7 @@ from .._validation import (
     check_scalar,
     check_X_y,
 )
-from ..penalties import soft_threshold_unchecked
+from ..penalties import _soft_threshold_unchecked
 from ._result import FitResult
 from .lasso import _cd_gram, _gram_duality_gap, _lipschitz
 
@@ -150,7 +150,7 @@ def _fista(X, X_t, y, alpha, fit_intercept, max_iter, tol):
         margin = X @ w + b
         objective = _objective(margin, y, w, alpha)
         grad_w, grad_b = gradient(margin)
-        step = w - soft_threshold_unchecked(w - grad_w / L, alpha / L)
+        step = w - _soft_threshold_unchecked(w - grad_w / L, alpha / L)
         violation = max(L * np.max(np.abs(step)), abs(grad_b))
         if violation <= tol or n_iter == max_iter:
             break
@@ -162,7 +162,7 @@ def _fista(X, X_t, y, alpha, fit_intercept, max_iter, tol):
         z, z_b = w + momentum * (w - w_old), b + momentum * (b - b_old)
         grad_w, grad_b = gradient(margin + momentum * (margin - margin_old))  # margin of z
         w_old, b_old, margin_old, t = w, b, margin, t_next
-        w, b = soft_threshold_unchecked(z - grad_w / L, alpha / L), z_b - grad_b / L
+        w, b = _soft_threshold_unchecked(z - grad_w / L, alpha / L), z_b - grad_b / L
     return w, b, n_iter, violation, history, False
 
 

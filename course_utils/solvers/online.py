@@ -31,7 +31,7 @@ from .._validation import (
     check_state,
     check_X_y,
 )
-from ..penalties import soft_threshold_unchecked
+from ..penalties import _soft_threshold_unchecked
 from ._result import FitResult
 
 __all__ = ["sgd_l1", "ftrl_proximal", "FTRLProximal"]
@@ -219,7 +219,7 @@ def sgd_l1(
         if method == "cumulative":
             _clipped_penalty(w, q, u, idx)
         elif method == "fobos":
-            w[idx] = soft_threshold_unchecked(w[idx], (t - last[idx]) * step)
+            w[idx] = _soft_threshold_unchecked(w[idx], (t - last[idx]) * step)
             last[idx] = t
         else:
             _subgradient_steps(w, t - last[idx], step, idx)
@@ -252,7 +252,7 @@ def sgd_l1(
             if method == "cumulative":
                 _clipped_penalty(w, q, u, idx)
             elif method == "fobos":
-                w = soft_threshold_unchecked(w, step)
+                w = _soft_threshold_unchecked(w, step)
             else:
                 w -= step * np.sign(w)
         if sparse:

@@ -30,7 +30,7 @@ from .._validation import (
     check_scalar,
     check_X_y,
 )
-from ..penalties import hard_threshold_unchecked as hard_threshold
+from ..penalties import _hard_threshold_unchecked as hard_threshold
 from ._result import FitResult
 
 __all__ = ["iht", "htp", "best_subset"]
