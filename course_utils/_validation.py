@@ -309,7 +309,7 @@ def check_count(value, name: str, cap: int, *, low: int = 1) -> int:
     return value
 
 
-def check_state(a, name: str, *, size: int, dtypes) -> np.ndarray:
+def check_state(a, name: str, *, size: int, dtypes, why: str = "") -> np.ndarray:
     """Return a state array a compiled loop writes to, after checking everything it assumes.
 
     Public state (such as ``FTRLProximal.z_``) can be replaced by the user between calls; the
@@ -326,6 +326,8 @@ def check_state(a, name: str, *, size: int, dtypes) -> np.ndarray:
         Required length (1-D).
     dtypes : tuple of numpy dtypes
         Accepted dtypes.
+    why : str, optional
+        Where ``size`` comes from, appended to the shape's error message.
 
     Raises
     ------
@@ -345,7 +347,7 @@ def check_state(a, name: str, *, size: int, dtypes) -> np.ndarray:
         names = ", ".join(d.name for d in allowed)
         raise TypeError(f"{name} must have dtype {names}, got {a.dtype}.")
     if a.shape != (size,):
-        raise ValueError(f"{name} must have shape ({size},), got {a.shape}.")
+        raise ValueError(f"{name} must have shape ({size},){why}, got {a.shape}.")
     if not (a.flags.c_contiguous and a.flags.writeable):
         raise ValueError(f"{name} must be a C-contiguous, writeable array (use {name}.copy()).")
     if not np.all(np.isfinite(a)):
@@ -424,10 +426,12 @@ def check_random_state(random_state, name: str = "random_state") -> np.random.Ge
     return np.random.default_rng(seed)
 
 
-def check_table(table, columns=None, *, name: str = "table", min_columns: int = 1) -> list:
+def check_table(table, columns=None, *, name: str = "table", min_columns: int = 1,
+                columns_name: str = "columns") -> list:
     """Check a non-empty pandas DataFrame and the columns asked of it; return them as a list.
 
-    ``columns`` may be None (all columns), one column name (a str) or a list of names.
+    ``columns`` may be None (all columns), one column name (a str) or a list of names;
+    ``columns_name`` is the argument that gave them, used in error messages.
     """
     import pandas as pd  # here, so that the array checks do not need pandas
 
@@ -442,29 +446,32 @@ def check_table(table, columns=None, *, name: str = "table", min_columns: int = 
         columns = list(table.columns)
     elif isinstance(columns, str):
         columns = [columns]
-    elif isinstance(columns, (list, tuple, pd.Index, np.ndarray)):
+    elif isinstance(columns, (list, tuple, pd.Index)) or (
+            isinstance(columns, np.ndarray) and columns.ndim == 1):
         columns = list(columns)
     else:
         raise TypeError(
-            f"columns must be a column name or a list of names, got {type(columns).__name__}."
+            f"{columns_name} must be a column name or a list of names, "
+            f"got {type(columns).__name__}."
         )
     unhashable = [c for c in columns if not isinstance(c, Hashable)][:1]
     if unhashable:
         raise TypeError(
-            f"columns must hold column names (str, int, ...), got a {type(unhashable[0]).__name__}"
-            f": {_short(unhashable[0])}; for a cross give the names in one flat list."
+            f"{columns_name} must hold column names (str, int, ...), got a "
+            f"{type(unhashable[0]).__name__}: {_short(unhashable[0])}; for a cross give the "
+            "names in one flat list."
         )
     unknown = [c for c in columns if c not in table.columns]
     if unknown:
         raise ValueError(
-            f"columns: unknown column(s) {unknown!r:.80} "
+            f"{columns_name}: unknown column(s) {unknown!r:.80} "
             f"(the {name} has {list(table.columns)!r:.200})."
         )
     if len(set(columns)) != len(columns):
-        raise ValueError(f"columns must not repeat a column, got {columns!r:.120}.")
+        raise ValueError(f"{columns_name} must not repeat a column, got {columns!r:.120}.")
     if len(columns) < min_columns:
         raise ValueError(
-            f"columns must name at least {min_columns} columns, "
+            f"{columns_name} must name at least {min_columns} columns, "
             f"got {len(columns)}: {columns!r:.80}."
         )
     return columns
@@ -484,7 +491,11 @@ def check_strings(values, name: str) -> list:
         raise TypeError(
             f"{name} must be a list of strings, got {type(values).__name__}: {values!r:.40}."
         )
-    values = list(values)
+    try:
+        values = list(values)
+    except Exception as exc:  # a 0-d array, or an object whose __iter__ fails
+        raise TypeError(f"{name} must be a list of strings; reading it failed with "
+                        f"{type(exc).__name__}.") from None
     if not values:
         raise ValueError(f"{name} must not be empty.")
     bad = [v for v in values if not isinstance(v, str)][:1]

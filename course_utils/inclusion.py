@@ -64,9 +64,19 @@ class PoissonInclusion:
     """
 
     def __init__(self, p, random_state=0):
-        self.p = check_scalar(p, "p", low=0.0, low_inclusive=False, high=1.0)
+        self.p = p
         self._rng = check_random_state(random_state)
         self.admitted_ = np.zeros(0, dtype=np.int64)
+        self._check_state()
+
+    def _check_state(self):
+        """Check the public settings and state (they can be replaced between calls)."""
+        self.p = check_scalar(self.p, "p", low=0.0, low_inclusive=False, high=1.0)
+        admitted = self.admitted_
+        if type(admitted) is not np.ndarray or admitted.dtype != np.int64 or admitted.ndim != 1:
+            raise TypeError("admitted_ must be a 1-D numpy.ndarray of int64.")
+        if admitted.size and (np.any(np.diff(admitted) <= 0) or admitted[0] < 0):
+            raise ValueError("admitted_ must hold features (>= 0), strictly increasing.")
 
     def admit(self, features):
         """Which occurrences of ``features`` (in stream order) are learned.
@@ -74,6 +84,7 @@ class PoissonInclusion:
         An occurrence is learned if its feature was admitted before, or by this sighting's
         coin, or by an earlier sighting's coin in this same array.
         """
+        self._check_state()
         features = _as_features(features)
         coin = self._rng.random(features.size) < self.p
         known = np.isin(features, self.admitted_)
@@ -118,6 +129,15 @@ class BloomInclusion:
         self._seeds = [int(s) for s in seeds]
         self.counters_ = np.zeros(self.n_counters, dtype=np.uint8)
 
+    def _check_state(self):
+        """Check the public settings and the filter (they can be replaced between calls)."""
+        self.min_count = check_int(self.min_count, "min_count", low=1, high=255)
+        self.n_counters = check_int(self.n_counters, "n_counters", low=1, high=2**31)
+        self.n_hashes = check_int(self.n_hashes, "n_hashes", low=len(self._seeds),
+                                  high=len(self._seeds))  # its hash functions are drawn once
+        check_state(self.counters_, "counters_", size=self.n_counters, dtypes=(np.uint8,),
+                    why=" (n_counters)")
+
     def _cells(self, features):
         """The ``n_hashes`` counters of each feature, shape (n_hashes, len(features)).
 
@@ -125,7 +145,6 @@ class BloomInclusion:
         32 bits, and a feature at or above 2**32 gets that hash mixed with its high 32 bits
         and hashed again (so ``5 + 2**32`` does not share the counters of ``5``).
         """
-        check_state(self.counters_, "counters_", size=self.n_counters, dtypes=(np.uint8,))
         low = (features & 0xFFFFFFFF).astype(np.uint32).view(np.int32)
         high = (features >> 32).astype(np.uint64)
         wide = np.flatnonzero(high)
@@ -141,6 +160,7 @@ class BloomInclusion:
 
     def counts(self, features):
         """The filter's count of each feature now (an overestimate of the true count)."""
+        self._check_state()
         features = _as_features(features)
         if features.size == 0:
             return np.zeros(0, dtype=np.int64)
@@ -152,6 +172,7 @@ class BloomInclusion:
         A sighting is learned when the feature's count, this sighting included, has reached
         ``min_count``: the first ``min_count - 1`` sightings of a feature are never learned.
         """
+        self._check_state()
         features = _as_features(features)
         if features.size == 0:
             return np.zeros(0, dtype=bool)

@@ -192,7 +192,9 @@ def hard_threshold(x, k: int) -> np.ndarray:
     already 0.0 may be "kept" and stays 0.0, so the result can have fewer than ``k`` non-zeros.
     """
     x = check_array(x, "x", bool_ok=False)
-    k = check_int(k, "k", low=0, high=x.size)
+    k = check_int(k, "k", low=0)
+    if k > x.size:
+        raise ValueError(f"k must be <= x.size ({x.size}), got {k}.")
     return _hard_threshold_unchecked(x, k)
 
 

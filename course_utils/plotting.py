@@ -14,7 +14,7 @@ import numpy as np
 from matplotlib.axes import Axes
 from matplotlib.ticker import FuncFormatter, MaxNLocator
 
-from ._validation import check_array, check_scalar
+from ._validation import check_array, check_int, check_scalar, check_strings
 
 __all__ = [
     "use_course_style",
@@ -75,11 +75,7 @@ def _check_title(title) -> str:
 
 
 def _check_names(names, name: str, n: int) -> list[str]:
-    if isinstance(names, str) or not hasattr(names, "__iter__"):
-        raise TypeError(f"{name} must be a list of strings, got {type(names).__name__}.")
-    names = list(names)  # once: an iterator would be used up by the check below
-    if not all(isinstance(s, str) for s in names):
-        raise TypeError(f"{name} must be a list of strings.")
+    names = check_strings(names, name)  # a list, read once: an iterator would be used up
     if len(names) != n:
         raise ValueError(f"{name} must have {n} entries, got {len(names)}.")
     return names
@@ -169,7 +165,8 @@ def plot_path(alphas, coefs, ax=None, title="Regularization path", feature_names
         coefs = coefs.T
     if coefs.shape[0] != alphas.size:
         raise ValueError(
-            f"coefs must have one row per alpha ({alphas.size}), got shape {coefs.shape}."
+            f"coefs must have one row per entry of alphas ({alphas.size}), got shape "
+            f"{coefs.shape}."
         )
     n_features = coefs.shape[1]
     names = [f"w{j}" for j in range(n_features)] if feature_names is None else feature_names
@@ -238,6 +235,7 @@ def plot_weight_histogram(w, ax=None, bins=40, title="Weights") -> Axes:
     w = _check_data(w, "w", ndim=None).ravel()
     if isinstance(bins, (bool, np.bool_)) or not isinstance(bins, (int, np.integer)):
         raise ValueError(f"bins must be a positive integer, got {bins!r:.40}.")
+    bins = check_int(bins, "bins", low=1)
     if not 1 <= bins <= MAX_BINS:  # each bin is one drawn bar
         raise ValueError(f"bins must be between 1 and {MAX_BINS:,}, got {str(bins):.40}.")
     title = _check_title(title)

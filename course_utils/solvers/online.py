@@ -332,7 +332,8 @@ def _ftrl_pass(z, n, X, y, alpha, beta, l1, l2, intercept):
                 if bits == 16 else "")
         raise ValueError(
             f"FTRL-Proximal's state overflowed {z.dtype.name} (z or n became inf or NaN){hint}: "
-            "X's values are too large for it; rescale X."
+            f"X's values, or alpha={alpha:g} (against beta={beta:g}, l2={l2:g}), are out of "
+            "scale for it; rescale X, or take alpha between about 1e-6 and 1e3."
         )
     if bits != 64:  # back into storage: exact, every value is already rounded to z's type
         z[:], n[:] = z64, n64
@@ -432,7 +433,8 @@ def ftrl_proximal(
     w = _ftrl_weights(z, n, alpha, beta, l1, l2, fit_intercept)
     intercept = float(w[-1]) if fit_intercept else 0.0
     return check_fit(FitResult(coef=w[:n_features], intercept=intercept, n_iter=epochs,
-                               converged=True, history=history), "ftrl_proximal", inputs="X")
+                               converged=True, history=history), "ftrl_proximal",
+                     inputs="X or alpha")
 
 
 # The widest model FTRLProximal accepts: a CSR chunk addresses its columns with 32-bit
@@ -502,11 +504,14 @@ class FTRLProximal:
         if features.size and (np.any(np.diff(features) <= 0) or features[0] < 0
                               or features[-1] >= self.n_features):
             raise ValueError(f"features_ must be strictly increasing, in [0, {self.n_features}).")
-        z = check_state(self.z_, "z_", size=features.size + 1, dtypes=STATE_DTYPES)
-        n = check_state(self.n_, "n_", size=features.size + 1, dtypes=(z.dtype,))
+        why = " (one entry per feature of features_, and the intercept's)"
+        z = check_state(self.z_, "z_", size=features.size + 1, dtypes=STATE_DTYPES, why=why)
+        n = check_state(self.n_, "n_", size=features.size + 1, dtypes=STATE_DTYPES, why=why)
+        if z.dtype != n.dtype:
+            raise TypeError(f"z_ and n_ must have the same dtype, got {z.dtype} and {n.dtype}.")
         if np.any(n < 0):
             raise ValueError("n_ must be >= 0 (it sums squared gradients).")
-        self.n_rows_ = check_int(self.n_rows_, "n_rows_", low=0)
+        self.n_rows_ = check_int(self.n_rows_, "n_rows_", low=0, high=2**63)
 
     def partial_fit(self, X, y):
         """Learn the rows of one chunk, in order; return ``self``."""
@@ -561,8 +566,9 @@ class FTRLProximal:
     @property
     def coef_(self):
         """All ``n_features`` weights as a dense float64 vector (``8 * n_features`` bytes)."""
+        weights = self._weights()[:-1]  # checks the state first (n_features included)
         coef = np.zeros(self.n_features)
-        coef[self.features_] = self._weights()[:-1]
+        coef[self.features_] = weights
         return coef
 
     @property
