@@ -51,7 +51,7 @@ import pytest
 import scipy.sparse as sp
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-PER_CALL_SECONDS = 20.0
+PER_CALL_SECONDS = 60.0  # generous: the machine may be shared (a real hang is still caught)
 WORKERS = 2
 # Outcomes the documentation promises besides ValueError/TypeError: (target, parameter) -> class
 DOCUMENTED_ERRORS = {("decay.steps_until_zero", "max_steps"): "RuntimeError"}
@@ -273,8 +273,8 @@ ARRAY = {
     "masked": lambda a: np.ma.array(a, mask=np.eye(1, a.size, dtype=bool).reshape(a.shape)),
     "float16": lambda a: a.astype(np.float16), "float32": lambda a: a.astype(np.float32),
     "int64": lambda a: np.round(a).astype(np.int64), "uint8": lambda a: np.abs(a).astype(np.uint8),
-    "bool": lambda a: a != 0, "object": lambda a: a.astype(object),
-    "complex": lambda a: a.astype(complex), "0-d": lambda a: np.array(a.flat[0]),
+    "bool": lambda a: a != 0, "object dtype": lambda a: a.astype(object),
+    "complex dtype": lambda a: a.astype(complex), "0-d": lambda a: np.array(a.flat[0]),
     "empty": lambda a: a[:0], "empty 2-D": lambda a: np.empty((0, 0)),
     "NaN inside": lambda a: _with(a, np.nan), "inf inside": lambda a: _with(a, np.inf),
     "subnormal values": lambda a: a * 5e-324, "huge values": lambda a: a * 1e300,
@@ -375,15 +375,16 @@ CHOICE = {"empty str": lambda b: "", "upper": lambda b: str(b).upper(),
           "100k chars": lambda b: "x" * 100_000, "lone surrogate": lambda b: "\ud800",
           "list": lambda b: [b]}
 
-DTYPE = {"int8": lambda b: np.int8, "complex64": lambda b: "complex64", "object": lambda b: object,
+DTYPE = {"int8": lambda b: np.int8, "complex64": lambda b: "complex64",
+         "object type": lambda b: object,
          "big-endian": lambda b: np.dtype(">f8"), "instance": lambda b: np.float64(1.0),
-         "array": lambda b: np.zeros(2), "bad name": lambda b: "float99"}
+         "an array": lambda b: np.zeros(2), "bad name": lambda b: "float99"}
 
 TABLE = {
     "empty": lambda t: pd.DataFrame(), "NaN": lambda t: t.assign(a=[None] + list(t["a"][1:])),
     "list values": lambda t: t.assign(a=[[1]] * len(t)),
     "duplicate columns": lambda t: t.set_axis(["a", "a", "c"], axis=1),
-    "series": lambda t: t["a"], "array": lambda t: t.to_numpy(),
+    "one column": lambda t: t["a"], "numpy table": lambda t: t.to_numpy(),
     "numbers": lambda t: pd.DataFrame({"a": np.arange(len(t)), "b": np.arange(len(t)),
                                        "c": np.ones(len(t))}),
     "multiindex": lambda t: t.set_axis(pd.MultiIndex.from_tuples([("a", 1), ("b", 2), ("c", 3)]),
@@ -393,8 +394,8 @@ TABLE = {
 }
 
 STRINGS = {"surrogate": lambda b: ["\ud800"], "ints": lambda b: [1, 2], "one str": lambda b: "abc",
-           "bytes": lambda b: [b"x"], "array": lambda b: np.array(b),
-           "series": lambda b: pd.Series(b),
+           "bytes inside": lambda b: [b"x"], "str array": lambda b: np.array(b),
+           "str series": lambda b: pd.Series(b),
            "None inside": lambda b: [None], "too short": lambda b: b[:-1],
            "too long": lambda b: b + ["extra"]}
 
@@ -423,15 +424,16 @@ def _scribbles(features):
 
 
 INCLUSION = {
-    "no admit": lambda b: object(), "ints": lambda b: _Admit(lambda f: np.ones(f.size, dtype=int)),
-    "too short": lambda b: _Admit(lambda f: np.ones(f.size - 1, dtype=bool)),
-    "list": lambda b: _Admit(lambda f: [True] * f.size),
-    "raises": lambda b: _Admit(lambda f: 1 / 0), "None": lambda b: _Admit(lambda f: None),
-    "scribbles": lambda b: _Admit(_scribbles),
+    "no admit": lambda b: object(),
+    "admit gives ints": lambda b: _Admit(lambda f: np.ones(f.size, dtype=int)),
+    "admit gives one too few": lambda b: _Admit(lambda f: np.ones(f.size - 1, dtype=bool)),
+    "admit gives a list": lambda b: _Admit(lambda f: [True] * f.size),
+    "admit gives None": lambda b: _Admit(lambda f: None),
+    "admit scribbles": lambda b: _Admit(_scribbles),
 }
 
 RANDOM_STATE = {"-1": lambda b: -1, "2**64": lambda b: 2**64,
-                "RandomState": lambda b: np.random.RandomState(0), "str": lambda b: "0",
+                "RandomState": lambda b: np.random.RandomState(0), "numeric str": lambda b: "0",
                 "1.5": lambda b: 1.5}
 
 BLOCKS = {"names too short": lambda b: (b[0], b[1][:-1]), "list": lambda b: list(b),
@@ -442,7 +444,13 @@ BLOCKS = {"names too short": lambda b: (b[0], b[1][:-1]), "list": lambda b: list
 
 def kinds_for(name: str, base) -> dict:
     """The hostile kinds of a parameter, from its name and its valid value."""
-    kinds = dict(GENERIC)
+    kinds = _specific_kinds(name, base)
+    assert not set(kinds) & set(GENERIC), "a kind's name is used twice"
+    return {**GENERIC, **kinds}
+
+
+def _specific_kinds(name: str, base) -> dict:
+    kinds = {}
     if name in ("columns", "spec"):
         kinds.update(COLUMNS)
     elif name == "random_state":
@@ -558,7 +566,12 @@ def _use(instance, values, qualname, calls=None):
             method = getattr(instance, name)
             kwargs = {p.name: valid_value(values, f"{qualname}.{name}", p)
                       for p in _signature_params(method)}
-            results.append(method(**_positional_ok(_signature_params(method), kwargs)))
+            kwargs = _positional_ok(_signature_params(method), kwargs)
+            snapshots = {k: _snapshot(v) for k, v in kwargs.items()}
+            results.append(method(**kwargs))
+            for k, v in kwargs.items():
+                if not _same(snapshots[k], v):
+                    raise AssertionError(f"{name} modified its argument {k}")
     instance.__dict__.setdefault("_sweep_results", []).extend(
         r for r in results if r is not instance)
     return instance
@@ -639,55 +652,111 @@ def _names_argument(message: str, param: str) -> bool:
     return re.search(rf"(?<![A-Za-z0-9_]){re.escape(param)}(?![A-Za-z0-9_])", message) is not None
 
 
-def run_case(case, values):
-    """Run one case; return None if it passed, else a short description of the failure."""
-    target, param, kind = case
+# Kinds no function may accept: refusing is the only right answer (a masked array's mask, a NaN,
+# a pointer outside a sparse matrix would otherwise be silently ignored or worse).
+MUST_REFUSE = {
+    "masked", "NaN inside", "inf inside", "complex", "complex dtype", "strings", "datetime64",
+    "timedelta64",
+    "pandas NA", "csc pointing outside", "coo row outside", "coo negative col", "csr bad indptr",
+    "bsr pointing outside", "csr float indices", "sparse NaN", "sparse complex", "raises",
+    "recurses", "huge_len", "ragged", "nan", "-inf", "0-d nan", "bad __float__", "bad __int__",
+}
+# Kinds that hold the same values as the valid argument in another container or layout: the
+# answer must be the valid call's (or a refusal, e.g. sparse input where only dense makes sense).
+SAME_ANSWER = {
+    "list", "read-only", "non-contiguous", "fortran", "memmap", "pandas", "csr", "csc", "coo",
+    "bsr", "dia", "lil", "dok", "csr_array", "coo_array", "0-d array", "str array", "str series",
+}
+_valid_results = {}
+
+
+def _call(target, param, kind, values):
+    """Make the call of one case; return ``(result, failure or None)``."""
     module_name, *rest = target.split(".")
     obj = getattr(importlib.import_module(f"course_utils.{module_name}"), rest[0])
     qualname = f"{module_name}.{rest[0]}"
-    expected_name = param
+    if param == "#use":
+        instance = _instance(values, qualname, obj)
+        return _use(instance, values, qualname).__dict__["_sweep_results"], None
+    if param.startswith("#state."):
+        attribute = param.split(".", 1)[1]
+        instance = _instance(values, qualname, obj)
+        old = getattr(instance, attribute)
+        table = STATE_ARRAY if isinstance(old, np.ndarray) else STATE_SCALAR
+        setattr(instance, attribute, table[kind](old))
+        instance.__dict__.pop("_sweep_results", None)
+        return _use(instance, values, qualname).__dict__.get("_sweep_results", []), None
+    func = getattr(_instance(values, qualname, obj), rest[1]) if len(rest) == 2 else obj
+    if inspect.isclass(func):  # a constructor: the instance is then used as it would be
+        func = _constructed_and_used(func, values, qualname)
+    args, kwargs, inputs = [], {}, {}
+    for p in _signature_params(func):
+        value = valid_value(values, target, p)
+        if p.name == param:
+            value = kinds_for(p.name, value)[kind](value)
+        if value is _MISSING:
+            continue
+        inputs[p.name] = value
+        if p.kind in (inspect.Parameter.VAR_POSITIONAL, inspect.Parameter.POSITIONAL_ONLY):
+            args.append(value)
+        else:
+            kwargs[p.name] = value
+    snapshots = {name: _snapshot(v) for name, v in inputs.items()}
+    result = func(*args, **kwargs)
+    for name, value in inputs.items():
+        if not _same(snapshots[name], value):
+            return result, f"modified its argument {name}"
+    return result, None
+
+
+def _constructed_and_used(cls, values, qualname):
+    def construct(*args, **kwargs):
+        instance = _use(cls(*args, **kwargs), values, qualname)
+        return instance.__dict__.pop("_sweep_results")
+
+    construct.__signature__ = inspect.signature(cls)
+    return construct
+
+
+def _differs(a, b, depth=0) -> bool:
+    """Whether two results differ (numbers to rtol 1e-6); what cannot be compared does not."""
+    if depth > 4:
+        return False
+    if sp.issparse(a) or sp.issparse(b):
+        a = a.toarray() if sp.issparse(a) else a
+        b = b.toarray() if sp.issparse(b) else b
+    if hasattr(a, "__dataclass_fields__"):  # FitResult: the weights and intercept
+        return _differs(a.coef, getattr(b, "coef", None), depth + 1) or _differs(
+            a.intercept, getattr(b, "intercept", None), depth + 1)
+    if isinstance(a, (np.ndarray, float, int, np.number)) and not isinstance(a, bool):
+        try:
+            a, b = np.asarray(a), np.asarray(b)
+            if a.dtype.kind not in "biuf" or b.dtype.kind not in "biuf":
+                return not np.array_equal(a, b)
+            return a.shape != b.shape or not np.allclose(a, b, rtol=1e-6, atol=1e-9)
+        except Exception:
+            return True
+    if isinstance(a, (list, tuple)) and isinstance(b, (list, tuple)):
+        return len(a) != len(b) or any(
+            _differs(x, y, depth + 1) for x, y in zip(a, b, strict=True))
+    if isinstance(a, (str, bool)):
+        return a != b
+    if isinstance(a, (pd.Series, pd.DataFrame)):
+        return not a.equals(b)
+    return False
+
+
+def run_case(case, values):
+    """Run one case; return None if it passed, else a short description of the failure."""
+    target, param, kind = case
+    qualname = ".".join(target.split(".")[:2])
+    expected_name = param.split(".", 1)[1] if param.startswith("#state.") else param
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         try:
-            if param == "#use":
-                instance = _instance(values, qualname, obj)
-                result = _use(instance, values, qualname).__dict__["_sweep_results"]
-                inputs = {}
-            elif param.startswith("#state."):
-                attribute = param.split(".", 1)[1]
-                expected_name = attribute
-                instance = _instance(values, qualname, obj)
-                old = getattr(instance, attribute)
-                table = STATE_ARRAY if isinstance(old, np.ndarray) else STATE_SCALAR
-                setattr(instance, attribute, table[kind](old))
-                instance.__dict__.pop("_sweep_results", None)
-                result = _use(instance, values, qualname).__dict__.get("_sweep_results", [])
-                inputs = {}
-            else:
-                if len(rest) == 2:  # a method of a valid instance
-                    func = getattr(_instance(values, qualname, obj), rest[1])
-                else:
-                    func = obj
-                params = _signature_params(func)
-                args, kwargs, inputs = [], {}, {}
-                for p in params:
-                    value = valid_value(values, target, p)
-                    if p.name == param:
-                        value = kinds_for(p.name, value)[kind](value)
-                    if value is _MISSING:
-                        continue
-                    inputs[p.name] = value
-                    if p.kind is inspect.Parameter.VAR_POSITIONAL:
-                        args.append(value)
-                    elif p.kind is inspect.Parameter.POSITIONAL_ONLY:
-                        args.append(value)
-                    else:
-                        kwargs[p.name] = value
-                snapshots = {name: _snapshot(v) for name, v in inputs.items()}
-                result = func(*args, **kwargs)
-                for name, value in inputs.items():
-                    if not _same(snapshots[name], value):
-                        return f"modified its argument {name}"
+            result, failure = _call(target, param, kind, values)
+            if failure:
+                return failure
         except (ValueError, TypeError) as exc:
             message = str(exc)
             if param in ("#valid", "#use"):
@@ -701,9 +770,16 @@ def run_case(case, values):
             if documented == type(exc).__name__:
                 return None
             return f"{type(exc).__name__}: {str(exc)[:200]}"
-    problems = _problems_in_result(result)
-    if problems:
-        return f"returned {problems[0]}"
+        problems = _problems_in_result(result)
+        if problems:
+            return f"returned {problems[0]}"
+        if kind in MUST_REFUSE and not param.startswith("#"):
+            return f"accepted a {kind} value (it must be refused)"
+        if kind in SAME_ANSWER and not param.startswith("#"):
+            if target not in _valid_results:
+                _valid_results[target] = _call(target, "#valid", "valid", valid_values())[0]
+            if _differs(_valid_results[target], result):
+                return "a different answer than for the same values given plainly"
     return None
 
 
@@ -719,6 +795,9 @@ def worker():
     limit = 8 * 2**30  # a runaway allocation is a MemoryError, not the machine's memory
     resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
     sys.setrecursionlimit(2000)
+    for module in _modules().values():  # imports and a first call outside any call's time
+        getattr(module, "__all__", None)
+    valid_values()
     cases = [tuple(json.loads(line)) for line in sys.stdin]
     for i, case in enumerate(cases):
         print(f"S {i}", flush=True)

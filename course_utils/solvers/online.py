@@ -326,8 +326,9 @@ def _ftrl_pass(z, n, X, y, alpha, beta, l1, l2, intercept):
               np.asarray(y, dtype=np.float64), float(alpha), float(beta), float(l1), float(l2),
               bool(intercept), bits, f)
     touched = X.indices
+    # sum |f| bounds the sum of the rows' log losses (each is at most |f| + log 2)
     if not (np.all(np.isfinite(z64[touched])) and np.all(np.isfinite(n64[touched]))
-            and np.all(np.isfinite(f))):
+            and np.isfinite(np.abs(f).sum())):
         hint = (" (n sums squared gradients, and float16 holds at most 65504: use float32)"
                 if bits == 16 else "")
         raise ValueError(
@@ -440,6 +441,8 @@ def ftrl_proximal(
 # The widest model FTRLProximal accepts: a CSR chunk addresses its columns with 32-bit
 # indices, and coef_ (a dense float64 vector) would already take 16 GiB.
 MAX_FEATURES = 2**31
+# coef_ is a dense vector: beyond this many features (1 GiB of float64) it is refused
+MAX_DENSE_COEF = 2**27
 STATE_DTYPES = (np.float64, np.float32, np.float16)
 
 
@@ -565,8 +568,18 @@ class FTRLProximal:
 
     @property
     def coef_(self):
-        """All ``n_features`` weights as a dense float64 vector (``8 * n_features`` bytes)."""
+        """All ``n_features`` weights as a dense float64 vector (``8 * n_features`` bytes).
+
+        Refused (``ValueError``) above ``MAX_DENSE_COEF`` (2**27) features, 1 GiB: use
+        :meth:`sparse_coef`, which holds only the non-zero weights.
+        """
         weights = self._weights()[:-1]  # checks the state first (n_features included)
+        if self.n_features > MAX_DENSE_COEF:
+            raise ValueError(
+                f"coef_ would be a dense vector of n_features={self.n_features:,} float64 "
+                f"({8 * self.n_features / 2**30:.3g} GiB), more than {MAX_DENSE_COEF:,} "
+                "features; use sparse_coef(), which holds only the non-zero weights."
+            )
         coef = np.zeros(self.n_features)
         coef[self.features_] = weights
         return coef
