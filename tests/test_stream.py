@@ -42,6 +42,8 @@ def _feed(model, X, y, chunk):
     dict(alpha=0.3, beta=1.0, l1=0.5, fit_intercept=False),
 ])
 def test_streaming_equals_one_call_exactly(chunk, settings):
+    # a property of the two paths (they share the weights' formula); each is checked against an
+    # independent implementation of the algorithm in tests/test_ftrl_reference.py
     X, y = _stream()
     batch = ftrl_proximal(X, y, **settings)
     model = _feed(FTRLProximal(X.shape[1], **settings), X, y, chunk)
