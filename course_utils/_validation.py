@@ -350,7 +350,7 @@ def check_state(a, name: str, *, size: int, dtypes, why: str = "") -> np.ndarray
         raise ValueError(f"{name} must have shape ({size},){why}, got {a.shape}.")
     if not (a.flags.c_contiguous and a.flags.writeable):
         raise ValueError(f"{name} must be a C-contiguous, writeable array (use {name}.copy()).")
-    if not np.all(np.isfinite(a)):
+    if a.dtype.kind == "f" and not np.all(np.isfinite(a)):  # (integers are always finite)
         raise ValueError(f"{name} must not contain NaN or infinity.")
     return a
 

@@ -51,6 +51,7 @@ import pytest
 import scipy.sparse as sp
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+STARTUP_SECONDS = 180.0  # a worker's imports, on a busy machine
 PER_CALL_SECONDS = 60.0  # generous: the machine may be shared (a real hang is still caught)
 WORKERS = 2
 # Outcomes the documentation promises besides ValueError/TypeError: (target, parameter) -> class
@@ -814,7 +815,13 @@ def worker():
 
 
 def _run_worker(cases, outcomes):
-    """Run ``cases`` in workers, restarting after a crash or a time-out; fill ``outcomes``."""
+    """Run ``cases`` in workers, restarting after a crash or a time-out; fill ``outcomes``.
+
+    The worker's output is read unbuffered (``os.read`` after ``select``): a buffered reader
+    could hold the "S i" line of a call that then hangs, and the parent would wait for ever.
+    Every moment is under a deadline: a call's ``PER_CALL_SECONDS``, and the worker's start-up
+    and the gap between two calls too (charged to the next call).
+    """
     start = 0
     env = dict(os.environ, PYTHONPATH=ROOT + os.pathsep + os.environ.get("PYTHONPATH", ""),
                OMP_NUM_THREADS="1", OPENBLAS_NUM_THREADS="1", MKL_NUM_THREADS="1",
@@ -824,47 +831,48 @@ def _run_worker(cases, outcomes):
         with tempfile.TemporaryFile() as stderr:
             process = subprocess.Popen(
                 [sys.executable, os.path.abspath(__file__), "--worker"], cwd=ROOT, env=env,
-                stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=stderr, text=True)
-            feeder = threading.Thread(target=_feed, args=(process, batch), daemon=True)
-            feeder.start()
-            current, deadline = None, None
-            while True:
-                timeout = None if deadline is None else max(0.0, deadline - time.monotonic())
-                ready, _, _ = select.select([process.stdout], [], [], timeout)
-                if not ready:  # a call ran past its time
-                    process.kill()
-                    process.wait()
-                    outcomes[batch[current]] = f"hang: more than {PER_CALL_SECONDS:.0f} s"
-                    start += current + 1
-                    break
-                line = process.stdout.readline()
-                if not line:  # the worker died
-                    code = process.wait()
-                    if current is None:
-                        stderr.seek(0)
-                        raise RuntimeError(f"sweep worker failed to start: {stderr.read()[-2000:]}")
-                    stderr.seek(0)
-                    tail = stderr.read().decode(errors="replace")[-300:]
-                    outcomes[batch[current]] = f"crash: exit code {code} ({tail.strip()})"
-                    start += current + 1
-                    break
-                kind, index, *payload = line.split(" ", 2)
-                index = int(index)
-                if kind == "S":
-                    current, deadline = index, time.monotonic() + PER_CALL_SECONDS
-                else:
-                    outcomes[batch[index]] = json.loads(payload[0])
-                    current, deadline = None, None
-                    if index == len(batch) - 1:
+                stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=stderr, bufsize=0)
+            threading.Thread(target=_feed, args=(process, batch), daemon=True).start()
+            fd, pending = process.stdout.fileno(), b""
+            current, deadline = 0, time.monotonic() + STARTUP_SECONDS
+            done = False
+            while not done:
+                if b"\n" not in pending:
+                    ready, _, _ = select.select([fd], [], [],
+                                                max(0.0, deadline - time.monotonic()))
+                    chunk = os.read(fd, 65536) if ready else None
+                    if chunk is None:  # past the deadline
+                        process.kill()
                         process.wait()
-                        start = len(cases)
+                        outcomes[batch[current]] = f"hang: more than {PER_CALL_SECONDS:.0f} s"
                         break
+                    if not chunk:  # the worker died
+                        code = process.wait()
+                        stderr.seek(0)
+                        tail = stderr.read().decode(errors="replace")[-300:].strip()
+                        outcomes[batch[current]] = f"crash: exit code {code} ({tail})"
+                        break
+                    pending += chunk
+                    continue
+                line, pending = pending.split(b"\n", 1)
+                kind, index, *payload = line.decode().split(" ", 2)
+                current = int(index)
+                if kind == "S":
+                    deadline = time.monotonic() + PER_CALL_SECONDS
+                else:
+                    outcomes[batch[current]] = json.loads(payload[0])
+                    current += 1
+                    deadline = time.monotonic() + PER_CALL_SECONDS
+                    done = current == len(batch)
+            if done:
+                process.wait()
+            start += current + (0 if done else 1)
 
 
 def _feed(process, batch):
     try:
         for case in batch:
-            process.stdin.write(json.dumps(case) + "\n")
+            process.stdin.write((json.dumps(case) + "\n").encode())
         process.stdin.close()
     except (BrokenPipeError, OSError):
         pass
