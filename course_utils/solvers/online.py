@@ -325,8 +325,9 @@ def _ftrl_pass(z, n, X, y, alpha, beta, l1, l2, intercept):
               X.indices.astype(np.int64, copy=False), X.data.astype(np.float64, copy=False),
               np.asarray(y, dtype=np.float64), float(alpha), float(beta), float(l1), float(l2),
               bool(intercept), bits, f)
-    touched = X.indices
+    # the state the pass wrote: at the entries it touched, or all of it when that is shorter;
     # sum |f| bounds the sum of the rows' log losses (each is at most |f| + log 2)
+    touched = X.indices if X.indices.size < z64.size else slice(None)
     if not (np.all(np.isfinite(z64[touched])) and np.all(np.isfinite(n64[touched]))
             and np.isfinite(np.abs(f).sum())):
         hint = (" (n sums squared gradients, and float16 holds at most 65504: use float32)"
