@@ -203,8 +203,9 @@ def _check_compressed(a) -> None:
     indices = _index_array(a.indices, "indices")
     if indptr.size != major + 1 or indptr[0] != 0 or np.any(np.diff(indptr) < 0):
         raise ValueError(f"its indptr must start at 0, not decrease and have {major + 1} entries")
-    if indptr[-1] != indices.size or a.data.shape[0] != indices.size:
+    if indptr[-1] > indices.size or a.data.shape[0] != indices.size:
         raise ValueError("its indptr, indices and data disagree on the number of entries")
+    indices = indices[:indptr[-1]]  # (scipy allows unused room after the last entry)
     if indices.size and (indices.min() < 0 or indices.max() >= minor):
         raise ValueError(f"its indices must be in [0, {minor}), they point outside it")
 
