@@ -574,7 +574,7 @@ class FTRLProximal:
         Refused (``ValueError``) above ``MAX_DENSE_COEF`` (2**27) features, 1 GiB: use
         :meth:`sparse_coef`, which holds only the non-zero weights.
         """
-        weights = self._weights()[:-1]  # checks the state first (n_features included)
+        self._check_state()  # n_features included, before it sizes an allocation
         if self.n_features > MAX_DENSE_COEF:
             raise ValueError(
                 f"coef_ would be a dense vector of n_features={self.n_features:,} float64 "
@@ -582,7 +582,8 @@ class FTRLProximal:
                 "features; use sparse_coef(), which holds only the non-zero weights."
             )
         coef = np.zeros(self.n_features)
-        coef[self.features_] = weights
+        coef[self.features_] = _ftrl_weights(self.z_, self.n_, self.alpha, self.beta, self.l1,
+                                             self.l2, True)[:-1]  # the state checked above
         return coef
 
     @property
