@@ -3,11 +3,22 @@
 Every public function checks its input here, once, at the door, so that a
 learner who passes a wrong thing gets a short message naming the argument
 instead of a deep numpy traceback or, worse, a silent wrong answer.
+
+One check per kind of trouble, so that a new function is protected by calling it:
+
+- arrays (dense or scipy.sparse of any format): :func:`check_array`, which checks a sparse
+  matrix's own index arrays with numpy *before* scipy converts it (scipy's compiled conversion
+  trusts them, and a CSC or COO matrix pointing outside itself crashes the process there);
+- counts of iterations, epochs or subsets: :func:`check_count`, bounded by the caps below;
+- state arrays a compiled loop writes to: :func:`check_state`, on every call;
+- the scale of a solver's input and of its result: :func:`check_magnitude`, :func:`check_fit`;
+- what a user-supplied object returns (an inclusion's mask): :func:`check_mask`.
 """
 
 from __future__ import annotations
 
 import numbers
+from collections.abc import Hashable
 
 import numpy as np
 import scipy.sparse as sp
@@ -15,8 +26,22 @@ import scipy.sparse as sp
 # numpy registers these as numbers (bool as an int, timedelta64 as an integer): not for us
 _NOT_NUMBERS = (bool, np.bool_, np.timedelta64, np.datetime64)
 
+# The caps of every count a solver loops over (check_count): far above what the course needs
+# (at most 10,000 passes, 1,024 subsets), low enough that a typo such as epochs=10**9 is refused
+# instead of running for days.
+MAX_ITER = 1_000_000  # lasso, elastic_net, lasso_path, logistic_l1, iht, htp: iterations
+MAX_EPOCHS = 10_000  # sgd_l1, ftrl_proximal: passes over the data
+MAX_SUBSETS = 10_000_000  # best_subset: subsets tried (about a minute and 80 MB of history)
+
 __all__ = [
+    "MAX_ITER",
+    "MAX_EPOCHS",
+    "MAX_SUBSETS",
     "check_array",
+    "check_count",
+    "check_state",
+    "check_fit",
+    "check_mask",
     "check_X_y",
     "check_scalar",
     "check_int",
@@ -77,25 +102,29 @@ def check_array(
         raise TypeError(f"{name} must be an array of numbers, got None.")
     if isinstance(a, (str, bytes)):
         raise TypeError(f"{name} must be an array of numbers, got a string: {a!r:.40}.")
+    if isinstance(a, np.ma.MaskedArray):  # numpy would silently drop the mask
+        raise TypeError(
+            f"{name} must be a plain array, got a masked array (its mask would be ignored); "
+            f"pass {name}.compressed() or {name}.filled(value)."
+        )
     if sp.issparse(a):
         if not sparse_ok:
             raise TypeError(
                 f"{name} must be a dense array here, got a scipy.sparse matrix; "
                 f"use {name}.toarray()."
             )
-        if not _is_real_number_dtype(a.dtype):
-            raise TypeError(f"{name} must hold real numbers, got dtype {a.dtype}.")
-        a = sp.csr_matrix(a, dtype=dtype if dtype is not None else a.dtype)
-        try:  # arrays built or edited by hand can point outside the matrix
-            a.check_format(full_check=True)
-        except ValueError as exc:
-            raise ValueError(f"{name} is not a valid sparse matrix: {exc}.") from None
+        a = _sparse_to_csr(a, name, dtype)
         values = a.data
     else:
         try:
             arr = np.asarray(a)
         except (TypeError, ValueError) as exc:  # ragged lists and the like
             raise TypeError(f"{name} must be an array of numbers ({exc}).") from None
+        except Exception as exc:  # an object whose __array__ or __len__ fails
+            raise TypeError(
+                f"{name} must be an array of numbers; reading it as an array failed with "
+                f"{type(exc).__name__}."
+            ) from None
         if arr.dtype == bool:
             if not bool_ok:
                 raise TypeError(f"{name} must hold real numbers, got booleans (dtype bool).")
@@ -103,7 +132,7 @@ def check_array(
         if not _is_real_number_dtype(arr.dtype):
             raise TypeError(
                 f"{name} must hold real numbers, got values of dtype {arr.dtype} "
-                f"(for example {arr.ravel()[:1].tolist()!r:.40})."
+                f"(for example {_short(arr.ravel()[:1].tolist())})."
             )
         a = arr.astype(dtype, copy=False) if dtype is not None else arr
         values = a
@@ -124,6 +153,72 @@ def _is_real_number_dtype(dtype) -> bool:
         and not np.issubdtype(dtype, np.complexfloating)
         and dtype.kind not in "mM"
     )
+
+
+def _sparse_to_csr(a, name: str, dtype):
+    """A scipy.sparse matrix of any format as CSR, its index arrays checked before conversion.
+
+    scipy converts between formats in compiled code that trusts the index arrays: a CSC or COO
+    matrix whose indices point outside it writes outside memory there (a crash, or worse),
+    before ``check_format`` could run. So the raw arrays are checked here with numpy, in
+    O(nnz), first. DIA, LIL and DOK are built by scipy in Python; they are checked as COO.
+    """
+    if not _is_real_number_dtype(a.dtype):
+        raise TypeError(f"{name} must hold real numbers, got dtype {a.dtype}.")
+    if a.ndim != 2:
+        raise ValueError(f"{name} must be a 2-D sparse matrix, got shape {a.shape}.")
+    try:
+        if a.format in ("csr", "csc", "bsr"):
+            _check_compressed(a)
+        else:
+            if a.format != "coo":
+                a = a.tocoo()
+            _check_coo(a)
+    except (TypeError, ValueError, IndexError, OverflowError) as exc:
+        raise ValueError(f"{name} is not a valid sparse matrix: {exc}") from None
+    a = sp.csr_matrix(a, dtype=dtype if dtype is not None else a.dtype)
+    try:  # a second look, by scipy itself, now that it is safe
+        a.check_format(full_check=True)
+    except ValueError as exc:
+        raise ValueError(f"{name} is not a valid sparse matrix: {exc}.") from None
+    return a
+
+
+def _index_array(values, what: str) -> np.ndarray:
+    if not (isinstance(values, np.ndarray) and values.ndim == 1 and values.dtype.kind in "iu"):
+        raise ValueError(f"its {what} must be a 1-D array of integers")
+    return values
+
+
+def _check_compressed(a) -> None:
+    """CSR, CSC, BSR: ``indptr`` from 0, non-decreasing, ``indices`` in range, sizes agree."""
+    rows, columns = a.shape
+    if a.format == "bsr":
+        R, C = a.blocksize
+        if a.data.ndim != 3 or a.data.shape[1:] != (R, C) or rows % R or columns % C:
+            raise ValueError(f"its blocks do not tile its shape {a.shape}")
+        rows, columns = rows // R, columns // C
+    major, minor = (columns, rows) if a.format == "csc" else (rows, columns)
+    indptr = _index_array(a.indptr, "indptr")
+    indices = _index_array(a.indices, "indices")
+    if indptr.size != major + 1 or indptr[0] != 0 or np.any(np.diff(indptr) < 0):
+        raise ValueError(f"its indptr must start at 0, not decrease and have {major + 1} entries")
+    if indptr[-1] > indices.size or a.data.shape[0] != indices.size:
+        raise ValueError("its indptr, indices and data disagree on the number of entries")
+    indices = indices[:indptr[-1]]  # (scipy allows unused room after the last entry)
+    if indices.size and (indices.min() < 0 or indices.max() >= minor):
+        raise ValueError(f"its indices must be in [0, {minor}), they point outside it")
+
+
+def _check_coo(a) -> None:
+    """COO: one coordinate array per dimension, as long as ``data``, each in range."""
+    coords = a.coords if hasattr(a, "coords") else (a.row, a.col)
+    for axis, (coord, size) in enumerate(zip(coords, a.shape, strict=True)):
+        coord = _index_array(coord, "coordinates")
+        if coord.size != a.data.size:
+            raise ValueError("its coordinates and data disagree on the number of entries")
+        if coord.size and (coord.min() < 0 or coord.max() >= size):
+            raise ValueError(f"its axis-{axis} coordinates must be in [0, {size})")
 
 
 def _short(value) -> str:
@@ -169,6 +264,9 @@ def check_scalar(
         value = float(value)
     except OverflowError:  # an int such as 10**400
         raise ValueError(f"{name} must be finite, got {_short(value)}.") from None
+    except Exception as exc:  # a number type whose __float__ fails
+        raise TypeError(f"{name} must be a real number; float({name}) failed with "
+                        f"{type(exc).__name__}.") from None
     if not np.isfinite(value):
         raise ValueError(f"{name} must be finite, got {value}.")
     if low is not None and (value < low or (value == low and not low_inclusive)):
@@ -184,12 +282,105 @@ def check_int(value, name: str, *, low: int | None = 0, high: int | None = None)
     """Return ``value`` as an int in ``[low, high]``, or raise naming ``name``."""
     if isinstance(value, _NOT_NUMBERS) or not isinstance(value, numbers.Integral):
         raise TypeError(f"{name} must be an integer, got {type(value).__name__}: {_short(value)}.")
-    value = int(value)
+    try:
+        value = int(value)
+    except Exception as exc:  # an integer type whose __int__ fails
+        raise TypeError(f"{name} must be an integer; int({name}) failed with "
+                        f"{type(exc).__name__}.") from None
     if low is not None and value < low:
         raise ValueError(f"{name} must be >= {low:,}, got {_short(value)}.")
     if high is not None and value > high:
         raise ValueError(f"{name} must be <= {high:,}, got {_short(value)}.")
     return value
+
+
+def check_count(value, name: str, cap: int, *, low: int = 1) -> int:
+    """Return a count of iterations, epochs or subsets as an int in ``[low, cap]``, or raise.
+
+    ``cap`` is one of the module's ``MAX_ITER``, ``MAX_EPOCHS``, ``MAX_SUBSETS``: every loop
+    of the package ends within a known bound, and a count above it is refused with a message
+    that says why (rather than a run that never ends).
+    """
+    value = check_int(value, name, low=low)
+    if value > cap:
+        raise ValueError(
+            f"{name} must be <= {cap:,} (the cap on this count, so that no call runs for days), "
+            f"got {_short(value)}."
+        )
+    return value
+
+
+def check_state(a, name: str, *, size: int, dtypes, why: str = "") -> np.ndarray:
+    """Return a state array a compiled loop writes to, after checking everything it assumes.
+
+    Public state (such as ``FTRLProximal.z_``) can be replaced by the user between calls; the
+    compiled loop reads and writes it without bounds checks, so a shorter, read-only,
+    memory-mapped or strided array must be refused before every call.
+
+    Parameters
+    ----------
+    a : object
+        The attribute's current value.
+    name : str
+        The attribute's name, used in error messages.
+    size : int
+        Required length (1-D).
+    dtypes : tuple of numpy dtypes
+        Accepted dtypes.
+    why : str, optional
+        Where ``size`` comes from, appended to the shape's error message.
+
+    Raises
+    ------
+    TypeError
+        If ``a`` is not a plain ``numpy.ndarray`` (a subclass such as ``numpy.memmap`` or a
+        masked array is refused) or has another dtype.
+    ValueError
+        If ``a`` has the wrong shape, is not C-contiguous or writeable, or holds NaN or inf.
+    """
+    if type(a) is not np.ndarray:
+        raise TypeError(
+            f"{name} must be a numpy.ndarray (not a subclass such as a memmap), "
+            f"got {type(a).__name__}."
+        )
+    allowed = [np.dtype(d) for d in dtypes]
+    if a.dtype not in allowed:
+        names = ", ".join(d.name for d in allowed)
+        raise TypeError(f"{name} must have dtype {names}, got {a.dtype}.")
+    if a.shape != (size,):
+        raise ValueError(f"{name} must have shape ({size},){why}, got {a.shape}.")
+    if not (a.flags.c_contiguous and a.flags.writeable):
+        raise ValueError(f"{name} must be a C-contiguous, writeable array (use {name}.copy()).")
+    if a.dtype.kind == "f" and not np.all(np.isfinite(a)):  # (integers are always finite)
+        raise ValueError(f"{name} must not contain NaN or infinity.")
+    return a
+
+
+def check_mask(mask, name: str, size: int) -> np.ndarray:
+    """Return ``mask`` if it is a 1-D boolean array of length ``size`` (e.g. what an
+    inclusion's ``admit`` returned); an integer array would be used as indices, silently."""
+    if not isinstance(mask, np.ndarray) or mask.dtype != bool or mask.shape != (size,):
+        what = (f"array of dtype {mask.dtype} and shape {mask.shape}"
+                if isinstance(mask, np.ndarray) else type(mask).__name__)
+        raise TypeError(f"{name} must return a boolean array of shape ({size},), got {what}.")
+    return mask
+
+
+def check_fit(result, solver: str, *, inputs: str = "X and y"):
+    """Return a solver's ``FitResult`` if its weights, intercept and history are finite.
+
+    A float64 overflow inside a solver gives inf or NaN, and NaN compares False with every
+    threshold, so a weight can come back as 0.0 "converged". Every solver passes its result
+    through here: a non-finite one is a ``ValueError`` naming the inputs to rescale.
+    """
+    finite = (np.all(np.isfinite(result.coef)) and np.isfinite(result.intercept)
+              and np.all(np.isfinite(result.history)))
+    if not finite:
+        raise ValueError(
+            f"{solver} overflowed float64 (its weights or objective became inf or NaN): "
+            f"{inputs} are too large for it; rescale them (e.g. standardize the columns)."
+        )
+    return result
 
 
 def check_binary_labels(y, name: str = "y") -> np.ndarray:
@@ -236,10 +427,12 @@ def check_random_state(random_state, name: str = "random_state") -> np.random.Ge
     return np.random.default_rng(seed)
 
 
-def check_table(table, columns=None, *, name: str = "table", min_columns: int = 1) -> list:
+def check_table(table, columns=None, *, name: str = "table", min_columns: int = 1,
+                columns_name: str = "columns") -> list:
     """Check a non-empty pandas DataFrame and the columns asked of it; return them as a list.
 
-    ``columns`` may be None (all columns), one column name (a str) or a list of names.
+    ``columns`` may be None (all columns), one column name (a str) or a list of names;
+    ``columns_name`` is the argument that gave them, used in error messages.
     """
     import pandas as pd  # here, so that the array checks do not need pandas
 
@@ -254,23 +447,32 @@ def check_table(table, columns=None, *, name: str = "table", min_columns: int = 
         columns = list(table.columns)
     elif isinstance(columns, str):
         columns = [columns]
-    elif isinstance(columns, (list, tuple, pd.Index, np.ndarray)):
+    elif isinstance(columns, (list, tuple, pd.Index)) or (
+            isinstance(columns, np.ndarray) and columns.ndim == 1):
         columns = list(columns)
     else:
         raise TypeError(
-            f"columns must be a column name or a list of names, got {type(columns).__name__}."
+            f"{columns_name} must be a column name or a list of names, "
+            f"got {type(columns).__name__}."
+        )
+    unhashable = [c for c in columns if not isinstance(c, Hashable)][:1]
+    if unhashable:
+        raise TypeError(
+            f"{columns_name} must hold column names (str, int, ...), got a "
+            f"{type(unhashable[0]).__name__}: {_short(unhashable[0])}; for a cross give the "
+            "names in one flat list."
         )
     unknown = [c for c in columns if c not in table.columns]
     if unknown:
         raise ValueError(
-            f"columns: unknown column(s) {unknown!r:.80} "
+            f"{columns_name}: unknown column(s) {unknown!r:.80} "
             f"(the {name} has {list(table.columns)!r:.200})."
         )
     if len(set(columns)) != len(columns):
-        raise ValueError(f"columns must not repeat a column, got {columns!r:.120}.")
+        raise ValueError(f"{columns_name} must not repeat a column, got {columns!r:.120}.")
     if len(columns) < min_columns:
         raise ValueError(
-            f"columns must name at least {min_columns} columns, "
+            f"{columns_name} must name at least {min_columns} columns, "
             f"got {len(columns)}: {columns!r:.80}."
         )
     return columns
@@ -290,13 +492,24 @@ def check_strings(values, name: str) -> list:
         raise TypeError(
             f"{name} must be a list of strings, got {type(values).__name__}: {values!r:.40}."
         )
-    values = list(values)
+    try:
+        values = list(values)
+    except Exception as exc:  # a 0-d array, or an object whose __iter__ fails
+        raise TypeError(f"{name} must be a list of strings; reading it failed with "
+                        f"{type(exc).__name__}.") from None
     if not values:
         raise ValueError(f"{name} must not be empty.")
     bad = [v for v in values if not isinstance(v, str)][:1]
     if bad:
         bad = bad[0]
         raise TypeError(f"{name} must hold only strings, found {type(bad).__name__}: {bad!r:.40}.")
+    try:  # a lone surrogate ("\\ud800") is a str that has no UTF-8 bytes to hash or write
+        "".join(values).encode("utf-8")
+    except UnicodeEncodeError as exc:
+        raise ValueError(
+            f"{name} must hold valid text, found a character that has no UTF-8 encoding "
+            f"({exc.object[exc.start:exc.end]!r}, a lone surrogate)."
+        ) from None
     return values
 
 

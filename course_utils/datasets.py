@@ -304,7 +304,10 @@ def make_sparse_regression(
     signs = rng.choice([-1.0, 1.0], size=n_informative)
     w_true = np.zeros(n_features)
     w_true[support] = signs * rng.uniform(1.0, 2.0, size=n_informative)
-    y = X @ w_true + noise * rng.standard_normal(n_samples)
+    with np.errstate(over="ignore"):
+        y = X @ w_true + noise * rng.standard_normal(n_samples)
+    if not np.all(np.isfinite(y)):
+        raise ValueError(f"noise is too large: noise * N(0, 1) overflows float64 (got {noise:g}).")
     return X, y, w_true
 
 

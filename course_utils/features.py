@@ -447,6 +447,7 @@ def hash_features(table, columns, n_buckets: int) -> tuple[sp.csr_matrix, list[s
         else:
             codes, values = _codes(table, check_table(table, [spec])[0])
             names = [f"{spec}={v}" for v in values]
+        names = check_strings(names, f"table's values in {spec!r}")  # text that can be hashed
         # Hash each distinct name once, then look the rows up: a few thousand hashes, not n_rows.
         buckets.append(hash_buckets(names, n_buckets)[codes])
     n, k = len(table), len(columns)
@@ -512,6 +513,8 @@ def stack_features(*blocks) -> tuple[sp.csr_matrix, list[str]]:
     for i, block in enumerate(blocks):
         if not (isinstance(block, tuple) and len(block) == 2 and sp.issparse(block[0])):
             raise TypeError(f"blocks[{i}] must be an (M, names) pair from an encoder.")
+        # its index arrays checked before hstack converts it (a malformed one would crash there)
+        check_array(block[0], f"blocks[{i}]", ndim=2, sparse_ok=True, allow_empty=True, dtype=None)
         if block[0].shape[1] != len(block[1]):
             raise ValueError(
                 f"blocks[{i}]: M has {block[0].shape[1]} columns but {len(block[1])} names."

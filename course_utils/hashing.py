@@ -15,7 +15,7 @@ import pandas as pd
 import scipy.sparse as sp
 from sklearn.utils import murmurhash3_32
 
-from ._validation import check_int, check_table
+from ._validation import check_array, check_int, check_strings, check_table
 
 __all__ = ["hash_crosses", "fold_buckets"]
 
@@ -24,10 +24,16 @@ MAX_BUCKETS = 2**32  # a 32-bit hash addresses at most this many buckets
 
 def _value_hashes(table: pd.DataFrame, column) -> np.ndarray:
     """32-bit hash of each row's ``"column=value"``, hashing each distinct value once."""
-    codes, uniques = pd.factorize(table[column])
+    try:
+        codes, uniques = pd.factorize(table[column])
+    except TypeError:  # unhashable values (lists), or a column name that selects several
+        raise TypeError(f"table: column {column!r} must hold one hashable value per row "
+                        "(strings, numbers); convert it, e.g. with .astype(str).") from None
     if np.any(codes < 0):
-        raise ValueError(f"spec: column {column!r} has missing values (NaN/None); fill them first.")
-    by_value = np.array([murmurhash3_32(f"{column}={u}", seed=0, positive=True) for u in uniques],
+        raise ValueError(f"table: column {column!r} has missing values (NaN/None); "
+                         "fill them first.")
+    names = check_strings([f"{column}={u}" for u in uniques], f"table's values in {column!r}")
+    by_value = np.array([murmurhash3_32(name, seed=0, positive=True) for name in names],
                         dtype=np.uint32)
     return by_value[codes]
 
@@ -68,7 +74,8 @@ def hash_crosses(table, spec, n_buckets: int) -> sp.csr_matrix:
     if not isinstance(spec, (list, tuple)) or not spec:
         raise TypeError(f"spec must be a non-empty list of names or tuples, got {spec!r:.40}")
     items = [list(s) if isinstance(s, (tuple, list)) else [s] for s in spec]
-    check_table(table, sorted({c for item in items for c in item}, key=str))
+    used = [c for item in items for c in item]
+    check_table(table, [c for i, c in enumerate(used) if c not in used[:i]], columns_name="spec")
     values = {c: _value_hashes(table, c) for item in items for c in item}
     buckets = []
     for item in items:
@@ -101,10 +108,10 @@ def fold_buckets(X, n_buckets: int) -> sp.csr_matrix:
     """
     if not sp.issparse(X):
         raise TypeError(f"X must be a scipy.sparse matrix, not {type(X).__name__}.")
+    X = check_array(X, "X", ndim=2, sparse_ok=True, allow_empty=True, dtype=None)  # CSR
     n_buckets = check_int(n_buckets, "n_buckets", low=1)
     if X.shape[1] % n_buckets:
         raise ValueError(f"n_buckets must divide X's {X.shape[1]} columns, got {n_buckets}.")
-    X = sp.csr_matrix(X)
     M = sp.csr_matrix((X.data.copy(), X.indices % n_buckets, X.indptr.copy()),
                       shape=(X.shape[0], n_buckets))
     M.sum_duplicates()

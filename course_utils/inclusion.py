@@ -19,7 +19,7 @@ from __future__ import annotations
 import numpy as np
 from sklearn.utils import murmurhash3_32
 
-from ._validation import check_array, check_int, check_random_state, check_scalar
+from ._validation import check_array, check_int, check_random_state, check_scalar, check_state
 
 __all__ = ["PoissonInclusion", "BloomInclusion"]
 
@@ -64,9 +64,19 @@ class PoissonInclusion:
     """
 
     def __init__(self, p, random_state=0):
-        self.p = check_scalar(p, "p", low=0.0, low_inclusive=False, high=1.0)
+        self.p = p
         self._rng = check_random_state(random_state)
         self.admitted_ = np.zeros(0, dtype=np.int64)
+        self._check_state()
+
+    def _check_state(self):
+        """Check the public settings and state (they can be replaced between calls)."""
+        self.p = check_scalar(self.p, "p", low=0.0, low_inclusive=False, high=1.0)
+        admitted = self.admitted_
+        if type(admitted) is not np.ndarray or admitted.dtype != np.int64 or admitted.ndim != 1:
+            raise TypeError("admitted_ must be a 1-D numpy.ndarray of int64.")
+        if admitted.size and (np.any(np.diff(admitted) <= 0) or admitted[0] < 0):
+            raise ValueError("admitted_ must hold features (>= 0), strictly increasing.")
 
     def admit(self, features):
         """Which occurrences of ``features`` (in stream order) are learned.
@@ -74,6 +84,7 @@ class PoissonInclusion:
         An occurrence is learned if its feature was admitted before, or by this sighting's
         coin, or by an earlier sighting's coin in this same array.
         """
+        self._check_state()
         features = _as_features(features)
         coin = self._rng.random(features.size) < self.p
         known = np.isin(features, self.admitted_)
@@ -112,22 +123,44 @@ class BloomInclusion:
 
     def __init__(self, min_count, n_counters=2**20, n_hashes=3, random_state=0):
         self.min_count = check_int(min_count, "min_count", low=1, high=255)
-        n_counters = check_int(n_counters, "n_counters", low=1, high=2**31)
+        self.n_counters = check_int(n_counters, "n_counters", low=1, high=2**31)
         self.n_hashes = check_int(n_hashes, "n_hashes", low=1, high=16)
         seeds = check_random_state(random_state).integers(0, 2**31, size=self.n_hashes)
         self._seeds = [int(s) for s in seeds]
-        self.counters_ = np.zeros(n_counters, dtype=np.uint8)
+        self.counters_ = np.zeros(self.n_counters, dtype=np.uint8)
+
+    def _check_state(self):
+        """Check the public settings and the filter (they can be replaced between calls)."""
+        self.min_count = check_int(self.min_count, "min_count", low=1, high=255)
+        self.n_counters = check_int(self.n_counters, "n_counters", low=1, high=2**31)
+        self.n_hashes = check_int(self.n_hashes, "n_hashes", low=len(self._seeds),
+                                  high=len(self._seeds))  # its hash functions are drawn once
+        check_state(self.counters_, "counters_", size=self.n_counters, dtypes=(np.uint8,),
+                    why=" (n_counters)")
 
     def _cells(self, features):
-        """The ``n_hashes`` counters of each feature, shape (n_hashes, len(features))."""
-        keys = features.astype(np.int32)  # hashes of the 32-bit key, so sklearn can vectorize
-        return np.stack([
-            murmurhash3_32(keys, seed=s, positive=True).astype(np.int64) % self.counters_.size
-            for s in self._seeds
-        ])
+        """The ``n_hashes`` counters of each feature, shape (n_hashes, len(features)).
+
+        sklearn's vectorized murmurhash3_32 takes 32-bit keys: a feature is hashed by its low
+        32 bits, and a feature at or above 2**32 gets that hash mixed with its high 32 bits
+        and hashed again (so ``5 + 2**32`` does not share the counters of ``5``).
+        """
+        low = (features & 0xFFFFFFFF).astype(np.uint32).view(np.int32)
+        high = (features >> 32).astype(np.uint64)
+        wide = np.flatnonzero(high)
+        cells = []
+        for s in self._seeds:
+            h = murmurhash3_32(low, seed=s, positive=True).astype(np.int64)
+            if wide.size:
+                key = (h[wide].astype(np.uint64) * 0x9E3779B1 + high[wide]) % 2**32
+                h[wide] = murmurhash3_32(key.astype(np.uint32).view(np.int32), seed=s,
+                                         positive=True)
+            cells.append(h % self.counters_.size)
+        return np.stack(cells)
 
     def counts(self, features):
         """The filter's count of each feature now (an overestimate of the true count)."""
+        self._check_state()
         features = _as_features(features)
         if features.size == 0:
             return np.zeros(0, dtype=np.int64)
@@ -139,6 +172,7 @@ class BloomInclusion:
         A sighting is learned when the feature's count, this sighting included, has reached
         ``min_count``: the first ``min_count - 1`` sightings of a feature are never learned.
         """
+        self._check_state()
         features = _as_features(features)
         if features.size == 0:
             return np.zeros(0, dtype=bool)
@@ -149,6 +183,8 @@ class BloomInclusion:
         # the counter before this array plus every increment of it up to this sighting.
         so_far = _increments_so_far(cells, t, m)
         count = (self.counters_[cells] + so_far).reshape(self.n_hashes, m).min(axis=0)
-        total = self.counters_ + np.bincount(cells, minlength=self.counters_.size)
-        self.counters_ = np.minimum(total, 255).astype(np.uint8)
+        # only the counters hit change: O(sightings), whatever n_counters (a bincount over all
+        # 2**31 counters would allocate 16 GB)
+        hit, increments = np.unique(cells, return_counts=True)
+        self.counters_[hit] = np.minimum(self.counters_[hit] + increments, 255)  # saturates
         return count >= self.min_count

@@ -161,11 +161,11 @@ def soft_threshold(x, t: float):
     """
     x_arr = check_array(x, "x", bool_ok=False)
     t = check_scalar(t, "t")
-    z = soft_threshold_unchecked(x_arr, t)
+    z = _soft_threshold_unchecked(x_arr, t)
     return float(z) if z.ndim == 0 else z
 
 
-def soft_threshold_unchecked(x: np.ndarray, t: float) -> np.ndarray:
+def _soft_threshold_unchecked(x: np.ndarray, t: float) -> np.ndarray:
     """:func:`soft_threshold` without input checks, for solvers that call it every iteration."""
     return np.sign(x) * np.maximum(np.abs(x) - t, 0.0)
 
@@ -192,7 +192,14 @@ def hard_threshold(x, k: int) -> np.ndarray:
     already 0.0 may be "kept" and stays 0.0, so the result can have fewer than ``k`` non-zeros.
     """
     x = check_array(x, "x", bool_ok=False)
-    k = check_int(k, "k", low=0, high=x.size)
+    k = check_int(k, "k", low=0)
+    if k > x.size:
+        raise ValueError(f"k must be <= x.size ({x.size}), got {k}.")
+    return _hard_threshold_unchecked(x, k)
+
+
+def _hard_threshold_unchecked(x: np.ndarray, k: int) -> np.ndarray:
+    """:func:`hard_threshold` without input checks, for solvers that call it every iteration."""
     flat = x.ravel()
     # A stable sort of -|x| puts the largest magnitudes first and keeps index order among ties.
     keep = np.argsort(-np.abs(flat), kind="stable")[:k]

@@ -14,7 +14,7 @@ import numpy as np
 from matplotlib.axes import Axes
 from matplotlib.ticker import FuncFormatter, MaxNLocator
 
-from ._validation import check_array
+from ._validation import check_array, check_int, check_scalar, check_strings
 
 __all__ = [
     "use_course_style",
@@ -75,11 +75,7 @@ def _check_title(title) -> str:
 
 
 def _check_names(names, name: str, n: int) -> list[str]:
-    if isinstance(names, str) or not hasattr(names, "__iter__"):
-        raise TypeError(f"{name} must be a list of strings, got {type(names).__name__}.")
-    names = list(names)  # once: an iterator would be used up by the check below
-    if not all(isinstance(s, str) for s in names):
-        raise TypeError(f"{name} must be a list of strings.")
+    names = check_strings(names, name)  # a list, read once: an iterator would be used up
     if len(names) != n:
         raise ValueError(f"{name} must have {n} entries, got {len(names)}.")
     return names
@@ -169,7 +165,8 @@ def plot_path(alphas, coefs, ax=None, title="Regularization path", feature_names
         coefs = coefs.T
     if coefs.shape[0] != alphas.size:
         raise ValueError(
-            f"coefs must have one row per alpha ({alphas.size}), got shape {coefs.shape}."
+            f"coefs must have one row per entry of alphas ({alphas.size}), got shape "
+            f"{coefs.shape}."
         )
     n_features = coefs.shape[1]
     names = [f"w{j}" for j in range(n_features)] if feature_names is None else feature_names
@@ -238,6 +235,7 @@ def plot_weight_histogram(w, ax=None, bins=40, title="Weights") -> Axes:
     w = _check_data(w, "w", ndim=None).ravel()
     if isinstance(bins, (bool, np.bool_)) or not isinstance(bins, (int, np.integer)):
         raise ValueError(f"bins must be a positive integer, got {bins!r:.40}.")
+    bins = check_int(bins, "bins", low=1)
     if not 1 <= bins <= MAX_BINS:  # each bin is one drawn bar
         raise ValueError(f"bins must be between 1 and {MAX_BINS:,}, got {str(bins):.40}.")
     title = _check_title(title)
@@ -412,6 +410,10 @@ def plot_frontier(sizes, losses, labels=None, ax=None, title="Loss against model
     return ax
 
 
+# The range of plot_loss_contours' numbers: squared, they stay far inside float64.
+DRAWABLE = (1e-8, 1e8)
+
+
 def _ball_minimizers(center: np.ndarray, hessian: np.ndarray, radius: float):
     """Minimize ``(w - center)^T hessian (w - center)`` over the L1 and the L2 ball of ``radius``.
 
@@ -474,6 +476,10 @@ def plot_loss_contours(
         ``H``, symmetric positive definite: it sets the ellipses' shape and tilt.
     radius : float, default=1.0
         The radius of both balls, ``||w||_1 <= radius`` and ``||w||_2 <= radius``.
+
+    ``radius``, the entries of ``center`` and the eigenvalues of ``hessian`` must lie within
+    ``[1e-8, 1e8]`` (``center`` may hold zeros): a figure, where squares of these numbers
+    are drawn, not a stress test of float64.
     ax : matplotlib Axes, optional
     title : str, default="Loss contours meet the L1 ball at a corner"
 
@@ -488,11 +494,17 @@ def plot_loss_contours(
         raise ValueError(f"center must have 2 entries (a point in 2-D), got {center.size}.")
     if hessian.shape != (2, 2):
         raise ValueError(f"hessian must have shape (2, 2), got {hessian.shape}.")
-    if not np.allclose(hessian, hessian.T) or np.linalg.eigvalsh(hessian).min() <= 0:
-        raise ValueError("hessian must be symmetric positive definite (the ellipses' shape).")
-    from ._validation import check_scalar  # the one validation module
-
-    radius = check_scalar(radius, "radius", low=0.0, low_inclusive=False)
+    if np.abs(center).max() > DRAWABLE[1]:
+        raise ValueError(f"center's entries must be at most {DRAWABLE[1]:g} in magnitude, got "
+                         f"{center.tolist()}.")
+    if np.abs(hessian).max() > DRAWABLE[1] or not np.allclose(hessian, hessian.T):
+        raise ValueError("hessian must be symmetric positive definite (the ellipses' shape), "
+                         f"with entries at most {DRAWABLE[1]:g} in magnitude.")
+    eigenvalues = np.linalg.eigvalsh(hessian)
+    if eigenvalues.min() < DRAWABLE[0]:
+        raise ValueError("hessian must be symmetric positive definite (the ellipses' shape), "
+                         f"with eigenvalues >= {DRAWABLE[0]:g}; got {eigenvalues.tolist()}.")
+    radius = check_scalar(radius, "radius", low=DRAWABLE[0], high=DRAWABLE[1])
     title = _check_title(title)
     ax = _axes(ax)
 

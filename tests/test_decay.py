@@ -179,6 +179,24 @@ def test_steps_until_zero_near_one_is_the_plain_loop(dtype, flush):
     assert_matches_plain_loop(w0s, factors, dtype, flush)
 
 
+@pytest.mark.parametrize("dtype", [np.float64, np.float32, np.float16])
+def test_flush_subnormals_at_the_boundary_is_the_plain_loop(dtype):
+    # weights at, just above and just below the smallest normal number, where flushing starts:
+    # "< tiny" flushes, "== tiny" does not; and weights that land on tiny exactly
+    tiny = float(np.finfo(dtype).tiny)
+    below, above = (float(np.nextafter(dtype(tiny), dtype(0))),
+                    float(np.nextafter(dtype(tiny), dtype(1))))
+    w0s = [tiny, -tiny, below, -below, above, 2 * tiny, 4 * tiny, 3 * tiny, tiny, 2 * tiny]
+    factors = [1.0, 1.0, 1.0, 0.9, 0.999, 0.5, 0.5, 0.5, 0.75, 0.75]
+    assert_matches_plain_loop(w0s, factors, dtype, flush=True)
+    assert_matches_plain_loop(w0s, factors, dtype, flush=False)
+    # the two modes differ exactly there: tiny * 0.5 is subnormal (kept) or 0.0 (flushed)
+    assert steps_until_zero(2 * tiny, 0.5, dtype, flush_subnormals=True) == (True, 2, 0.0)
+    assert steps_until_zero(tiny, 1.0, dtype, flush_subnormals=True) == (False, 0, tiny)
+    flushed = l2_decay(2 * tiny, 0.5, 3, dtype, flush_subnormals=True)
+    np.testing.assert_array_equal(flushed, np.array([2 * tiny, tiny, 0.0, 0.0], dtype=dtype))
+
+
 @pytest.mark.parametrize("flush", [False, True])
 def test_every_float16_factor_is_the_plain_loop(flush):
     factors = np.arange(1, 0x3C00, dtype=np.uint16).view(np.float16).astype(float)

@@ -54,6 +54,26 @@ def test_hard_threshold_by_hand_and_ties():
     np.testing.assert_array_equal(hard_threshold([[1.0, 4.0], [3.0, 2.0]], 2), [[0, 4], [3, 0]])
 
 
+def test_hard_threshold_many_ties_keep_the_first_in_c_order():
+    # 1,000 equal magnitudes with random signs: exactly the first k positions survive, as the
+    # docstring says (a stable sort); an unstable sort would pick others
+    rng = np.random.default_rng(3)
+    x = rng.choice([-1.0, 1.0], size=1000)
+    for k in (1, 37, 500, 999):
+        kept = np.flatnonzero(hard_threshold(x, k))
+        np.testing.assert_array_equal(kept, np.arange(k))
+    # a larger magnitude anywhere wins first, then the ties in order
+    y = np.full(12, -0.5)
+    y[[7, 10]] = [2.0, -2.0]
+    np.testing.assert_array_equal(np.flatnonzero(hard_threshold(y, 5)), [0, 1, 2, 7, 10])
+    # 2-D: C order (row after row), not column order
+    grid = np.ones((3, 4))
+    np.testing.assert_array_equal(hard_threshold(grid, 6), [[1, 1, 1, 1], [1, 1, 0, 0],
+                                                             [0, 0, 0, 0]])
+    # ties among zeros: "kept" zeros stay zero, fewer than k non-zeros
+    assert np.count_nonzero(hard_threshold([0.0, 3.0, 0.0, 0.0], 3)) == 1
+
+
 def test_no_overflow_below_the_float64_limit():
     assert l1_norm([1e308, -5e307]) == 1.5e308
     assert l2_squared([1e154]) == pytest.approx(1e308)

@@ -401,10 +401,15 @@ def test_bad_input_is_refused_naming_the_argument(solver, kwargs, error, words):
 
 
 @pytest.mark.parametrize("solver", [name for name in SOLVERS if name != "ridge"])
-def test_a_huge_integer_max_iter_is_no_overflow(solver):
+def test_max_iter_is_capped_and_the_cap_itself_is_no_overflow(solver):
+    from course_utils._validation import MAX_ITER
+
     with warnings.catch_warnings():
         warnings.simplefilter("error")
-        assert SOLVERS[solver](max_iter=10**400).converged
+        assert SOLVERS[solver](max_iter=MAX_ITER).converged  # converges long before
+    for too_many in (MAX_ITER + 1, 10**400):
+        with pytest.raises(ValueError, match="max_iter must be <= 1,000,000"):
+            SOLVERS[solver](max_iter=too_many)
 
 
 @pytest.mark.parametrize("fit_intercept", [True, False])
@@ -449,9 +454,10 @@ def test_ridge_with_a_tiny_alpha_on_singular_X_is_the_minimum_norm_least_squares
      ({"y": _y * 1e154}, ValueError, "y is too large"),
      ({"tol": 10**400}, ValueError, "tol must be finite"),
      ({"alphas": [10**400]}, TypeError, "alphas"),
-     ({"max_iter": 10**400}, None, None)],
+     ({"max_iter": 10**400}, ValueError, "max_iter must be <= 1,000,000"),
+     ({"max_iter": 10**6}, None, None)],
     ids=["X * 1e200", "X * 1e-200", "y * 1e154", "tol 10**400", "alphas [10**400]",
-         "max_iter 10**400"],
+         "max_iter 10**400", "max_iter at the cap"],
 )
 def test_lasso_path_refuses_overflowing_input(kwargs, error, words):
     args = {"X": _X, "y": _y, "alphas": [0.1, 0.01], **kwargs}

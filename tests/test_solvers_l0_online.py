@@ -303,7 +303,8 @@ def test_ftrl_intercept_is_an_unpenalized_always_on_feature():
     assert fit.intercept == pytest.approx(1 / 3, rel=1e-14)
 
 
-def test_ftrl_zeros_grow_with_l1_and_dense_equals_sparse():
+def test_ftrl_zeros_grow_with_l1():
+    # dense and sparse input against an independent implementation: tests/test_ftrl_reference.py
     X, y = _sparse_classification(seed=1, n=800, p=100)
     zeros = []
     for l1 in [0.0, 0.5, 1.0, 2.0, 4.0, 8.0, 16.0]:
@@ -311,9 +312,6 @@ def test_ftrl_zeros_grow_with_l1_and_dense_equals_sparse():
         zeros.append(int(np.sum(fit.coef == 0.0)))
     assert zeros == sorted(zeros), zeros
     assert zeros[0] == 0 and zeros[-1] >= 80, zeros  # seen: [0, 9, 20, 30, 49, 66, 90]
-    dense = ftrl_proximal(X.toarray(), y, alpha=0.5, l1=1.0, epochs=2)
-    sparse = ftrl_proximal(X, y, alpha=0.5, l1=1.0, epochs=2)
-    np.testing.assert_array_equal(dense.coef, sparse.coef)
 
 
 def test_ftrl_with_beta_zero_and_l2_is_finite_and_warning_free():

@@ -1,5 +1,6 @@
 """Tests of the stronger L0 heuristics: normalized IHT (`iht(method="normalized")`) and `htp`."""
 
+import itertools
 import warnings
 
 import numpy as np
@@ -144,3 +145,20 @@ _X, _y, _ = make_sparse_regression(30, 8, 2, noise=0.3, random_state=0)
 def test_bad_input_is_refused_with_the_argument_named(call, error, message):
     with pytest.raises(error, match=message):
         call()
+
+
+def test_best_subset_ties_keep_the_first_subset():
+    # column 1 is column 0 again: every subset using one of them has a twin with the very same
+    # Gram entries, so the same residual to the last bit; the docstring says the first wins
+    rng = np.random.default_rng(4)
+    a, b, c = rng.standard_normal((3, 40))
+    X = np.column_stack([a, a, b, c])
+    y = 2.0 * a - b + 0.01 * rng.standard_normal(40)
+    one = best_subset(X, y, 1)
+    assert np.flatnonzero(one.coef).tolist() == [0]
+    assert one.history[0] == one.history[1]  # the tie, exactly
+    two = best_subset(X, y, 2)
+    assert np.flatnonzero(two.coef).tolist() == [0, 2]  # (0, 2) before its twin (1, 2)
+    subsets = list(itertools.combinations(range(4), 2))
+    assert two.history[subsets.index((0, 2))] == two.history[subsets.index((1, 2))]
+    assert min(two.history) == two.history[subsets.index((0, 2))]

@@ -42,6 +42,8 @@ def _feed(model, X, y, chunk):
     dict(alpha=0.3, beta=1.0, l1=0.5, fit_intercept=False),
 ])
 def test_streaming_equals_one_call_exactly(chunk, settings):
+    # a property of the two paths (they share the weights' formula); each is checked against an
+    # independent implementation of the algorithm in tests/test_ftrl_reference.py
     X, y = _stream()
     batch = ftrl_proximal(X, y, **settings)
     model = _feed(FTRLProximal(X.shape[1], **settings), X, y, chunk)
@@ -215,6 +217,49 @@ def test_bloom_first_sightings_are_not_learned_and_counts_only_overestimate():
     np.testing.assert_array_equal(tiny.admit([1, 2, 3, 4, 5]), [0, 0, 0, 1, 1])
     assert tiny.counts([99]).tolist() == [5]  # never seen, counted 5
     assert tiny.counters_.nbytes == 1
+
+
+def test_bloom_counters_saturate_at_255_and_never_wrap():
+    # one byte per counter, saturating (documented): 300 sightings read 255, not 300 - 256 = 44
+    bloom = BloomInclusion(255, n_counters=1, n_hashes=1)
+    learned = bloom.admit(np.zeros(300, dtype=np.int64))
+    assert bloom.counters_.dtype == np.uint8 and bloom.counters_.tolist() == [255]
+    np.testing.assert_array_equal(np.flatnonzero(learned), np.arange(254, 300))  # from the 255th
+    assert bloom.counts([0]).tolist() == [255]
+    # more sightings, in two calls: still 255, and still admitted (a wrap would forget them)
+    assert bloom.admit([0] * 10).all()
+    assert bloom.admit([0]).all() and bloom.counters_.tolist() == [255]
+    # 254 + 1 + 1 in separate calls reaches exactly 255 and stops there
+    step = BloomInclusion(255, n_counters=1, n_hashes=1)
+    step.admit([0] * 254)
+    assert step.admit([0, 0]).tolist() == [True, True] and step.counters_.tolist() == [255]
+
+
+def test_bloom_cells_are_murmurhash_of_the_feature():
+    # an independent derivation of the cells: murmurhash3_32 of the 32-bit key with the seeds
+    # drawn by random_state, modulo n_counters; after admitting [5, 5, 9] once, exactly those
+    # cells hold 2 (for 5) and 1 (for 9), unless the two features share a cell
+    from sklearn.utils import murmurhash3_32
+
+    bloom = BloomInclusion(2, n_counters=997, n_hashes=3, random_state=7)
+    seeds = np.random.default_rng(7).integers(0, 2**31, size=3)
+    expected = np.zeros(997, dtype=np.uint8)
+    for feature in (5, 5, 9):
+        for seed in seeds:
+            expected[murmurhash3_32(np.array([feature], dtype=np.int32), seed=int(seed),
+                                    positive=True)[0] % 997] += 1
+    bloom.admit([5, 5, 9])
+    np.testing.assert_array_equal(bloom.counters_, expected)
+
+
+def test_bloom_features_above_2_to_the_32_have_their_own_counters():
+    # 5 + 2**32 used to be cast to int32 (5) and read 5's counters
+    bloom = BloomInclusion(2, n_counters=2**20)
+    bloom.admit([5, 5, 5])
+    assert bloom.counts([5]).tolist() == [3]
+    assert bloom.counts([5 + 2**32, 5 + 2**33, 2**62 + 5]).tolist() == [0, 0, 0]
+    assert bloom.admit([5 + 2**32]).tolist() == [False]  # its first sighting
+    assert bloom.counts([5 + 2**32, 5]).tolist() == [1, 3]
 
 
 def test_poisson_inclusion_is_seeded_and_admits_about_p():

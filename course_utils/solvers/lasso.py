@@ -17,15 +17,17 @@ from scipy.sparse.linalg import ArpackError, LinearOperator, svds
 from sklearn.exceptions import ConvergenceWarning
 
 from .._validation import (
+    MAX_ITER,
     check_array,
     check_bool,
     check_choice,
-    check_int,
+    check_count,
+    check_fit,
     check_magnitude,
     check_scalar,
     check_X_y,
 )
-from ..penalties import soft_threshold_unchecked
+from ..penalties import _soft_threshold_unchecked
 from ._result import FitResult
 
 __all__ = ["lasso", "lasso_path", "elastic_net"]
@@ -53,7 +55,7 @@ def lasso(X, y, alpha, *, method="cd", fit_intercept=True, max_iter=1000, tol=1e
         Fit an unpenalized intercept ``b`` (by centering X and y).
     max_iter : int, default=1000
         Maximum number of passes: coordinate-descent passes over the working set, or
-        FISTA iterations.
+        FISTA iterations; at most ``MAX_ITER`` (one million).
     tol : float, default=1e-4
         Stop when the duality gap is at most ``tol * ||y - mean(y)||^2 / n`` (see Notes).
     coef_init : array-like of shape (p,), optional
@@ -130,7 +132,7 @@ def _fit(X, y, alpha, l1_ratio, method, fit_intercept, max_iter, tol, coef_init,
     # alpha = 0 is least squares, where the duality gap is no stopping rule: use ridge(X, y, 0.0)
     alpha = check_scalar(alpha, "alpha", low=0.0, low_inclusive=False)
     fit_intercept = check_bool(fit_intercept, "fit_intercept")
-    max_iter = check_int(max_iter, "max_iter", low=1)
+    max_iter = check_count(max_iter, "max_iter", MAX_ITER)
     tol = check_scalar(tol, "tol")
     n, p = X.shape
     if coef_init is None:
@@ -198,7 +200,7 @@ def lasso_path(X, y, alphas, *, fit_intercept=True, max_iter=1000, tol=1e-4) -> 
         raise ValueError(f"alphas must all be > 0, got {alphas[alphas <= 0][0]}; for alpha = 0 "
                          f"(least squares) use ridge(X, y, 0.0).")
     fit_intercept = check_bool(fit_intercept, "fit_intercept")
-    max_iter = check_int(max_iter, "max_iter", low=1)
+    max_iter = check_count(max_iter, "max_iter", MAX_ITER)
     tol = check_scalar(tol, "tol")
     n, p = X.shape
 
@@ -222,6 +224,8 @@ def lasso_path(X, y, alphas, *, fit_intercept=True, max_iter=1000, tol=1e-4) -> 
 def _result(w, n_iter, gap, history, tol_gap, x_offset, y_mean, name, max_iter, stacklevel):
     """The FitResult of a fit on centered data, with a ConvergenceWarning if the gap is not met."""
     converged = bool(gap <= tol_gap)  # a Python bool, not numpy's
+    result = check_fit(FitResult(coef=w, intercept=float(y_mean - x_offset @ w), n_iter=n_iter,
+                                 converged=converged, history=history), name.split(" ")[0])
     if not converged:
         warnings.warn(
             f"{name} did not converge in max_iter={max_iter} passes: duality gap {gap:.3g} > "
@@ -229,8 +233,7 @@ def _result(w, n_iter, gap, history, tol_gap, x_offset, y_mean, name, max_iter, 
             ConvergenceWarning,
             stacklevel=stacklevel,
         )
-    return FitResult(coef=w, intercept=float(y_mean - x_offset @ w), n_iter=n_iter,
-                     converged=converged, history=history)
+    return result
 
 
 def _center(X, y, fit_intercept):
@@ -461,7 +464,7 @@ def _fista_gram(G, Xty, yy, n, w, alpha, l1_ratio, tol_gap, max_iter, history):
         # X^T (y - X z) by linearity from the last two iterates: no extra product with G
         Xt_residual_z = Xt_residual + momentum * (Xt_residual - Xt_residual_old)
         w_old, Xt_residual_old, t = w, Xt_residual, t_next
-        w = soft_threshold_unchecked(z + Xt_residual_z / (n * L), alpha / L)
+        w = _soft_threshold_unchecked(z + Xt_residual_z / (n * L), alpha / L)
     return w, max_iter
 
 

@@ -11,15 +11,17 @@ from scipy.special import expit, logit
 from sklearn.exceptions import ConvergenceWarning
 
 from .._validation import (
+    MAX_ITER,
     check_binary_labels,
     check_bool,
     check_choice,
-    check_int,
+    check_count,
+    check_fit,
     check_magnitude,
     check_scalar,
     check_X_y,
 )
-from ..penalties import soft_threshold_unchecked
+from ..penalties import _soft_threshold_unchecked
 from ._result import FitResult
 from .lasso import _cd_gram, _gram_duality_gap, _lipschitz
 
@@ -54,7 +56,8 @@ def logistic_l1(X, y, alpha, *, method="fista", fit_intercept=True, max_iter=100
     fit_intercept : bool, default=True
         Fit an intercept ``b``; it is not penalized.
     max_iter : int, default=1000
-        Maximum number of iterations (FISTA steps or Newton steps).
+        Maximum number of iterations (FISTA steps or Newton steps); at most ``MAX_ITER``
+        (one million).
     tol : float, default=1e-6
         Stop when the optimality measure (see Notes) is at most ``tol``.
 
@@ -93,7 +96,7 @@ def logistic_l1(X, y, alpha, *, method="fista", fit_intercept=True, max_iter=100
     y = check_binary_labels(y, "y")
     alpha = check_scalar(alpha, "alpha")
     fit_intercept = check_bool(fit_intercept, "fit_intercept")
-    max_iter = check_int(max_iter, "max_iter", low=1)
+    max_iter = check_count(max_iter, "max_iter", MAX_ITER)
     tol = check_scalar(tol, "tol")
     method = check_choice(method, "method", {"fista", "newton"})
     if method == "newton" and alpha == 0:
@@ -108,6 +111,8 @@ def logistic_l1(X, y, alpha, *, method="fista", fit_intercept=True, max_iter=100
                                                       max_iter, tol)
 
     converged = bool(violation <= tol)
+    result = check_fit(FitResult(coef=w, intercept=float(b), n_iter=n_iter, converged=converged,
+                                 history=history), "logistic_l1", inputs="X")
     if stalled:
         warnings.warn(
             f"logistic_l1 stopped after {n_iter} Newton steps, before max_iter={max_iter}: no "
@@ -124,8 +129,7 @@ def logistic_l1(X, y, alpha, *, method="fista", fit_intercept=True, max_iter=100
             ConvergenceWarning,
             stacklevel=2,
         )
-    return FitResult(coef=w, intercept=float(b), n_iter=n_iter, converged=converged,
-                     history=history)
+    return result
 
 
 def _fista(X, X_t, y, alpha, fit_intercept, max_iter, tol):
@@ -146,7 +150,7 @@ def _fista(X, X_t, y, alpha, fit_intercept, max_iter, tol):
         margin = X @ w + b
         objective = _objective(margin, y, w, alpha)
         grad_w, grad_b = gradient(margin)
-        step = w - soft_threshold_unchecked(w - grad_w / L, alpha / L)
+        step = w - _soft_threshold_unchecked(w - grad_w / L, alpha / L)
         violation = max(L * np.max(np.abs(step)), abs(grad_b))
         if violation <= tol or n_iter == max_iter:
             break
@@ -158,7 +162,7 @@ def _fista(X, X_t, y, alpha, fit_intercept, max_iter, tol):
         z, z_b = w + momentum * (w - w_old), b + momentum * (b - b_old)
         grad_w, grad_b = gradient(margin + momentum * (margin - margin_old))  # margin of z
         w_old, b_old, margin_old, t = w, b, margin, t_next
-        w, b = soft_threshold_unchecked(z - grad_w / L, alpha / L), z_b - grad_b / L
+        w, b = _soft_threshold_unchecked(z - grad_w / L, alpha / L), z_b - grad_b / L
     return w, b, n_iter, violation, history, False
 
 

@@ -15,17 +15,23 @@ import scipy.sparse as sp
 from scipy.special import expit
 
 from .._validation import (
+    MAX_EPOCHS,
     check_array,
     check_binary_labels,
     check_bool,
     check_choice,
+    check_count,
     check_dtype,
+    check_fit,
     check_int,
+    check_magnitude,
+    check_mask,
     check_random_state,
     check_scalar,
+    check_state,
     check_X_y,
 )
-from ..penalties import soft_threshold_unchecked
+from ..penalties import _soft_threshold_unchecked
 from ._result import FitResult
 
 __all__ = ["sgd_l1", "ftrl_proximal", "FTRLProximal"]
@@ -121,7 +127,7 @@ def sgd_l1(
     learning_rate : float, default=0.1
         Constant step size ``lr > 0``.
     epochs : int, default=5
-        Passes over the data, each in a fresh random order.
+        Passes over the data, each in a fresh random order; at most ``MAX_EPOCHS`` (10,000).
     method : {"cumulative", "fobos", "subgradient"}, default="cumulative"
         What the L1 step of size ``lr * alpha`` does after each gradient step (see Notes):
 
@@ -186,12 +192,15 @@ def sgd_l1(
     splitting", JMLR 10, 2009.
     """
     X, y = check_X_y(X, y, sparse_ok=True)
+    check_magnitude(X, "X", X.shape[0] * X.shape[1])  # x @ w and the gradients stay finite
     alpha = check_scalar(alpha, "alpha")
     loss = check_choice(loss, "loss", {"log", "squared"})
     if loss == "log":
         check_binary_labels(y)
+    else:
+        check_magnitude(y, "y", y.shape[0])
     lr = check_scalar(learning_rate, "learning_rate", low_inclusive=False)
-    epochs = check_int(epochs, "epochs", low=1)
+    epochs = check_count(epochs, "epochs", MAX_EPOCHS)
     method = _sgd_method(method, clip)
     fit_intercept = check_bool(fit_intercept, "fit_intercept")
     rng = check_random_state(random_state)
@@ -210,7 +219,7 @@ def sgd_l1(
         if method == "cumulative":
             _clipped_penalty(w, q, u, idx)
         elif method == "fobos":
-            w[idx] = soft_threshold_unchecked(w[idx], (t - last[idx]) * step)
+            w[idx] = _soft_threshold_unchecked(w[idx], (t - last[idx]) * step)
             last[idx] = t
         else:
             _subgradient_steps(w, t - last[idx], step, idx)
@@ -243,7 +252,7 @@ def sgd_l1(
             if method == "cumulative":
                 _clipped_penalty(w, q, u, idx)
             elif method == "fobos":
-                w = soft_threshold_unchecked(w, step)
+                w = _soft_threshold_unchecked(w, step)
             else:
                 w -= step * np.sign(w)
         if sparse:
@@ -254,7 +263,8 @@ def sgd_l1(
                 "use a smaller learning_rate."
             )
         history.append(_mean_loss(loss, X @ w + b, y) + alpha * float(np.abs(w).sum()))
-    return FitResult(coef=w, intercept=float(b), n_iter=epochs, converged=True, history=history)
+    return check_fit(FitResult(coef=w, intercept=float(b), n_iter=epochs, converged=True,
+                               history=history), "sgd_l1")
 
 
 def _sgd_method(method, clip) -> str:
@@ -301,6 +311,10 @@ def _ftrl_pass(z, n, X, y, alpha, beta, l1, l2, intercept):
     imported here so that only FTRL pays for numba's start-up). State stored in fewer bits
     (float32, float16) is worked on in float64 and rounded back after every update, as
     storage would round it. Returns the logit of each row, predicted before it was learned.
+
+    Raises ``ValueError`` if the state it touched overflowed (inf or NaN): then reduced-precision
+    state is left as it was (it is written back only when finite); float64 state, updated in
+    place, is left spoiled and the model refuses further calls (see ``check_state``).
     """
     from ._ftrl_loop import ftrl_rows
 
@@ -311,6 +325,18 @@ def _ftrl_pass(z, n, X, y, alpha, beta, l1, l2, intercept):
               X.indices.astype(np.int64, copy=False), X.data.astype(np.float64, copy=False),
               np.asarray(y, dtype=np.float64), float(alpha), float(beta), float(l1), float(l2),
               bool(intercept), bits, f)
+    # the state the pass wrote: at the entries it touched, or all of it when that is shorter;
+    # sum |f| bounds the sum of the rows' log losses (each is at most |f| + log 2)
+    touched = X.indices if X.indices.size < z64.size else slice(None)
+    if not (np.all(np.isfinite(z64[touched])) and np.all(np.isfinite(n64[touched]))
+            and np.isfinite(np.abs(f).sum())):
+        hint = (" (n sums squared gradients, and float16 holds at most 65504: use float32)"
+                if bits == 16 else "")
+        raise ValueError(
+            f"FTRL-Proximal's state overflowed {z.dtype.name} (z or n became inf or NaN){hint}: "
+            f"X's values, or alpha={alpha:g} (against beta={beta:g}, l2={l2:g}), are out of "
+            "scale for it; rescale X, or take alpha between about 1e-6 and 1e3."
+        )
     if bits != 64:  # back into storage: exact, every value is already rounded to z's type
         z[:], n[:] = z64, n64
     return f
@@ -350,7 +376,8 @@ def ftrl_proximal(
     l1, l2 : float, default=1.0, 0.0
         L1 and L2 penalty strengths, ``>= 0``. Larger ``l1`` gives more exact zeros.
     epochs : int, default=1
-        Passes over the data, in the given order (the algorithm is online: one pass is usual).
+        Passes over the data, in the given order (the algorithm is online: one pass is usual);
+        at most ``MAX_EPOCHS`` (10,000).
     fit_intercept : bool, default=True
         Add an intercept as an always-on feature (``x = 1``), updated exactly like the others
         but exempt from ``l1`` and ``l2`` (see Notes).
@@ -391,7 +418,8 @@ def ftrl_proximal(
     beta = check_scalar(beta, "beta")
     l1 = check_scalar(l1, "l1")
     l2 = check_scalar(l2, "l2")
-    epochs = check_int(epochs, "epochs", low=1)
+    epochs = check_count(epochs, "epochs", MAX_EPOCHS)
+    check_magnitude(X, "X", X.shape[0] * epochs)  # n_i sums a squared gradient per row
     fit_intercept = check_bool(fit_intercept, "fit_intercept")
 
     n_samples, n_features = X.shape
@@ -406,14 +434,17 @@ def ftrl_proximal(
         history.append(_sum_in_order(0.0, np.logaddexp(0.0, f) - y * f) / n_samples)
     w = _ftrl_weights(z, n, alpha, beta, l1, l2, fit_intercept)
     intercept = float(w[-1]) if fit_intercept else 0.0
-    return FitResult(
-        coef=w[:n_features], intercept=intercept, n_iter=epochs, converged=True, history=history
-    )
+    return check_fit(FitResult(coef=w[:n_features], intercept=intercept, n_iter=epochs,
+                               converged=True, history=history), "ftrl_proximal",
+                     inputs="X or alpha")
 
 
 # The widest model FTRLProximal accepts: a CSR chunk addresses its columns with 32-bit
 # indices, and coef_ (a dense float64 vector) would already take 16 GiB.
 MAX_FEATURES = 2**31
+# coef_ is a dense vector: beyond this many features (1 GiB of float64) it is refused
+MAX_DENSE_COEF = 2**27
+STATE_DTYPES = (np.float64, np.float32, np.float16)
 
 
 class FTRLProximal:
@@ -445,26 +476,50 @@ class FTRLProximal:
         Their state, aligned with ``features_``; the intercept's state is one more last entry.
     n_rows_ : int
         Rows learned so far.
+
+    Every method first checks these attributes again (:meth:`_check_state`): they are public,
+    and the compiled loop writes into ``z_`` and ``n_`` without bounds checks, so a replaced,
+    shorter, read-only or memory-mapped array must be refused before it is used.
     """
 
     def __init__(self, n_features, alpha=0.1, beta=1.0, l1=1.0, l2=0.0, *,
                  fit_intercept=True, inclusion=None, state_dtype=np.float64):
-        self.n_features = check_int(n_features, "n_features", low=1, high=MAX_FEATURES)
-        self.alpha = check_scalar(alpha, "alpha", low_inclusive=False)
-        self.beta = check_scalar(beta, "beta")
-        self.l1 = check_scalar(l1, "l1")
-        self.l2 = check_scalar(l2, "l2")
-        self.fit_intercept = check_bool(fit_intercept, "fit_intercept")
-        if inclusion is not None and not callable(getattr(inclusion, "admit", None)):
-            raise TypeError("inclusion must be None or an object with an admit(features) method.")
-        self.inclusion = inclusion
-        dtype = check_dtype(state_dtype, "state_dtype", (np.float64, np.float32, np.float16))
+        self.n_features, self.alpha, self.beta, self.l1, self.l2 = n_features, alpha, beta, l1, l2
+        self.fit_intercept, self.inclusion = fit_intercept, inclusion
+        dtype = check_dtype(state_dtype, "state_dtype", STATE_DTYPES)
         self.features_ = np.zeros(0, dtype=np.int64)
         self.z_, self.n_ = np.zeros(1, dtype=dtype), np.zeros(1, dtype=dtype)
         self.n_rows_, self._loss_sum = 0, 0.0
+        self._check_state()
+
+    def _check_state(self):
+        """Check the settings and the state (as set by ``__init__`` or by hand) before use."""
+        self.n_features = check_int(self.n_features, "n_features", low=1, high=MAX_FEATURES)
+        self.alpha = check_scalar(self.alpha, "alpha", low_inclusive=False)
+        self.beta = check_scalar(self.beta, "beta")
+        self.l1 = check_scalar(self.l1, "l1")
+        self.l2 = check_scalar(self.l2, "l2")
+        self.fit_intercept = check_bool(self.fit_intercept, "fit_intercept")
+        if self.inclusion is not None and not callable(getattr(self.inclusion, "admit", None)):
+            raise TypeError("inclusion must be None or an object with an admit(features) method.")
+        features = self.features_
+        if type(features) is not np.ndarray or features.dtype != np.int64 or features.ndim != 1:
+            raise TypeError("features_ must be a 1-D numpy.ndarray of int64.")
+        if features.size and (np.any(np.diff(features) <= 0) or features[0] < 0
+                              or features[-1] >= self.n_features):
+            raise ValueError(f"features_ must be strictly increasing, in [0, {self.n_features}).")
+        why = " (one entry per feature of features_, and the intercept's)"
+        z = check_state(self.z_, "z_", size=features.size + 1, dtypes=STATE_DTYPES, why=why)
+        n = check_state(self.n_, "n_", size=features.size + 1, dtypes=STATE_DTYPES, why=why)
+        if z.dtype != n.dtype:
+            raise TypeError(f"z_ and n_ must have the same dtype, got {z.dtype} and {n.dtype}.")
+        if np.any(n < 0):
+            raise ValueError("n_ must be >= 0 (it sums squared gradients).")
+        self.n_rows_ = check_int(self.n_rows_, "n_rows_", low=0, high=2**63)
 
     def partial_fit(self, X, y):
         """Learn the rows of one chunk, in order; return ``self``."""
+        self._check_state()
         X, y = check_X_y(X, y, sparse_ok=True)
         check_binary_labels(y)
         if X.shape[1] != self.n_features:
@@ -477,8 +532,9 @@ class FTRLProximal:
         # feature without state yet.
         slots = pd.Index(self.features_).get_indexer(X.indices)
         keep = np.ones(X.nnz, dtype=bool)
-        if self.inclusion is not None:
-            keep = (slots >= 0) | self.inclusion.admit(X.indices)
+        if self.inclusion is not None:  # a copy: admit may write into what it is given
+            admitted = self.inclusion.admit(X.indices.copy())
+            keep = (slots >= 0) | check_mask(admitted, "inclusion.admit(features)", X.nnz)
         rows = np.repeat(np.arange(X.shape[0]), np.diff(X.indptr))[keep]
         columns, values, slots = X.indices[keep].astype(np.int64), X.data[keep], slots[keep]
         # Give state (z = n = 0) to the features seen for the first time, keeping the order.
@@ -502,6 +558,7 @@ class FTRLProximal:
 
     def _weights(self):
         """The weights of ``features_`` and the intercept, from the state (float64)."""
+        self._check_state()
         return _ftrl_weights(self.z_, self.n_, self.alpha, self.beta, self.l1, self.l2, True)
 
     def sparse_coef(self):
@@ -512,9 +569,21 @@ class FTRLProximal:
 
     @property
     def coef_(self):
-        """All ``n_features`` weights as a dense float64 vector (``8 * n_features`` bytes)."""
+        """All ``n_features`` weights as a dense float64 vector (``8 * n_features`` bytes).
+
+        Refused (``ValueError``) above ``MAX_DENSE_COEF`` (2**27) features, 1 GiB: use
+        :meth:`sparse_coef`, which holds only the non-zero weights.
+        """
+        self._check_state()  # n_features included, before it sizes an allocation
+        if self.n_features > MAX_DENSE_COEF:
+            raise ValueError(
+                f"coef_ would be a dense vector of n_features={self.n_features:,} float64 "
+                f"({8 * self.n_features / 2**30:.3g} GiB), more than {MAX_DENSE_COEF:,} "
+                "features; use sparse_coef(), which holds only the non-zero weights."
+            )
         coef = np.zeros(self.n_features)
-        coef[self.features_] = self._weights()[:-1]
+        coef[self.features_] = _ftrl_weights(self.z_, self.n_, self.alpha, self.beta, self.l1,
+                                             self.l2, True)[:-1]  # the state checked above
         return coef
 
     @property
@@ -524,10 +593,12 @@ class FTRLProximal:
     @property
     def progressive_loss_(self):
         """Mean log loss of each row predicted before it was learned (ftrl_proximal's history)."""
+        self._check_state()
         return self._loss_sum / self.n_rows_ if self.n_rows_ else float("nan")
 
     def decision_function(self, X):
         """Logits ``X @ w + b``, reading only the non-zero weights each row touches."""
+        self._check_state()
         X = check_array(X, "X", ndim=2, sparse_ok=True)
         if X.shape[1] != self.n_features:
             raise ValueError(f"X has {X.shape[1]} columns, expected n_features={self.n_features}.")

@@ -6,7 +6,7 @@ import numpy as np
 import scipy.linalg
 import scipy.sparse as sp
 
-from .._validation import check_bool, check_magnitude, check_scalar, check_X_y
+from .._validation import check_bool, check_fit, check_magnitude, check_scalar, check_X_y
 from ._result import FitResult
 
 __all__ = ["ridge"]
@@ -63,8 +63,8 @@ def ridge(X, y, alpha, *, fit_intercept=True) -> FitResult:
         w = X.T @ c - x_mean * c.sum()
     residual = y_c - (X @ w - x_mean @ w)
     objective = float(residual @ residual + alpha * w @ w)
-    return FitResult(coef=w, intercept=float(y_mean - x_mean @ w), n_iter=1, converged=True,
-                     history=[objective])
+    return check_fit(FitResult(coef=w, intercept=float(y_mean - x_mean @ w), n_iter=1,
+                               converged=True, history=[objective]), "ridge")
 
 
 def _dense(A):

@@ -18,11 +18,30 @@ import warnings
 import numpy as np
 from sklearn.exceptions import ConvergenceWarning
 
-from .._validation import check_bool, check_choice, check_int, check_scalar, check_X_y
-from ..penalties import hard_threshold
+from .._validation import (
+    MAX_ITER,
+    MAX_SUBSETS,
+    check_bool,
+    check_choice,
+    check_count,
+    check_fit,
+    check_int,
+    check_magnitude,
+    check_scalar,
+    check_X_y,
+)
+from ..penalties import _hard_threshold_unchecked as hard_threshold
 from ._result import FitResult
 
 __all__ = ["iht", "htp", "best_subset"]
+
+
+def _check_data(X, y):
+    """Dense X and y, at a scale where X^T X and y^T y stay finite (and not subnormal)."""
+    X, y = check_X_y(X, y, sparse_ok=False)
+    check_magnitude(X, "X", X.shape[0] * X.shape[1])
+    check_magnitude(y, "y", y.shape[0])
+    return X, y
 
 
 def _center(X, y, fit_intercept):
@@ -61,7 +80,7 @@ def iht(X, y, k, *, method="constant", fit_intercept=True, max_iter=500, tol=1e-
     fit_intercept : bool, default=True
         Fit an unpenalized intercept ``b`` (by centering ``X`` and ``y``).
     max_iter : int, default=500
-        Largest number of iterations.
+        Largest number of iterations, at most ``MAX_ITER`` (one million).
     tol : float, default=1e-8
         Stop when ``||w_new - w||_2 <= tol * ||w_new||_2``.
 
@@ -106,11 +125,11 @@ def iht(X, y, k, *, method="constant", fit_intercept=True, max_iter=500, tol=1e-
     T. Blumensath and M. E. Davies, "Normalized iterative hard thresholding: guaranteed
     stability and performance", IEEE Journal of Selected Topics in Signal Processing 4(2), 2010.
     """
-    X, y = check_X_y(X, y, sparse_ok=False)
+    X, y = _check_data(X, y)
     k = check_int(k, "k", low=0, high=X.shape[1])
     method = check_choice(method, "method", ("constant", "normalized"))
     fit_intercept = check_bool(fit_intercept, "fit_intercept")
-    max_iter = check_int(max_iter, "max_iter", low=1)
+    max_iter = check_count(max_iter, "max_iter", MAX_ITER)
     tol = check_scalar(tol, "tol")
     Xc, yc, X_mean, y_mean = _center(X, y, fit_intercept)
     n = Xc.shape[0]
@@ -144,6 +163,9 @@ def iht(X, y, k, *, method="constant", fit_intercept=True, max_iter=500, tol=1e-
         w = w_new
         if converged:
             break
+    result = check_fit(FitResult(coef=w, intercept=float(y_mean - X_mean @ w),
+                                 n_iter=len(history), converged=bool(converged),
+                                 history=history), "iht")
     if not converged:
         warnings.warn(
             f"iht did not converge in max_iter={max_iter} iterations; "
@@ -151,13 +173,7 @@ def iht(X, y, k, *, method="constant", fit_intercept=True, max_iter=500, tol=1e-
             ConvergenceWarning,
             stacklevel=2,
         )
-    return FitResult(
-        coef=w,
-        intercept=float(y_mean - X_mean @ w),
-        n_iter=len(history),
-        converged=bool(converged),
-        history=history,
-    )
+    return result
 
 
 def htp(X, y, k, *, fit_intercept=True, max_iter=100) -> FitResult:
@@ -174,7 +190,7 @@ def htp(X, y, k, *, fit_intercept=True, max_iter=100) -> FitResult:
     fit_intercept : bool, default=True
         Fit an unpenalized intercept ``b`` (by centering ``X`` and ``y``).
     max_iter : int, default=100
-        Largest number of iterations.
+        Largest number of iterations, at most ``MAX_ITER`` (one million).
 
     Returns
     -------
@@ -209,10 +225,10 @@ def htp(X, y, k, *, fit_intercept=True, max_iter=100) -> FitResult:
     S. Foucart, "Hard thresholding pursuit: an algorithm for compressive sensing",
     SIAM Journal on Numerical Analysis 49(6), 2011.
     """
-    X, y = check_X_y(X, y, sparse_ok=False)
+    X, y = _check_data(X, y)
     k = check_int(k, "k", low=0, high=X.shape[1])
     fit_intercept = check_bool(fit_intercept, "fit_intercept")
-    max_iter = check_int(max_iter, "max_iter", low=1)
+    max_iter = check_count(max_iter, "max_iter", MAX_ITER)
     Xc, yc, X_mean, y_mean = _center(X, y, fit_intercept)
     n = Xc.shape[0]
 
@@ -234,6 +250,9 @@ def htp(X, y, k, *, fit_intercept=True, max_iter=100) -> FitResult:
         history.append(float(residual @ residual / (2 * n)))
         if converged:
             break
+    result = check_fit(FitResult(coef=w, intercept=float(y_mean - X_mean @ w),
+                                 n_iter=len(history), converged=bool(converged),
+                                 history=history), "htp")
     if not converged:
         warnings.warn(
             f"htp did not converge in max_iter={max_iter} iterations (the support kept "
@@ -241,13 +260,7 @@ def htp(X, y, k, *, fit_intercept=True, max_iter=100) -> FitResult:
             ConvergenceWarning,
             stacklevel=2,
         )
-    return FitResult(
-        coef=w,
-        intercept=float(y_mean - X_mean @ w),
-        n_iter=len(history),
-        converged=bool(converged),
-        history=history,
-    )
+    return result
 
 
 def best_subset(X, y, k, *, fit_intercept=True, max_subsets=1_000_000) -> FitResult:
@@ -264,7 +277,8 @@ def best_subset(X, y, k, *, fit_intercept=True, max_subsets=1_000_000) -> FitRes
     fit_intercept : bool, default=True
         Fit an unpenalized intercept ``b`` on every subset.
     max_subsets : int, default=1_000_000
-        Refuse (``ValueError``) when ``math.comb(n_features, k)`` is larger than this.
+        Refuse (``ValueError``) when ``math.comb(n_features, k)`` is larger than this; at most
+        ``MAX_SUBSETS`` (ten million).
 
     Returns
     -------
@@ -288,11 +302,11 @@ def best_subset(X, y, k, *, fit_intercept=True, max_subsets=1_000_000) -> FitRes
     each subset ``S`` then needs only a ``k x k`` solve ``G[S, S] w_S = c[S]``, and its residual
     sum of squares is ``y @ y - c[S] @ w_S``. Ties keep the first subset in the order above.
     """
-    X, y = check_X_y(X, y, sparse_ok=False)
+    X, y = _check_data(X, y)
     p = X.shape[1]
     k = check_int(k, "k", low=0, high=p)
     fit_intercept = check_bool(fit_intercept, "fit_intercept")
-    max_subsets = check_int(max_subsets, "max_subsets", low=1)
+    max_subsets = check_count(max_subsets, "max_subsets", MAX_SUBSETS)
     n_subsets = math.comb(p, k)
     if n_subsets > max_subsets:
         raise ValueError(
@@ -319,10 +333,5 @@ def best_subset(X, y, k, *, fit_intercept=True, max_subsets=1_000_000) -> FitRes
 
     w = np.zeros(p)
     w[list(best_S)] = best_wS
-    return FitResult(
-        coef=w,
-        intercept=float(y_mean - X_mean @ w),
-        n_iter=n_subsets,
-        converged=True,
-        history=history,
-    )
+    return check_fit(FitResult(coef=w, intercept=float(y_mean - X_mean @ w), n_iter=n_subsets,
+                               converged=True, history=history), "best_subset")

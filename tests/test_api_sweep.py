@@ -1,0 +1,936 @@
+"""A hostile sweep of the public API of ``course_utils`` (every module but ``exercises``),
+generated from the signatures, so that a new public function is covered without a new case.
+
+How the table of calls is built:
+
+- the public names are each module's ``__all__``; :func:`test_every_public_name_is_swept`
+  fails when a name is not reachable (a public callable defined in a module but missing from
+  its ``__all__``, or a name of a kind the sweep does not know);
+- a function (or a class's constructor, or a method of a valid instance) is called once per
+  parameter and per hostile kind of value, the other parameters valid: a valid value per
+  parameter NAME (``VALID``, with a few per-function entries), or the parameter's default;
+- the hostile kinds of a parameter follow from its valid value: an array gets array kinds
+  (dtypes incl. masked/float16/object/complex, 0-d, empty, NaN/inf/subnormal/huge values,
+  read-only, non-contiguous, memory-mapped, wrong shapes, scipy.sparse of every format incl.
+  malformed ones), a float gets scalar kinds, an int gets bad counts, and so on; every
+  parameter also gets generic ones (None, strings, hostile objects whose ``__array__``,
+  ``__len__``, ``__float__``... raise or recurse, 10**400, -1, True, NaN, ...);
+- a fitted instance's public attributes (``z_``, ``n_``, ``features_``, ``counters_``, ...) are
+  replaced by shorter, read-only, memory-mapped, other-dtype, NaN... values and every method
+  called.
+
+Each call runs in a worker subprocess (many calls per worker, two workers in parallel); a call
+that crashes the worker (a signal) or runs past ``PER_CALL_SECONDS`` is a failure and the
+worker is restarted after it. A call passes when it raises ValueError/TypeError whose message
+names the argument, or returns a result whose numbers are finite; and it must not modify any
+array, sparse matrix, table or list it was given.
+"""
+
+from __future__ import annotations
+
+import copy
+import decimal
+import fractions
+import importlib
+import inspect
+import json
+import os
+import pkgutil
+import re
+import select
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import warnings
+
+import numpy as np
+import pandas as pd
+import pytest
+import scipy.sparse as sp
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+STARTUP_SECONDS = 180.0  # a worker's imports, on a busy machine
+PER_CALL_SECONDS = 60.0  # generous: the machine may be shared (a real hang is still caught)
+WORKERS = 2
+# Outcomes the documentation promises besides ValueError/TypeError: (target, parameter) -> class
+DOCUMENTED_ERRORS = {("decay.steps_until_zero", "max_steps"): "RuntimeError"}
+
+
+# ------------------------------------------------------------------ what is public
+
+
+def _modules():
+    import course_utils
+
+    names = [m.name for m in pkgutil.iter_modules(course_utils.__path__)
+             if not m.name.startswith("_") and m.name != "exercises"]
+    return {name: importlib.import_module(f"course_utils.{name}") for name in sorted(names)}
+
+
+def _kind_of(obj) -> str:
+    """How the sweep treats a public name: 'function', 'class', or a kind it does not call."""
+    if inspect.isclass(obj):
+        if issubclass(obj, BaseException):
+            return "error type"
+        if (issubclass(obj, tuple) and hasattr(obj, "_fields")) or hasattr(
+                obj, "__dataclass_fields__"):
+            return "record"  # a result type: fields, no checks promised
+        return "class"
+    if inspect.isfunction(obj):
+        return "function"
+    if callable(obj):
+        return "unknown callable"
+    return "constant"
+
+
+def public_names():
+    """``{"module.name": object}`` for every name in the swept modules' ``__all__``."""
+    return {f"{module_name}.{name}": getattr(module, name)
+            for module_name, module in _modules().items() for name in module.__all__}
+
+
+def _methods(cls):
+    """Public methods and properties of a class, by name (``"prop"`` or ``"method"``)."""
+    found = {}
+    for name, member in inspect.getmembers(cls):
+        if name.startswith("_"):
+            continue
+        if isinstance(member, property):
+            found[name] = "property"
+        elif inspect.isfunction(member):
+            found[name] = "method"
+    return found
+
+
+# ------------------------------------------------------------------ valid values
+
+
+def _data():
+    rng = np.random.default_rng(0)
+    X = rng.standard_normal((30, 6))
+    y = X @ np.array([1.5, -2.0, 0.0, 0.0, 1.0, 0.0]) + 0.1 * rng.standard_normal(30)
+    y01 = (y > 0).astype(float)
+    X01 = sp.random(30, 6, density=0.4, random_state=1, format="csr")
+    X01.data[:] = 1.0
+    table = pd.DataFrame({"a": list("xyzxyz") * 5, "b": list("uuvvww") * 5,
+                          "c": ["p", "q"] * 15})
+    return X, y, y01, X01, table
+
+
+def valid_values():
+    """A valid value per parameter name, with ``"function.parameter"`` entries where one name
+    means different things (``x`` of ``soft_threshold`` is an array, of
+    ``one_minus_rounds_to_one`` a float). Fresh objects at every call."""
+    X, y, y01, X01, table = _data()
+    from course_utils.features import one_hot
+
+    return {
+        "X": X, "y": y, "alpha": 0.1, "alphas": np.array([0.1, 0.01]), "k": 2,
+        "coef_init": np.zeros(6), "l1_ratio": 0.5, "tol": 1e-4, "max_iter": 200,
+        "loss": "log", "learning_rate": 0.1, "epochs": 1,
+        "fit_intercept": True, "random_state": 0, "beta": 1.0, "l1": 1.0, "l2": 0.1,
+        "max_subsets": 1000,
+        "logistic_l1.y": y01, "ftrl_proximal.y": y01, "sgd_l1.y": y01,
+        "FTRLProximal.partial_fit.y": y01, "FTRLProximal.partial_fit.X": X01,
+        "FTRLProximal.decision_function.X": X01, "FTRLProximal.predict_proba.X": X01,
+        "n_features": 6, "FTRLProximal.n_features": 6,
+        "inclusion": None, "state_dtype": np.float64,
+        "w": np.array([0.5, 0.0, -2.0, 0.0, 1e-3]), "x": np.array([0.5, -2.0, 0.0, 3.0]),
+        "t": 0.5, "w_hat": np.array([0.5, 0.0, -2.0, 0.0]),
+        "w_true": np.array([1.0, 0.0, -1.0, 1.0]),
+        "storage": "sparse", "value_dtype": np.float32, "index_dtype": np.int32,
+        "indices": np.array([0, 3, 130]),
+        "w0": 1.0, "factor": 0.5, "steps": 20, "step": 0.1, "dtype": np.float32,
+        "max_steps": 5000, "flush_subnormals": False,
+        "one_minus_rounds_to_one.x": 1e-17,
+        "bucketize.x": np.array([18.0, 25.0, 70.0]),
+        "bucket_labels.x": np.array([18.0, 25.0, 70.0]),
+        "edges": np.array([25.0, 65.0]), "name": "age",
+        "table": table, "columns": ["a", "b"], "one_hot.columns": ["a", "c"],
+        "hash_features.columns": ["a", ("a", "b")], "spec": ["a", ("a", "b")],
+        "n_buckets": 16, "fold_buckets.X": sp.random(5, 8, density=0.5, random_state=2,
+                                                     format="csr"),
+        "fold_buckets.n_buckets": 4,
+        "names": ["a=x", "b=u", "a=y"], "blocks": one_hot(table, ["a"]),
+        "n_samples": 20, "make_sparse_regression.n_features": 10, "n_informative": 3,
+        "noise": 0.1, "chunk_size": 1000,
+        "p": 0.5, "min_count": 2, "n_counters": 1024, "n_hashes": 3,
+        "features": np.array([1, 5, 1, 7, 5, 5]),
+        "plot_path.alphas": np.array([1.0, 0.1]), "coefs": np.array([[0.0, 0.0, 0.0],
+                                                                     [1.0, 0.0, -1.0]]),
+        "feature_names": ["f0", "f1", "f2"], "bins": 10, "log": True, "title": "A title",
+        "curves": {"L2": np.array([1.0, 0.5, 0.25]), "L1": np.array([1.0, 0.5, 0.0])},
+        "sizes": np.array([1.0, 5.0, 10.0]), "losses": np.array([0.5, 0.4, 0.35]),
+        "labels": ["a", "b", "c"], "ax": None,
+        "center": np.array([2.0, 0.8]), "hessian": np.array([[2.0, 0.5], [0.5, 1.0]]),
+        "radius": 1.0,
+    }
+
+
+_MISSING = object()
+
+
+def valid_value(values, target: str, param: inspect.Parameter):
+    """The valid value of ``param`` of ``target`` ("solvers.lasso", "solvers.FTRLProximal.
+    partial_fit"): the most specific table entry, else the default, else _MISSING."""
+    short = target.split(".", 1)[1]  # without the module
+    for key in (f"{short}.{param.name}", f"{short.split('.')[-1]}.{param.name}", param.name):
+        if key in values:
+            return values[key]
+    if param.default is not inspect.Parameter.empty:
+        return param.default
+    return _MISSING
+
+
+# ------------------------------------------------------------------ hostile values
+
+
+class _Raises:
+    """Every protocol numpy, float() or len() might use raises."""
+
+    def _fail(self, *args, **kwargs):
+        raise RuntimeError("hostile object")
+
+    __array__ = __len__ = __iter__ = __float__ = __int__ = __index__ = __getitem__ = _fail
+    __bool__ = __complex__ = _fail
+
+    def __repr__(self):
+        return "<_Raises>"
+
+
+class _Recurses:
+    """Every protocol recurses without end (a RecursionError, after a while)."""
+
+    def _loop(self, *args, **kwargs):
+        return self._loop(*args, **kwargs)
+
+    __array__ = __len__ = __iter__ = __float__ = __int__ = __index__ = __getitem__ = _loop
+
+    def __repr__(self):
+        return "<_Recurses>"
+
+
+class _BadFloat(float):
+    def __float__(self):
+        raise RuntimeError("hostile float")
+
+
+class _BadInt(int):
+    def __int__(self):
+        raise RuntimeError("hostile int")
+
+    __index__ = __int__
+
+
+class _HugeLen:
+    """A sequence that says it has 10**12 items."""
+
+    def __len__(self):
+        return 10**12
+
+    def __getitem__(self, i):
+        return 1.0
+
+
+GENERIC = {
+    "None": lambda b: None, "str": lambda b: "abc", "bytes": lambda b: b"ab",
+    "object": lambda b: object(), "dict": lambda b: {"a": 1}, "function": lambda b: len,
+    "raises": lambda b: _Raises(), "recurses": lambda b: _Recurses(),
+    "huge_len": lambda b: _HugeLen(), "ragged": lambda b: [[1.0, 2.0], [3.0]],
+    "int_10**400": lambda b: 10**400, "int_-1": lambda b: -1, "True": lambda b: True,
+    "nan": lambda b: float("nan"), "-inf": lambda b: float("-inf"), "complex": lambda b: 1 + 2j,
+    "subnormal": lambda b: 5e-324, "1e308": lambda b: 1e308, "0-d nan": lambda b: np.array(np.nan),
+    "empty list": lambda b: [], "generator": lambda b: (i for i in range(3)),
+}
+
+
+def _memmap(a):
+    handle, path = tempfile.mkstemp(suffix=".npy")
+    os.close(handle)
+    np.save(path, a)
+    return np.load(path, mmap_mode="r+")
+
+
+def _noncontiguous(a):
+    wide = np.repeat(a, 2, axis=-1) if a.ndim else a
+    return wide[..., ::2] if a.ndim else a
+
+
+def _readonly(a):
+    a = a.copy()
+    a.flags.writeable = False
+    return a
+
+
+def _with(a, value):
+    a = a.astype(float)
+    a.flat[0] = value
+    return a
+
+
+ARRAY = {
+    "masked": lambda a: np.ma.array(a, mask=np.eye(1, a.size, dtype=bool).reshape(a.shape)),
+    "float16": lambda a: a.astype(np.float16), "float32": lambda a: a.astype(np.float32),
+    "int64": lambda a: np.round(a).astype(np.int64), "uint8": lambda a: np.abs(a).astype(np.uint8),
+    "bool": lambda a: a != 0, "object dtype": lambda a: a.astype(object),
+    "complex dtype": lambda a: a.astype(complex), "0-d": lambda a: np.array(a.flat[0]),
+    "empty": lambda a: a[:0], "empty 2-D": lambda a: np.empty((0, 0)),
+    "NaN inside": lambda a: _with(a, np.nan), "inf inside": lambda a: _with(a, np.inf),
+    "subnormal values": lambda a: a * 5e-324, "huge values": lambda a: a * 1e300,
+    "1e160 values": lambda a: a * 1e160, "near 2**64": lambda a: a + 2.0**64,
+    "1e-200 values": lambda a: a * 1e-200, "read-only": _readonly,
+    "non-contiguous": _noncontiguous, "fortran": lambda a: np.asfortranarray(a),
+    "list": lambda a: a.tolist(), "transposed": lambda a: a.T if a.ndim == 2 else a[:, None],
+    "flattened": lambda a: a.ravel() if a.ndim == 2 else a[None, :],
+    "one shorter": lambda a: a[:-1], "memmap": _memmap,
+    "pandas": lambda a: pd.DataFrame(a) if a.ndim == 2 else pd.Series(a),
+    "pandas NA": lambda a: pd.Series(pd.array([1, None] * 2, dtype="Int64")),
+    "datetime64": lambda a: np.zeros(a.shape, dtype="M8[D]"),
+    "timedelta64": lambda a: np.zeros(a.shape, dtype="m8[s]"),
+    "zeros": lambda a: np.zeros_like(a, dtype=float),
+    "ones": lambda a: np.ones_like(a, dtype=float),
+    "negative": lambda a: -np.abs(a.astype(float)) - 1.0,
+    "int 2**62": lambda a: np.full(a.shape, 2**62, dtype=np.int64),
+    "uint64 max": lambda a: np.full(a.shape, 2**64 - 1, dtype=np.uint64),
+    "strings": lambda a: a.astype(str),
+}
+
+
+def _bad_csc(a):
+    m = sp.csc_matrix(a)
+    m.indices[-1] = 10**6
+    return m
+
+
+def _bad_coo_row(a):
+    m = sp.coo_matrix(a)
+    m.row[0] = 10**6
+    return m
+
+
+def _bad_coo_negative(a):
+    m = sp.coo_matrix(a)
+    m.col[0] = -3
+    return m
+
+
+def _bad_indptr(a):
+    m = sp.csr_matrix(a)
+    m.indptr[1] = 10**7
+    return m
+
+
+def _bad_bsr(a):
+    m = sp.bsr_matrix(a)
+    m.indices[0] = 999
+    return m
+
+
+def _float_indices(a):
+    m = sp.csr_matrix(a)
+    m.indices = m.indices.astype(float)
+    return m
+
+
+def _duplicates(a):
+    m = sp.coo_matrix(a)
+    return sp.csr_matrix((np.r_[m.data, m.data], (np.r_[m.row, m.row], np.r_[m.col, m.col])),
+                         shape=m.shape)
+
+
+SPARSE = {
+    "csr": sp.csr_matrix, "csc": sp.csc_matrix, "coo": sp.coo_matrix, "bsr": sp.bsr_matrix,
+    "dia": sp.dia_matrix, "lil": sp.lil_matrix, "dok": sp.dok_matrix, "csr_array": sp.csr_array,
+    "coo_array": sp.coo_array, "csc pointing outside": _bad_csc, "coo row outside": _bad_coo_row,
+    "coo negative col": _bad_coo_negative, "csr bad indptr": _bad_indptr,
+    "bsr pointing outside": _bad_bsr, "csr float indices": _float_indices,
+    "csr duplicates": _duplicates, "sparse NaN": lambda a: sp.csr_matrix(_with(a, np.nan)),
+    "sparse complex": lambda a: sp.csr_matrix(a.astype(complex)),
+    "sparse empty": lambda a: sp.csr_matrix((0, a.shape[1])),
+    "sparse huge": lambda a: sp.csr_matrix(a * 1e300),
+}
+
+FLOAT = {
+    "-1.0": lambda b: -1.0, "0.0": lambda b: 0.0, "1e-320": lambda b: 1e-320,
+    "float16": lambda b: np.float16(b), "float32": lambda b: np.float32(0.3),
+    "np.int64": lambda b: np.int64(2), "Fraction": lambda b: fractions.Fraction(1, 3),
+    "Decimal": lambda b: decimal.Decimal("0.5"), "numeric str": lambda b: "0.5",
+    "0-d array": lambda b: np.array(b), "1-element array": lambda b: np.array([b]),
+    "bad __float__": lambda b: _BadFloat(0.5), "1e154": lambda b: 1e154,
+}
+
+COUNT = {
+    "0": lambda b: 0, "2.5": lambda b: 2.5, "2**31": lambda b: 2**31, "2**63": lambda b: 2**63,
+    "10**9": lambda b: 10**9, "np.int64": lambda b: np.int64(3),
+    "uint64 max": lambda b: np.uint64(2**64 - 1), "numeric str": lambda b: "3",
+    "float 3.0": lambda b: 3.0, "bad __int__": lambda b: _BadInt(3),
+    "np.bool_": lambda b: np.bool_(True),
+}
+
+BOOL = {"str False": lambda b: "False", "0": lambda b: 0, "1": lambda b: 1,
+        "np.bool_": lambda b: np.bool_(False)}
+
+CHOICE = {"empty str": lambda b: "", "upper": lambda b: str(b).upper(),
+          "100k chars": lambda b: "x" * 100_000, "lone surrogate": lambda b: "\ud800",
+          "list": lambda b: [b]}
+
+DTYPE = {"int8": lambda b: np.int8, "complex64": lambda b: "complex64",
+         "object type": lambda b: object,
+         "big-endian": lambda b: np.dtype(">f8"), "instance": lambda b: np.float64(1.0),
+         "an array": lambda b: np.zeros(2), "bad name": lambda b: "float99"}
+
+TABLE = {
+    "empty": lambda t: pd.DataFrame(), "NaN": lambda t: t.assign(a=[None] + list(t["a"][1:])),
+    "list values": lambda t: t.assign(a=[[1]] * len(t)),
+    "duplicate columns": lambda t: t.set_axis(["a", "a", "c"], axis=1),
+    "one column": lambda t: t["a"], "numpy table": lambda t: t.to_numpy(),
+    "numbers": lambda t: pd.DataFrame({"a": np.arange(len(t)), "b": np.arange(len(t)),
+                                       "c": np.ones(len(t))}),
+    "multiindex": lambda t: t.set_axis(pd.MultiIndex.from_tuples([("a", 1), ("b", 2), ("c", 3)]),
+                                       axis=1),
+    "0 rows": lambda t: t.iloc[:0], "surrogate": lambda t: t.assign(a="\ud800"),
+    "mixed str and int": lambda t: t.assign(a=["1", 1] * (len(t) // 2)),
+}
+
+STRINGS = {"surrogate": lambda b: ["\ud800"], "ints": lambda b: [1, 2], "one str": lambda b: "abc",
+           "bytes inside": lambda b: [b"x"], "str array": lambda b: np.array(b),
+           "str series": lambda b: pd.Series(b),
+           "None inside": lambda b: [None], "too short": lambda b: b[:-1],
+           "too long": lambda b: b + ["extra"]}
+
+COLUMNS = {"nested list": lambda b: [["a", "b"]], "unknown": lambda b: ["nosuch"],
+           "int": lambda b: [1], "tuple": lambda b: ("a",), "set": lambda b: {"a"},
+           "tuple inside": lambda b: [("a",)], "repeated": lambda b: ["a", "a"],
+           "unknown in cross": lambda b: [("a", "nosuch")], "set inside": lambda b: [{"a"}],
+           "one name": lambda b: "a"}
+
+CURVES = {"empty": lambda b: {}, "int key": lambda b: {1: [1.0]},
+          "str values": lambda b: {"a": "b"},
+          "NaN": lambda b: {"a": [np.nan, 1.0]}, "empty curve": lambda b: {"a": []}}
+
+
+class _Admit:
+    def __init__(self, answer):
+        self.answer = answer
+
+    def admit(self, features):
+        return self.answer(features)
+
+
+def _scribbles(features):
+    features[:] = 0  # writes into what it is given
+    return np.ones(features.size, dtype=bool)
+
+
+INCLUSION = {
+    "no admit": lambda b: object(),
+    "admit gives ints": lambda b: _Admit(lambda f: np.ones(f.size, dtype=int)),
+    "admit gives one too few": lambda b: _Admit(lambda f: np.ones(f.size - 1, dtype=bool)),
+    "admit gives a list": lambda b: _Admit(lambda f: [True] * f.size),
+    "admit gives None": lambda b: _Admit(lambda f: None),
+    "admit scribbles": lambda b: _Admit(_scribbles),
+}
+
+RANDOM_STATE = {"-1": lambda b: -1, "2**64": lambda b: 2**64,
+                "RandomState": lambda b: np.random.RandomState(0), "numeric str": lambda b: "0",
+                "1.5": lambda b: 1.5}
+
+BLOCKS = {"names too short": lambda b: (b[0], b[1][:-1]), "list": lambda b: list(b),
+          "dense": lambda b: (b[0].toarray(), b[1]), "bad csc": lambda b: (_bad_csc(b[0].toarray()),
+                                                                         b[1]),
+          "triple": lambda b: (b[0], b[1], b[1])}
+
+
+def kinds_for(name: str, base) -> dict:
+    """The hostile kinds of a parameter, from its name and its valid value."""
+    kinds = _specific_kinds(name, base)
+    assert not set(kinds) & set(GENERIC), "a kind's name is used twice"
+    return {**GENERIC, **kinds}
+
+
+def _specific_kinds(name: str, base) -> dict:
+    kinds = {}
+    if name in ("columns", "spec"):
+        kinds.update(COLUMNS)
+    elif name == "random_state":
+        kinds.update(RANDOM_STATE)
+    elif name == "inclusion":
+        kinds.update(INCLUSION)
+    elif name == "blocks":
+        kinds.update(BLOCKS)
+    elif name == "curves":
+        kinds.update(CURVES)
+    elif isinstance(base, pd.DataFrame):
+        kinds.update(TABLE)
+    elif sp.issparse(base):
+        kinds.update({k: (lambda a, f=f: f(a.toarray())) for k, f in SPARSE.items()})
+        kinds.update({k: (lambda a, f=f: f(a.toarray())) for k, f in ARRAY.items()})
+    elif isinstance(base, np.ndarray):
+        kinds.update(ARRAY)
+        if base.ndim == 2:
+            kinds.update(SPARSE)
+    elif isinstance(base, list) and base and all(isinstance(v, str) for v in base):
+        kinds.update(STRINGS)
+    elif isinstance(base, (bool, np.bool_)):
+        kinds.update(BOOL)
+    elif isinstance(base, int):
+        kinds.update(COUNT)
+    elif isinstance(base, float):
+        kinds.update(FLOAT)
+    elif isinstance(base, str):
+        kinds.update(CHOICE)
+    elif isinstance(base, type) or isinstance(base, np.dtype):
+        kinds.update(DTYPE)
+    return kinds
+
+
+STATE_ARRAY = {
+    "one shorter": lambda a: a[:-1].copy(), "one longer": lambda a: np.append(a, a[-1:]),
+    "read-only": _readonly, "memmap": _memmap, "non-contiguous": _noncontiguous,
+    "float32": lambda a: a.astype(np.float32), "int32": lambda a: a.astype(np.int32),
+    "float16": lambda a: a.astype(np.float16), "NaN": lambda a: _with(a, np.nan),
+    "inf": lambda a: _with(a, np.inf), "list": lambda a: a.tolist(), "2-D": lambda a: a[None],
+    "negative": lambda a: -np.abs(a) - 1, "reversed": lambda a: a[::-1].copy(),
+    "empty": lambda a: a[:0].copy(), "masked": lambda a: np.ma.array(a),
+    "huge": lambda a: np.full_like(a, np.iinfo(a.dtype).max if a.dtype.kind in "iu" else 1e300),
+}
+STATE_SCALAR = {"-1": lambda b: -1, "0": lambda b: 0, "str": lambda b: "x", "None": lambda b: None,
+                "10**400": lambda b: 10**400, "nan": lambda b: float("nan"), "True": lambda b: True,
+                "2.5": lambda b: 2.5, "raises": lambda b: _Raises()}
+
+
+# ------------------------------------------------------------------ the table of cases
+
+
+def _signature_params(func):
+    return [p for p in inspect.signature(func).parameters.values() if p.name != "self"]
+
+
+def build_cases():
+    """Every (target, parameter, kind) to run, and the names the sweep reaches."""
+    values = valid_values()
+    cases, reached = [], {}
+    for qualname, obj in public_names().items():
+        kind = _kind_of(obj)
+        reached[qualname] = kind
+        if kind == "function":
+            callables = [(qualname, obj)]
+        elif kind == "class":
+            callables = [(qualname, obj)] + [
+                (f"{qualname}.{m}", getattr(obj, m)) for m, how in _methods(obj).items()
+                if how == "method"]
+            cases.append((qualname, "#use", "valid"))  # every method and property, valid
+            instance = _instance(values, qualname, obj)
+            for attribute, value in vars(instance).items():
+                if attribute.startswith("_"):
+                    continue
+                table = STATE_ARRAY if isinstance(value, np.ndarray) else STATE_SCALAR
+                cases += [(qualname, f"#state.{attribute}", k) for k in table]
+        else:
+            continue
+        for target, func in callables:
+            params = _signature_params(func)
+            cases.append((target, "#valid", "valid"))
+            for param in params:
+                base = valid_value(values, target, param)
+                if base is _MISSING:
+                    raise AssertionError(f"{target}: no valid value for parameter {param.name!r};"
+                                         " add one to VALID in tests/test_api_sweep.py")
+                cases += [(target, param.name, k) for k in kinds_for(param.name, base)]
+    return cases, reached
+
+
+def _instance(values, qualname, cls):
+    """A valid instance of ``cls``, used as it would be (FTRLProximal has learned a chunk)."""
+    params = _signature_params(cls)
+    kwargs = {p.name: valid_value(values, qualname, p) for p in params}
+    return _use(cls(**_positional_ok(params, kwargs)), values, qualname,
+                calls=("partial_fit", "admit"))  # state to tamper with
+
+
+def _positional_ok(params, kwargs):
+    return {k: v for k, v in kwargs.items() if v is not _MISSING}
+
+
+def _use(instance, values, qualname, calls=None):
+    """Call every public method (or only ``calls``) of ``instance`` with valid values and read
+    every property; return the instance, the results in ``instance._sweep_results``."""
+    results = []
+    for name, how in _methods(type(instance)).items():
+        if calls is not None and name not in calls:
+            continue
+        if how == "property":
+            results.append(getattr(instance, name))
+        else:
+            method = getattr(instance, name)
+            kwargs = {p.name: valid_value(values, f"{qualname}.{name}", p)
+                      for p in _signature_params(method)}
+            kwargs = _positional_ok(_signature_params(method), kwargs)
+            snapshots = {k: _snapshot(v) for k, v in kwargs.items()}
+            results.append(method(**kwargs))
+            for k, v in kwargs.items():
+                if not _same(snapshots[k], v):
+                    raise AssertionError(f"{name} modified its argument {k}")
+    instance.__dict__.setdefault("_sweep_results", []).extend(
+        r for r in results if r is not instance)
+    return instance
+
+
+# ------------------------------------------------------------------ one call, in the worker
+
+
+def _snapshot(value):
+    """Something to compare before and after a call (None for what cannot be compared)."""
+    try:
+        if isinstance(value, np.ma.MaskedArray):
+            return ("masked", value.data.tobytes(), np.ma.getmaskarray(value).tobytes())
+        if isinstance(value, np.ndarray):
+            return ("array", value.dtype.str, value.shape, value.tobytes())
+        if sp.issparse(value):
+            parts = [getattr(value, a) for a in ("data", "indices", "indptr", "row", "col",
+                                                  "offsets") if hasattr(value, a)]
+            if value.format == "dok":
+                parts = [sorted(value.items())]
+            if value.format == "lil":
+                parts = [repr(value.rows.tolist()), repr(value.data.tolist())]
+            return ("sparse", value.shape, [p.tobytes() if isinstance(p, np.ndarray) else p
+                                            for p in parts])
+        if isinstance(value, (pd.DataFrame, pd.Series)):
+            return ("pandas", value.copy(deep=True))
+        if isinstance(value, (list, tuple, dict)):
+            return ("container", copy.deepcopy(value),
+                    [_snapshot(v) for v in (value.values() if isinstance(value, dict) else value)])
+    except Exception:  # a hostile object: nothing to compare
+        return None
+    return None
+
+
+def _same(before, value) -> bool:
+    if before is None:
+        return True
+    now = _snapshot(value)
+    if before[0] == "pandas":
+        return now is not None and before[1].equals(now[1]) and list(before[1].columns) == list(
+            now[1].columns) if isinstance(before[1], pd.DataFrame) else before[1].equals(now[1])
+    if before[0] == "container":
+        return now is not None and before[2] == now[2] and _equal(before[1], now[1])
+    return before == now
+
+
+def _equal(a, b) -> bool:
+    try:
+        return bool(a == b)
+    except Exception:
+        return True  # arrays inside: compared through their snapshots
+
+
+def _problems_in_result(result, depth=0) -> list[str]:
+    """Non-finite numbers in a result (arrays, sparse data, FitResult fields, tuples...)."""
+    if depth > 4:
+        return []
+    if isinstance(result, np.ndarray) and result.dtype.kind in "fc":
+        return [] if np.all(np.isfinite(result)) else ["an array with NaN or inf"]
+    if sp.issparse(result):
+        return _problems_in_result(result.data, depth + 1)
+    if isinstance(result, (float, np.floating)):
+        return [] if np.isfinite(result) else [f"a non-finite number {result}"]
+    if hasattr(result, "__dataclass_fields__"):
+        return [f"{name}: {p}" for name in result.__dataclass_fields__
+                for p in _problems_in_result(getattr(result, name), depth + 1)]
+    if isinstance(result, (tuple, list)):
+        found = []
+        for item in list(result)[:1000]:
+            found += _problems_in_result(np.asarray(item) if isinstance(item, float) else item,
+                                         depth + 1)
+        return found
+    return []
+
+
+def _names_argument(message: str, param: str) -> bool:
+    """Whether ``message`` names ``param`` as a word ("X's values", "blocks[0]", "x.size")."""
+    return re.search(rf"(?<![A-Za-z0-9_]){re.escape(param)}(?![A-Za-z0-9_])", message) is not None
+
+
+# Kinds no function may accept: refusing is the only right answer (a masked array's mask, a NaN,
+# a pointer outside a sparse matrix would otherwise be silently ignored or worse).
+MUST_REFUSE = {
+    "masked", "NaN inside", "inf inside", "complex", "complex dtype", "strings", "datetime64",
+    "timedelta64",
+    "pandas NA", "csc pointing outside", "coo row outside", "coo negative col", "csr bad indptr",
+    "bsr pointing outside", "csr float indices", "sparse NaN", "sparse complex", "raises",
+    "recurses", "huge_len", "ragged", "nan", "-inf", "0-d nan", "bad __float__", "bad __int__",
+}
+# Kinds that hold the same values as the valid argument in another container or layout: the
+# answer must be the valid call's (or a refusal, e.g. sparse input where only dense makes sense).
+SAME_ANSWER = {
+    "list", "read-only", "non-contiguous", "fortran", "memmap", "pandas", "csr", "csc", "coo",
+    "bsr", "dia", "lil", "dok", "csr_array", "coo_array", "0-d array", "str array", "str series",
+}
+_valid_results = {}
+
+
+def _call(target, param, kind, values):
+    """Make the call of one case; return ``(result, failure or None)``."""
+    module_name, *rest = target.split(".")
+    obj = getattr(importlib.import_module(f"course_utils.{module_name}"), rest[0])
+    qualname = f"{module_name}.{rest[0]}"
+    if param == "#use":
+        instance = _instance(values, qualname, obj)
+        return _use(instance, values, qualname).__dict__["_sweep_results"], None
+    if param.startswith("#state."):
+        attribute = param.split(".", 1)[1]
+        instance = _instance(values, qualname, obj)
+        old = getattr(instance, attribute)
+        table = STATE_ARRAY if isinstance(old, np.ndarray) else STATE_SCALAR
+        setattr(instance, attribute, table[kind](old))
+        instance.__dict__.pop("_sweep_results", None)
+        return _use(instance, values, qualname).__dict__.get("_sweep_results", []), None
+    func = getattr(_instance(values, qualname, obj), rest[1]) if len(rest) == 2 else obj
+    if inspect.isclass(func):  # a constructor: the instance is then used as it would be
+        func = _constructed_and_used(func, values, qualname)
+    args, kwargs, inputs = [], {}, {}
+    for p in _signature_params(func):
+        value = valid_value(values, target, p)
+        if p.name == param:
+            value = kinds_for(p.name, value)[kind](value)
+        if value is _MISSING:
+            continue
+        inputs[p.name] = value
+        if p.kind in (inspect.Parameter.VAR_POSITIONAL, inspect.Parameter.POSITIONAL_ONLY):
+            args.append(value)
+        else:
+            kwargs[p.name] = value
+    snapshots = {name: _snapshot(v) for name, v in inputs.items()}
+    result = func(*args, **kwargs)
+    for name, value in inputs.items():
+        if not _same(snapshots[name], value):
+            return result, f"modified its argument {name}"
+    return result, None
+
+
+def _constructed_and_used(cls, values, qualname):
+    def construct(*args, **kwargs):
+        instance = _use(cls(*args, **kwargs), values, qualname)
+        return instance.__dict__.pop("_sweep_results")
+
+    construct.__signature__ = inspect.signature(cls)
+    return construct
+
+
+def _differs(a, b, depth=0) -> bool:
+    """Whether two results differ (numbers to rtol 1e-6); what cannot be compared does not."""
+    if depth > 4:
+        return False
+    if sp.issparse(a) or sp.issparse(b):
+        a = a.toarray() if sp.issparse(a) else a
+        b = b.toarray() if sp.issparse(b) else b
+    if hasattr(a, "__dataclass_fields__"):  # FitResult: the weights and intercept
+        return _differs(a.coef, getattr(b, "coef", None), depth + 1) or _differs(
+            a.intercept, getattr(b, "intercept", None), depth + 1)
+    if isinstance(a, (np.ndarray, float, int, np.number)) and not isinstance(a, bool):
+        try:
+            a, b = np.asarray(a), np.asarray(b)
+            if a.dtype.kind not in "biuf" or b.dtype.kind not in "biuf":
+                return not np.array_equal(a, b)
+            return a.shape != b.shape or not np.allclose(a, b, rtol=1e-6, atol=1e-9)
+        except Exception:
+            return True
+    if isinstance(a, (list, tuple)) and isinstance(b, (list, tuple)):
+        return len(a) != len(b) or any(
+            _differs(x, y, depth + 1) for x, y in zip(a, b, strict=True))
+    if isinstance(a, (str, bool)):
+        return a != b
+    if isinstance(a, (pd.Series, pd.DataFrame)):
+        return not a.equals(b)
+    return False
+
+
+def run_case(case, values):
+    """Run one case; return None if it passed, else a short description of the failure."""
+    target, param, kind = case
+    qualname = ".".join(target.split(".")[:2])
+    expected_name = param.split(".", 1)[1] if param.startswith("#state.") else param
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        try:
+            result, failure = _call(target, param, kind, values)
+            if failure:
+                return failure
+        except (ValueError, TypeError) as exc:
+            message = str(exc)
+            if param in ("#valid", "#use"):
+                return f"refused valid input: {type(exc).__name__}: {message[:200]}"
+            if not _names_argument(message, expected_name):
+                return (f"{type(exc).__name__} not naming {expected_name!r}: "
+                        f"{message[:200]}")
+            return None
+        except Exception as exc:
+            documented = DOCUMENTED_ERRORS.get((qualname, param))
+            if documented == type(exc).__name__:
+                return None
+            return f"{type(exc).__name__}: {str(exc)[:200]}"
+        problems = _problems_in_result(result)
+        if problems:
+            return f"returned {problems[0]}"
+        if kind in MUST_REFUSE and not param.startswith("#"):
+            return f"accepted a {kind} value (it must be refused)"
+        if kind in SAME_ANSWER and not param.startswith("#"):
+            if target not in _valid_results:
+                _valid_results[target] = _call(target, "#valid", "valid", valid_values())[0]
+            if _differs(_valid_results[target], result):
+                return "a different answer than for the same values given plainly"
+    return None
+
+
+def worker():
+    """Read cases (JSON lines) from stdin; print 'S i' before and 'R i <json>' after each."""
+    import resource
+
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    limit = 8 * 2**30  # a runaway allocation is a MemoryError, not the machine's memory
+    resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
+    sys.setrecursionlimit(2000)
+    for module in _modules().values():  # imports and a first call outside any call's time
+        getattr(module, "__all__", None)
+    valid_values()
+    cases = [tuple(json.loads(line)) for line in sys.stdin]
+    for i, case in enumerate(cases):
+        print(f"S {i}", flush=True)
+        values = valid_values()
+        try:
+            failure = run_case(case, values)
+        except BaseException as exc:  # noqa: BLE001 - anything escaping is itself the failure
+            failure = f"escaped the sweep: {type(exc).__name__}: {str(exc)[:200]}"
+        plt.close("all")
+        print(f"R {i} {json.dumps(failure)}", flush=True)
+
+
+# ------------------------------------------------------------------ the parent
+
+
+def _run_worker(cases, outcomes):
+    """Run ``cases`` in workers, restarting after a crash or a time-out; fill ``outcomes``.
+
+    The worker's output is read unbuffered (``os.read`` after ``select``): a buffered reader
+    could hold the "S i" line of a call that then hangs, and the parent would wait for ever.
+    Every moment is under a deadline: a call's ``PER_CALL_SECONDS``, and the worker's start-up
+    and the gap between two calls too (charged to the next call).
+    """
+    start = 0
+    env = dict(os.environ, PYTHONPATH=ROOT + os.pathsep + os.environ.get("PYTHONPATH", ""),
+               OMP_NUM_THREADS="1", OPENBLAS_NUM_THREADS="1", MKL_NUM_THREADS="1",
+               MPLBACKEND="Agg")
+    while start < len(cases):
+        batch = cases[start:]
+        with tempfile.TemporaryFile() as stderr:
+            process = subprocess.Popen(
+                [sys.executable, os.path.abspath(__file__), "--worker"], cwd=ROOT, env=env,
+                stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=stderr, bufsize=0)
+            threading.Thread(target=_feed, args=(process, batch), daemon=True).start()
+            fd, pending = process.stdout.fileno(), b""
+            current, deadline = 0, time.monotonic() + STARTUP_SECONDS
+            done = False
+            while not done:
+                if b"\n" not in pending:
+                    ready, _, _ = select.select([fd], [], [],
+                                                max(0.0, deadline - time.monotonic()))
+                    chunk = os.read(fd, 65536) if ready else None
+                    if chunk is None:  # past the deadline
+                        process.kill()
+                        process.wait()
+                        outcomes[batch[current]] = f"hang: more than {PER_CALL_SECONDS:.0f} s"
+                        break
+                    if not chunk:  # the worker died
+                        code = process.wait()
+                        stderr.seek(0)
+                        tail = stderr.read().decode(errors="replace")[-300:].strip()
+                        outcomes[batch[current]] = f"crash: exit code {code} ({tail})"
+                        break
+                    pending += chunk
+                    continue
+                line, pending = pending.split(b"\n", 1)
+                kind, index, *payload = line.decode().split(" ", 2)
+                current = int(index)
+                if kind == "S":
+                    deadline = time.monotonic() + PER_CALL_SECONDS
+                else:
+                    outcomes[batch[current]] = json.loads(payload[0])
+                    current += 1
+                    deadline = time.monotonic() + PER_CALL_SECONDS
+                    done = current == len(batch)
+            if done:
+                process.wait()
+            start += current + (0 if done else 1)
+
+
+def _feed(process, batch):
+    try:
+        for case in batch:
+            process.stdin.write((json.dumps(case) + "\n").encode())
+        process.stdin.close()
+    except (BrokenPipeError, OSError):
+        pass
+
+
+def run_sweep(cases):
+    outcomes = {}
+    shares = [cases[i::WORKERS] for i in range(WORKERS)]
+    threads = [threading.Thread(target=_run_worker, args=(share, outcomes)) for share in shares]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return outcomes
+
+
+# ------------------------------------------------------------------ the tests
+
+
+def test_every_public_name_is_swept():
+    cases, reached = build_cases()
+    unknown = {name: kind for name, kind in reached.items()
+               if kind not in ("function", "class", "record", "error type", "constant")}
+    assert not unknown, f"the sweep does not know how to call: {unknown}"
+    swept_targets = {case[0].split(".")[0] + "." + case[0].split(".")[1] for case in cases}
+    callables = {name for name, kind in reached.items() if kind in ("function", "class")}
+    assert callables <= swept_targets
+    # a public callable defined in a module but not in its __all__ would escape the sweep
+    missing = []
+    for module_name, module in _modules().items():
+        for name, obj in vars(module).items():
+            if (not name.startswith("_") and callable(obj)
+                    and getattr(obj, "__module__", None) == module.__name__
+                    and name not in module.__all__):
+                missing.append(f"{module_name}.{name}")
+    assert not missing, f"public names missing from __all__ (so from the sweep): {missing}"
+
+
+def test_hostile_sweep_of_the_public_api():
+    cases, _ = build_cases()
+    outcomes = run_sweep(cases)
+    assert len(outcomes) == len(cases)
+    failures = {case: outcome for case, outcome in outcomes.items() if outcome is not None}
+    report = "\n".join(f"{target}({param}={kind}): {outcome}"
+                       for (target, param, kind), outcome in sorted(failures.items()))
+    assert not failures, f"{len(failures)} of {len(cases)} calls failed:\n{report}"
+
+
+if __name__ == "__main__" and sys.argv[1:] == ["--worker"]:
+    worker()
+elif __name__ == "__main__":
+    _cases, _ = build_cases()
+    _started = time.monotonic()
+    _outcomes = run_sweep([tuple(c) for c in _cases])
+    for (_target, _param, _kind), _outcome in sorted(
+            (c, o) for c, o in _outcomes.items() if o is not None):
+        print(f"{_target}({_param}={_kind}): {_outcome}")
+    print(f"{len(_cases)} calls, {sum(o is not None for o in _outcomes.values())} failures, "
+          f"{time.monotonic() - _started:.1f} s")
+
+pytestmark = pytest.mark.filterwarnings("ignore")
