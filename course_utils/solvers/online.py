@@ -294,17 +294,21 @@ def _ftrl_weights(z, n, alpha, beta, l1, l2, intercept):
     return w
 
 
-def _ftrl_pass(z, n, X, y, alpha, beta, l1, l2, intercept):
+def _ftrl_pass(z, n, X, y, alpha, beta, l1, l2, intercept, seed=None):
     """One pass of Algorithm 1 over the rows of the CSR matrix ``X``, in order, in place.
 
     The loop itself is :func:`course_utils.solvers._ftrl_loop.ftrl_rows` (compiled by numba,
     imported here so that only FTRL pays for numba's start-up). State stored in fewer bits
     (float32, float16) is worked on in float64 and rounded back after every update, as
-    storage would round it. Returns the logit of each row, predicted before it was learned.
+    storage would round it; with a ``seed``, float16 state is rounded at random (randomized
+    rounding), from that seed. Returns the logit of each row, predicted before it was learned.
     """
-    from ._ftrl_loop import ftrl_rows
+    from ._ftrl_loop import ftrl_rows, seed_rounding
 
     bits = 8 * z.dtype.itemsize
+    if seed is not None and bits == 16:
+        seed_rounding(seed)
+        bits = -16
     z64, n64 = z.astype(np.float64, copy=False), n.astype(np.float64, copy=False)
     f = np.empty(len(y))
     ftrl_rows(z64, n64, X.indptr.astype(np.int64, copy=False),
@@ -436,6 +440,14 @@ class FTRLProximal:
         feature is dropped from its rows (weight 0, no state).
     state_dtype : {np.float64, np.float32, np.float16}, default=np.float64
         Storage type of ``z_`` and ``n_`` (reduced precision: McMahan et al. 2013, sec. 4.5).
+    rounding : {"nearest", "random"}, default="nearest"
+        How float16 state is rounded after each update: to the nearest float16, as
+        ``astype`` does, or at random between its two float16 neighbours with the
+        probabilities that make the rounding unbiased (randomized rounding). With "nearest",
+        a running sum such as ``n_i`` stops growing once its float16 spacing is more than
+        twice each addition; randomized rounding keeps its expected value growing.
+    random_state : int, default=0
+        Seed of randomized rounding (each chunk gets its own seed from it).
 
     Attributes
     ----------
@@ -448,7 +460,8 @@ class FTRLProximal:
     """
 
     def __init__(self, n_features, alpha=0.1, beta=1.0, l1=1.0, l2=0.0, *,
-                 fit_intercept=True, inclusion=None, state_dtype=np.float64):
+                 fit_intercept=True, inclusion=None, state_dtype=np.float64,
+                 rounding="nearest", random_state=0):
         self.n_features = check_int(n_features, "n_features", low=1, high=MAX_FEATURES)
         self.alpha = check_scalar(alpha, "alpha", low_inclusive=False)
         self.beta = check_scalar(beta, "beta")
@@ -459,9 +472,11 @@ class FTRLProximal:
             raise TypeError("inclusion must be None or an object with an admit(features) method.")
         self.inclusion = inclusion
         dtype = check_dtype(state_dtype, "state_dtype", (np.float64, np.float32, np.float16))
+        self.rounding = check_choice(rounding, "rounding", {"nearest", "random"})
+        self.random_state = check_int(random_state, "random_state", low=0, high=2**31 - 1)
         self.features_ = np.zeros(0, dtype=np.int64)
         self.z_, self.n_ = np.zeros(1, dtype=dtype), np.zeros(1, dtype=dtype)
-        self.n_rows_, self._loss_sum = 0, 0.0
+        self.n_rows_, self._loss_sum, self._chunks = 0, 0.0, 0
 
     def partial_fit(self, X, y):
         """Learn the rows of one chunk, in order; return ``self``."""
@@ -494,8 +509,12 @@ class FTRLProximal:
             values, rows = np.insert(values, ends, 1.0), np.insert(rows, ends, np.arange(len(y)))
         indptr = np.searchsorted(rows, np.arange(X.shape[0] + 1))
         X = sp.csr_matrix((values, slots, indptr), shape=(X.shape[0], self.z_.size))
+        seed = None
+        if self.rounding == "random":  # a seed per chunk, from random_state
+            seed = (self.random_state * 1_000_003 + self._chunks) % 2**32
         f = _ftrl_pass(self.z_, self.n_, X, y, self.alpha, self.beta, self.l1, self.l2,
-                       self.fit_intercept)
+                       self.fit_intercept, seed)
+        self._chunks += 1
         self._loss_sum = _sum_in_order(self._loss_sum, np.logaddexp(0.0, f) - y * f)
         self.n_rows_ += X.shape[0]
         return self
