@@ -398,3 +398,47 @@ def test_hash_crosses_is_per_row_and_folds_exactly():
         fold_buckets(M, 3)
     with pytest.raises(TypeError, match="X must be a scipy.sparse"):
         fold_buckets(M.toarray(), 2)
+
+
+# ------------------------------------------------------------------ randomized rounding
+
+
+def test_randomized_rounding_is_unbiased_and_the_compiled_code_equals_its_source():
+    from course_utils.solvers._ftrl_loop import seed_rounding
+
+    value = 2048.0 + 0.3  # between the float16 neighbours 2048 and 2050
+    seed_rounding(3)
+    draws = np.array([round_to(value, -16) for _ in range(20_000)])
+    assert set(np.unique(draws)) == {2048.0, 2050.0}
+    assert abs(draws.mean() - value) < 0.02  # the standard error is about 0.007
+    if hasattr(round_to, "py_func"):
+        seed_rounding(3)
+        compiled = [round_to(value, -16) for _ in range(50)]
+        seed_rounding.py_func(3)
+        assert compiled == [round_to.py_func(value, -16) for _ in range(50)]
+
+
+def test_randomized_rounding_lets_a_float16_sum_of_squares_keep_growing():
+    # The intercept's n_i sums (p - y)^2 < 1 every row: in float16 rounded to nearest it stalls
+    # once its spacing (1 from 1024, 2 from 2048) is more than twice each (p - y)^2; rounded at
+    # random it keeps growing, like float64.
+    X, y = _stream(n=900)
+    options = {"f64": {}, "nearest": dict(state_dtype=np.float16),
+               "random": dict(state_dtype=np.float16, rounding="random")}
+    models = {name: FTRLProximal(X.shape[1], alpha=0.1, l1=1.0, **kw)
+              for name, kw in options.items()}
+    for _ in range(30):
+        for model in models.values():
+            model.partial_fit(X, y)
+    n64, nearest, random = (float(m.n_[-1]) for m in models.values())
+    assert n64 > 3000 and nearest <= 2048.0  # stalled where the spacing outgrew 2 g^2
+    assert abs(random - n64) / n64 < 0.05
+    again = FTRLProximal(X.shape[1], alpha=0.1, l1=1.0, state_dtype=np.float16, rounding="random")
+    for _ in range(30):
+        again.partial_fit(X, y)
+    assert again.n_.tobytes() == models["random"].n_.tobytes()  # seeded: the same every run
+
+
+def test_rounding_must_be_named():
+    with pytest.raises(ValueError, match="rounding"):
+        FTRLProximal(10, rounding="stochastic")

@@ -104,7 +104,8 @@ PLAN = {
     ),
     "03": (
         "Zeno's paradox: L2 decay vs L1",
-        "why L2 never reaches zero, even in floating point",
+        "L2 decay reaches 0.0 only at a factor of 0.5 or less or with flush-to-zero, "
+        "else it stalls on a subnormal; clipped L1 reaches zero",
         30,
     ),
     "04": (

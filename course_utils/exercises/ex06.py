@@ -584,8 +584,12 @@ q14 = MultipleChoice(
         ),
         "d": (
             "Train without a penalty and delete the smallest weights",
-            "Pruning after the fact can work but ignores how the remaining weights should "
-            "change; a penalty selects and fits together",
+            "Deleting the smallest weights of an unpenalized fit ranks features badly (a rare "
+            "feature needs a large weight to matter, a frequent one only a small weight), keeps "
+            "weights fitted together with the ones deleted, and on correlated groups splits the "
+            "weight unstably between near-copies. Pruning can work: in notebook 05, ranked by "
+            "|w| times sd(x) and refitted with a tuned L2 strength, it tied with the relaxed L1. "
+            "This plan does neither",
         ),
     },
     answer="a",

@@ -13,7 +13,7 @@ from .logistic import logistic_l1  # noqa: E402
 from .ridge import ridge  # noqa: E402
 
 __all__ += ["lasso", "lasso_path", "elastic_net", "ridge", "logistic_l1"]
-from .online import FTRLProximal, ftrl_proximal, sgd_l1  # noqa: E402
+from .online import FTRLProximal, adagrad_fobos, ftrl_proximal, sgd_l1  # noqa: E402
 from .subset import best_subset, htp, iht  # noqa: E402
 
-__all__ += ["iht", "htp", "best_subset", "sgd_l1", "ftrl_proximal", "FTRLProximal"]
+__all__ += ["iht", "htp", "best_subset", "sgd_l1", "ftrl_proximal", "FTRLProximal", "adagrad_fobos"]

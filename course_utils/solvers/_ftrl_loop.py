@@ -33,7 +33,10 @@ def round_to(value, bits):
     The same rounding as numpy's ``astype`` (to nearest, ties to even): float32 by the
     processor's own conversion; float16 (numba has no float16 type on the CPU) by rounding to
     a multiple of the float16 spacing, 11 significant bits, 2**-24 below 2**-14, and
-    infinity beyond the largest float16, 65504.
+    infinity beyond the largest float16, 65504. ``bits=-16`` rounds to the same float16
+    grid at random instead, to the neighbour above with probability equal to the distance
+    from the one below, in spacings (randomized rounding, unbiased: McMahan et al. 2013,
+    sec. 4.5, round their fixed-point coefficients this way).
     """
     if bits == 64 or value == 0.0 or not math.isfinite(value):
         return value
@@ -41,8 +44,24 @@ def round_to(value, bits):
         return float(np.float32(value))
     exponent = math.frexp(value)[1]  # |value| in [2**(exponent - 1), 2**exponent)
     spacing = math.ldexp(1.0, max(exponent, -13) - 11)
-    rounded = np.rint(value / spacing) * spacing  # division by a power of 2: exact
+    scaled = value / spacing  # division by a power of 2: exact
+    if bits == -16:  # randomized rounding: up with probability = the fraction, so unbiased
+        low = math.floor(scaled)
+        # numba supports only the legacy np.random functions in compiled code
+        up = np.random.random() < scaled - low  # noqa: NPY002
+        rounded = (low + (1.0 if up else 0.0)) * spacing
+    else:
+        rounded = np.rint(scaled) * spacing
     return rounded if abs(rounded) <= 65504.0 else math.copysign(math.inf, value)
+
+
+@njit(cache=True)
+def seed_rounding(seed):
+    """Seed the random numbers of randomized rounding (``bits=-16`` in :func:`round_to`).
+
+    Compiled, this seeds numba's own generator; as plain Python, numpy's global one.
+    """
+    np.random.seed(seed)  # noqa: NPY002  (numba compiles only the legacy functions)
 
 
 @njit(cache=True)
@@ -52,7 +71,8 @@ def ftrl_rows(z, n, indptr, indices, data, y, alpha, beta, l1, l2, intercept, bi
     Row ``t`` holds the entries ``indptr[t]:indptr[t + 1]`` (column ``indices[j]``, value
     ``data[j]``) and the label ``y[t]``. With ``intercept``, each row's last entry is the
     intercept, exempt from ``l1`` and ``l2``. After every update ``z_i`` and ``n_i`` are
-    rounded as storage in ``bits`` bits would round them (:func:`round_to`). ``logits[t]``
+    rounded as storage in ``bits`` bits would round them (:func:`round_to`; ``bits=-16``:
+    float16 with randomized rounding). ``logits[t]``
     receives ``x_t @ w``, predicted before the row is learned.
     """
     if y.size == 0:

@@ -1,4 +1,4 @@
-"""Online (one example at a time) solvers with an L1 penalty: SGD and FTRL-Proximal.
+"""Online (one example at a time) solvers with an L1 penalty: SGD, AdaGrad-FOBOS and FTRL-Proximal.
 
 Both accept dense arrays and scipy.sparse CSR matrices. On sparse data an example touches
 only its few non-zero features, and each solver does work only on those: the point of
@@ -34,7 +34,7 @@ from .._validation import (
 from ..penalties import _soft_threshold_unchecked
 from ._result import FitResult
 
-__all__ = ["sgd_l1", "ftrl_proximal", "FTRLProximal"]
+__all__ = ["sgd_l1", "ftrl_proximal", "FTRLProximal", "adagrad_fobos"]
 
 
 def _sigmoid(f: float) -> float:
@@ -304,21 +304,25 @@ def _ftrl_weights(z, n, alpha, beta, l1, l2, intercept):
     return w
 
 
-def _ftrl_pass(z, n, X, y, alpha, beta, l1, l2, intercept):
+def _ftrl_pass(z, n, X, y, alpha, beta, l1, l2, intercept, seed=None):
     """One pass of Algorithm 1 over the rows of the CSR matrix ``X``, in order, in place.
 
     The loop itself is :func:`course_utils.solvers._ftrl_loop.ftrl_rows` (compiled by numba,
     imported here so that only FTRL pays for numba's start-up). State stored in fewer bits
     (float32, float16) is worked on in float64 and rounded back after every update, as
-    storage would round it. Returns the logit of each row, predicted before it was learned.
+    storage would round it; with a ``seed``, float16 state is rounded at random (randomized
+    rounding), from that seed. Returns the logit of each row, predicted before it was learned.
 
     Raises ``ValueError`` if the state it touched overflowed (inf or NaN): then reduced-precision
     state is left as it was (it is written back only when finite); float64 state, updated in
     place, is left spoiled and the model refuses further calls (see ``check_state``).
     """
-    from ._ftrl_loop import ftrl_rows
+    from ._ftrl_loop import ftrl_rows, seed_rounding
 
     bits = 8 * z.dtype.itemsize
+    if seed is not None and bits == 16:
+        seed_rounding(seed)
+        bits = -16
     z64, n64 = z.astype(np.float64, copy=False), n.astype(np.float64, copy=False)
     f = np.empty(len(y))
     ftrl_rows(z64, n64, X.indptr.astype(np.int64, copy=False),
@@ -331,7 +335,7 @@ def _ftrl_pass(z, n, X, y, alpha, beta, l1, l2, intercept):
     if not (np.all(np.isfinite(z64[touched])) and np.all(np.isfinite(n64[touched]))
             and np.isfinite(np.abs(f).sum())):
         hint = (" (n sums squared gradients, and float16 holds at most 65504: use float32)"
-                if bits == 16 else "")
+                if abs(bits) == 16 else "")
         raise ValueError(
             f"FTRL-Proximal's state overflowed {z.dtype.name} (z or n became inf or NaN){hint}: "
             f"X's values, or alpha={alpha:g} (against beta={beta:g}, l2={l2:g}), are out of "
@@ -467,6 +471,14 @@ class FTRLProximal:
         feature is dropped from its rows (weight 0, no state).
     state_dtype : {np.float64, np.float32, np.float16}, default=np.float64
         Storage type of ``z_`` and ``n_`` (reduced precision: McMahan et al. 2013, sec. 4.5).
+    rounding : {"nearest", "random"}, default="nearest"
+        How float16 state is rounded after each update: to the nearest float16, as
+        ``astype`` does, or at random between its two float16 neighbours with the
+        probabilities that make the rounding unbiased (randomized rounding). With "nearest",
+        a running sum such as ``n_i`` stops growing once its float16 spacing is more than
+        twice each addition; randomized rounding keeps its expected value growing.
+    random_state : int, default=0
+        Seed of randomized rounding (each chunk gets its own seed from it).
 
     Attributes
     ----------
@@ -483,13 +495,15 @@ class FTRLProximal:
     """
 
     def __init__(self, n_features, alpha=0.1, beta=1.0, l1=1.0, l2=0.0, *,
-                 fit_intercept=True, inclusion=None, state_dtype=np.float64):
+                 fit_intercept=True, inclusion=None, state_dtype=np.float64,
+                 rounding="nearest", random_state=0):
         self.n_features, self.alpha, self.beta, self.l1, self.l2 = n_features, alpha, beta, l1, l2
         self.fit_intercept, self.inclusion = fit_intercept, inclusion
+        self.rounding, self.random_state = rounding, random_state
         dtype = check_dtype(state_dtype, "state_dtype", STATE_DTYPES)
         self.features_ = np.zeros(0, dtype=np.int64)
         self.z_, self.n_ = np.zeros(1, dtype=dtype), np.zeros(1, dtype=dtype)
-        self.n_rows_, self._loss_sum = 0, 0.0
+        self.n_rows_, self._loss_sum, self._chunks = 0, 0.0, 0
         self._check_state()
 
     def _check_state(self):
@@ -500,6 +514,8 @@ class FTRLProximal:
         self.l1 = check_scalar(self.l1, "l1")
         self.l2 = check_scalar(self.l2, "l2")
         self.fit_intercept = check_bool(self.fit_intercept, "fit_intercept")
+        self.rounding = check_choice(self.rounding, "rounding", {"nearest", "random"})
+        self.random_state = check_int(self.random_state, "random_state", low=0, high=2**31 - 1)
         if self.inclusion is not None and not callable(getattr(self.inclusion, "admit", None)):
             raise TypeError("inclusion must be None or an object with an admit(features) method.")
         features = self.features_
@@ -550,8 +566,12 @@ class FTRLProximal:
             values, rows = np.insert(values, ends, 1.0), np.insert(rows, ends, np.arange(len(y)))
         indptr = np.searchsorted(rows, np.arange(X.shape[0] + 1))
         X = sp.csr_matrix((values, slots, indptr), shape=(X.shape[0], self.z_.size))
+        seed = None
+        if self.rounding == "random":  # a seed per chunk, from random_state
+            seed = (self.random_state * 1_000_003 + self._chunks) % 2**32
         f = _ftrl_pass(self.z_, self.n_, X, y, self.alpha, self.beta, self.l1, self.l2,
-                       self.fit_intercept)
+                       self.fit_intercept, seed)
+        self._chunks += 1
         self._loss_sum = _sum_in_order(self._loss_sum, np.logaddexp(0.0, f) - y * f)
         self.n_rows_ += X.shape[0]
         return self
@@ -621,3 +641,90 @@ class FTRLProximal:
     def predict_proba(self, X):
         """Probability of label 1 for each row of ``X``."""
         return expit(self.decision_function(X))
+
+
+def adagrad_fobos(
+    X, y, alpha=0.1, beta=1.0, l1=1e-3, epochs=1, *, fit_intercept=True
+) -> FitResult:
+    """Logistic regression by FOBOS with AdaGrad's per-coordinate learning rates.
+
+    The comparator of FTRL-Proximal in McMahan et al. (2013): the same learning rate per
+    coordinate, ``alpha / (beta + sqrt(n_i))``, but the L1 penalty is applied to the current
+    weight after each gradient step (soft-thresholding), not to the accumulated gradients.
+
+    Parameters
+    ----------
+    X : array-like or scipy.sparse matrix of shape (n_samples, n_features)
+        Design matrix; dense input is converted to CSR (its zeros are never touched).
+    y : array-like of shape (n_samples,)
+        Labels 0 and 1.
+    alpha, beta : float, default=0.1, 1.0
+        Per-coordinate learning rate ``eta_i = alpha / (beta + sqrt(n_i))``, ``n_i`` the sum
+        of the squared gradients of coordinate ``i`` so far; ``alpha > 0``, ``beta >= 0``.
+    l1 : float, default=1e-3
+        L1 penalty per example, in the units of ``sgd_l1``'s ``alpha`` (the objective is the
+        mean log loss plus ``l1 * ||w||_1``), ``>= 0``.
+    epochs : int, default=1
+        Passes over the data, in the given order.
+    fit_intercept : bool, default=True
+        Add an always-on feature (``x = 1``) as the intercept, exempt from ``l1``.
+
+    Returns
+    -------
+    FitResult
+        ``history`` holds the progressive-validation log loss of each epoch; ``converged``
+        is always True.
+
+    Notes
+    -----
+    For each example, on its non-zero coordinates only (after the lazy catch-up of the L1
+    steps of the examples that did not touch them):
+
+    .. math::
+
+        p = \\sigma(x^T w), \\quad g_i = (p - y) x_i, \\quad n_i \\leftarrow n_i + g_i^2,
+        \\quad \\eta_i = \\frac{\\alpha}{\\beta + \\sqrt{n_i}}, \\quad
+        w_i \\leftarrow S(w_i - \\eta_i g_i,\\ \\eta_i \\lambda_1) .
+
+    A weight clipped to zero comes back at the next gradient larger than ``l1``: sparsity
+    comes from the current weight, not from a sum of all past gradients as in FTRL-Proximal
+    (whose ``w_i`` is zero while ``|z_i| <= l1``).
+
+    References
+    ----------
+    J. Duchi and Y. Singer, "Efficient online and batch learning using forward backward
+    splitting", JMLR 10, 2009.
+    J. Duchi, E. Hazan and Y. Singer, "Adaptive subgradient methods for online learning and
+    stochastic optimization", JMLR 12, 2011.
+    H. B. McMahan et al., "Ad Click Prediction: a View from the Trenches", KDD 2013.
+    """
+    from ._adagrad_loop import adagrad_fobos_flush, adagrad_fobos_rows
+
+    X, y = check_X_y(X, y, sparse_ok=True)
+    check_binary_labels(y)
+    alpha = check_scalar(alpha, "alpha", low_inclusive=False)
+    beta = check_scalar(beta, "beta")
+    l1 = check_scalar(l1, "l1")
+    epochs = check_int(epochs, "epochs", low=1)
+    fit_intercept = check_bool(fit_intercept, "fit_intercept")
+
+    n_samples, n_features = X.shape
+    X = _canonical_csr(X)
+    if fit_intercept:
+        X = _with_ones_column(X)
+    width = X.shape[1]
+    w, n, last = np.zeros(width), np.zeros(width), np.zeros(width, dtype=np.int64)
+    indptr, indices = X.indptr.astype(np.int64), X.indices.astype(np.int64)
+    data, labels = X.data.astype(np.float64), np.asarray(y, dtype=np.float64)
+    history = []
+    for epoch in range(epochs):
+        f = np.empty(n_samples)
+        adagrad_fobos_rows(w, n, last, epoch * n_samples, indptr, indices, data, labels,
+                           float(alpha), float(beta), float(l1), bool(fit_intercept), f)
+        history.append(_sum_in_order(0.0, np.logaddexp(0.0, f) - y * f) / n_samples)
+    adagrad_fobos_flush(w, n, last, epochs * n_samples, float(alpha), float(beta), float(l1),
+                        width - 1 if fit_intercept else -1)
+    intercept = float(w[-1]) if fit_intercept else 0.0
+    return FitResult(
+        coef=w[:n_features], intercept=intercept, n_iter=epochs, converged=True, history=history
+    )

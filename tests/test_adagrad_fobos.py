@@ -1,0 +1,86 @@
+"""AdaGrad-FOBOS (notebook 05's comparator of FTRL-Proximal): the lazy compiled loop against a
+plain reference that shrinks every weight after every example."""
+
+import math
+
+import numpy as np
+import pytest
+import scipy.sparse as sp
+
+from course_utils.solvers import adagrad_fobos
+from course_utils.solvers._adagrad_loop import adagrad_fobos_rows
+
+
+def _problem(seed=0, n=300, p=40):
+    rng = np.random.default_rng(seed)
+    X = sp.random(n, p, density=0.15, random_state=seed, format="csr", data_rvs=rng.standard_normal)
+    w_true = np.where(rng.random(p) < 0.3, rng.standard_normal(p), 0.0)
+    y = (rng.random(n) < 1 / (1 + np.exp(-(X @ w_true)))).astype(float)
+    return X, y
+
+
+def _reference(X, y, alpha, beta, l1, epochs):
+    # Every weight gets its L1 step after every example, touched or not (no laziness).
+    X = sp.hstack([X, np.ones((X.shape[0], 1))], format="csr")
+    p = X.shape[1]
+    w, n = np.zeros(p), np.zeros(p)
+    for _ in range(epochs):
+        for t in range(X.shape[0]):
+            idx, x = X.indices[X.indptr[t]:X.indptr[t + 1]], X.data[X.indptr[t]:X.indptr[t + 1]]
+            prob = 1 / (1 + math.exp(-float(x @ w[idx])))
+            touched = np.zeros(p, dtype=bool)
+            for i, v in zip(idx, x, strict=True):
+                g = (prob - y[t]) * v
+                n[i] += g * g
+                eta = alpha / (beta + math.sqrt(n[i]))
+                step = w[i] - eta * g
+                lam = 0.0 if i == p - 1 else eta * l1
+                w[i] = math.copysign(max(abs(step) - lam, 0.0), step)
+                touched[i] = True
+            for i in np.flatnonzero(~touched & (n > 0)):
+                if i != p - 1:
+                    eta = alpha / (beta + math.sqrt(n[i]))
+                    w[i] = math.copysign(max(abs(w[i]) - eta * l1, 0.0), w[i])
+    return w[:-1], w[-1]
+
+
+@pytest.mark.parametrize("epochs", [1, 2])
+def test_lazy_loop_equals_the_plain_reference(epochs):
+    X, y = _problem()
+    fit = adagrad_fobos(X, y, alpha=0.3, beta=1.0, l1=0.01, epochs=epochs)
+    w, b = _reference(X, y, 0.3, 1.0, 0.01, epochs)
+    np.testing.assert_allclose(fit.coef, w, rtol=0, atol=1e-12)
+    assert fit.intercept == pytest.approx(b, abs=1e-12)
+    assert np.array_equal(fit.coef == 0, w == 0)
+
+
+def test_compiled_loop_equals_its_plain_python_source():
+    X, y = _problem(1)
+    X = sp.hstack([X, np.ones((X.shape[0], 1))], format="csr")
+    out = []
+    plain = getattr(adagrad_fobos_rows, "py_func", adagrad_fobos_rows)
+    for function in (adagrad_fobos_rows, plain):
+        w, n = np.zeros(X.shape[1]), np.zeros(X.shape[1])
+        last, f = np.zeros(X.shape[1], dtype=np.int64), np.empty(len(y))
+        function(w, n, last, 0, X.indptr.astype(np.int64), X.indices.astype(np.int64),
+                 X.data.astype(np.float64), y, 0.3, 1.0, 0.01, True, f)
+        out.append((w.tobytes(), n.tobytes(), f.tobytes()))
+    assert out[0] == out[1]
+
+
+def test_more_l1_gives_fewer_nonzeros_and_no_l1_none():
+    X, y = _problem(2)
+    counts = [np.count_nonzero(adagrad_fobos(X, y, alpha=0.3, l1=l1).coef)
+              for l1 in (0.0, 0.01, 0.1)]
+    assert counts[0] == np.count_nonzero(X.getnnz(axis=0))  # every feature seen keeps a weight
+    assert counts[0] > counts[1] > counts[2]
+
+
+def test_bad_input_names_the_argument():
+    X, y = _problem()
+    with pytest.raises(ValueError, match="alpha"):
+        adagrad_fobos(X, y, alpha=0.0)
+    with pytest.raises(ValueError, match="l1"):
+        adagrad_fobos(X, y, l1=-1.0)
+    with pytest.raises(ValueError):
+        adagrad_fobos(X, 2 * y)
