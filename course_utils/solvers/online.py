@@ -665,7 +665,7 @@ def adagrad_fobos(
         L1 penalty per example, in the units of ``sgd_l1``'s ``alpha`` (the objective is the
         mean log loss plus ``l1 * ||w||_1``), ``>= 0``.
     epochs : int, default=1
-        Passes over the data, in the given order.
+        Passes over the data, in the given order; at most ``MAX_EPOCHS`` (10,000).
     fit_intercept : bool, default=True
         Add an always-on feature (``x = 1``) as the intercept, exempt from ``l1``.
 
@@ -705,7 +705,8 @@ def adagrad_fobos(
     alpha = check_scalar(alpha, "alpha", low_inclusive=False)
     beta = check_scalar(beta, "beta")
     l1 = check_scalar(l1, "l1")
-    epochs = check_int(epochs, "epochs", low=1)
+    epochs = check_count(epochs, "epochs", MAX_EPOCHS)
+    check_magnitude(X, "X", X.shape[0] * epochs)  # n_i sums a squared gradient per row
     fit_intercept = check_bool(fit_intercept, "fit_intercept")
 
     n_samples, n_features = X.shape
@@ -725,6 +726,6 @@ def adagrad_fobos(
     adagrad_fobos_flush(w, n, last, epochs * n_samples, float(alpha), float(beta), float(l1),
                         width - 1 if fit_intercept else -1)
     intercept = float(w[-1]) if fit_intercept else 0.0
-    return FitResult(
-        coef=w[:n_features], intercept=intercept, n_iter=epochs, converged=True, history=history
-    )
+    return check_fit(FitResult(coef=w[:n_features], intercept=intercept, n_iter=epochs,
+                               converged=True, history=history), "adagrad_fobos",
+                     inputs="X or alpha")
