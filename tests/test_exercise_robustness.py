@@ -309,31 +309,37 @@ def test_a_result_is_rebuilt_from_plain_data_only(tmp_path):
     assert not marker.exists()
 
 
-@linux_only
-def test_a_grandchild_started_by_the_function_is_killed(tmp_path):
-    pid_file = tmp_path / "pid"
-
+def _starts_a_process(pid_file, detach):
     def starts_a_process(w):
-        pid = os.fork()
-        if pid == 0:
+        if os.fork() == 0:
+            if detach:
+                os.setsid()  # its own session and group: out of reach of a group kill
+                if os.fork():  # a daemon's double fork: orphaned at once
+                    os._exit(0)
+            # its id as the kernel sees it (inside a PID namespace os.getpid() is another)
+            pid_file.write_text(os.readlink("/proc/self"))
             while True:
                 time.sleep(0.01)
-        pid_file.write_text(str(pid))
+        while not pid_file.exists():
+            time.sleep(0.001)
         while True:
             pass
 
-    assert "did not finish in time" in _graded_in_time(_question(), starts_a_process).message
+    return starts_a_process
+
+
+@linux_only
+@pytest.mark.parametrize("namespaces", [True, False], ids=["namespaces", "fallback"])
+@pytest.mark.parametrize("detach", [False, True], ids=["child", "setsid-grandchild"])
+def test_every_process_the_function_started_is_gone_with_the_verdict(
+    tmp_path, monkeypatch, namespaces, detach
+):
+    monkeypatch.setattr(_sandbox, "USE_NAMESPACES", namespaces)
+    pid_file = tmp_path / "pid"
+    verdict = _graded_in_time(_question(), _starts_a_process(pid_file, detach))
+    assert "did not finish in time" in verdict.message
     pid = int(pid_file.read_text())
-    for _ in range(100):  # SIGKILL is asynchronous: give the system a moment
-        try:
-            state = open(f"/proc/{pid}/stat").read().rsplit(")", 1)[1].split()[0]
-        except FileNotFoundError:
-            break
-        if state == "Z":  # dead, waiting for init to reap it
-            break
-        time.sleep(0.02)
-    else:
-        pytest.fail(f"process {pid} still runs")
+    assert not os.path.exists(f"/proc/{pid}"), "a process started by the answer survived"
 
 
 @linux_only

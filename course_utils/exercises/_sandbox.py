@@ -29,10 +29,12 @@ kernel, nor stop a loop that swallows every exception or runs in C code.
 
 from __future__ import annotations
 
+import ctypes
 import gc
 import io
 import os
 import pickle
+import resource
 import select
 import signal
 import struct
@@ -248,31 +250,148 @@ def _outcome(kind, *fields) -> Outcome:
     return Outcome("opaque", detail=fields[0])
 
 
-# --------------------------------------------------------------------------- the child process
+# --------------------------------------------------------------------------- the child processes
+#
+# The kernel forks a *keeper*, which runs only this module's code, and the keeper forks the
+# *runner*, which runs the answer. The keeper first tries to put its future children in new
+# user and PID namespaces (unprivileged on most Linux systems); then the runner is process 1 of
+# a namespace of its own: it cannot name the kernel's (or anyone else's) process id, so it
+# cannot signal it, and when it dies the system kills every process in the namespace, detached
+# (setsid) or not. Where namespaces are refused (some containers' seccomp profiles), the keeper
+# is a "child subreaper" (every orphan of the runner's tree is re-parented to it, so it can find
+# and kill them), and the runner gets a seccomp filter that refuses signals to the kernel, to
+# the keeper, to process groups and to every process (kill(-1)), and refuses ptrace.
+
+_CLONE_NEWUSER, _CLONE_NEWPID = 0x10000000, 0x20000000
+_PR_SET_PDEATHSIG, _PR_SET_CHILD_SUBREAPER = 1, 36
+_PR_SET_NO_NEW_PRIVS, _PR_SET_SECCOMP, _SECCOMP_MODE_FILTER = 38, 22, 2
+# Tests set it to False to exercise the fallback (subreaper and seccomp filter).
+USE_NAMESPACES = True
+
+
+def _libc():
+    return ctypes.CDLL(None, use_errno=True)
+
+
+def _enter_namespaces() -> bool:
+    """In the keeper: make its next child process 1 of new user and PID namespaces.
+
+    The user namespace maps the user to itself, so the runner keeps its user and group ids
+    (and can write files as before). Returns False where the system refuses.
+    """
+    uid, gid = os.getuid(), os.getgid()
+    if not USE_NAMESPACES or _libc().unshare(_CLONE_NEWUSER | _CLONE_NEWPID) != 0:
+        return False
+    for name, text in (("setgroups", "deny"), ("uid_map", f"{uid} {uid} 1"),
+                       ("gid_map", f"{gid} {gid} 1")):
+        try:
+            with open(f"/proc/self/{name}", "w") as file:
+                file.write(text)
+        except OSError:  # an old kernel: the runner still runs, as user "nobody"
+            break
+    return True
+
+
+# x86-64 and arm64 syscall numbers: kill, tgkill, rt_sigqueueinfo, rt_tgsigqueueinfo (their
+# first argument is the target), then tkill, ptrace, process_vm_writev, pidfd_send_signal
+# (refused outright), then fcntl (F_SETOWN can aim SIGIO at a process).
+_AUDIT_ARCH = {"x86_64": 0xC000003E, "aarch64": 0xC00000B7}
+_SYSCALLS = {
+    "x86_64": ((62, 234, 129, 297), (200, 101, 311, 424), 72),
+    "aarch64": ((129, 131, 138, 240), (130, 117, 271, 424), 25),
+}
+
+
+def _refuse_signals_to(protected: tuple[int, ...]) -> bool:
+    """In the runner (fallback only): a seccomp filter refusing signals to ``protected`` pids.
+
+    Also refused (``EPERM``): signals to process groups and to every process (a target <= 0),
+    ``tkill``, ``ptrace``, ``process_vm_writev``, ``pidfd_send_signal``, ``fcntl``'s
+    ``F_SETOWN``/``F_SETOWN_EX`` (which aim SIGIO at a process) and syscalls of another ABI.
+    The filter is inherited by everything the runner starts. Returns False where the machine
+    has no seccomp (or is neither x86-64 nor arm64).
+    """
+    arch = os.uname().machine
+    if arch not in _SYSCALLS:
+        return False
+    targeted, refused, fcntl = _SYSCALLS[arch]
+    # Classic BPF over struct seccomp_data: nr at offset 0, arch at 4, the low 32 bits of
+    # argument i at 16 + 8 i. A jump's offsets count the instructions to skip.
+    load, jump_eq, jump_set, ret = 0x20, 0x15, 0x45, 0x06
+    allow, deny = 0x7FFF0000, 0x00050000 | 1  # SECCOMP_RET_ALLOW, SECCOMP_RET_ERRNO | EPERM
+    code = [(load, 0, 0, 4), (jump_eq, 1, 0, _AUDIT_ARCH[arch]), (ret, 0, 0, deny),
+            (load, 0, 0, 0)]
+    blocks = [[("deny if", nr)] for nr in refused]
+
+    def only_for(nr, *block):  # the block runs for syscall nr; the others skip it
+        return [("skip unless", nr, len(block)), *block]
+
+    blocks.append(only_for(fcntl, (load, 0, 0, 24), ("deny if", 8), ("deny if", 15),
+                           (ret, 0, 0, allow)))
+    for nr in targeted:
+        tests = [("deny if", 0)] + [("deny if", pid) for pid in protected]
+        blocks.append(only_for(nr, (load, 0, 0, 16), ("deny if negative",), *tests,
+                               (ret, 0, 0, allow)))
+    body = [item for block in blocks for item in block] + [(ret, 0, 0, allow)]
+    deny_at = len(code) + len(body)
+    for item in body:
+        here = len(code)
+        if item[0] == "deny if":
+            code.append((jump_eq, deny_at - here - 1, 0, item[1]))
+        elif item[0] == "deny if negative":
+            code.append((jump_set, deny_at - here - 1, 0, 0x80000000))
+        elif item[0] == "skip unless":
+            code.append((jump_eq, 0, item[2], item[1]))
+        else:
+            code.append(item)
+    code.append((ret, 0, 0, deny))
+
+    class Instruction(ctypes.Structure):
+        _fields_ = [("code", ctypes.c_ushort), ("jt", ctypes.c_ubyte), ("jf", ctypes.c_ubyte),
+                    ("k", ctypes.c_uint32)]
+
+    class Program(ctypes.Structure):
+        _fields_ = [("len", ctypes.c_ushort), ("filter", ctypes.POINTER(Instruction))]
+
+    program = Program(len(code), (Instruction * len(code))(*[Instruction(*i) for i in code]))
+    libc = _libc()
+    return (
+        libc.prctl(_PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) == 0
+        and libc.prctl(_PR_SET_SECCOMP, _SECCOMP_MODE_FILTER, ctypes.byref(program), 0, 0) == 0
+    )
+
+
+def _close_inherited_files(keep: tuple[int, ...]) -> None:
+    """Close every file descriptor above 2 except ``keep`` (the kernel's ZeroMQ sockets...)."""
+    low = 3
+    for fd in sorted(keep):
+        os.closerange(low, fd)
+        low = fd + 1
+    os.closerange(low, 1 << 16)
 
 
 def _become_harmless(keep_fd: int) -> None:
-    """In the child: no output, no inherited file but the result pipe, no shared collection."""
+    """In the runner: no output, no inherited file but the result pipe, no shared collection."""
     gc.freeze()  # objects inherited from the kernel are never collected (no __del__ runs here)
     try:
         os.setpgid(0, 0)  # its own process group, so that killing the group ends what it started
-    except OSError:  # the parent did it first
+    except OSError:
         pass
     devnull = os.open(os.devnull, os.O_RDWR)
     for fd in (0, 1, 2):
         os.dup2(devnull, fd)
-    os.closerange(3, keep_fd)
-    os.closerange(keep_fd + 1, 1 << 16)
+    _close_inherited_files((keep_fd,))
     sys.stdin = io.StringIO()
     sys.stdout = sys.stderr = io.StringIO()
-    signal.signal(signal.SIGINT, signal.SIG_DFL)  # an interrupt ends the child at once
+    signal.signal(signal.SIGINT, signal.SIG_DFL)  # an interrupt ends the runner at once
 
 
-def _child(func, cases, read_fd: int, write_fd: int) -> None:
+def _runner(func, cases, write_fd: int, protected: tuple[int, ...]) -> None:
     """Run every case, sending one message after each; never returns."""
     try:
-        os.close(read_fd)
         _become_harmless(write_fd)
+        if protected:  # no namespace: the filter keeps the kernel and the keeper out of reach
+            _refuse_signals_to(protected)
         signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT, signal.SIGALRM})
         for args in cases:
             message = _call_and_describe(func, args)
@@ -283,6 +402,86 @@ def _child(func, cases, read_fd: int, write_fd: int) -> None:
                 view = view[os.write(write_fd, view):]
     finally:
         os._exit(0)
+
+
+def _keeper(func, cases, write_fd: int, stop_fd: int) -> None:
+    """Start the runner, end it (and all it started) when the kernel says so; never returns.
+
+    The kernel says so by closing its end of the stop pipe (or by dying). The keeper then
+    exits the way the runner did (same exit status or signal), for the kernel's verdict.
+    """
+    status = 1 << 8  # "exit status 1" if anything below fails
+    try:
+        kernel = os.getppid()
+        _close_inherited_files((write_fd, stop_fd))
+        for number in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
+            signal.signal(number, signal.SIG_IGN)  # only the kernel's SIGKILL or stop pipe
+        libc = _libc()
+        libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)  # the kernel died: so do we
+        isolated = _enter_namespaces()
+        if not isolated:
+            libc.prctl(_PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0)
+        runner = os.fork()
+        if runner == 0:
+            os.close(stop_fd)
+            _runner(func, cases, write_fd, () if isolated else (kernel, os.getppid()))
+        os.close(write_fd)
+        while os.read(stop_fd, 1):  # until the kernel closes its end
+            pass
+        os.kill(runner, signal.SIGKILL)  # process 1 of its namespace: the namespace goes too
+        status = os.waitpid(runner, 0)[1]
+        if not isolated:
+            _kill_children()
+    finally:
+        _exit_like(status)
+
+
+def _children() -> list[int]:
+    """The process ids whose parent is this process (read from /proc)."""
+    me, found = os.getpid(), []
+    for name in os.listdir("/proc"):
+        if name.isdigit():
+            try:
+                with open(f"/proc/{name}/stat", "rb") as file:
+                    fields = file.read().rpartition(b")")[2].split()
+            except OSError:  # it ended meanwhile
+                continue
+            if len(fields) > 1 and int(fields[1]) == me:
+                found.append(int(name))
+    return found
+
+
+def _kill_children() -> None:
+    """Kill and reap every child of the keeper: the runner's orphans, re-parented to it."""
+    while True:
+        children = _children()
+        if not children:
+            return
+        for pid in children:
+            try:
+                os.kill(pid, signal.SIGKILL)
+            except OSError:
+                pass
+        for pid in children:  # its own children are re-parented to us before it can be reaped
+            try:
+                os.waitpid(pid, 0)
+            except ChildProcessError:
+                pass
+
+
+def _exit_like(status: int) -> None:
+    """End this process with the runner's wait ``status``: same signal, or same exit status."""
+    if os.WIFSIGNALED(status):
+        number = os.WTERMSIG(status)
+        try:
+            resource.setrlimit(resource.RLIMIT_CORE, (0, 0))  # no core file for a mirrored crash
+            signal.signal(number, signal.SIG_DFL)
+            signal.pthread_sigmask(signal.SIG_UNBLOCK, {number})
+            os.kill(os.getpid(), number)
+        except (OSError, ValueError):
+            pass
+        os._exit(128 + number)
+    os._exit(os.waitstatus_to_exitcode(status) if os.WIFEXITED(status) else 1)
 
 
 def _read_exactly(fd: int, n: int, deadline: float) -> bytes | None:
@@ -303,7 +502,7 @@ def _read_exactly(fd: int, n: int, deadline: float) -> bytes | None:
 
 
 def _receive(fd: int, seconds: float) -> bytes | None:
-    """The next message within ``seconds``: None on time-out, ``b""`` if the child died."""
+    """The next message within ``seconds``: None on time-out, ``b""`` if the runner died."""
     deadline = time.monotonic() + seconds
     header = _read_exactly(fd, _HEADER.size, deadline)
     if not header:
@@ -312,29 +511,48 @@ def _receive(fd: int, seconds: float) -> bytes | None:
     return _read_exactly(fd, size, deadline) if 0 < size <= MAX_MESSAGE_BYTES else b""
 
 
-def _end(pid: int, *, wait: bool = True) -> int | None:
-    """Kill the child and what it started, reap it, and return its wait status.
+class _Keeper:
+    """The kernel's handle on one keeper process: its pid and the write end of its stop pipe."""
 
-    With ``wait=False`` a daemon thread reaps it: the caller does not wait while the system
-    tears down the child's copy of the kernel's memory (about as long as the fork took).
-    """
-    for kill in (os.killpg, os.kill):
+    def __init__(self, pid: int, stop_fd: int):
+        self.pid, self.stop_fd, self.status = pid, stop_fd, None
+
+    def end(self, *, wait: bool = True) -> int | None:
+        """Have the runner and everything it started killed; return the runner's wait status.
+
+        With ``wait=True`` (every verdict) this returns once they are all gone: the keeper
+        exits only after the runner's namespace (or, in the fallback, each orphan) is gone. If
+        the keeper does not answer within ``KEEPER_SECONDS`` it is killed too.
+        ``wait=False`` (an interrupt) leaves the reaping to a daemon thread.
+        """
+        if self.stop_fd is not None:
+            os.close(self.stop_fd)
+            self.stop_fd = None
+        if self.status is None:
+            if not wait:
+                threading.Thread(target=self._reap, daemon=True).start()
+                return None
+            self._reap()
+        return self.status
+
+    def _reap(self) -> None:
+        deadline = time.monotonic() + KEEPER_SECONDS
         try:
-            kill(pid, signal.SIGKILL)
-            break
-        except OSError:  # already gone, or the group not made yet
-            continue
-    if wait:
-        return _reap(pid)
-    threading.Thread(target=_reap, args=(pid,), daemon=True).start()
-    return None
+            while True:
+                pid, status = os.waitpid(self.pid, os.WNOHANG)
+                if pid:
+                    self.status = status
+                    return
+                if time.monotonic() > deadline:  # never expected: the keeper runs our code
+                    os.kill(self.pid, signal.SIGKILL)
+                    self.status = os.waitpid(self.pid, 0)[1]
+                    return
+                time.sleep(0.0005)
+        except ChildProcessError:  # reaped by other code of the kernel (a waitpid(-1) somewhere)
+            self.status = 0
 
 
-def _reap(pid: int) -> int:
-    try:
-        return os.waitpid(pid, 0)[1]
-    except ChildProcessError:  # reaped by other code of the kernel (a waitpid(-1) somewhere)
-        return 0
+KEEPER_SECONDS = 5.0  # how long the kernel waits for a keeper to clean up
 
 
 def _death(status: int) -> Outcome:
@@ -343,31 +561,39 @@ def _death(status: int) -> Outcome:
     return Outcome("crash", detail=f"exit status {os.waitstatus_to_exitcode(status)}")
 
 
-def _run_forked(func, cases, seconds: float, stop_at_timeout: bool) -> list[Outcome]:
+def _start(func, cases) -> tuple[_Keeper, int]:
+    """Fork the keeper (which forks the runner); return it and the read end of the results."""
     read_fd, write_fd = os.pipe()
+    stop_read, stop_write = os.pipe()
+    with warnings.catch_warnings():
+        # Python 3.12+ warns that forking a threaded process (a Jupyter kernel) may deadlock
+        # the child; a deadlocked child is only an answer that runs out of time.
+        warnings.simplefilter("ignore", DeprecationWarning)
+        pid = os.fork()
+    if pid == 0:
+        try:
+            os.close(read_fd)
+            os.close(stop_write)
+            _keeper(func, cases, write_fd, stop_read)  # never returns
+        finally:
+            os._exit(1)
+    os.close(write_fd)
+    os.close(stop_read)
+    return _Keeper(pid, stop_write), read_fd
+
+
+def _run_forked(func, cases, seconds: float, stop_at_timeout: bool) -> list[Outcome]:
     blocked = {signal.SIGINT, signal.SIGALRM}  # no interrupt between fork and the child's guard
     previous = signal.pthread_sigmask(signal.SIG_BLOCK, blocked)
-    pid = status = None
+    keeper = read_fd = None
     outcomes = []
     try:
-        with warnings.catch_warnings():
-            # Python 3.12+ warns that forking a threaded process (a Jupyter kernel) may deadlock
-            # the child; a deadlocked child is only an answer that runs out of time.
-            warnings.simplefilter("ignore", DeprecationWarning)
-            pid = os.fork()
-        if pid == 0:
-            _child(func, cases, read_fd, write_fd)  # never returns: it ends with os._exit
-        os.close(write_fd)
-        write_fd = None
-        try:
-            os.setpgid(pid, pid)
-        except OSError:  # the child did it first, or has already exited
-            pass
-        signal.pthread_sigmask(signal.SIG_SETMASK, previous)  # an interrupt now ends the child
+        keeper, read_fd = _start(func, cases)
+        signal.pthread_sigmask(signal.SIG_SETMASK, previous)  # an interrupt now ends the run
         for _ in cases:
             message = _receive(read_fd, seconds)
             if not message:
-                status = _end(pid)
+                status = keeper.end()
                 if message is None:
                     outcomes.append(Outcome("timeout"))
                     if not stop_at_timeout:  # the remaining cases run in a fresh child
@@ -379,13 +605,13 @@ def _run_forked(func, cases, seconds: float, stop_at_timeout: bool) -> list[Outc
                 outcomes.append(_outcome(*_BuiltinsOnly(io.BytesIO(message)).load()))
             except Exception:
                 outcomes.append(Outcome("opaque", detail="a result that could not be read"))
+        keeper.end()  # every process of the run is gone before the verdict
     finally:
         signal.pthread_sigmask(signal.SIG_SETMASK, previous)
-        os.close(read_fd)
-        if write_fd is not None:
-            os.close(write_fd)
-        if pid and status is None:
-            _end(pid, wait=False)
+        if read_fd is not None:
+            os.close(read_fd)
+        if keeper is not None and keeper.status is None:
+            keeper.end(wait=False)  # interrupted: kill now, reap in the background
     return outcomes
 
 
