@@ -653,3 +653,57 @@ def test_in_process_fallback_without_signals_abandons_a_slow_call(monkeypatch):
     q = Function("p", answer=_reference, cases=CASES, timeout=0.2)
     assert "did not finish in time" in q.grade(slow).message
     assert q.grade(_reference).passed
+
+
+def _in_a_child(action, *args):
+    if os.fork() == 0:
+        try:
+            action(*args)
+        finally:
+            os._exit(0)
+
+
+def _signals_the_kernel(how):
+    kernel = os.getpid()  # captured here, in the kernel, as a learner's closure could
+
+    def signals_the_kernel(w):
+        for number in (signal.SIGINT, signal.SIGTERM, signal.SIGSTOP):
+            for target in how(kernel):
+                try:
+                    target(number)
+                except OSError:
+                    pass
+        time.sleep(0.05)
+        return float(np.sum(np.abs(w)))
+
+    return signals_the_kernel
+
+
+_TARGETS = {
+    "parent": lambda kernel: [lambda n: os.kill(os.getppid(), n)],
+    "kernel-pid": lambda kernel: [lambda n: os.kill(kernel, n)],
+    "kernel-group": lambda kernel: [lambda n: os.killpg(os.getpgid(kernel), n),
+                                    lambda n: os.kill(0, n)],
+    "after-setsid": lambda kernel: [lambda n: (os.setsid(), os.kill(kernel, n))],
+    "grandchild": lambda kernel: [lambda n: _in_a_child(os.kill, kernel, n)],
+}
+
+
+@linux_only
+@pytest.mark.parametrize("namespaces", [True, False], ids=["namespaces", "fallback"])
+@pytest.mark.parametrize("how", list(_TARGETS), ids=list(_TARGETS))
+def test_a_function_cannot_signal_the_kernel(monkeypatch, namespaces, how):
+    monkeypatch.setattr(_sandbox, "USE_NAMESPACES", namespaces)
+    received = []
+    handlers = {n: signal.signal(n, lambda number, frame: received.append(number))
+                for n in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        verdict = _graded_in_time(_question(), _signals_the_kernel(_TARGETS[how]))
+        time.sleep(0.05)
+    finally:
+        for number, handler in handlers.items():
+            signal.signal(number, handler)
+    assert received == []
+    assert verdict.label in (CORRECT, INCORRECT)
+    state = open("/proc/self/stat").read().rpartition(")")[2].split()[0]
+    assert state in "RS"  # not stopped

@@ -428,7 +428,11 @@ def _keeper(func, cases, write_fd: int, stop_fd: int) -> None:
         os.close(write_fd)
         while os.read(stop_fd, 1):  # until the kernel closes its end
             pass
-        os.kill(runner, signal.SIGKILL)  # process 1 of its namespace: the namespace goes too
+        for kill in (os.killpg, os.kill):  # its group at once (a fork bomb), then the runner
+            try:
+                kill(runner, signal.SIGKILL)  # process 1 of its namespace: the namespace goes too
+            except OSError:
+                pass
         status = os.waitpid(runner, 0)[1]
         if not isolated:
             _kill_children()
