@@ -137,16 +137,18 @@ def _encode(x, budget: list, depth: int = 0):
     raise _NotPlain(f"an object of type {name}")
 
 
-def is_plain(x, budget: list | None = None) -> bool:
+def is_plain(x, budget: list | None = None, depth: int = 0) -> bool:
     """True when ``x`` is plain data: comparing it cannot run any code of the answer.
 
     Plain data is None, bool, int, float, complex, str, bytes, ``...``, numpy numbers, numpy
     arrays of numbers or strings, tuples, lists and dicts of plain data (exact types, not
-    subclasses), and the course's own ``FitResult`` holding plain data.
+    subclasses), and the course's own ``FitResult`` holding plain data; at most
+    ``_MAX_ITEMS`` items, nested at most ``_MAX_DEPTH`` deep (a deeper answer is graded in the
+    runner, where a RecursionError is only a verdict).
     """
     budget = [_MAX_ITEMS] if budget is None else budget
     budget[0] -= 1
-    if budget[0] < 0:
+    if budget[0] < 0 or depth > _MAX_DEPTH:
         return False
     t = type(x)  # compared by identity only: a class's metaclass could override == and hash
     if id(t) in _PLAIN_TYPE_IDS:
@@ -154,12 +156,13 @@ def is_plain(x, budget: list | None = None) -> bool:
     if t is np.ndarray:
         return x.dtype.kind in _ARRAY_KINDS
     if t is tuple or t is list:
-        return all(is_plain(item, budget) for item in x)
+        return all(is_plain(item, budget, depth + 1) for item in x)
     if t is dict:
-        return all(is_plain(k, budget) and is_plain(v, budget) for k, v in x.items())
+        return all(is_plain(k, budget, depth + 1) and is_plain(v, budget, depth + 1)
+                   for k, v in x.items())
     result = sys.modules.get("course_utils.solvers._result")
     if result is not None and t is result.FitResult:
-        return all(is_plain(v, budget) for v in vars(x).values())
+        return all(is_plain(v, budget, depth + 1) for v in vars(x).values())
     return False
 
 
