@@ -707,3 +707,60 @@ def test_a_function_cannot_signal_the_kernel(monkeypatch, namespaces, how):
     assert verdict.label in (CORRECT, INCORRECT)
     state = open("/proc/self/stat").read().rpartition(")")[2].split()[0]
     assert state in "RS"  # not stopped
+
+
+# --------------------------------------------------------------------------- issue 22, item 2
+
+
+def _wrapped_by(target):
+    def f(w):
+        return 0.0
+
+    f.__wrapped__ = target
+    return f
+
+
+class _HangsOnAttributes:
+    def __getattr__(self, name):
+        while True:
+            pass
+
+
+def _reads_a_fifo(tmp_path):
+    fifo = tmp_path / "cell.py"
+    os.mkfifo(fifo)
+    namespace = {}
+    exec(compile("def f(w):\n    return 0.0\n", str(fifo), "exec"), namespace)
+    return namespace["f"]
+
+
+@linux_only
+@pytest.mark.parametrize("make", ["fifo", "wrapped-hangs", "wrapped-cycle"])
+def test_reading_a_functions_source_cannot_block_the_check(tmp_path, make):
+    answer = {
+        "fifo": lambda: _reads_a_fifo(tmp_path),
+        "wrapped-hangs": lambda: _wrapped_by(_HangsOnAttributes()),
+        "wrapped-cycle": lambda: _wrapped_by(None),
+    }[make]()
+    if make == "wrapped-cycle":
+        answer.__wrapped__ = answer
+    verdict = _graded_in_time(_question(), answer, limit=2 * LIMIT)
+    assert verdict.label == INCORRECT
+    assert "got 0.0, expected 3.0" in verdict.message
+
+
+def test_a_long_multiple_choice_answer_is_parsed_in_linear_time():
+    question = MultipleChoice("p", {"a": ("x", "why a"), "b": ("y", "why b")}, "a")
+    started = time.monotonic()
+    for answer in (" " * 200_000, "a" + " " * 200_000 + "x", "(" + " " * 200_000 + "a)"):
+        assert question.grade(answer).label in (INCORRECT, CORRECT)
+    assert time.monotonic() - started < 1.0
+
+
+@pytest.mark.parametrize("depth", [60, 20_000])
+def test_a_deeply_nested_answer_gets_a_verdict(depth):
+    nested = 1.0
+    for _ in range(depth):
+        nested = [nested]
+    for question in (_question(), Value("p", 1.0), Array("p", [1.0, 2.0])):
+        assert question.grade(nested).label == INCORRECT
