@@ -34,9 +34,9 @@ import gc
 import io
 import os
 import pickle
-import resource
 import select
 import signal
+import socket
 import struct
 import sys
 import threading
@@ -407,18 +407,18 @@ def _runner(func, cases, write_fd: int, protected: tuple[int, ...]) -> None:
         os._exit(0)
 
 
-def _keeper(func, cases, write_fd: int, stop_fd: int) -> None:
-    """Start the runner, end it (and all it started) when the kernel says so; never returns.
+def _keeper(func, cases, write_fd: int, channel: socket.socket) -> None:
+    """Start the runner; when the kernel says so, end it and all it started; never returns.
 
-    The kernel says so by closing its end of the stop pipe (or by dying). The keeper then
-    exits the way the runner did (same exit status or signal), for the kernel's verdict.
+    The kernel says so by shutting down its side of ``channel`` (or by dying). The keeper then
+    kills the runner, reaps it (in a namespace, once every process of the namespace is gone),
+    kills the orphans (fallback), and sends the runner's wait status back.
     """
-    status = 1 << 8  # "exit status 1" if anything below fails
     try:
         kernel = os.getppid()
-        _close_inherited_files((write_fd, stop_fd))
+        _close_inherited_files((write_fd, channel.fileno()))
         for number in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
-            signal.signal(number, signal.SIG_IGN)  # only the kernel's SIGKILL or stop pipe
+            signal.signal(number, signal.SIG_IGN)  # only the kernel's SIGKILL or its channel
         libc = _libc()
         libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)  # the kernel died: so do we
         isolated = _enter_namespaces()
@@ -426,10 +426,10 @@ def _keeper(func, cases, write_fd: int, stop_fd: int) -> None:
             libc.prctl(_PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0)
         runner = os.fork()
         if runner == 0:
-            os.close(stop_fd)
+            channel.close()
             _runner(func, cases, write_fd, () if isolated else (kernel, os.getppid()))
         os.close(write_fd)
-        while os.read(stop_fd, 1):  # until the kernel closes its end
+        while channel.recv(1):  # until the kernel shuts its side
             pass
         for kill in (os.killpg, os.kill):  # its group at once (a fork bomb), then the runner
             try:
@@ -439,8 +439,9 @@ def _keeper(func, cases, write_fd: int, stop_fd: int) -> None:
         status = os.waitpid(runner, 0)[1]
         if not isolated:
             _kill_children()
+        channel.sendall(_STATUS.pack(status))
     finally:
-        _exit_like(status)
+        os._exit(0)
 
 
 def _children() -> list[int]:
@@ -476,21 +477,6 @@ def _kill_children() -> None:
                 pass
 
 
-def _exit_like(status: int) -> None:
-    """End this process with the runner's wait ``status``: same signal, or same exit status."""
-    if os.WIFSIGNALED(status):
-        number = os.WTERMSIG(status)
-        try:
-            resource.setrlimit(resource.RLIMIT_CORE, (0, 0))  # no core file for a mirrored crash
-            signal.signal(number, signal.SIG_DFL)
-            signal.pthread_sigmask(signal.SIG_UNBLOCK, {number})
-            os.kill(os.getpid(), number)
-        except (OSError, ValueError):
-            pass
-        os._exit(128 + number)
-    os._exit(os.waitstatus_to_exitcode(status) if os.WIFEXITED(status) else 1)
-
-
 def _read_exactly(fd: int, n: int, deadline: float) -> bytes | None:
     """Read ``n`` bytes before ``deadline``: None on time-out, ``b""`` at end of file."""
     chunks, remaining = [], n
@@ -519,47 +505,59 @@ def _receive(fd: int, seconds: float) -> bytes | None:
 
 
 class _Keeper:
-    """The kernel's handle on one keeper process: its pid and the write end of its stop pipe."""
+    """The kernel's handle on one keeper process: its pid and its end of their channel."""
 
-    def __init__(self, pid: int, stop_fd: int):
-        self.pid, self.stop_fd, self.status = pid, stop_fd, None
+    def __init__(self, pid: int, channel: socket.socket):
+        self.pid, self.channel, self.status = pid, channel, None
 
     def end(self, *, wait: bool = True) -> int | None:
         """Have the runner and everything it started killed; return the runner's wait status.
 
         With ``wait=True`` (every verdict) this returns once they are all gone: the keeper
-        exits only after the runner's namespace (or, in the fallback, each orphan) is gone. If
-        the keeper does not answer within ``KEEPER_SECONDS`` it is killed too.
-        ``wait=False`` (an interrupt) leaves the reaping to a daemon thread.
+        answers only after the runner's namespace (or, in the fallback, each orphan) is gone;
+        if it does not answer within ``KEEPER_SECONDS`` it is killed too. The keeper's own
+        exit (the teardown of its copy of the kernel's memory) is reaped by a daemon thread.
+        ``wait=False`` (an interrupt) does not wait for the answer either.
         """
-        if self.stop_fd is not None:
-            os.close(self.stop_fd)
-            self.stop_fd = None
-        if self.status is None:
-            if not wait:
-                threading.Thread(target=self._reap, daemon=True).start()
-                return None
-            self._reap()
+        if self.channel is None:
+            return self.status
+        channel, self.channel = self.channel, None
+        try:
+            channel.shutdown(socket.SHUT_WR)  # "stop": the keeper kills the runner
+            if wait:
+                channel.settimeout(KEEPER_SECONDS)
+                answer = channel.recv(_STATUS.size, socket.MSG_WAITALL)
+                if len(answer) == _STATUS.size:
+                    self.status = _STATUS.unpack(answer)[0]
+        except OSError:  # the keeper died, or did not answer in time
+            pass
+        finally:
+            channel.close()
+        if wait and self.status is None:  # never expected: the keeper runs only our code
+            _kill_and_reap(self.pid)
+            self.status = 0
+        else:
+            threading.Thread(target=_reap, args=(self.pid,), daemon=True).start()
         return self.status
 
-    def _reap(self) -> None:
-        deadline = time.monotonic() + KEEPER_SECONDS
-        try:
-            while True:
-                pid, status = os.waitpid(self.pid, os.WNOHANG)
-                if pid:
-                    self.status = status
-                    return
-                if time.monotonic() > deadline:  # never expected: the keeper runs our code
-                    os.kill(self.pid, signal.SIGKILL)
-                    self.status = os.waitpid(self.pid, 0)[1]
-                    return
-                time.sleep(0.0005)
-        except ChildProcessError:  # reaped by other code of the kernel (a waitpid(-1) somewhere)
-            self.status = 0
+
+def _kill_and_reap(pid: int) -> None:
+    try:
+        os.kill(pid, signal.SIGKILL)
+    except OSError:
+        pass
+    _reap(pid)
+
+
+def _reap(pid: int) -> None:
+    try:
+        os.waitpid(pid, 0)
+    except ChildProcessError:  # reaped by other code of the kernel (a waitpid(-1) somewhere)
+        pass
 
 
 KEEPER_SECONDS = 5.0  # how long the kernel waits for a keeper to clean up
+_STATUS = struct.Struct("<i")  # the runner's wait status, sent by the keeper
 
 
 def _death(status: int) -> Outcome:
@@ -571,7 +569,7 @@ def _death(status: int) -> Outcome:
 def _start(func, cases) -> tuple[_Keeper, int]:
     """Fork the keeper (which forks the runner); return it and the read end of the results."""
     read_fd, write_fd = os.pipe()
-    stop_read, stop_write = os.pipe()
+    ours, theirs = socket.socketpair()
     with warnings.catch_warnings():
         # Python 3.12+ warns that forking a threaded process (a Jupyter kernel) may deadlock
         # the child; a deadlocked child is only an answer that runs out of time.
@@ -580,13 +578,13 @@ def _start(func, cases) -> tuple[_Keeper, int]:
     if pid == 0:
         try:
             os.close(read_fd)
-            os.close(stop_write)
-            _keeper(func, cases, write_fd, stop_read)  # never returns
+            ours.close()
+            _keeper(func, cases, write_fd, theirs)  # never returns
         finally:
             os._exit(1)
     os.close(write_fd)
-    os.close(stop_read)
-    return _Keeper(pid, stop_write), read_fd
+    theirs.close()
+    return _Keeper(pid, ours), read_fd
 
 
 def _run_forked(func, cases, seconds: float, stop_at_timeout: bool) -> list[Outcome]:
@@ -617,7 +615,7 @@ def _run_forked(func, cases, seconds: float, stop_at_timeout: bool) -> list[Outc
         signal.pthread_sigmask(signal.SIG_SETMASK, previous)
         if read_fd is not None:
             os.close(read_fd)
-        if keeper is not None and keeper.status is None:
+        if keeper is not None:
             keeper.end(wait=False)  # interrupted: kill now, reap in the background
     return outcomes
 
