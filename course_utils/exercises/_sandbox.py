@@ -1,20 +1,45 @@
 """Run untrusted code (a learner's function, an odd answer object) where it cannot hurt the kernel.
 
 The exercise engine calls :func:`run` with a function and its cases. On Linux (Colab, Binder,
-most local installs) every run happens in a **child process** made with
-``os.fork``: the child is a copy of the kernel, so the learner's function sees everything it
-would see in the notebook, but nothing it does reaches the kernel. An infinite loop (even one
-that swallows every exception, ignores ``SIGALRM`` or sits in C code), ``sys.exit``,
-``os._exit``, a segfault, a replaced ``np.sum``, a lowered recursion limit, a reseeded random
-generator: all of it happens in the child, which is killed (``SIGKILL``, with anything it
-started) when its time is up, and reaped, so no zombie is left.
+most local installs) every run happens in a **child process**, the *runner*, made with
+``os.fork``: a copy of the kernel, so the learner's function sees everything it would see in
+the notebook, but nothing it does reaches the kernel. An infinite loop (even one that swallows
+every exception, ignores ``SIGALRM`` or sits in C code), ``sys.exit``, ``os._exit``, a
+segfault, a replaced ``np.sum``, a lowered recursion limit, a reseeded random generator: all of
+it happens in the runner, which is killed when its time is up.
 
-The child sends back one message per case through a pipe: the returned value as *plain data*
+Which protection applies where:
+
+- **Processes.** The kernel forks a *keeper*, which runs only this module's code and forks the
+  runner. With Linux namespaces (unprivileged user namespaces: most distributions, Colab,
+  Binder), the keeper first moves its future children into new user and PID namespaces, so the
+  runner is process 1 of a namespace of its own. It cannot name the kernel's process (nor any
+  process outside: ``os.getppid()`` is 0), so no ``kill``, ``killpg``, ``pidfd`` or ``ptrace``
+  reaches the kernel; and when the keeper kills it, the system kills every process of the
+  namespace, those started with ``setsid`` or double-forked included. Where namespaces are
+  refused (a container's seccomp profile), the fallback is: the keeper is a *child
+  subreaper* (every orphan of the runner's tree is re-parented to it), kills the runner's group
+  and then every process re-parented to it, until none is left; and the runner gets a
+  seccomp filter that refuses (``EPERM``) signals to the kernel, to the keeper, to process
+  groups and to ``-1``, ``tkill``, ``ptrace``, ``process_vm_writev``, ``pidfd_send_signal`` and
+  ``F_SETOWN``. Without namespaces the runner can still signal other processes of the same
+  user (another kernel), which the namespace prevents.
+- **The verdict waits for the cleanup.** The kernel tells the keeper to end the run, and the
+  keeper answers (with the runner's exit status) only once the runner and everything it
+  started are gone: no process of a run survives its verdict. The keeper's own exit is reaped by
+  a daemon thread (it only tears down its copy of the kernel's memory). If the kernel dies, the
+  keeper sees its channel close (and has ``PR_SET_PDEATHSIG``), and ends the run.
+- **Signals to the kernel during a run.** The kernel blocks ``SIGINT`` only between ``fork``
+  and the runner's start; a Jupyter interrupt during a run ends the run (the runner is killed)
+  and is raised in the kernel as usual.
+
+The runner sends back one message per case through a pipe: the returned value as *plain data*
 (numbers, strings, tuples, lists, dicts and numpy arrays of numbers, rebuilt in the kernel
 without running any code of the answer), or the exception's class names and message. A value
-that is not plain data (a learner's own class) comes back as its type name only.
+that is not plain data (a learner's own class) comes back as its type name only. The kernel
+reads each message with a deadline and a size cap.
 
-The child must not touch the kernel's channels to Jupyter: it sends its output (stdout and
+The runner must not touch the kernel's channels to Jupyter: it sends its output (stdout and
 stderr, Python's and C's) to ``/dev/null``, closes every other inherited file (the kernel's
 ZeroMQ sockets among them) and ends with ``os._exit``, so no exit handler or destructor of the
 kernel runs twice.
@@ -24,7 +49,8 @@ has no ``os.fork``; on macOS a forked child that touches Apple's frameworks, whi
 may use, can crash), under a time limit: ``SIGALRM`` in the main thread where the platform
 has it, otherwise a daemon thread abandoned on time-out. That fallback gives a verdict for
 ordinary mistakes and plain infinite loops, but it cannot undo what a function changes in the
-kernel, nor stop a loop that swallows every exception or runs in C code.
+kernel, nor stop a loop that swallows every exception or runs in C code, nor keep it from
+signalling the kernel.
 """
 
 from __future__ import annotations
@@ -254,16 +280,7 @@ def _outcome(kind, *fields) -> Outcome:
 
 
 # --------------------------------------------------------------------------- the child processes
-#
-# The kernel forks a *keeper*, which runs only this module's code, and the keeper forks the
-# *runner*, which runs the answer. The keeper first tries to put its future children in new
-# user and PID namespaces (unprivileged on most Linux systems); then the runner is process 1 of
-# a namespace of its own: it cannot name the kernel's (or anyone else's) process id, so it
-# cannot signal it, and when it dies the system kills every process in the namespace, detached
-# (setsid) or not. Where namespaces are refused (some containers' seccomp profiles), the keeper
-# is a "child subreaper" (every orphan of the runner's tree is re-parented to it, so it can find
-# and kill them), and the runner gets a seccomp filter that refuses signals to the kernel, to
-# the keeper, to process groups and to every process (kill(-1)), and refuses ptrace.
+# (the module docstring says what the keeper and the runner are, and which protection applies)
 
 _CLONE_NEWUSER, _CLONE_NEWPID = 0x10000000, 0x20000000
 _PR_SET_PDEATHSIG, _PR_SET_CHILD_SUBREAPER = 1, 36
