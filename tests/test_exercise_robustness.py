@@ -764,3 +764,59 @@ def test_a_deeply_nested_answer_gets_a_verdict(depth):
         nested = [nested]
     for question in (_question(), Value("p", 1.0), Array("p", [1.0, 2.0])):
         assert question.grade(nested).label == INCORRECT
+
+
+_UNPRIVILEGED_PROBE = """
+import os, signal, sys, time
+from course_utils.exercises import _sandbox
+kernel, got = os.getpid(), []
+for number in (signal.SIGTERM, signal.SIGINT):
+    signal.signal(number, lambda *args: got.append(number))
+def hostile(spawned):
+    for number in (signal.SIGTERM, signal.SIGINT):
+        for target in (kernel, os.getppid()):
+            try:
+                os.kill(target, number)
+            except OSError:
+                pass
+    if os.fork() == 0:
+        os.setsid()
+        if os.fork():
+            os._exit(0)
+        open(os.path.join(spawned, os.readlink("/proc/self")), "w").close()
+        while True:
+            time.sleep(0.01)
+    while not os.listdir(spawned):
+        time.sleep(0.01)
+    return os.getpid()
+for namespaces in (True, False):
+    _sandbox.USE_NAMESPACES = namespaces
+    spawned = os.path.join(sys.argv[1], str(namespaces))
+    os.mkdir(spawned)
+    (outcome,) = _sandbox.run(hostile, [(spawned,)], 5.0)
+    left = [pid for pid in os.listdir(spawned) if os.path.exists(f"/proc/{pid}")]
+    print(namespaces, outcome.value, got, left)
+"""
+
+
+@linux_only
+def test_the_protections_hold_for_an_unprivileged_user(tmp_path):
+    """As a user without capabilities (a user namespace mapping us to nobody), as learners run."""
+    import shutil
+    import subprocess
+
+    if shutil.which("unshare") is None:
+        pytest.skip("no unshare(1)")
+    tmp_path.chmod(0o777)
+    done = subprocess.run(
+        ["unshare", "--user", "--map-user=65534", "--map-group=65534", sys.executable, "-c",
+         _UNPRIVILEGED_PROBE, str(tmp_path)],
+        cwd=os.path.dirname(os.path.dirname(os.path.abspath(__file__))), capture_output=True,
+        text=True, timeout=60, check=False,
+    )
+    if done.returncode != 0 and "unshare" in done.stderr:
+        pytest.skip(f"user namespaces refused here: {done.stderr.strip()[:100]}")
+    lines = done.stdout.splitlines()
+    assert len(lines) == 2, (done.stdout, done.stderr)
+    assert lines[0] == "True 1 [] []"  # process 1 of its namespace; no signal, no survivor
+    assert re.fullmatch(r"False \d+ \[\] \[\]", lines[1])  # the fallback: the same
