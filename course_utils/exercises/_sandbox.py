@@ -434,8 +434,8 @@ def _keeper(func, cases, write_fd: int, channel: socket.socket) -> None:
     try:
         kernel = os.getppid()
         _close_inherited_files((write_fd, channel.fileno()))
-        for number in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
-            signal.signal(number, signal.SIG_IGN)  # only the kernel's SIGKILL or its channel
+        previous = {number: signal.signal(number, signal.SIG_IGN)  # only the kernel ends us
+                    for number in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)}
         libc = _libc()
         libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)  # the kernel died: so do we
         isolated = _enter_namespaces()
@@ -444,6 +444,8 @@ def _keeper(func, cases, write_fd: int, channel: socket.socket) -> None:
         runner = os.fork()
         if runner == 0:
             channel.close()
+            for number, handler in previous.items():  # the kernel's, as before the keeper
+                signal.signal(number, handler)
             _runner(func, cases, write_fd, () if isolated else (kernel, os.getppid()))
         os.close(write_fd)
         while channel.recv(1):  # until the kernel shuts its side
