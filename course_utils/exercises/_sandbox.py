@@ -233,6 +233,9 @@ def _message(kind, *fields) -> bytes:
     return _HEADER.pack(len(data)) + data
 
 
+_READY = _message("ready")[_HEADER.size:]  # the runner's first message, before any case
+
+
 class _TimeLimit(BaseException):
     """Raised inside a function that runs too long (in-process fallback only).
 
@@ -413,6 +416,7 @@ def _runner(func, cases, write_fd: int, protected: tuple[int, ...]) -> None:
         if protected:  # no namespace: the filter keeps the kernel and the keeper out of reach
             _refuse_signals_to(protected)
         signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT, signal.SIGALRM})
+        os.write(write_fd, _message("ready"))  # the time limits start now, not at the fork
         for args in cases:
             message = _call_and_describe(func, args)
             if len(message) > MAX_MESSAGE_BYTES:
@@ -576,6 +580,7 @@ def _reap(pid: int) -> None:
 
 
 KEEPER_SECONDS = 5.0  # how long the kernel waits for a keeper to clean up
+STARTUP_SECONDS = 30.0  # how long the kernel waits for the runner to be ready
 _STATUS = struct.Struct("<i")  # the runner's wait status, sent by the keeper
 
 
@@ -614,6 +619,12 @@ def _run_forked(func, cases, seconds: float, stop_at_timeout: bool) -> list[Outc
     try:
         keeper, read_fd = _start(func, cases)
         signal.pthread_sigmask(signal.SIG_SETMASK, previous)  # an interrupt now ends the run
+        # Two forks on a loaded machine can take seconds: that time is not the answer's.
+        ready = _receive(read_fd, STARTUP_SECONDS)
+        if ready != _READY:
+            status = keeper.end()
+            outcomes.append(Outcome("timeout") if ready is None else _death(status))
+            cases = ()
         for _ in cases:
             message = _receive(read_fd, seconds)
             if not message:
