@@ -820,3 +820,39 @@ def test_the_protections_hold_for_an_unprivileged_user(tmp_path):
     assert len(lines) == 2, (done.stdout, done.stderr)
     assert lines[0] == "True 1 [] []"  # process 1 of its namespace; no signal, no survivor
     assert re.fullmatch(r"False \d+ \[\] \[\]", lines[1])  # the fallback: the same
+
+
+_MEMORY_PROBE = """
+import ctypes, os
+from course_utils.exercises import _sandbox
+kernel = os.getpid()
+def opens_the_kernels_memory():
+    try:
+        os.close(os.open(f"/proc/{kernel}/mem", os.O_RDWR))
+    except OSError as error:
+        return "refused"
+    return "opened"
+for namespaces in (True, False):
+    _sandbox.USE_NAMESPACES = namespaces
+    print(_sandbox.run(opens_the_kernels_memory, [()], 5.0)[0].value)
+print(ctypes.CDLL(None).prctl(_sandbox._PR_GET_DUMPABLE, 0, 0, 0, 0))
+"""
+
+
+@linux_only
+def test_a_function_cannot_open_the_kernels_memory():
+    """As an unprivileged user (root may open any process's memory): namespaces and fallback."""
+    import shutil
+    import subprocess
+
+    if shutil.which("unshare") is None:
+        pytest.skip("no unshare(1)")
+    done = subprocess.run(
+        ["unshare", "--user", "--map-user=65534", "--map-group=65534", sys.executable, "-c",
+         _MEMORY_PROBE],
+        cwd=os.path.dirname(os.path.dirname(os.path.abspath(__file__))), capture_output=True,
+        text=True, timeout=60, check=False,
+    )
+    if done.returncode != 0 and "unshare" in done.stderr:
+        pytest.skip(f"user namespaces refused here: {done.stderr.strip()[:100]}")
+    assert done.stdout.split() == ["refused", "refused", "1"], (done.stdout, done.stderr)

@@ -23,7 +23,9 @@ Which protection applies where:
   seccomp filter that refuses (``EPERM``) signals to the kernel, to the keeper, to process
   groups and to ``-1``, ``tkill``, ``ptrace``, ``process_vm_writev``, ``pidfd_send_signal`` and
   ``F_SETOWN``. Without namespaces the runner can still signal other processes of the same
-  user (another kernel), which the namespace prevents.
+  user (another kernel), which the namespace prevents. In both, the kernel is not "dumpable"
+  while a run lasts, so the runner cannot open the kernel's ``/proc/<pid>/mem`` to write into
+  it (the fallback could otherwise, as a process of the same user).
 - **The verdict waits for the cleanup.** The kernel tells the keeper to end the run, and the
   keeper answers (with the runner's exit status) only once the runner and everything it
   started are gone: no process of a run survives its verdict. The keeper's own exit is reaped by
@@ -286,7 +288,7 @@ def _outcome(kind, *fields) -> Outcome:
 # (the module docstring says what the keeper and the runner are, and which protection applies)
 
 _CLONE_NEWUSER, _CLONE_NEWPID = 0x10000000, 0x20000000
-_PR_SET_PDEATHSIG, _PR_SET_CHILD_SUBREAPER = 1, 36
+_PR_SET_PDEATHSIG, _PR_GET_DUMPABLE, _PR_SET_DUMPABLE, _PR_SET_CHILD_SUBREAPER = 1, 3, 4, 36
 _PR_SET_NO_NEW_PRIVS, _PR_SET_SECCOMP, _SECCOMP_MODE_FILTER = 38, 22, 2
 # Tests set it to False to exercise the fallback (subreaper and seccomp filter).
 USE_NAMESPACES = True
@@ -616,7 +618,12 @@ def _run_forked(func, cases, seconds: float, stop_at_timeout: bool) -> list[Outc
     previous = signal.pthread_sigmask(signal.SIG_BLOCK, blocked)
     keeper = read_fd = None
     outcomes = []
+    libc = _libc()
+    dumpable = libc.prctl(_PR_GET_DUMPABLE, 0, 0, 0, 0)
     try:
+        # While a run lasts the kernel is not "dumpable": no process of the user (a runner
+        # without namespaces) can open its /proc/<pid>/mem to write into it.
+        libc.prctl(_PR_SET_DUMPABLE, 0, 0, 0, 0)
         keeper, read_fd = _start(func, cases)
         signal.pthread_sigmask(signal.SIG_SETMASK, previous)  # an interrupt now ends the run
         # Two forks on a loaded machine can take seconds: that time is not the answer's.
@@ -642,6 +649,8 @@ def _run_forked(func, cases, seconds: float, stop_at_timeout: bool) -> list[Outc
                 outcomes.append(Outcome("opaque", detail="a result that could not be read"))
         keeper.end()  # every process of the run is gone before the verdict
     finally:
+        if dumpable == 1:
+            libc.prctl(_PR_SET_DUMPABLE, 1, 0, 0, 0)
         signal.pthread_sigmask(signal.SIG_SETMASK, previous)
         if read_fd is not None:
             os.close(read_fd)
