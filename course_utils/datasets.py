@@ -26,13 +26,18 @@ from __future__ import annotations
 import hashlib
 import io
 import os
-import stat
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import sklearn.datasets
 
+from course_utils._files import (
+    FileTooLargeError,
+    NotARegularFileError,
+    folder_from_env,
+    read_regular_file,
+)
 from course_utils._validation import check_int, check_random_state, check_scalar
 
 __all__ = [
@@ -85,33 +90,29 @@ def data_dir() -> Path:
     Returns
     -------
     pathlib.Path
-        ``$COURSE_DATA_DIR`` if that environment variable is set and not empty, else the
-        repository's ``data/`` folder (``course_utils/../data``).
+        ``$COURSE_DATA_DIR`` if that environment variable is set and not empty (``~`` and
+        ``~user`` expanded), else the repository's ``data/`` folder (``course_utils/../data``).
+
+    Raises
+    ------
+    ValueError
+        Naming ``COURSE_DATA_DIR``, when its ``~user`` names no user.
     """
-    override = os.environ.get("COURSE_DATA_DIR")
-    if override:
-        return Path(override).expanduser()
+    override = folder_from_env("COURSE_DATA_DIR")
+    if override is not None:
+        return override
     return Path(__file__).resolve().parent.parent / "data"
-
-
-def _file_kind(mode: int) -> str:
-    """What a non-regular file is, in words, from its ``st_mode``."""
-    kinds = [
-        (stat.S_ISDIR, "folder"), (stat.S_ISFIFO, "named pipe (FIFO)"),
-        (stat.S_ISCHR, "character device such as /dev/zero"), (stat.S_ISBLK, "block device"),
-        (stat.S_ISSOCK, "socket"),
-    ]
-    return next((kind for test, kind in kinds if test(mode)), "special file")
 
 
 def _read_verified(path: Path, sha256: str) -> bytes:
     """Return the bytes of ``path`` if their sha256 is ``sha256``, else raise DataFileError.
 
-    The file is checked before it is opened: it must be a regular file (a FIFO would block, a
-    link to /dev/zero never end) of at most ``MAX_DATA_BYTES`` (a huge file would fill memory).
+    The file is opened without blocking and checked once open (:mod:`course_utils._files`):
+    it must be a regular file (a FIFO would block, a link to /dev/zero never end) of at most
+    ``MAX_DATA_BYTES`` (a huge file would fill memory), whatever the path named before.
     """
     try:
-        info = path.stat()  # follows a symbolic link to what it points at
+        raw = read_regular_file(path, MAX_DATA_BYTES)  # follows a symbolic link
     except FileNotFoundError:
         where = ""
         if not os.environ.get("COURSE_DATA_DIR") and not path.parent.is_dir():
@@ -120,25 +121,17 @@ def _read_verified(path: Path, sha256: str) -> bytes:
         raise MissingDataFileError(
             f"Data file {path} not found (expected sha256 {sha256}). {where}{_RESTORE_HINT}"
         ) from None
-    except OSError as error:  # no permission on the folder, a loop of links...
+    except NotARegularFileError as error:
         raise DataFileError(
-            f"Data file {path} cannot be read ({type(error).__name__}; expected sha256 "
-            f"{sha256}). {_RESTORE_HINT}"
-        ) from None
-    if not stat.S_ISREG(info.st_mode):
-        raise DataFileError(
-            f"Data file {path} cannot be read: it is a {_file_kind(info.st_mode)}, not a regular "
+            f"Data file {path} cannot be read: it is a {error.kind}, not a regular "
             f"file (expected sha256 {sha256}). {_RESTORE_HINT}"
-        )
-    if info.st_size > MAX_DATA_BYTES:
+        ) from None
+    except FileTooLargeError as error:
         raise DataFileError(
-            f"Data file {path} is damaged: {info.st_size:,} bytes, more than any course data "
+            f"Data file {path} is damaged: {error.size:,} bytes, more than any course data "
             f"file ({MAX_DATA_BYTES:,} at most; expected sha256 {sha256}). {_RESTORE_HINT}"
-        )
-    try:
-        with open(path, "rb") as file:
-            raw = file.read(MAX_DATA_BYTES + 1)  # bounded, even if the file grows meanwhile
-    except OSError as error:  # no permission...
+        ) from None
+    except OSError as error:  # no permission on the folder, a loop of links...
         raise DataFileError(
             f"Data file {path} cannot be read ({type(error).__name__}; expected sha256 "
             f"{sha256}). {_RESTORE_HINT}"

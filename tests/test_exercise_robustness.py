@@ -309,31 +309,37 @@ def test_a_result_is_rebuilt_from_plain_data_only(tmp_path):
     assert not marker.exists()
 
 
-@linux_only
-def test_a_grandchild_started_by_the_function_is_killed(tmp_path):
-    pid_file = tmp_path / "pid"
-
+def _starts_a_process(pid_file, detach):
     def starts_a_process(w):
-        pid = os.fork()
-        if pid == 0:
+        if os.fork() == 0:
+            if detach:
+                os.setsid()  # its own session and group: out of reach of a group kill
+                if os.fork():  # a daemon's double fork: orphaned at once
+                    os._exit(0)
+            # its id as the kernel sees it (inside a PID namespace os.getpid() is another)
+            pid_file.write_text(os.readlink("/proc/self"))
             while True:
                 time.sleep(0.01)
-        pid_file.write_text(str(pid))
+        while not pid_file.exists():
+            time.sleep(0.001)
         while True:
             pass
 
-    assert "did not finish in time" in _graded_in_time(_question(), starts_a_process).message
+    return starts_a_process
+
+
+@linux_only
+@pytest.mark.parametrize("namespaces", [True, False], ids=["namespaces", "fallback"])
+@pytest.mark.parametrize("detach", [False, True], ids=["child", "setsid-grandchild"])
+def test_every_process_the_function_started_is_gone_with_the_verdict(
+    tmp_path, monkeypatch, namespaces, detach
+):
+    monkeypatch.setattr(_sandbox, "USE_NAMESPACES", namespaces)
+    pid_file = tmp_path / "pid"
+    verdict = _graded_in_time(_question(), _starts_a_process(pid_file, detach))
+    assert "did not finish in time" in verdict.message
     pid = int(pid_file.read_text())
-    for _ in range(100):  # SIGKILL is asynchronous: give the system a moment
-        try:
-            state = open(f"/proc/{pid}/stat").read().rsplit(")", 1)[1].split()[0]
-        except FileNotFoundError:
-            break
-        if state == "Z":  # dead, waiting for init to reap it
-            break
-        time.sleep(0.02)
-    else:
-        pytest.fail(f"process {pid} still runs")
+    assert not os.path.exists(f"/proc/{pid}"), "a process started by the answer survived"
 
 
 @linux_only
@@ -647,3 +653,206 @@ def test_in_process_fallback_without_signals_abandons_a_slow_call(monkeypatch):
     q = Function("p", answer=_reference, cases=CASES, timeout=0.2)
     assert "did not finish in time" in q.grade(slow).message
     assert q.grade(_reference).passed
+
+
+def _in_a_child(action, *args):
+    if os.fork() == 0:
+        try:
+            action(*args)
+        finally:
+            os._exit(0)
+
+
+def _signals_the_kernel(how):
+    kernel = os.getpid()  # captured here, in the kernel, as a learner's closure could
+
+    def signals_the_kernel(w):
+        for number in (signal.SIGINT, signal.SIGTERM, signal.SIGSTOP):
+            for target in how(kernel):
+                try:
+                    target(number)
+                except OSError:
+                    pass
+        time.sleep(0.05)
+        return float(np.sum(np.abs(w)))
+
+    return signals_the_kernel
+
+
+_TARGETS = {
+    "parent": lambda kernel: [lambda n: os.kill(os.getppid(), n)],
+    "kernel-pid": lambda kernel: [lambda n: os.kill(kernel, n)],
+    "kernel-group": lambda kernel: [lambda n: os.killpg(os.getpgid(kernel), n),
+                                    lambda n: os.kill(0, n)],
+    "after-setsid": lambda kernel: [lambda n: (os.setsid(), os.kill(kernel, n))],
+    "grandchild": lambda kernel: [lambda n: _in_a_child(os.kill, kernel, n)],
+}
+
+
+@linux_only
+@pytest.mark.parametrize("namespaces", [True, False], ids=["namespaces", "fallback"])
+@pytest.mark.parametrize("how", list(_TARGETS), ids=list(_TARGETS))
+def test_a_function_cannot_signal_the_kernel(monkeypatch, namespaces, how):
+    monkeypatch.setattr(_sandbox, "USE_NAMESPACES", namespaces)
+    received = []
+    handlers = {n: signal.signal(n, lambda number, frame: received.append(number))
+                for n in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        verdict = _graded_in_time(_question(), _signals_the_kernel(_TARGETS[how]))
+        time.sleep(0.05)
+    finally:
+        for number, handler in handlers.items():
+            signal.signal(number, handler)
+    assert received == []
+    assert verdict.label in (CORRECT, INCORRECT)
+    state = open("/proc/self/stat").read().rpartition(")")[2].split()[0]
+    assert state in "RS"  # not stopped
+
+
+# --------------------------------------------------------------------------- issue 22, item 2
+
+
+def _wrapped_by(target):
+    def f(w):
+        return 0.0
+
+    f.__wrapped__ = target
+    return f
+
+
+class _HangsOnAttributes:
+    def __getattr__(self, name):
+        while True:
+            pass
+
+
+def _reads_a_fifo(tmp_path):
+    fifo = tmp_path / "cell.py"
+    os.mkfifo(fifo)
+    namespace = {}
+    exec(compile("def f(w):\n    return 0.0\n", str(fifo), "exec"), namespace)
+    return namespace["f"]
+
+
+@linux_only
+@pytest.mark.parametrize("make", ["fifo", "wrapped-hangs", "wrapped-cycle"])
+def test_reading_a_functions_source_cannot_block_the_check(tmp_path, make):
+    answer = {
+        "fifo": lambda: _reads_a_fifo(tmp_path),
+        "wrapped-hangs": lambda: _wrapped_by(_HangsOnAttributes()),
+        "wrapped-cycle": lambda: _wrapped_by(None),
+    }[make]()
+    if make == "wrapped-cycle":
+        answer.__wrapped__ = answer
+    verdict = _graded_in_time(_question(), answer, limit=2 * LIMIT)
+    assert verdict.label == INCORRECT
+    assert "got 0.0, expected 3.0" in verdict.message
+
+
+def test_a_long_multiple_choice_answer_is_parsed_in_linear_time():
+    question = MultipleChoice("p", {"a": ("x", "why a"), "b": ("y", "why b")}, "a")
+    started = time.monotonic()
+    for answer in (" " * 200_000, "a" + " " * 200_000 + "x", "(" + " " * 200_000 + "a)"):
+        assert question.grade(answer).label in (INCORRECT, CORRECT)
+    assert time.monotonic() - started < 1.0
+
+
+@pytest.mark.parametrize("depth", [60, 20_000])
+def test_a_deeply_nested_answer_gets_a_verdict(depth):
+    nested = 1.0
+    for _ in range(depth):
+        nested = [nested]
+    for question in (_question(), Value("p", 1.0), Array("p", [1.0, 2.0])):
+        assert question.grade(nested).label == INCORRECT
+
+
+_UNPRIVILEGED_PROBE = """
+import os, signal, sys, time
+from course_utils.exercises import _sandbox
+kernel, got = os.getpid(), []
+for number in (signal.SIGTERM, signal.SIGINT):
+    signal.signal(number, lambda *args: got.append(number))
+def hostile(spawned):
+    for number in (signal.SIGTERM, signal.SIGINT):
+        for target in (kernel, os.getppid()):
+            try:
+                os.kill(target, number)
+            except OSError:
+                pass
+    if os.fork() == 0:
+        os.setsid()
+        if os.fork():
+            os._exit(0)
+        open(os.path.join(spawned, os.readlink("/proc/self")), "w").close()
+        while True:
+            time.sleep(0.01)
+    while not os.listdir(spawned):
+        time.sleep(0.01)
+    return os.getpid()
+for namespaces in (True, False):
+    _sandbox.USE_NAMESPACES = namespaces
+    spawned = os.path.join(sys.argv[1], str(namespaces))
+    os.mkdir(spawned)
+    (outcome,) = _sandbox.run(hostile, [(spawned,)], 5.0)
+    left = [pid for pid in os.listdir(spawned) if os.path.exists(f"/proc/{pid}")]
+    print(namespaces, outcome.value, got, left)
+"""
+
+
+@linux_only
+def test_the_protections_hold_for_an_unprivileged_user(tmp_path):
+    """As a user without capabilities (a user namespace mapping us to nobody), as learners run."""
+    import shutil
+    import subprocess
+
+    if shutil.which("unshare") is None:
+        pytest.skip("no unshare(1)")
+    tmp_path.chmod(0o777)
+    done = subprocess.run(
+        ["unshare", "--user", "--map-user=65534", "--map-group=65534", sys.executable, "-c",
+         _UNPRIVILEGED_PROBE, str(tmp_path)],
+        cwd=os.path.dirname(os.path.dirname(os.path.abspath(__file__))), capture_output=True,
+        text=True, timeout=60, check=False,
+    )
+    if done.returncode != 0 and "unshare" in done.stderr:
+        pytest.skip(f"user namespaces refused here: {done.stderr.strip()[:100]}")
+    lines = done.stdout.splitlines()
+    assert len(lines) == 2, (done.stdout, done.stderr)
+    assert lines[0] == "True 1 [] []"  # process 1 of its namespace; no signal, no survivor
+    assert re.fullmatch(r"False \d+ \[\] \[\]", lines[1])  # the fallback: the same
+
+
+_MEMORY_PROBE = """
+import ctypes, os
+from course_utils.exercises import _sandbox
+kernel = os.getpid()
+def opens_the_kernels_memory():
+    try:
+        os.close(os.open(f"/proc/{kernel}/mem", os.O_RDWR))
+    except OSError as error:
+        return "refused"
+    return "opened"
+for namespaces in (True, False):
+    _sandbox.USE_NAMESPACES = namespaces
+    print(_sandbox.run(opens_the_kernels_memory, [()], 5.0)[0].value)
+print(ctypes.CDLL(None).prctl(_sandbox._PR_GET_DUMPABLE, 0, 0, 0, 0))
+"""
+
+
+@linux_only
+def test_a_function_cannot_open_the_kernels_memory():
+    """As an unprivileged user (root may open any process's memory): namespaces and fallback."""
+    import shutil
+    import subprocess
+
+    if shutil.which("unshare") is None:
+        pytest.skip("no unshare(1)")
+    done = subprocess.run(
+        ["unshare", "--user", "--map-user=65534", "--map-group=65534", sys.executable, "-c",
+         _MEMORY_PROBE],
+        cwd=os.path.dirname(os.path.dirname(os.path.abspath(__file__))), capture_output=True,
+        text=True, timeout=60, check=False,
+    )
+    if done.returncode != 0 and "unshare" in done.stderr:
+        pytest.skip(f"user namespaces refused here: {done.stderr.strip()[:100]}")
+    assert done.stdout.split() == ["refused", "refused", "1"], (done.stdout, done.stderr)

@@ -6,6 +6,7 @@ import json
 import os
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -34,7 +35,7 @@ def test_checks_record_correct_attempted_and_not_tried(folder, capsys):
     assert ex00.q1.check(2)
     ex00.q1.check(6)  # a later wrong check does not undo a solved question
     assert _states()["ex00.q1"] == "correct"
-    assert sorted(path.name for path in folder.iterdir()) == ["progress.json"]  # no temp file
+    assert sorted(path.name for path in folder.iterdir()) == [".progress.lock", "progress.json"]
     capsys.readouterr()
     progress(0)
     shown = capsys.readouterr().out.splitlines()
@@ -127,3 +128,97 @@ def test_every_question_of_a_notebook_is_listed_with_a_link_to_its_section():
                          ("ex00.q3", "A function"), ("ex00.q4", "A multiple choice")]
     html = _progress._table([("ex00.q1", "correct", name, "A number")])
     assert 'href="00_start_here.ipynb#A-number"' in html and ">correct<" in html
+
+
+# --------------------------------------------------------------------------- issue 22, item 1
+
+
+def _in_a_subprocess(code: str, env: dict, seconds: float = 60) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-c", code], cwd=ROOT, env={**os.environ, **env},
+                          capture_output=True, text=True, timeout=seconds, check=False)
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="no named pipes")
+def test_a_fifo_as_progress_file_blocks_neither_check_nor_progress(folder):
+    folder.mkdir()
+    os.mkfifo(folder / "progress.json")
+    done = _in_a_subprocess(
+        "from course_utils.exercises import ex00, progress\n"
+        "print(ex00.q1.check(2)); progress(0)",
+        {"COURSE_PROGRESS_DIR": str(folder)}, seconds=30,
+    )
+    assert done.returncode == 0, done.stderr
+    assert "True" in done.stdout and "named pipe" in done.stdout
+    assert "Notebook 00: 1 of 4 correct" in done.stdout  # the pipe was set aside and replaced
+
+
+def test_a_deeply_nested_file_is_set_aside_once_and_progress_starts_afresh(folder, capsys):
+    folder.mkdir()
+    (folder / "progress.json").write_text("[" * 200_000)
+    sys.setrecursionlimit(10**6)  # a notebook that raised it: the parse must still not recurse
+    try:
+        progress(0)
+    finally:
+        sys.setrecursionlimit(1000)
+    out = capsys.readouterr().out
+    assert out.count("could not be read") == 1 and "0 of 4 correct" in out
+    assert (folder / _progress.DAMAGED_NAME).read_text() == "[" * 200_000
+    assert ex00.q1.check(2)
+    progress(0)
+    out = capsys.readouterr().out
+    assert "could not be read" not in out and "1 of 4 correct" in out
+
+
+def test_two_kernels_recording_at_once_lose_no_record(folder, tmp_path):
+    folder.mkdir()
+    code = (
+        "import os, sys, time\n"
+        "from course_utils.exercises import _progress, ex00\n"
+        "from course_utils.exercises._engine import Verdict\n"
+        "name, ready = sys.argv[1], sys.argv[2]\n"
+        "open(os.path.join(ready, name), 'w').close()\n"
+        "while len(os.listdir(ready)) < 2:  # start together\n"
+        "    time.sleep(0.001)\n"
+        "for i in range(200):\n"
+        "    _progress._cell_id = lambda: f'{name}-{i}'\n"
+        "    _progress.record(ex00.q1, Verdict('Incorrect', 'no'))\n"
+    )
+    ready = tmp_path / "ready"
+    ready.mkdir()
+    runs = [subprocess.Popen([sys.executable, "-c", code, name, str(ready)], cwd=ROOT,
+                             env={**os.environ, "COURSE_PROGRESS_DIR": str(folder)})
+            for name in ("a", "b")]
+    assert [run.wait(timeout=120) for run in runs] == [0, 0]
+    cells = _progress.load()["ex00.q1"]["cells"]  # without the lock about a third are lost
+    assert sorted(cells) == sorted(f"{name}-{i}" for name in "ab" for i in range(200))
+
+
+def test_a_lock_held_elsewhere_delays_a_record_by_at_most_the_time_limit(folder, monkeypatch):
+    fcntl = pytest.importorskip("fcntl")
+    folder.mkdir()
+    monkeypatch.setattr(_progress, "LOCK_SECONDS", 0.2)
+    with open(folder / _progress.LOCK_NAME, "w") as held:
+        fcntl.flock(held, fcntl.LOCK_EX)
+        started = time.monotonic()
+        assert ex00.q1.check(2)  # the verdict is shown; the record is given up
+        assert time.monotonic() - started < 2
+    assert _progress.load() == {}
+
+
+@pytest.mark.parametrize("variable", ["COURSE_PROGRESS_DIR", "COURSE_DATA_DIR"])
+def test_a_tilde_user_that_does_not_exist_is_a_value_error_naming_the_variable(
+    monkeypatch, variable, capsys
+):
+    from course_utils import datasets
+
+    monkeypatch.setenv(variable, "~nosuchuser-course/progress")
+    call = _progress.progress_dir if variable == "COURSE_PROGRESS_DIR" else datasets.data_dir
+    with pytest.raises(ValueError, match=variable):
+        call()
+    if variable == "COURSE_PROGRESS_DIR":
+        assert ex00.q1.check(2)  # a check goes on, unrecorded
+        with pytest.raises(ValueError, match=variable):
+            progress(0)
+    else:
+        with pytest.raises(ValueError, match=variable):
+            datasets.load_adult()

@@ -166,8 +166,10 @@ def _show(label: str, message: str, code: str | None = None) -> None:
 # --------------------------------------------------------------------------- describing values
 
 
-def _describe(x) -> str:
+def _describe(x, depth: int = 0) -> str:
     """A short, deterministic description of any value (never a memory address)."""
+    if depth > 3 and isinstance(x, (tuple, list)):  # a list of lists of ...: name it only
+        return f"a {type(x).__name__}"
     if x is None:
         return "None"
     if x is Ellipsis:
@@ -185,7 +187,7 @@ def _describe(x) -> str:
             return "[" + ", ".join(_describe(v) for v in x.tolist()) + "]"
         return np.array2string(x, separator=", ", threshold=8, edgeitems=3)
     if isinstance(x, (tuple, list)) and len(x) <= 6:
-        inner = ", ".join(_describe(item) for item in x)
+        inner = ", ".join(_describe(item, depth + 1) for item in x)
         return f"({inner}{',' if len(x) == 1 else ''})" if isinstance(x, tuple) else f"[{inner}]"
     if callable(x):
         return "a function"
@@ -744,6 +746,25 @@ def _run(func, cases, seconds: float, *, stop_at_timeout: bool = True):
     return _sandbox.run(call, cases, seconds, stop_at_timeout=stop_at_timeout)
 
 
+def _run_answer(func, cases, seconds: float) -> tuple[bool, list]:
+    """Whether the learner's ``func`` has an empty body, and its outcomes on ``cases``.
+
+    Both in the sandbox, in one child process: reading a function's source follows its
+    ``__wrapped__`` and opens its ``co_filename``, which a learner controls (a FIFO blocks for
+    ever). If that read does not give an answer, the function counts as written.
+    """
+
+    def step(kind, args):  # run by _run, on a deep copy of the case
+        return _is_empty_function(func) if kind == "empty?" else func(*args)
+
+    first, *rest = _run(step, [("empty?", ())] + [("call", case) for case in cases], seconds)
+    if first.kind == "value" and first.value is True:
+        return True, []
+    if first.kind != "value":  # the read hung or crashed: run the cases on their own
+        return False, _run(func, cases, seconds)
+    return False, rest
+
+
 def _empty(): ...
 
 
@@ -775,7 +796,7 @@ def _is_empty_function(func) -> bool:
         return (
             code is not None
             and code.co_code in _EMPTY_BYTECODES
-            and all(c is None or c is Ellipsis or isinstance(c, str) for c in code.co_consts)
+            and all(c is None or c is Ellipsis or type(c) is str for c in code.co_consts)
         )
     defs = [
         node for node in ast.walk(tree) if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef))
@@ -892,14 +913,14 @@ class Function(Question):
     def _grade(self, answer) -> Verdict:
         if not callable(answer):
             return Verdict(INCORRECT, f"expected a function, got {_describe(answer)}.")
-        if _is_empty_function(answer):
+        empty, outcomes = _run_answer(answer, self.cases, self.timeout)  # stops at a time-out
+        if empty:
             return Verdict(
                 NOT_ATTEMPTED,
                 "write the body of the function (replace `...`), then run this cell again.",
             )
         name = answer.__name__ if type(answer) is types.FunctionType else "f"
         name = name if type(name) is str and name.isidentifier() else "f"
-        outcomes = _run(answer, self.cases, self.timeout)  # stops at the first time-out
         expected = self._course_run(self.answer)
         failure = None  # "name(args): got ..., expected ..." for the first failing case
         for args, got, wanted in zip(self.cases, outcomes, expected, strict=False):
@@ -946,10 +967,17 @@ class Function(Question):
 
 
 def _option_key(answer: str) -> str:
-    """The letter in "b", " B ", "(b)", "b)", "B." or "[b]"."""
+    """The letter in "b", " B ", "(b)", "b)", "B." or "[b]".
+
+    Plain string methods, no regular expression: the time is linear in the answer's length
+    (a regex such as ``\\s*[)\\].:]$`` backtracks quadratically over a long run of spaces).
+    """
     key = answer.strip().lower()
-    key = re.sub(r"^[(\[]\s*", "", key)
-    return re.sub(r"\s*[)\].:]$", "", key).strip()
+    if key.startswith(("(", "[")):
+        key = key[1:].lstrip()
+    if key.endswith((")", "]", ".", ":")):
+        key = key[:-1].rstrip()
+    return key.strip()
 
 
 class MultipleChoice(Question):

@@ -9,11 +9,18 @@ to start again. :func:`progress` reads the file and shows, per question, one of 
 * **attempted**: checked, but the last check said Incorrect;
 * **not tried**: never checked, or the last check said Not attempted yet.
 
-Progress must never break a notebook: a folder that cannot be written, a damaged or missing
-file, or anything else that goes wrong is ignored (the check still shows its verdict). Writes
-are atomic (a temporary file in the folder, then ``os.replace``), and nothing is ever written
-outside the folder: the file name is fixed, and a ``progress.json`` or a folder that is a
-symbolic link is refused.
+Progress must never break a notebook: a folder that cannot be written, a missing file, or
+anything else that goes wrong is ignored (the check still shows its verdict). The file is read
+through :mod:`course_utils._files`: opened without blocking and read only if it is a regular
+file once open (a FIFO never blocks a check), at most ``MAX_BYTES``, and parsed only if it nests
+at most ``MAX_DEPTH`` deep (counted without recursion). A damaged file is set aside as
+``progress.json.damaged``, the learner is told once, and recording starts afresh. Each record
+is a read-modify-write under a lock (``flock`` on ``.progress.lock``, given up after
+``LOCK_SECONDS``: the check is then not recorded), so two kernels checking at once lose no
+record; writes are atomic (a temporary file in the folder, then ``os.replace``). Nothing is
+ever written outside the folder: the file name is fixed, and a ``progress.json`` or a folder
+that is a symbolic link is refused. ``COURSE_PROGRESS_DIR`` with a ``~user`` that does not
+exist makes ``progress()`` raise ``ValueError`` naming the variable (checks go on).
 
 Each record also keeps the verdict per notebook cell (the ``cellId`` that JupyterLab and the
 grader, ``tools/grade.py``, send with each cell), so the grader reads the verdict of each
@@ -30,6 +37,15 @@ import sys
 import tempfile
 from pathlib import Path
 
+import numpy as np
+
+from .._files import (
+    FileTooLargeError,
+    NotARegularFileError,
+    folder_from_env,
+    locked,
+    read_regular_file,
+)
 from .._validation import check_int
 
 __all__ = ["progress", "record", "progress_dir", "load"]
@@ -43,12 +59,25 @@ CORRECT, ATTEMPTED, NOT_TRIED = "correct", "attempted", "not tried"
 _MODULE = re.compile(r"^course_utils\.exercises\.(ex\d\d)$")
 _CHECK = re.compile(r"\b(ex\d\d)\.(q\d+)\.check\(")
 _KEY = re.compile(r"^ex\d\d\.q\d+$")
+NOTEBOOK_MAX_BYTES = 16 * 2**20  # a notebook is under 1 MB (CONTRIBUTING)
+
+
+MAX_BYTES = 4 * 2**20  # the whole course's records take a few tens of kilobytes
+MAX_DEPTH = 20  # the store nests 5 deep; a deeper file is damaged, not parsed
+LOCK_NAME = ".progress.lock"
+LOCK_SECONDS = 2.0  # another kernel holding the lock longer: this check is not recorded
+DAMAGED_NAME = "progress.json.damaged"
 
 
 def progress_dir() -> Path:
-    """The folder of the progress file: ``COURSE_PROGRESS_DIR``, else ``.course_progress/``."""
-    value = os.environ.get(ENV, "").strip()
-    return Path(value).expanduser() if value else DEFAULT_DIR
+    """The folder of the progress file: ``COURSE_PROGRESS_DIR``, else ``.course_progress/``.
+
+    Raises
+    ------
+    ValueError
+        Naming ``COURSE_PROGRESS_DIR``, when its ``~user`` names no user.
+    """
+    return folder_from_env(ENV) or DEFAULT_DIR
 
 
 def _file() -> Path | None:
@@ -60,34 +89,89 @@ def _file() -> Path | None:
     return path
 
 
-def load() -> dict:
-    """Return the recorded questions, ``{"ex00.q1": {...}, ...}``; ``{}`` when unreadable.
+def _nesting_depth(raw: bytes) -> int:
+    """How deep the arrays and objects of the JSON text ``raw`` nest, in linear time.
 
-    A missing, damaged or odd file reads as no progress; entries that do not look like
-    ``exNN.qK`` records are dropped.
+    Brackets inside strings do not count: a quote opens or closes a string unless an odd
+    number of backslashes precedes it. (On invalid JSON the count can be off after the first
+    error, where the parser stops anyway.) Computed with numpy, without recursion, so a file
+    of ``"[" * 200_000`` is refused before ``json.loads`` recurses into it, whatever the
+    recursion limit.
     """
-    path = _file()
+    text = np.frombuffer(raw, dtype=np.uint8)
+    index = np.arange(text.size)
+    backslash = text == ord("\\")
+    last_other = np.maximum.accumulate(np.where(backslash, -1, index))
+    run = index - last_other  # backslashes ending at each position
+    escaped = np.zeros(text.size, dtype=bool)
+    escaped[1:] = run[:-1] % 2 == 1
+    in_string = np.cumsum((text == ord('"')) & ~escaped) % 2 == 1
+    opens = np.isin(text, (ord("["), ord("{"))) & ~in_string
+    closes = np.isin(text, (ord("]"), ord("}"))) & ~in_string
+    return int(np.cumsum(opens.astype(np.int64) - closes).max(initial=0))
+
+
+def _read_store(path: Path | None) -> tuple[dict, str | None]:
+    """The store's questions, and why the file is damaged (None when it is not).
+
+    Missing or unreadable (no permission, a symlink) reads as no progress, undamaged; a file
+    that is not a regular file, larger than ``MAX_BYTES``, nested deeper than ``MAX_DEPTH``,
+    or not JSON reads as no progress, damaged. Never blocks (see :mod:`course_utils._files`).
+    """
+    if path is None:
+        return {}, None
     try:
-        data = json.loads(path.read_text(encoding="utf-8")) if path else {}
-        questions = data.get("questions", {}) if isinstance(data, dict) else {}
-    except (OSError, ValueError):
-        return {}
+        raw = read_regular_file(path, MAX_BYTES, follow_symlinks=False)
+    except NotARegularFileError as error:
+        return {}, f"it is a {error.kind}"
+    except FileTooLargeError:
+        return {}, f"it is larger than {MAX_BYTES:,} bytes"
+    except OSError:
+        return {}, None
+    if _nesting_depth(raw) > MAX_DEPTH:
+        return {}, f"it nests more than {MAX_DEPTH} levels deep"
+    try:
+        data = json.loads(raw.decode("utf-8"))
+    except (ValueError, RecursionError):  # UnicodeDecodeError and JSONDecodeError included
+        return {}, "it is not valid JSON"
+    questions = data.get("questions", {}) if isinstance(data, dict) else None
     if not isinstance(questions, dict):
-        return {}
+        return {}, "it holds no questions"
     return {
         key: entry
         for key, entry in questions.items()
         if _KEY.match(str(key)) and isinstance(entry, dict) and entry.get("state") in
         (CORRECT, ATTEMPTED, NOT_TRIED)
-    }
+    }, None
+
+
+def load() -> dict:
+    """Return the recorded questions, ``{"ex00.q1": {...}, ...}``; ``{}`` when unreadable.
+
+    A missing, damaged or odd file reads as no progress; entries that do not look like
+    ``exNN.qK`` records are dropped. Never raises, never blocks.
+    """
+    try:
+        return _read_store(_file())[0]
+    except Exception:  # COURSE_PROGRESS_DIR with a ~user that does not exist...
+        return {}
+
+
+def _set_aside(path: Path, why: str) -> None:
+    """Keep a damaged store as ``progress.json.damaged`` (replacing an older one) and say so."""
+    backup = path.with_name(DAMAGED_NAME)
+    os.replace(path, backup)
+    print(
+        f"Note: the progress file {path} could not be read ({why}); it was kept as {backup} "
+        f"and progress is recorded afresh from now on."
+    )
 
 
 def _save(questions: dict) -> None:
-    """Write the file atomically; raises OSError when it cannot."""
+    """Write the file atomically; raises OSError when it cannot. Call it under the lock."""
     path = _file()
     if path is None:
         raise OSError("the progress folder or file is a symbolic link")
-    path.parent.mkdir(parents=True, exist_ok=True)
     handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=".progress-", suffix=".tmp")
     try:
         with os.fdopen(handle, "w", encoding="utf-8") as stream:
@@ -96,6 +180,31 @@ def _save(questions: dict) -> None:
     finally:
         if os.path.exists(temporary):
             os.unlink(temporary)
+
+
+def _update(change) -> None:
+    """Read the store, apply ``change(questions)`` and write it back, all under the lock.
+
+    With ``change=None`` only a damaged store is set aside (no folder is made for nothing).
+
+    The lock (``flock`` on ``.progress.lock`` in the folder, given up after
+    ``LOCK_SECONDS``) makes two kernels' read-modify-write cycles take turns, so neither
+    loses the other's record; the write is atomic (a temporary file, then ``os.replace``),
+    so a reader never sees half a file. A damaged store is set aside first.
+    """
+    path = _file()
+    if path is None:
+        raise OSError("the progress folder or file is a symbolic link")
+    if change is None and not path.parent.is_dir():
+        return
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with locked(path.parent / LOCK_NAME, LOCK_SECONDS):
+        questions, damage = _read_store(path)
+        if damage is not None:
+            _set_aside(path, damage)
+        if change is not None:  # None: only set a damaged file aside
+            change(questions)
+            _save(questions)
 
 
 def _question_key(question) -> str | None:
@@ -135,19 +244,21 @@ def record(question, verdict) -> None:
         key = _question_key(question)
         if key is None:
             return
-        questions = load()
-        entry = questions.get(key, {})
         label, message = str(verdict.label), str(verdict.message)[:500]
-        if entry.get("state") == CORRECT or verdict.passed:
-            state = CORRECT
-        else:
-            state = ATTEMPTED if label == "Incorrect" else NOT_TRIED
-        cells = entry.get("cells") if isinstance(entry.get("cells"), dict) else {}
         cell = _cell_id()
-        if cell is not None:
-            cells[cell] = {"label": label, "message": message}
-        questions[key] = {"state": state, "label": label, "message": message, "cells": cells}
-        _save(questions)
+
+        def change(questions):
+            entry = questions.get(key, {})
+            if entry.get("state") == CORRECT or verdict.passed:
+                state = CORRECT
+            else:
+                state = ATTEMPTED if label == "Incorrect" else NOT_TRIED
+            cells = entry.get("cells") if isinstance(entry.get("cells"), dict) else {}
+            if cell is not None:
+                cells[cell] = {"label": label, "message": message}
+            questions[key] = {"state": state, "label": label, "message": message, "cells": cells}
+
+        _update(change)
     except Exception:  # read-only folder, full disk, anything: the check itself must go on
         return
 
@@ -172,8 +283,8 @@ def notebook_questions(number: str) -> tuple[str | None, list[tuple[str, str | N
     if not files:
         return None, []
     try:
-        cells = json.loads(files[0].read_text(encoding="utf-8"))["cells"]
-    except (OSError, ValueError, KeyError, TypeError):
+        cells = json.loads(read_regular_file(files[0], NOTEBOOK_MAX_BYTES).decode("utf-8"))["cells"]
+    except (OSError, ValueError, KeyError, TypeError, RecursionError):
         return files[0].name, []
     found, heading = {}, None
     for cell in cells:
@@ -229,8 +340,20 @@ def progress(notebook=None) -> None:
         A notebook number (``3``, ``"03"``). By default the notebook whose exercises are
         loaded in this kernel; every notebook when called from notebook 00 (or when none or
         several are loaded).
+
+    Raises
+    ------
+    ValueError
+        If ``notebook`` is out of range, or ``COURSE_PROGRESS_DIR`` has a ``~user`` that
+        names no user.
     """
-    rows = _rows(_current_numbers(notebook))
+    numbers = _current_numbers(notebook)
+    progress_dir()  # a COURSE_PROGRESS_DIR that names no folder is said here (ValueError)
+    try:
+        _update(None)  # a damaged file is set aside now, and the learner told, once
+    except Exception:  # a folder that cannot be written...: show what can be read
+        pass
+    rows = _rows(numbers)
     plain, parts = [], []
     for number in dict.fromkeys(key[2:4] for key, _, _, _ in rows):
         group = [row for row in rows if row[0][2:4] == number]

@@ -1,20 +1,47 @@
 """Run untrusted code (a learner's function, an odd answer object) where it cannot hurt the kernel.
 
 The exercise engine calls :func:`run` with a function and its cases. On Linux (Colab, Binder,
-most local installs) every run happens in a **child process** made with
-``os.fork``: the child is a copy of the kernel, so the learner's function sees everything it
-would see in the notebook, but nothing it does reaches the kernel. An infinite loop (even one
-that swallows every exception, ignores ``SIGALRM`` or sits in C code), ``sys.exit``,
-``os._exit``, a segfault, a replaced ``np.sum``, a lowered recursion limit, a reseeded random
-generator: all of it happens in the child, which is killed (``SIGKILL``, with anything it
-started) when its time is up, and reaped, so no zombie is left.
+most local installs) every run happens in a **child process**, the *runner*, made with
+``os.fork``: a copy of the kernel, so the learner's function sees everything it would see in
+the notebook, but nothing it does reaches the kernel. An infinite loop (even one that swallows
+every exception, ignores ``SIGALRM`` or sits in C code), ``sys.exit``, ``os._exit``, a
+segfault, a replaced ``np.sum``, a lowered recursion limit, a reseeded random generator: all of
+it happens in the runner, which is killed when its time is up.
 
-The child sends back one message per case through a pipe: the returned value as *plain data*
+Which protection applies where:
+
+- **Processes.** The kernel forks a *keeper*, which runs only this module's code and forks the
+  runner. With Linux namespaces (unprivileged user namespaces: most distributions, Colab,
+  Binder), the keeper first moves its future children into new user and PID namespaces, so the
+  runner is process 1 of a namespace of its own. It cannot name the kernel's process (nor any
+  process outside: ``os.getppid()`` is 0), so no ``kill``, ``killpg``, ``pidfd`` or ``ptrace``
+  reaches the kernel; and when the keeper kills it, the system kills every process of the
+  namespace, those started with ``setsid`` or double-forked included. Where namespaces are
+  refused (a container's seccomp profile), the fallback is: the keeper is a *child
+  subreaper* (every orphan of the runner's tree is re-parented to it), kills the runner's group
+  and then every process re-parented to it, until none is left; and the runner gets a
+  seccomp filter that refuses (``EPERM``) signals to the kernel, to the keeper, to process
+  groups and to ``-1``, ``tkill``, ``ptrace``, ``process_vm_writev``, ``pidfd_send_signal`` and
+  ``F_SETOWN``. Without namespaces the runner can still signal other processes of the same
+  user (another kernel), which the namespace prevents. In both, the kernel is not "dumpable"
+  while a run lasts, so the runner cannot open the kernel's ``/proc/<pid>/mem`` to write into
+  it (the fallback could otherwise, as a process of the same user).
+- **The verdict waits for the cleanup.** The kernel tells the keeper to end the run, and the
+  keeper answers (with the runner's exit status) only once the runner and everything it
+  started are gone: no process of a run survives its verdict. The keeper's own exit is reaped by
+  a daemon thread (it only tears down its copy of the kernel's memory). If the kernel dies, the
+  keeper sees its channel close (and has ``PR_SET_PDEATHSIG``), and ends the run.
+- **Signals to the kernel during a run.** The kernel blocks ``SIGINT`` only between ``fork``
+  and the runner's start; a Jupyter interrupt during a run ends the run (the runner is killed)
+  and is raised in the kernel as usual.
+
+The runner sends back one message per case through a pipe: the returned value as *plain data*
 (numbers, strings, tuples, lists, dicts and numpy arrays of numbers, rebuilt in the kernel
 without running any code of the answer), or the exception's class names and message. A value
-that is not plain data (a learner's own class) comes back as its type name only.
+that is not plain data (a learner's own class) comes back as its type name only. The kernel
+reads each message with a deadline and a size cap.
 
-The child must not touch the kernel's channels to Jupyter: it sends its output (stdout and
+The runner must not touch the kernel's channels to Jupyter: it sends its output (stdout and
 stderr, Python's and C's) to ``/dev/null``, closes every other inherited file (the kernel's
 ZeroMQ sockets among them) and ends with ``os._exit``, so no exit handler or destructor of the
 kernel runs twice.
@@ -24,17 +51,20 @@ has no ``os.fork``; on macOS a forked child that touches Apple's frameworks, whi
 may use, can crash), under a time limit: ``SIGALRM`` in the main thread where the platform
 has it, otherwise a daemon thread abandoned on time-out. That fallback gives a verdict for
 ordinary mistakes and plain infinite loops, but it cannot undo what a function changes in the
-kernel, nor stop a loop that swallows every exception or runs in C code.
+kernel, nor stop a loop that swallows every exception or runs in C code, nor keep it from
+signalling the kernel.
 """
 
 from __future__ import annotations
 
+import ctypes
 import gc
 import io
 import os
 import pickle
 import select
 import signal
+import socket
 import struct
 import sys
 import threading
@@ -135,16 +165,18 @@ def _encode(x, budget: list, depth: int = 0):
     raise _NotPlain(f"an object of type {name}")
 
 
-def is_plain(x, budget: list | None = None) -> bool:
+def is_plain(x, budget: list | None = None, depth: int = 0) -> bool:
     """True when ``x`` is plain data: comparing it cannot run any code of the answer.
 
     Plain data is None, bool, int, float, complex, str, bytes, ``...``, numpy numbers, numpy
     arrays of numbers or strings, tuples, lists and dicts of plain data (exact types, not
-    subclasses), and the course's own ``FitResult`` holding plain data.
+    subclasses), and the course's own ``FitResult`` holding plain data; at most
+    ``_MAX_ITEMS`` items, nested at most ``_MAX_DEPTH`` deep (a deeper answer is graded in the
+    runner, where a RecursionError is only a verdict).
     """
     budget = [_MAX_ITEMS] if budget is None else budget
     budget[0] -= 1
-    if budget[0] < 0:
+    if budget[0] < 0 or depth > _MAX_DEPTH:
         return False
     t = type(x)  # compared by identity only: a class's metaclass could override == and hash
     if id(t) in _PLAIN_TYPE_IDS:
@@ -152,12 +184,13 @@ def is_plain(x, budget: list | None = None) -> bool:
     if t is np.ndarray:
         return x.dtype.kind in _ARRAY_KINDS
     if t is tuple or t is list:
-        return all(is_plain(item, budget) for item in x)
+        return all(is_plain(item, budget, depth + 1) for item in x)
     if t is dict:
-        return all(is_plain(k, budget) and is_plain(v, budget) for k, v in x.items())
+        return all(is_plain(k, budget, depth + 1) and is_plain(v, budget, depth + 1)
+                   for k, v in x.items())
     result = sys.modules.get("course_utils.solvers._result")
     if result is not None and t is result.FitResult:
-        return all(is_plain(v, budget) for v in vars(x).values())
+        return all(is_plain(v, budget, depth + 1) for v in vars(x).values())
     return False
 
 
@@ -200,6 +233,9 @@ class _BuiltinsOnly(pickle.Unpickler):
 def _message(kind, *fields) -> bytes:
     data = pickle.dumps((kind, *fields), protocol=pickle.HIGHEST_PROTOCOL)
     return _HEADER.pack(len(data)) + data
+
+
+_READY = _message("ready")[_HEADER.size:]  # the runner's first message, before any case
 
 
 class _TimeLimit(BaseException):
@@ -248,32 +284,141 @@ def _outcome(kind, *fields) -> Outcome:
     return Outcome("opaque", detail=fields[0])
 
 
-# --------------------------------------------------------------------------- the child process
+# --------------------------------------------------------------------------- the child processes
+# (the module docstring says what the keeper and the runner are, and which protection applies)
+
+_CLONE_NEWUSER, _CLONE_NEWPID = 0x10000000, 0x20000000
+_PR_SET_PDEATHSIG, _PR_GET_DUMPABLE, _PR_SET_DUMPABLE, _PR_SET_CHILD_SUBREAPER = 1, 3, 4, 36
+_PR_SET_NO_NEW_PRIVS, _PR_SET_SECCOMP, _SECCOMP_MODE_FILTER = 38, 22, 2
+# Tests set it to False to exercise the fallback (subreaper and seccomp filter).
+USE_NAMESPACES = True
+
+
+def _libc():
+    return ctypes.CDLL(None, use_errno=True)
+
+
+def _enter_namespaces() -> bool:
+    """In the keeper: make its next child process 1 of new user and PID namespaces.
+
+    The user namespace maps the user to itself, so the runner keeps its user and group ids
+    (and can write files as before). Returns False where the system refuses.
+    """
+    uid, gid = os.getuid(), os.getgid()
+    if not USE_NAMESPACES or _libc().unshare(_CLONE_NEWUSER | _CLONE_NEWPID) != 0:
+        return False
+    for name, text in (("setgroups", "deny"), ("uid_map", f"{uid} {uid} 1"),
+                       ("gid_map", f"{gid} {gid} 1")):
+        try:
+            with open(f"/proc/self/{name}", "w") as file:
+                file.write(text)
+        except OSError:  # an old kernel: the runner still runs, as user "nobody"
+            break
+    return True
+
+
+# x86-64 and arm64 syscall numbers: kill, tgkill, rt_sigqueueinfo, rt_tgsigqueueinfo (their
+# first argument is the target), then tkill, ptrace, process_vm_writev, pidfd_send_signal
+# (refused outright), then fcntl (F_SETOWN can aim SIGIO at a process).
+_AUDIT_ARCH = {"x86_64": 0xC000003E, "aarch64": 0xC00000B7}
+_SYSCALLS = {
+    "x86_64": ((62, 234, 129, 297), (200, 101, 311, 424), 72),
+    "aarch64": ((129, 131, 138, 240), (130, 117, 271, 424), 25),
+}
+
+
+def _refuse_signals_to(protected: tuple[int, ...]) -> bool:
+    """In the runner (fallback only): a seccomp filter refusing signals to ``protected`` pids.
+
+    Also refused (``EPERM``): signals to process groups and to every process (a target <= 0),
+    ``tkill``, ``ptrace``, ``process_vm_writev``, ``pidfd_send_signal``, ``fcntl``'s
+    ``F_SETOWN``/``F_SETOWN_EX`` (which aim SIGIO at a process) and syscalls of another ABI.
+    The filter is inherited by everything the runner starts. Returns False where the machine
+    has no seccomp (or is neither x86-64 nor arm64).
+    """
+    arch = os.uname().machine
+    if arch not in _SYSCALLS:
+        return False
+    targeted, refused, fcntl = _SYSCALLS[arch]
+    # Classic BPF over struct seccomp_data: nr at offset 0, arch at 4, the low 32 bits of
+    # argument i at 16 + 8 i. A jump's offsets count the instructions to skip.
+    load, jump_eq, jump_set, ret = 0x20, 0x15, 0x45, 0x06
+    allow, deny = 0x7FFF0000, 0x00050000 | 1  # SECCOMP_RET_ALLOW, SECCOMP_RET_ERRNO | EPERM
+    code = [(load, 0, 0, 4), (jump_eq, 1, 0, _AUDIT_ARCH[arch]), (ret, 0, 0, deny),
+            (load, 0, 0, 0)]
+    blocks = [[("deny if", nr)] for nr in refused]
+
+    def only_for(nr, *block):  # the block runs for syscall nr; the others skip it
+        return [("skip unless", nr, len(block)), *block]
+
+    blocks.append(only_for(fcntl, (load, 0, 0, 24), ("deny if", 8), ("deny if", 15),
+                           (ret, 0, 0, allow)))
+    for nr in targeted:
+        tests = [("deny if", 0)] + [("deny if", pid) for pid in protected]
+        blocks.append(only_for(nr, (load, 0, 0, 16), ("deny if negative",), *tests,
+                               (ret, 0, 0, allow)))
+    body = [item for block in blocks for item in block] + [(ret, 0, 0, allow)]
+    deny_at = len(code) + len(body)
+    for item in body:
+        here = len(code)
+        if item[0] == "deny if":
+            code.append((jump_eq, deny_at - here - 1, 0, item[1]))
+        elif item[0] == "deny if negative":
+            code.append((jump_set, deny_at - here - 1, 0, 0x80000000))
+        elif item[0] == "skip unless":
+            code.append((jump_eq, 0, item[2], item[1]))
+        else:
+            code.append(item)
+    code.append((ret, 0, 0, deny))
+
+    class Instruction(ctypes.Structure):
+        _fields_ = [("code", ctypes.c_ushort), ("jt", ctypes.c_ubyte), ("jf", ctypes.c_ubyte),
+                    ("k", ctypes.c_uint32)]
+
+    class Program(ctypes.Structure):
+        _fields_ = [("len", ctypes.c_ushort), ("filter", ctypes.POINTER(Instruction))]
+
+    program = Program(len(code), (Instruction * len(code))(*[Instruction(*i) for i in code]))
+    libc = _libc()
+    return (
+        libc.prctl(_PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) == 0
+        and libc.prctl(_PR_SET_SECCOMP, _SECCOMP_MODE_FILTER, ctypes.byref(program), 0, 0) == 0
+    )
+
+
+def _close_inherited_files(keep: tuple[int, ...]) -> None:
+    """Close every file descriptor above 2 except ``keep`` (the kernel's ZeroMQ sockets...)."""
+    low = 3
+    for fd in sorted(keep):
+        os.closerange(low, fd)
+        low = fd + 1
+    os.closerange(low, 1 << 16)
 
 
 def _become_harmless(keep_fd: int) -> None:
-    """In the child: no output, no inherited file but the result pipe, no shared collection."""
+    """In the runner: no output, no inherited file but the result pipe, no shared collection."""
     gc.freeze()  # objects inherited from the kernel are never collected (no __del__ runs here)
     try:
         os.setpgid(0, 0)  # its own process group, so that killing the group ends what it started
-    except OSError:  # the parent did it first
+    except OSError:
         pass
     devnull = os.open(os.devnull, os.O_RDWR)
     for fd in (0, 1, 2):
         os.dup2(devnull, fd)
-    os.closerange(3, keep_fd)
-    os.closerange(keep_fd + 1, 1 << 16)
+    _close_inherited_files((keep_fd,))
     sys.stdin = io.StringIO()
     sys.stdout = sys.stderr = io.StringIO()
-    signal.signal(signal.SIGINT, signal.SIG_DFL)  # an interrupt ends the child at once
+    signal.signal(signal.SIGINT, signal.SIG_DFL)  # an interrupt ends the runner at once
 
 
-def _child(func, cases, read_fd: int, write_fd: int) -> None:
+def _runner(func, cases, write_fd: int, protected: tuple[int, ...]) -> None:
     """Run every case, sending one message after each; never returns."""
     try:
-        os.close(read_fd)
         _become_harmless(write_fd)
+        if protected:  # no namespace: the filter keeps the kernel and the keeper out of reach
+            _refuse_signals_to(protected)
         signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT, signal.SIGALRM})
+        os.write(write_fd, _message("ready"))  # the time limits start now, not at the fork
         for args in cases:
             message = _call_and_describe(func, args)
             if len(message) > MAX_MESSAGE_BYTES:
@@ -283,6 +428,78 @@ def _child(func, cases, read_fd: int, write_fd: int) -> None:
                 view = view[os.write(write_fd, view):]
     finally:
         os._exit(0)
+
+
+def _keeper(func, cases, write_fd: int, channel: socket.socket) -> None:
+    """Start the runner; when the kernel says so, end it and all it started; never returns.
+
+    The kernel says so by shutting down its side of ``channel`` (or by dying). The keeper then
+    kills the runner, reaps it (in a namespace, once every process of the namespace is gone),
+    kills the orphans (fallback), and sends the runner's wait status back.
+    """
+    try:
+        kernel = os.getppid()
+        _close_inherited_files((write_fd, channel.fileno()))
+        previous = {number: signal.signal(number, signal.SIG_IGN)  # only the kernel ends us
+                    for number in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)}
+        libc = _libc()
+        libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)  # the kernel died: so do we
+        isolated = _enter_namespaces()
+        if not isolated:
+            libc.prctl(_PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0)
+        runner = os.fork()
+        if runner == 0:
+            channel.close()
+            for number, handler in previous.items():  # the kernel's, as before the keeper
+                signal.signal(number, handler)
+            _runner(func, cases, write_fd, () if isolated else (kernel, os.getppid()))
+        os.close(write_fd)
+        while channel.recv(1):  # until the kernel shuts its side
+            pass
+        for kill in (os.killpg, os.kill):  # its group at once (a fork bomb), then the runner
+            try:
+                kill(runner, signal.SIGKILL)  # process 1 of its namespace: the namespace goes too
+            except OSError:
+                pass
+        status = os.waitpid(runner, 0)[1]
+        if not isolated:
+            _kill_children()
+        channel.sendall(_STATUS.pack(status))
+    finally:
+        os._exit(0)
+
+
+def _children() -> list[int]:
+    """The process ids whose parent is this process (read from /proc)."""
+    me, found = os.getpid(), []
+    for name in os.listdir("/proc"):
+        if name.isdigit():
+            try:
+                with open(f"/proc/{name}/stat", "rb") as file:
+                    fields = file.read().rpartition(b")")[2].split()
+            except OSError:  # it ended meanwhile
+                continue
+            if len(fields) > 1 and int(fields[1]) == me:
+                found.append(int(name))
+    return found
+
+
+def _kill_children() -> None:
+    """Kill and reap every child of the keeper: the runner's orphans, re-parented to it."""
+    while True:
+        children = _children()
+        if not children:
+            return
+        for pid in children:
+            try:
+                os.kill(pid, signal.SIGKILL)
+            except OSError:
+                pass
+        for pid in children:  # its own children are re-parented to us before it can be reaped
+            try:
+                os.waitpid(pid, 0)
+            except ChildProcessError:
+                pass
 
 
 def _read_exactly(fd: int, n: int, deadline: float) -> bytes | None:
@@ -303,7 +520,7 @@ def _read_exactly(fd: int, n: int, deadline: float) -> bytes | None:
 
 
 def _receive(fd: int, seconds: float) -> bytes | None:
-    """The next message within ``seconds``: None on time-out, ``b""`` if the child died."""
+    """The next message within ``seconds``: None on time-out, ``b""`` if the runner died."""
     deadline = time.monotonic() + seconds
     header = _read_exactly(fd, _HEADER.size, deadline)
     if not header:
@@ -312,29 +529,61 @@ def _receive(fd: int, seconds: float) -> bytes | None:
     return _read_exactly(fd, size, deadline) if 0 < size <= MAX_MESSAGE_BYTES else b""
 
 
-def _end(pid: int, *, wait: bool = True) -> int | None:
-    """Kill the child and what it started, reap it, and return its wait status.
+class _Keeper:
+    """The kernel's handle on one keeper process: its pid and its end of their channel."""
 
-    With ``wait=False`` a daemon thread reaps it: the caller does not wait while the system
-    tears down the child's copy of the kernel's memory (about as long as the fork took).
-    """
-    for kill in (os.killpg, os.kill):
+    def __init__(self, pid: int, channel: socket.socket):
+        self.pid, self.channel, self.status = pid, channel, None
+
+    def end(self, *, wait: bool = True) -> int | None:
+        """Have the runner and everything it started killed; return the runner's wait status.
+
+        With ``wait=True`` (every verdict) this returns once they are all gone: the keeper
+        answers only after the runner's namespace (or, in the fallback, each orphan) is gone;
+        if it does not answer within ``KEEPER_SECONDS`` it is killed too. The keeper's own
+        exit (the teardown of its copy of the kernel's memory) is reaped by a daemon thread.
+        ``wait=False`` (an interrupt) does not wait for the answer either.
+        """
+        if self.channel is None:
+            return self.status
+        channel, self.channel = self.channel, None
         try:
-            kill(pid, signal.SIGKILL)
-            break
-        except OSError:  # already gone, or the group not made yet
-            continue
-    if wait:
-        return _reap(pid)
-    threading.Thread(target=_reap, args=(pid,), daemon=True).start()
-    return None
+            channel.shutdown(socket.SHUT_WR)  # "stop": the keeper kills the runner
+            if wait:
+                channel.settimeout(KEEPER_SECONDS)
+                answer = channel.recv(_STATUS.size, socket.MSG_WAITALL)
+                if len(answer) == _STATUS.size:
+                    self.status = _STATUS.unpack(answer)[0]
+        except OSError:  # the keeper died, or did not answer in time
+            pass
+        finally:
+            channel.close()
+        if wait and self.status is None:  # never expected: the keeper runs only our code
+            _kill_and_reap(self.pid)
+            self.status = 0
+        else:
+            threading.Thread(target=_reap, args=(self.pid,), daemon=True).start()
+        return self.status
 
 
-def _reap(pid: int) -> int:
+def _kill_and_reap(pid: int) -> None:
     try:
-        return os.waitpid(pid, 0)[1]
+        os.kill(pid, signal.SIGKILL)
+    except OSError:
+        pass
+    _reap(pid)
+
+
+def _reap(pid: int) -> None:
+    try:
+        os.waitpid(pid, 0)
     except ChildProcessError:  # reaped by other code of the kernel (a waitpid(-1) somewhere)
-        return 0
+        pass
+
+
+KEEPER_SECONDS = 5.0  # how long the kernel waits for a keeper to clean up
+STARTUP_SECONDS = 30.0  # how long the kernel waits for the runner to be ready
+_STATUS = struct.Struct("<i")  # the runner's wait status, sent by the keeper
 
 
 def _death(status: int) -> Outcome:
@@ -343,31 +592,50 @@ def _death(status: int) -> Outcome:
     return Outcome("crash", detail=f"exit status {os.waitstatus_to_exitcode(status)}")
 
 
-def _run_forked(func, cases, seconds: float, stop_at_timeout: bool) -> list[Outcome]:
+def _start(func, cases) -> tuple[_Keeper, int]:
+    """Fork the keeper (which forks the runner); return it and the read end of the results."""
     read_fd, write_fd = os.pipe()
+    ours, theirs = socket.socketpair()
+    with warnings.catch_warnings():
+        # Python 3.12+ warns that forking a threaded process (a Jupyter kernel) may deadlock
+        # the child; a deadlocked child is only an answer that runs out of time.
+        warnings.simplefilter("ignore", DeprecationWarning)
+        pid = os.fork()
+    if pid == 0:
+        try:
+            os.close(read_fd)
+            ours.close()
+            _keeper(func, cases, write_fd, theirs)  # never returns
+        finally:
+            os._exit(1)
+    os.close(write_fd)
+    theirs.close()
+    return _Keeper(pid, ours), read_fd
+
+
+def _run_forked(func, cases, seconds: float, stop_at_timeout: bool) -> list[Outcome]:
     blocked = {signal.SIGINT, signal.SIGALRM}  # no interrupt between fork and the child's guard
     previous = signal.pthread_sigmask(signal.SIG_BLOCK, blocked)
-    pid = status = None
+    keeper = read_fd = None
     outcomes = []
+    libc = _libc()
+    dumpable = libc.prctl(_PR_GET_DUMPABLE, 0, 0, 0, 0)
     try:
-        with warnings.catch_warnings():
-            # Python 3.12+ warns that forking a threaded process (a Jupyter kernel) may deadlock
-            # the child; a deadlocked child is only an answer that runs out of time.
-            warnings.simplefilter("ignore", DeprecationWarning)
-            pid = os.fork()
-        if pid == 0:
-            _child(func, cases, read_fd, write_fd)  # never returns: it ends with os._exit
-        os.close(write_fd)
-        write_fd = None
-        try:
-            os.setpgid(pid, pid)
-        except OSError:  # the child did it first, or has already exited
-            pass
-        signal.pthread_sigmask(signal.SIG_SETMASK, previous)  # an interrupt now ends the child
+        # While a run lasts the kernel is not "dumpable": no process of the user (a runner
+        # without namespaces) can open its /proc/<pid>/mem to write into it.
+        libc.prctl(_PR_SET_DUMPABLE, 0, 0, 0, 0)
+        keeper, read_fd = _start(func, cases)
+        signal.pthread_sigmask(signal.SIG_SETMASK, previous)  # an interrupt now ends the run
+        # Two forks on a loaded machine can take seconds: that time is not the answer's.
+        ready = _receive(read_fd, STARTUP_SECONDS)
+        if ready != _READY:
+            status = keeper.end()
+            outcomes.append(Outcome("timeout") if ready is None else _death(status))
+            cases = ()
         for _ in cases:
             message = _receive(read_fd, seconds)
             if not message:
-                status = _end(pid)
+                status = keeper.end()
                 if message is None:
                     outcomes.append(Outcome("timeout"))
                     if not stop_at_timeout:  # the remaining cases run in a fresh child
@@ -379,13 +647,15 @@ def _run_forked(func, cases, seconds: float, stop_at_timeout: bool) -> list[Outc
                 outcomes.append(_outcome(*_BuiltinsOnly(io.BytesIO(message)).load()))
             except Exception:
                 outcomes.append(Outcome("opaque", detail="a result that could not be read"))
+        keeper.end()  # every process of the run is gone before the verdict
     finally:
+        if dumpable == 1:
+            libc.prctl(_PR_SET_DUMPABLE, 1, 0, 0, 0)
         signal.pthread_sigmask(signal.SIG_SETMASK, previous)
-        os.close(read_fd)
-        if write_fd is not None:
-            os.close(write_fd)
-        if pid and status is None:
-            _end(pid, wait=False)
+        if read_fd is not None:
+            os.close(read_fd)
+        if keeper is not None:
+            keeper.end(wait=False)  # interrupted: kill now, reap in the background
     return outcomes
 
 

@@ -1,0 +1,174 @@
+"""How the package opens files: the one place that does it.
+
+Every file ``course_utils`` reads (the data files of :mod:`course_utils.datasets`, the
+progress store and the notebooks it lists in :mod:`course_utils.exercises._progress`) is read
+with :func:`read_regular_file`, and the progress store's lock is taken with :func:`locked`.
+What they guarantee:
+
+- **Nothing blocks on open.** A file is opened with ``O_NONBLOCK`` (a named pipe opens at
+  once instead of waiting for a writer) and ``O_NOCTTY`` (a terminal never becomes ours).
+- **Only regular files are read, checked after opening.** ``fstat`` on the open descriptor
+  says what was opened; checking the path first and opening it afterwards would leave a gap in
+  which the file can be swapped for a FIFO or ``/dev/zero``.
+- **Bounded reads.** A file larger than the caller's cap is refused, and at most cap + 1
+  bytes are ever read, even from a file that grows meanwhile.
+- **A lock never waits for ever.** :func:`locked` retries a non-blocking ``flock`` until its
+  time limit, then raises ``TimeoutError``.
+- **A folder named by an environment variable** with ``~user`` in it is expanded by
+  :func:`folder_from_env`, which raises ``ValueError`` naming the variable when the user does
+  not exist (``pathlib`` raises ``RuntimeError``).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import stat
+import time
+from pathlib import Path
+
+try:  # not on Windows: there the progress store is written without a lock
+    import fcntl
+except ImportError:  # pragma: no cover
+    fcntl = None
+
+__all__ = ["NotARegularFileError", "FileTooLargeError", "file_kind", "folder_from_env",
+           "read_regular_file", "locked"]
+
+_FLAGS = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOCTTY", 0) | getattr(
+    os, "O_CLOEXEC", 0) | getattr(os, "O_BINARY", 0)
+
+
+class NotARegularFileError(OSError):
+    """The path names a folder, a FIFO, a device or a socket: ``kind`` says which."""
+
+    def __init__(self, path, kind: str):
+        super().__init__(f"{path} is a {kind}, not a regular file")
+        self.kind = kind
+
+
+class FileTooLargeError(OSError):
+    """The file holds more than the caller's cap: ``size`` bytes (at least)."""
+
+    def __init__(self, path, size: int, cap: int):
+        super().__init__(f"{path} holds {size:,} bytes, more than {cap:,}")
+        self.size = size
+
+
+def file_kind(mode: int) -> str:
+    """What a file is, in words, from its ``st_mode`` ("named pipe (FIFO)", ...)."""
+    kinds = [
+        (stat.S_ISREG, "regular file"), (stat.S_ISDIR, "folder"),
+        (stat.S_ISFIFO, "named pipe (FIFO)"),
+        (stat.S_ISCHR, "character device such as /dev/zero"), (stat.S_ISBLK, "block device"),
+        (stat.S_ISSOCK, "socket"),
+    ]
+    return next((kind for test, kind in kinds if test(mode)), "special file")
+
+
+def _open_regular(path, flags: int, mode: int = 0o600) -> int:
+    """Open ``path`` without blocking and return the descriptor of a regular file, or raise."""
+    fd = os.open(path, flags, mode)
+    try:
+        info = os.fstat(fd)  # what was opened, not what the path named a moment before
+        if not stat.S_ISREG(info.st_mode):
+            raise NotARegularFileError(path, file_kind(info.st_mode))
+    except BaseException:
+        os.close(fd)
+        raise
+    return fd
+
+
+def read_regular_file(path, max_bytes: int, *, follow_symlinks: bool = True) -> bytes:
+    """Return the bytes of the regular file ``path``, at most ``max_bytes`` of them.
+
+    Parameters
+    ----------
+    path : str or os.PathLike
+        The file.
+    max_bytes : int
+        The largest file accepted.
+    follow_symlinks : bool, default=True
+        When False, a symbolic link as the last part of ``path`` is refused (``OSError``).
+
+    Returns
+    -------
+    bytes
+
+    Raises
+    ------
+    NotARegularFileError
+        ``path`` is a folder, a FIFO, a device or a socket (checked after opening).
+    FileTooLargeError
+        The file holds more than ``max_bytes`` bytes.
+    OSError
+        It cannot be opened or read (missing, no permission...).
+    """
+    flags = _FLAGS if follow_symlinks else _FLAGS | getattr(os, "O_NOFOLLOW", 0)
+    fd = _open_regular(path, flags)
+    try:
+        size = os.fstat(fd).st_size
+        if size > max_bytes:
+            raise FileTooLargeError(path, size, max_bytes)
+        chunks, remaining = [], max_bytes + 1  # one byte more tells a file that grew
+        while remaining > 0:
+            chunk = os.read(fd, min(remaining, 1 << 20))
+            if not chunk:
+                break
+            chunks.append(chunk)
+            remaining -= len(chunk)
+    finally:
+        os.close(fd)
+    data = b"".join(chunks)
+    if len(data) > max_bytes:
+        raise FileTooLargeError(path, len(data), max_bytes)
+    return data
+
+
+@contextlib.contextmanager
+def locked(path, seconds: float):
+    """Hold an exclusive ``flock`` on the lock file ``path`` (made if missing) for a block.
+
+    Raises ``TimeoutError`` when another process holds it for ``seconds``, and
+    ``NotARegularFileError`` when ``path`` is not a regular file (it is not followed if it is a
+    symbolic link). Without ``fcntl`` (Windows) the block runs without a lock.
+    """
+    if fcntl is None:  # pragma: no cover
+        yield
+        return
+    flags = (os.O_RDWR | os.O_CREAT | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0)
+             | getattr(os, "O_NOCTTY", 0) | getattr(os, "O_CLOEXEC", 0))
+    fd = _open_regular(path, flags)
+    try:
+        deadline = time.monotonic() + seconds
+        while True:
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except BlockingIOError:
+                if time.monotonic() > deadline:
+                    raise TimeoutError(f"{path} stayed locked for {seconds:g} s") from None
+                time.sleep(0.005)
+        yield
+    finally:
+        os.close(fd)  # closing releases the lock
+
+
+def folder_from_env(variable: str) -> Path | None:
+    """The folder the environment variable ``variable`` names, ``~`` expanded; None if unset.
+
+    Raises
+    ------
+    ValueError
+        Naming ``variable``, when its ``~user`` names no user (or no home folder is known).
+    """
+    value = os.environ.get(variable, "").strip()
+    if not value:
+        return None
+    try:
+        return Path(value).expanduser()
+    except RuntimeError:  # pathlib's "Could not determine home directory."
+        raise ValueError(
+            f"{variable}={value!r}: its '~' cannot be expanded (no such user, or no home "
+            f"folder); set {variable} to a folder's full path."
+        ) from None
