@@ -12,6 +12,8 @@ worker computes and what the learner measures:
 * :class:`FeatureShard`: a worker that owns the ``z``, ``n`` of some *buckets*. For a batch of
   rows it sends its partial logits; given the batch's residuals ``p - y`` it updates its
   coordinates once for the whole batch (FTRL-Proximal on mini-batches).
+* :func:`split_buckets` cuts the columns into the workers' ranges; :func:`sparse_decision`
+  scores rows with a model kept as its non-zero weights.
 * :func:`payload_bytes`: the bytes of the frames Dask's serializer makes from a message;
   :func:`sparse_vector` turns a dense vector into the ``(indices, values)`` of its non-zeros.
 * :func:`import_dask`: Dask's ``LocalCluster`` and ``Client``, or a clear message.
@@ -31,7 +33,7 @@ from .solvers import FTRLProximal
 from .solvers.online import _canonical_csr, _ftrl_weights
 
 __all__ = ["import_dask", "payload_bytes", "sparse_vector", "average_weights", "RowShard",
-           "FeatureShard"]
+           "FeatureShard", "split_buckets", "sparse_decision"]
 
 DASK_MISSING = (
     "Dask's distributed scheduler is not installed here: run "
@@ -125,9 +127,12 @@ class RowShard:
         self.X, self.y = sp.csr_matrix(X), np.asarray(y)
         self.model = FTRLProximal(self.X.shape[1], **settings)
 
-    def learn(self, start, stop):
-        """Learn the rows ``start:stop`` of the shard; return the message to the mixer:
+    def learn(self, start, stop, mixed=None):
+        """Continue from the ``mixed`` weights (if given, see :meth:`mix`), learn the rows
+        ``start:stop`` of the shard, and return the message to the mixer: the
         ``(indices, values, intercept)`` of the non-zero weights (int32 indices)."""
+        if mixed is not None:
+            self.mix(*mixed)
         self.model.partial_fit(self.X[start:stop], self.y[start:stop])
         indices, values = self.model.sparse_coef()
         return indices.astype(np.int32), values, self.model.intercept_
@@ -218,11 +223,18 @@ class FeatureShard:
                              self.intercept)
 
     def partial_logits(self, start, stop):
-        """The rows ``start:stop`` as a batch: each row's sum of ``w_i x_i`` over this
+        """The rows ``start:stop`` as the next batch: each row's sum of ``w_i x_i`` over this
         worker's coordinates (a dense float64 vector, one entry per row)."""
         self.batch = (self.X[start:stop], self.weights())
         X, w = self.batch
         return X @ w
+
+    def step(self, residuals, start, stop):
+        """:meth:`learn` from the last batch's ``residuals`` (unless None), then return the
+        :meth:`partial_logits` of the rows ``start:stop``: one message each way per batch."""
+        if residuals is not None:
+            self.learn(residuals)
+        return self.partial_logits(start, stop)
 
     def learn(self, residuals):
         """Update ``z`` and ``n`` from the residuals ``p - y`` of the last batch's rows."""
@@ -234,6 +246,34 @@ class FeatureShard:
         self.batch = None
 
     def sparse_coef(self):
-        """``(indices, values)`` of this worker's non-zero weights (intercept excluded)."""
-        w = self.weights()[:self.features.size]
-        return self.features[w != 0.0], w[w != 0.0]
+        """``(indices, values, intercept)``: this worker's non-zero weights (int32 indices)
+        and the intercept (0.0 unless this worker owns it)."""
+        w = self.weights()
+        b = float(w[-1]) if self.intercept else 0.0
+        w = w[:self.features.size]
+        return self.features[w != 0.0].astype(np.int32), w[w != 0.0], b
+
+
+def split_buckets(X, n_shards):
+    """Cut the columns of ``X`` into ``n_shards`` equal ranges of buckets.
+
+    Returns a list of CSR matrices of the shape of ``X``: the ``k``-th keeps the columns
+    ``k * m / n_shards <= j < (k + 1) * m / n_shards`` (``m`` columns), the others empty.
+    """
+    n_shards = check_int(n_shards, "n_shards", low=1)
+    X = _canonical_csr(X)
+    edges = [k * X.shape[1] // n_shards for k in range(n_shards + 1)]
+    shard = np.searchsorted(edges, X.indices, side="right") - 1
+    rows = np.repeat(np.arange(X.shape[0]), np.diff(X.indptr))
+    return [sp.csr_matrix((X.data[shard == k], (rows[shard == k], X.indices[shard == k])),
+                          shape=X.shape) for k in range(n_shards)]
+
+
+def sparse_decision(X, indices, values, intercept):
+    """Logits ``X @ w + b`` of a model given as its sorted non-zero ``indices`` and ``values``
+    (the dense weight vector is never built)."""
+    X = _canonical_csr(X)
+    at = pd.Index(np.asarray(indices)).get_indexer(X.indices)  # -1: no weight ...
+    w = np.append(np.asarray(values, dtype=np.float64), 0.0)[at]  # ... reads the 0.0 appended
+    rows = np.repeat(np.arange(X.shape[0]), np.diff(X.indptr))
+    return np.bincount(rows, weights=X.data * w, minlength=X.shape[0]) + float(intercept)
