@@ -61,13 +61,17 @@ def payload_bytes(message) -> int:
     """Bytes of the frames Dask's serializer makes from ``message``.
 
     A numpy array travels as a short header plus its raw buffer; a tuple or list of them as
-    one frame per array plus headers. The comm adds a few bytes of framing per message,
-    not counted here. Serializing a numpy array does not copy it, so the size of a large
+    one frame per array plus headers (``distributed.protocol.serialize_bytelist``, compressed
+    as the comms are configured to compress). The comm adds a few bytes of framing per
+    message, not counted here. Serializing a numpy array does not copy it, so the size of a large
     message can be measured without building a second copy.
     """
+    import dask
     from distributed.protocol import serialize_bytelist
 
-    return sum(memoryview(frame).nbytes for frame in serialize_bytelist(message))
+    # compressed only if the comms compress (Dask's default: they do not)
+    frames = serialize_bytelist(message, compression=dask.config.get("distributed.comm.compression"))
+    return sum(memoryview(frame).nbytes for frame in frames)
 
 
 def sparse_vector(values, index_dtype=np.int32):
@@ -91,8 +95,8 @@ def average_weights(messages, n_workers=None):
     Returns
     -------
     (indices, values, intercept)
-        The mean weight vector, as the sorted indices of its non-zero entries and their
-        values (the union of the supports), and the mean intercept.
+        The mean weight vector, as the sorted indices of its non-zero entries (the union of
+        the supports, in the messages' index type) and their values, and the mean intercept.
 
     Notes
     -----
@@ -101,7 +105,7 @@ def average_weights(messages, n_workers=None):
     the next epoch from :math:`\\bar w`.
     """
     n_workers = len(messages) if n_workers is None else check_int(n_workers, "n_workers", low=1)
-    indices = np.concatenate([np.asarray(i, dtype=np.int64) for i, _, _ in messages])
+    indices = np.concatenate([np.asarray(i) for i, _, _ in messages])  # dtype kept: int32
     values = np.concatenate([np.asarray(v, dtype=np.float64) for _, v, _ in messages])
     union, where = np.unique(indices, return_inverse=True)
     total = np.bincount(where, weights=values, minlength=union.size)
