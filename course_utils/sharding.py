@@ -69,8 +69,8 @@ def payload_bytes(message) -> int:
     import dask
     from distributed.protocol import serialize_bytelist
 
-    # compressed only if the comms compress (Dask's default: they do not)
-    frames = serialize_bytelist(message, compression=dask.config.get("distributed.comm.compression"))
+    compression = dask.config.get("distributed.comm.compression")  # Dask's default: none
+    frames = serialize_bytelist(message, compression=compression)
     return sum(memoryview(frame).nbytes for frame in frames)
 
 

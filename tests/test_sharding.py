@@ -155,11 +155,11 @@ def test_the_cluster_is_shut_down_when_a_cell_fails():
     # notebook 08's with block, with a failure inside: no worker process may be left
     LocalCluster, Client = sharding.import_dask()
     before = {p.pid for p in _worker_processes()}
-    with pytest.raises(ZeroDivisionError):
+    with pytest.raises(RuntimeError, match="a cell fails"):
         with LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
                           dashboard_address=None, silence_logs=logging.ERROR) as cluster, \
                 Client(cluster) as client:
             assert len(client.scheduler_info()["workers"]) == 2
             assert len({p.pid for p in _worker_processes()} - before) == 2
-            1 / 0
+            raise RuntimeError("a cell fails inside the with block")
     assert {p.pid for p in _worker_processes()} - before == set()
