@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import builtins
 import logging
+import os
+import sys
 
 import numpy as np
 import psutil
@@ -146,20 +148,23 @@ def test_missing_dask_gives_the_install_command(monkeypatch):
         sharding.import_dask()
 
 
-def _worker_processes():
-    return [p for p in psutil.Process().children(recursive=True)
-            if "spawn_main" in " ".join(p.cmdline())]
-
-
 def test_the_cluster_is_shut_down_when_a_cell_fails():
-    # notebook 08's with block, with a failure inside: no worker process may be left
+    # notebook 08's with block (workers forked on Linux), with a failure inside: no worker
+    # process may be left
+    import dask
+
     LocalCluster, Client = sharding.import_dask()
-    before = {p.pid for p in _worker_processes()}
+    start_method = "fork" if sys.platform == "linux" else "spawn"
+    worker_pids = {}
     with pytest.raises(RuntimeError, match="a cell fails"):
-        with LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
-                          dashboard_address=None, silence_logs=logging.ERROR) as cluster, \
+        with dask.config.set({"distributed.worker.multiprocessing-method": start_method}), \
+                LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
+                             dashboard_address=None, silence_logs=logging.ERROR) as cluster, \
                 Client(cluster) as client:
             assert len(client.scheduler_info()["workers"]) == 2
-            assert len({p.pid for p in _worker_processes()} - before) == 2
+            worker_pids = client.run(os.getpid)
+            children = {p.pid for p in psutil.Process().children(recursive=True)}
+            assert len(set(worker_pids.values()) & children) == 2
             raise RuntimeError("a cell fails inside the with block")
-    assert {p.pid for p in _worker_processes()} - before == set()
+    children = {p.pid for p in psutil.Process().children(recursive=True)}
+    assert set(worker_pids.values()) & children == set()
