@@ -11,11 +11,12 @@ the notebook sections the slot runs, in this form::
 
     01: 1, 3-5, 7          sections 1, 3, 4, 5 and 7 of notebook 01
     00: all                the whole notebook
-    00: The map; 03: 6     a heading without a number is named by its text; ``;`` separates notebooks
+    00: The map; 03: 6     a heading without a number is named by its text; ``;`` separates
     -                      nothing is run (a break, a wrap-up)
 
 A section is a ``## `` heading cell and the cells up to the next ``## `` heading; the cells
-before the first one (title, setup cell, imports) are run with every notebook. A plan runs, on a
+before the first one (title, setup cell, imports) are run with every notebook, and so is the setup
+cell where it stands inside a section (notebook 00). A plan runs, on a
 fresh kernel per notebook, the learner notebook's first cells and then the listed sections in
 the notebook's order (exercises unanswered, as a learner has them): ``tests/test_plans.py``
 fails on any error.
@@ -179,7 +180,9 @@ def selected(number: str, labels: list[str]):
     if unknown:
         raise ValueError(f"notebook {number} has no section {unknown} (it has {sorted(known)})")
     chosen = [s for s in found if "all" in labels or s.label in labels]
-    return nb, first, chosen
+    setup = [c for s in found if s not in chosen for c in s.cells
+             if c.cell_type == "code" and c.source.startswith(SETUP_MARK)]
+    return nb, first + setup, chosen  # the setup cell runs first wherever it stands (00)
 
 
 def slot_minutes(plan: list[Slot]) -> list[float]:
@@ -221,8 +224,9 @@ def run(number: str, labels: list[str], timeout: int = 300) -> list[str]:
     An error output, or anything on stderr (a warning), is an error; so is a cell that times out.
     """
     sys.path.insert(0, str(ROOT / "tools"))
-    import notebooks as nbtool
     from nbclient import NotebookClient
+
+    import notebooks as nbtool
 
     nb = plan_notebook(number, labels)
     km = nbtool._current_env_kernel_manager()
