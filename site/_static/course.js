@@ -1,0 +1,63 @@
+/* The course website's small behaviours (no request leaves the site).
+
+   - A box that scrolls sideways (a long code line, a wide table or output) gets tabindex="0",
+     so a keyboard user can reach it and scroll it with the arrow keys
+     (WCAG 2.1.1; axe-core's "scrollable-region-focusable").
+   - A display formula wider than the page scrolls inside its box; the box then carries the
+     class "course-scrolls", which the stylesheet shows as a fade on the side that hides more. */
+(function () {
+  "use strict";
+
+  function scrolls(el) {
+    return el.scrollWidth > el.clientWidth + 1;
+  }
+
+  function markScrollable() {
+    const article = document.querySelector("article") || document.body;
+    article.querySelectorAll("pre, div.cell_output, div.output, table, div.math-wrapper, "
+                              + "div.math, mjx-container[display='true']").forEach(function (el) {
+      const style = getComputedStyle(el);
+      const scrollable = ["auto", "scroll"].includes(style.overflowX) && scrolls(el);
+      if (scrollable) {
+        if (!el.hasAttribute("tabindex")) {
+          el.setAttribute("tabindex", "0");
+          el.dataset.courseTabindex = "1";
+        }
+      } else if (el.dataset.courseTabindex) {
+        el.removeAttribute("tabindex");
+        delete el.dataset.courseTabindex;
+      }
+      if (el.matches(".math, div.math-wrapper, mjx-container")) {
+        el.classList.toggle("course-scrolls", scrollable);
+        el.classList.toggle("course-scrolls-more",
+                            scrollable && el.scrollLeft + el.clientWidth < el.scrollWidth - 1);
+      }
+    });
+  }
+
+  function whenTypeset() {
+    if (window.MathJax && MathJax.startup && MathJax.startup.promise) {
+      return MathJax.startup.promise;
+    }
+    return Promise.resolve();
+  }
+
+  function start() {
+    markScrollable();
+    whenTypeset().then(markScrollable);
+    window.addEventListener("resize", markScrollable);
+    document.addEventListener("scroll", function (event) {
+      const el = event.target;
+      if (el instanceof Element && el.classList.contains("course-scrolls")) {
+        el.classList.toggle("course-scrolls-more",
+                            el.scrollLeft + el.clientWidth < el.scrollWidth - 1);
+      }
+    }, true);
+  }
+
+  if (document.readyState === "loading") {
+    document.addEventListener("DOMContentLoaded", start);
+  } else {
+    start();
+  }
+})();
