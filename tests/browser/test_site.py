@@ -16,6 +16,8 @@ from urllib.parse import unquote, urldefrag, urljoin, urlparse
 
 import pytest
 
+from tests.browser.conftest import PHONE
+
 ROOT = Path(__file__).resolve().parents[2]
 SITE = ROOT / "_site"
 _spec = importlib.util.spec_from_file_location("notebooks_tool", ROOT / "tools" / "notebooks.py")
@@ -32,7 +34,7 @@ PAGES = sorted(
 NOTEBOOK_PAGES = [p for p in PAGES if re.match(r"(notebooks|solutions)/\d\d_", p)]
 VERDICT_LABEL = re.compile(r"^(Correct|Incorrect|Not attempted yet|Hint( \d+ of \d+)?|Solution):$")
 RAW_TEX = re.compile(r"\\\(|\\\[|\\begin\{|\$[^$\s][^$]*\$")
-PHONE = {"width": 390, "height": 844}
+
 MIN_CONTRAST = 3.0
 
 WAIT_FOR_MATH = """async () => {
@@ -101,19 +103,6 @@ def contrast(a: str, b: str) -> float:
 def test_contrast_formula():
     assert contrast("rgb(0, 0, 0)", "rgb(255, 255, 255)") == pytest.approx(21.0)
     assert contrast("rgb(119, 119, 119)", "rgb(255, 255, 255)") == pytest.approx(4.48, abs=0.01)
-
-
-@pytest.fixture(scope="module")
-def contexts(browser, site_url):
-    """Browser contexts: light desktop, dark desktop (furo's stored choice), light phone."""
-    light = browser.new_context(viewport={"width": 1280, "height": 900}, color_scheme="light")
-    light.add_init_script("localStorage.setItem('theme', 'light')")
-    dark = browser.new_context(viewport={"width": 1280, "height": 900}, color_scheme="dark")
-    dark.add_init_script("localStorage.setItem('theme', 'dark')")
-    phone = browser.new_context(viewport=PHONE, color_scheme="light")
-    yield {"light": light, "dark": dark, "phone": phone}
-    for context in (light, dark, phone):
-        context.close()
 
 
 def open_page(context, site_url: str, path: str):
