@@ -42,7 +42,23 @@
     return Promise.resolve();
   }
 
+  // Search result snippets: Sphinx cuts them from the page's HTML, where a formula is still its
+  // TeX source; show an ellipsis in its place.
+  function cleanSearchSnippets() {
+    if (typeof Search === "undefined" || !Search.htmlToText || Search.courseClean) return;
+    const htmlToText = Search.htmlToText;
+    Search.htmlToText = function (htmlString, anchor) {
+      const doc = new DOMParser().parseFromString(htmlString, "text/html");
+      doc.querySelectorAll(".math, mjx-container, .course-launch").forEach(function (el) {
+        el.replaceWith(doc.createTextNode(el.classList.contains("course-launch") ? "" : " … "));
+      });
+      return htmlToText(doc.documentElement.outerHTML, anchor);
+    };
+    Search.courseClean = true;
+  }
+
   function start() {
+    cleanSearchSnippets();
     markScrollable();
     whenTypeset().then(markScrollable);
     window.addEventListener("resize", markScrollable);

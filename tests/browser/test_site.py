@@ -259,3 +259,52 @@ def test_internal_links_and_anchors(site_dir):
                 if unquote(anchor) not in ids:
                     broken.append(f"{base}: {href} (no anchor)")
     assert parsed and broken == []
+
+
+SEARCH_RESULTS = """() => [...document.querySelectorAll('#search-results li')].map(li => ({
+  title: (li.querySelector('a') || {textContent: ''}).textContent.trim(),
+  href: (li.querySelector('a') || {href: ''}).href,
+  snippet: (li.querySelector('p.context') || {textContent: ''}).textContent,
+}))"""
+
+
+@pytest.mark.parametrize("query", ["sparse", "soft-thresholding"])
+def test_search_tells_solutions_apart_with_clean_snippets(contexts, site_url, query):
+    """Search lists a solution page under its own title ("... (solved)"); no snippet shows TeX."""
+    page, problems = open_page(contexts["light"], site_url, f"search.html?q={query}")
+    try:
+        page.wait_for_function(
+            "() => document.querySelectorAll('#search-results li p.context').length >= 4",
+            timeout=60_000,
+        )
+        page.wait_for_timeout(1500)  # the remaining snippets
+        results = page.evaluate(SEARCH_RESULTS)
+    finally:
+        page.close()
+    assert problems == []
+    titles = [r["title"] for r in results]
+    assert len(titles) == len(set(titles)), f"two results under one title: {titles}"
+    solved = [r for r in results if "/solutions/" in r["href"] and "/index" not in r["href"]]
+    assert solved and all(r["title"].endswith("(solved)") for r in solved), solved
+    tex = re.compile(r"\\[a-zA-Z]+|\\[()\[\]]")
+    raw = [r["snippet"][:120] for r in results if tex.search(r["snippet"])]
+    assert raw == [], f"TeX in search snippets: {raw}"
+
+
+@pytest.mark.parametrize("path", [p for p in NOTEBOOK_PAGES if p.startswith("solutions/")])
+def test_solution_pages_are_labelled(site_dir, path):
+    """A solution page says so: its title ends "(solved)" and a banner opens it."""
+    text = (site_dir / path).read_text(encoding="utf-8")
+    assert re.search(r"<title>\d\d · [^<]+ \(solved\) - ", text)
+    assert re.search(r'<div class="[^"]*\bcourse-solved\b[^"]*admonition', text)
+    assert "Solved notebook" in text
+
+
+@pytest.mark.parametrize("path", NOTEBOOK_PAGES)
+def test_setup_cell_collapsed_on_the_site(site_dir, path):
+    """The setup cell's source sits in a closed "Show code cell source" box."""
+    text = (site_dir / path).read_text(encoding="utf-8")
+    at = text.index("Setup (identical in every notebook")
+    opened = text.rfind("<details", 0, at)
+    assert opened != -1 and "</details>" not in text[opened:at], "setup cell not collapsed"
+    assert " open" not in text[opened:text.index(">", opened)]
