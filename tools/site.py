@@ -222,11 +222,14 @@ def build(out: Path = OUT) -> int:
 
 
 # What the theme's markup lacks (axe-core): a level for the sidebar's captions (role=heading
-# needs aria-level), and names for its two <aside> landmarks, which must differ.
+# needs aria-level), names for its two <aside> landmarks, which must differ, and a collapsed
+# cell's toggle whose accessible name is its visible text.
 _MARKUP_FIXES = [
     ('<p class="caption" role="heading">', '<p class="caption" role="heading" aria-level="2">'),
     ('<aside class="sidebar-drawer">', '<aside class="sidebar-drawer" aria-label="Course">'),
     ('<aside class="toc-drawer">', '<aside class="toc-drawer" aria-label="On this page">'),
+    # myst-nb's collapsed cell (the setup cell): its label hid its visible "Show code cell source"
+    ('<summary aria-label="Toggle hidden content">', "<summary>"),
 ]
 
 

@@ -3,8 +3,9 @@
    - A box that scrolls sideways (a long code line, a wide table or output) gets tabindex="0",
      so a keyboard user can reach it and scroll it with the arrow keys
      (WCAG 2.1.1; axe-core's "scrollable-region-focusable").
-   - A display formula wider than the page scrolls inside its box; the box then carries the
-     class "course-scrolls", which the stylesheet shows as a fade on the side that hides more. */
+   - A display formula a little wider than the page is drawn smaller to fit (down to 70 %); a
+     wider one scrolls inside its box, which then carries the class "course-scrolls": the
+     stylesheet shows a dotted edge and a fade on the side that hides more. */
 (function () {
   "use strict";
 
@@ -16,6 +17,7 @@
     const article = document.querySelector("article") || document.body;
     article.querySelectorAll("pre, div.cell_output, div.output, table, div.math-wrapper, "
                               + "div.math, mjx-container[display='true']").forEach(function (el) {
+      if (el.matches("mjx-container")) fitFormula(el);
       const style = getComputedStyle(el);
       const scrollable = ["auto", "scroll"].includes(style.overflowX) && scrolls(el);
       if (scrollable) {
@@ -33,6 +35,22 @@
                             scrollable && el.scrollLeft + el.clientWidth < el.scrollWidth - 1);
       }
     });
+  }
+
+  // A display formula a little wider than its box is drawn smaller (down to MIN_FORMULA_SCALE)
+  // rather than scrolled; a much wider one (on a phone) scrolls, with its cue.
+  const MIN_FORMULA_SCALE = 0.7;
+  function fitFormula(el) {
+    if (!el.dataset.courseFontSize) {
+      el.dataset.courseFontSize = String(parseFloat(getComputedStyle(el).fontSize));
+    }
+    const size = parseFloat(el.dataset.courseFontSize);
+    el.style.fontSize = size + "px";
+    if (!scrolls(el)) return;
+    const ratio = el.clientWidth / el.scrollWidth;
+    if (ratio >= MIN_FORMULA_SCALE) {
+      el.style.fontSize = (size * ratio * 0.98) + "px";
+    }
   }
 
   function whenTypeset() {

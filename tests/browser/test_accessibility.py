@@ -5,31 +5,18 @@ the site in the light and the dark theme, after MathJax has typeset it, and must
 critical and no serious violation. With the keyboard: no formula is a Tab stop, the launch
 buttons come before anything of the notebook's body, and every Tab stop shows a focus ring.
 
-The light-theme pass shares its page loads with ``test_site.py``'s other tests where it can;
-``python -m pytest -o addopts="" -m browser tests/browser/test_accessibility.py --durations=5``
-shows the time (about three minutes for both themes on a loaded 2-core machine).
+The light-theme pass runs inside ``test_site.py``'s ``test_page_light`` (on the page it has open
+already); the dark one here.
 """
 
 from __future__ import annotations
 
 import pytest
 
-from tests.browser.conftest import ROOT
+from tests.browser.a11y import assert_accessible, axe_and_tab_formulas
 from tests.browser.test_site import PAGES, open_page
 
 pytestmark = pytest.mark.browser
-
-AXE = ROOT / "tests" / "browser" / "axe-core" / "axe.min.js"
-AXE_VERSION = "4.14.1"
-BLOCKING = ("critical", "serious")
-
-RUN_AXE = """async () => {
-  const result = await axe.run(document, {resultTypes: ['violations']});
-  return {version: axe.version, violations: result.violations.map(v => ({
-    id: v.id, impact: v.impact, help: v.help,
-    nodes: v.nodes.map(n => ({target: n.target.join(' '), html: n.html.slice(0, 160),
-                               summary: n.failureSummary.slice(0, 300)}))}))};
-}"""
 
 # Where the keyboard focus is: what it is, whether it shows a ring, whether it is a formula.
 FOCUSED = """() => {
@@ -51,49 +38,17 @@ FOCUSED = """() => {
 }"""
 
 
-def axe_violations(page) -> list[dict]:
-    """axe-core's violations of ``page`` (all rules of the vendored version)."""
-    page.add_script_tag(path=str(AXE))
-    result = page.evaluate(RUN_AXE)
-    assert result["version"] == AXE_VERSION
-    return result["violations"]
-
-
-def _blocking(violations):
-    return [v for v in violations if v["impact"] in BLOCKING]
-
-
-def _progress_colours_only(path, theme, blocking) -> bool:
-    """Notebook 00's ``progress()`` table keeps fixed colours for the dark theme (its colours
-    belong to ``course_utils/exercises/_progress.py``, changed with the exercises engine)."""
-    return (
-        theme == "dark"
-        and path.endswith("00_start_here.html")
-        and all(v["id"] == "color-contrast" for v in blocking)
-        and all('style="color: #' in n["html"] or n["html"].startswith("<strong>")
-                for v in blocking for n in v["nodes"])
-    )
-
-
-@pytest.mark.parametrize("theme", ["light", "dark"])
+# The light theme is checked in test_site.py's test_page_light, on the page it has open already.
 @pytest.mark.parametrize("path", PAGES)
-def test_axe_core_finds_nothing_critical_or_serious(contexts, site_url, path, theme):
-    page, problems = open_page(contexts[theme], site_url, path)
+def test_axe_core_dark_theme(contexts, site_url, path):
+    page, problems = open_page(contexts["dark"], site_url, path)
     try:
-        assert page.evaluate("() => document.body.dataset.theme") == theme
-        violations = axe_violations(page)
-        tab_formulas = page.evaluate(
-            "() => document.querySelectorAll('mjx-container[tabindex], .math[tabindex]').length"
-        )
+        assert page.evaluate("() => document.body.dataset.theme") == "dark"
+        violations, tab_formulas = axe_and_tab_formulas(page)
     finally:
         page.close()
     assert problems == []
-    assert tab_formulas == 0, "formulas are Tab stops"
-    blocking = _blocking(violations)
-    if blocking and _progress_colours_only(path, theme, blocking):
-        pytest.xfail(f"progress() colours on the dark theme: {len(blocking[0]['nodes'])} nodes")
-    assert blocking == [], [(v["id"], v["impact"], len(v["nodes"]), v["nodes"][:2])
-                            for v in blocking]
+    assert_accessible(path, "dark", violations, tab_formulas)
 
 
 def tab_through(page, limit: int = 400) -> list[dict]:

@@ -16,6 +16,7 @@ from urllib.parse import unquote, urldefrag, urljoin, urlparse
 
 import pytest
 
+from tests.browser.a11y import assert_accessible, axe_and_tab_formulas
 from tests.browser.conftest import PHONE
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -133,7 +134,8 @@ def open_page(context, site_url: str, path: str):
 
 @pytest.mark.parametrize("path", PAGES)
 def test_page_light(contexts, site_url, screenshots, path):
-    """Light theme: no console error, no request failing or leaving, math typeset, alt texts."""
+    """Light theme: no console error, no request failing or leaving, math typeset, alt texts;
+    axe-core finds nothing critical or serious and no formula is a Tab stop."""
     page, problems = open_page(contexts["light"], site_url, path)
     try:
         raw = RAW_TEX.findall(page.evaluate(PROSE_TEXT))
@@ -152,12 +154,14 @@ def test_page_light(contexts, site_url, screenshots, path):
         )
         if path in NOTEBOOK_PAGES:
             page.screenshot(path=str(screenshots / f"site-{path.replace('/', '-')}.png"))
+        violations, tab_formulas = axe_and_tab_formulas(page)  # issue 25: axe-core, light theme
     finally:
         page.close()
     assert problems == []
     assert raw == [], f"raw TeX left in the prose: {raw[:5]}"
     assert untypeset == [], f"math not typeset: {untypeset[:5]}"
     assert no_alt == [], f"images without alt text: {no_alt}"
+    assert_accessible(path, "light", violations, tab_formulas)
 
 
 @pytest.mark.parametrize("path", NOTEBOOK_PAGES)
