@@ -185,9 +185,41 @@ def test_verdict_boxes_both_themes(contexts, site_url, path):
         assert len(boxes) >= 4, "notebook 00 shows a verdict for each kind of question"
 
 
+# Display formulas wider than their box: each must scroll inside it with the cue (course.js's
+# "course-scrolls" class, a dotted edge and a fade), never run past the screen unmarked.
+WIDE_FORMULAS = """() => [...document.querySelectorAll('article mjx-container[display="true"]')]
+  .filter(e => e.scrollWidth > e.clientWidth + 1
+            || e.getBoundingClientRect().right > innerWidth + 1)
+  .map(e => ({cue: e.classList.contains('course-scrolls'),
+              scrolls: ['auto', 'scroll'].includes(getComputedStyle(e).overflowX),
+              inside: e.getBoundingClientRect().right <= innerWidth + 1,
+              tex: (e.querySelector('mjx-assistive-mml') || e).textContent.slice(0, 40)}))"""
+
+
+def test_display_formulas_fit_at_1200_px(browser, site_url):
+    """At 1200 px every display formula fits (drawn smaller if needed): none scrolls."""
+    context = browser.new_context(viewport={"width": 1200, "height": 900})
+    try:
+        wide = {}
+        for path in [p for p in NOTEBOOK_PAGES if p.startswith("notebooks/")]:
+            page, problems = open_page(context, site_url, path)
+            try:
+                page.wait_for_timeout(300)  # course.js fits formulas once MathJax is done
+                found = page.evaluate(WIDE_FORMULAS)
+            finally:
+                page.close()
+            assert problems == []
+            if found:
+                wide[path] = found
+    finally:
+        context.close()
+    assert wide == {}
+
+
 @pytest.mark.parametrize("path", PAGES)
 def test_no_horizontal_overflow_on_a_phone(contexts, site_url, path):
-    """At 390 px the page does not scroll sideways and no prose runs past the screen."""
+    """At 390 px the page does not scroll sideways and no prose runs past the screen; a display
+    formula too wide for it scrolls inside its box, with a visible cue."""
     page, problems = open_page(contexts["phone"], site_url, path)
     try:
         width = page.evaluate("() => document.documentElement.scrollWidth")
@@ -202,11 +234,15 @@ def test_no_horizontal_overflow_on_a_phone(contexts, site_url, path):
               })
               .map(e => e.textContent.slice(0, 60))"""
         )
+        page.wait_for_timeout(300)  # course.js fits or marks formulas once MathJax is done
+        formulas = page.evaluate(WIDE_FORMULAS)
     finally:
         page.close()
     assert problems == []
     assert width <= PHONE["width"], f"page is {width} px wide"
     assert overflowing == []
+    unmarked = [f for f in formulas if not (f["cue"] and f["scrolls"] and f["inside"])]
+    assert unmarked == [], f"formulas wider than the phone without a scroll cue: {unmarked}"
 
 
 def test_slider_cell_shows_the_stand_in(contexts, site_url):
