@@ -35,6 +35,7 @@ from __future__ import annotations
 import html
 import re
 import shutil
+import string
 from pathlib import Path
 
 import nbformat
@@ -74,7 +75,7 @@ _MATHJAX_CONFIG = """window.MathJax = {
 
 # Fit each slide into the slide: a slide taller than SLIDE_HEIGHT is drawn smaller (its .fit
 # box scaled), down to MIN_SCALE; then reveal.js lays out again. Runs once MathJax is done.
-_FIT = """function courseFit() {
+_FIT = string.Template("""function courseFit() {
   document.querySelectorAll('.reveal .slides section').forEach(function (section) {
     const box = section.querySelector('.fit');
     if (!box) return;
@@ -82,22 +83,21 @@ _FIT = """function courseFit() {
     section.style.display = 'block';
     box.style.transform = ''; box.style.width = '';
     const height = box.scrollHeight;
-    if (height > %(height)d) {
-      const scale = Math.max(%(min_scale)s, %(height)d / height);
+    if (height > $height) {
+      const scale = Math.max($min_scale, $height / height);
       box.style.transform = 'scale(' + scale + ')';
-      box.style.width = (100 / scale) + '%%';
+      box.style.width = (100 / scale) + '%';
       section.dataset.scale = scale.toFixed(2);
     }
     section.style.display = shown;
   });
   document.body.dataset.fitted = 'true';
 }
-Reveal.initialize({hash: true, center: false, width: %(width)d, height: %(height)d})
+Reveal.initialize({hash: true, center: false, width: $width, height: $height})
   .then(function () { return MathJax.startup.promise; })
-  .then(function () { courseFit(); Reveal.layout(); });"""
-for _name, _value in {"height": SLIDE_HEIGHT, "width": SLIDE_WIDTH, "min_scale": MIN_SCALE}.items():
-    _FIT = _FIT.replace(f"%({_name})d", str(_value)).replace(f"%({_name})s", str(_value))
-_FIT = _FIT.replace("%%", "%")
+  .then(function () { courseFit(); Reveal.layout(); });""").substitute(
+    height=SLIDE_HEIGHT, width=SLIDE_WIDTH, min_scale=MIN_SCALE
+)
 
 
 def _tags(cell) -> list[str]:
