@@ -11,7 +11,7 @@ the notebook sections the slot runs, in this form::
 
     01: 1, 3-5, 7          sections 1, 3, 4, 5 and 7 of notebook 01
     00: all                the whole notebook
-    00: The map; 03: 6     a heading without a number is named by its text; ``;`` separates
+    00: The map; 03: 6     a heading without a number is named by its text, ``;`` between notebooks
     -                      nothing is run (a break, a wrap-up)
 
 A section is a ``## `` heading cell and the cells up to the next ``## `` heading; the cells
