@@ -28,3 +28,9 @@ html_css_files = ["course.css"]
 html_copy_source = False
 html_show_sourcelink = False
 html_favicon = "_static/favicon.svg"  # also spares the browser a request for /favicon.ico
+
+# Keyboard: MathJax's menu makes every formula a Tab stop (tabindex=0); without it the formulas
+# leave the Tab order and keep their assistive MathML for screen readers. (myst-parser adds its
+# processHtmlClass option to this dictionary.)
+mathjax3_config = {"options": {"enableMenu": False}}
+html_js_files = ["course.js"]  # scrollable boxes reachable by keyboard, cues on wide formulas

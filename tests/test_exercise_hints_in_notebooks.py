@@ -34,7 +34,11 @@ SOLUTIONS = sorted((ROOT / "notebooks" / "solutions").glob("0[0-9]_*.ipynb"))
 
 def _code_cells(path):
     cells = json.loads(path.read_text(encoding="utf-8"))["cells"]
-    sources = ["".join(cell["source"]) for cell in cells if cell["cell_type"] == "code"]
+    sources = [
+        "".join(cell["source"]) for cell in cells
+        if cell["cell_type"] == "code"
+        and "nbval-ignore-output" not in cell.get("metadata", {}).get("tags", [])  # a slider
+    ]
     return [s for s in sources if "NBVAL_IGNORE_OUTPUT" not in s and "_on_colab" not in s]
 
 

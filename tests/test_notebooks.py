@@ -103,7 +103,8 @@ def test_deterministic_outputs(notebook):
 def test_metadata_normalized(notebook):
     path, nb = notebook
     assert "widgets" not in nb.metadata, "widget state stored: re-run tools/notebooks.py execute"
-    assert "version" not in nb.metadata.get("language_info", {})
+    # what JupyterLab writes on kernel start, so that opening a notebook leaves it unmodified
+    assert nb.metadata == tool.NOTEBOOK_METADATA
     assert path.stat().st_size < 1_000_000, "notebook file must stay under 1 MB (dpi ~ 80)"
 
 
@@ -111,9 +112,19 @@ def test_widget_cells_ignore_output(notebook):
     _, nb = notebook
     for index, cell in enumerate(nb.cells):
         if cell.cell_type == "code" and re.search(r"(\binteract(ive)?\(|@interact)", cell.source):
-            assert cell.source.startswith("# NBVAL_IGNORE_OUTPUT"), (
-                f"cell {index + 1} uses ipywidgets: start it with # NBVAL_IGNORE_OUTPUT"
+            assert tool.NBVAL_IGNORE_TAG in cell.metadata.get("tags", []), (
+                f"cell {index + 1} uses ipywidgets: tag it {tool.NBVAL_IGNORE_TAG}"
             )
+        # nbval's marker is a tag, never a line of code the learner sees
+        assert tool.NBVAL_MARKER not in cell.source, f"cell {index + 1}"
+
+
+def test_setup_cell_is_stored_collapsed(notebook):
+    """JupyterLab hides its source; the website shows it behind "Show code cell source"."""
+    _, nb = notebook
+    (setup,) = [c for c in nb.cells if c.source.startswith(tool.SETUP_FIRST_LINE)]
+    assert setup.metadata.get("jupyter") == {"source_hidden": True}
+    assert tool.SETUP_HIDE_TAG in setup.metadata.get("tags", [])
 
 
 def test_figures_use_the_course_style(notebook):

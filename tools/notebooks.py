@@ -36,8 +36,9 @@ executed like every notebook, so their stored outputs show "Not attempted yet".
 
 Executing is deterministic: a fresh ``python3`` kernel of the running Python,
 cwd = the notebook's folder, a time limit per cell, no timing metadata, widget
-state removed, notebook metadata reduced to a fixed kernelspec and language.
-Running it twice changes nothing in git.
+state removed, notebook metadata set to what JupyterLab writes on kernel start
+(``NOTEBOOK_METADATA``), so opening a notebook does not mark it modified. Running it twice
+changes nothing in git; ``python tools/notebooks.py normalize`` re-applies these rules alone.
 
 The repository URL and branch are defined here, once (``REPO_URL``, ``BRANCH``);
 the setup cell and the README's Colab/Binder badges are generated from them. The
@@ -83,7 +84,29 @@ WIDGET_STAND_IN = (
     "Without a kernel, read the static figure above, drawn for the default values.]"
 )
 WIDGET_MIME = "application/vnd.jupyter.widget-view+json"
-KEPT_CELL_METADATA = ("tags", "mystnb")  # mystnb holds a figure's alt text (module docstring)
+KEPT_CELL_METADATA = ("tags", "mystnb", "jupyter")  # mystnb: a figure's alt text (docstring)
+# What JupyterLab writes into a notebook's metadata when its kernel starts (ipykernel's python3
+# kernel on the CI's Python). Stored as is, opening a notebook there does not mark it modified;
+# on another Python, JupyterLab changes only the version.
+NOTEBOOK_METADATA = {
+    "kernelspec": {"display_name": "Python 3 (ipykernel)", "language": "python", "name": "python3"},
+    "language_info": {
+        "codemirror_mode": {"name": "ipython", "version": 3},
+        "file_extension": ".py",
+        "mimetype": "text/x-python",
+        "name": "python",
+        "nbconvert_exporter": "python",
+        "pygments_lexer": "ipython3",
+        "version": "3.11.7",
+    },
+}
+# nbval's marker for a cell whose output is not compared; stored as the cell tag nbval reads, so
+# learners do not see a test's marker in the code.
+NBVAL_MARKER = "# NBVAL_IGNORE_OUTPUT"
+NBVAL_IGNORE_TAG = "nbval-ignore-output"
+# The setup cell opens collapsed: JupyterLab hides its source (jupyter.source_hidden), the website
+# shows it behind "Show code cell source" (myst-nb's hide-input tag).
+SETUP_HIDE_TAG = "hide-input"
 SETUP_FIRST_LINE = (
     "# Setup (identical in every notebook; run it first): makes course_utils importable"
 )
@@ -381,23 +404,32 @@ def image_alt(cell: nbformat.NotebookNode) -> str | None:
 def normalize(nb: nbformat.NotebookNode) -> None:
     """Remove what varies between runs and machines (in place).
 
-    Keeps a fixed kernelspec and language name only (no Python version, no widget
-    state) and cell metadata ``tags`` and ``mystnb`` only. A widget output keeps
+    Stores the notebook metadata JupyterLab writes on kernel start (``NOTEBOOK_METADATA``, no
+    widget state) and cell metadata ``tags``, ``mystnb`` and (setup cell) ``jupyter`` only. A
+    cell starting with ``# NBVAL_IGNORE_OUTPUT`` loses the line and gets nbval's tag instead;
+    the setup cell is stored collapsed. A widget output keeps
     no view (its model id is random and, without the widget state, it renders
     nothing) and its text becomes ``WIDGET_STAND_IN`` instead of the widget's repr.
     A cell's alt text (``image_alt``) is copied into each of its image outputs.
     """
-    nb.metadata = nbformat.from_dict(
-        {
-            "kernelspec": {"display_name": "Python 3", "language": "python", "name": "python3"},
-            "language_info": {"name": "python"},
-        }
-    )
+    nb.metadata = nbformat.from_dict(NOTEBOOK_METADATA)
     for cell in nb.cells:
         metadata = cell.get("metadata", {})
         cell.metadata = nbformat.from_dict(
             {key: metadata[key] for key in KEPT_CELL_METADATA if metadata.get(key)}
         )
+        if cell.cell_type == "code" and cell.source.startswith(NBVAL_MARKER):
+            cell.source = cell.source[len(NBVAL_MARKER):].lstrip("\n")
+            cell.metadata.setdefault("tags", [])
+            if NBVAL_IGNORE_TAG not in cell.metadata.tags:
+                cell.metadata.tags.append(NBVAL_IGNORE_TAG)
+        if cell.cell_type == "code" and cell.source.startswith(SETUP_FIRST_LINE):
+            cell.metadata["jupyter"] = {"source_hidden": True}
+            cell.metadata.setdefault("tags", [])
+            if SETUP_HIDE_TAG not in cell.metadata.tags:
+                cell.metadata.tags.append(SETUP_HIDE_TAG)
+        elif "jupyter" in cell.metadata:
+            del cell.metadata["jupyter"]
         if "id" not in cell:
             cell.id = f"cell-{nb.cells.index(cell)}"
         alt = image_alt(cell)
@@ -578,6 +610,7 @@ def main(argv: list[str] | None = None) -> int:
         ("generate", "make learner notebooks from solution notebooks"),
         ("execute", "execute notebooks in place (default: all)"),
         ("build", "sync + generate + execute"),
+        ("normalize", "re-apply the stored metadata rules to notebooks in place, no execution"),
     ]:
         sub.add_parser(name, help=text).add_argument("paths", nargs="*")
     sub.add_parser("slides", help="slide decks in slides/ from cells tagged 'slide'").add_argument(
@@ -612,6 +645,12 @@ def main(argv: list[str] | None = None) -> int:
         with tempfile.TemporaryDirectory(prefix="course-progress-") as progress:
             os.environ["COURSE_PROGRESS_DIR"] = progress  # exercise progress: fresh per run
             execute(path)
+    if args.command == "normalize":
+        for path in [Path(arg).resolve() for arg in paths] or all_notebook_paths():
+            nb = read(path)
+            normalize(nb)
+            write(nb, path)
+            print(f"normalized: {path.relative_to(ROOT)}")
     if args.command == "check":
         problems = stale_learner_notebooks()
         for problem in problems:

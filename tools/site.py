@@ -63,13 +63,35 @@ def _site_link(match: re.Match) -> str:
     return f'href="{page}.html#{re.sub(r"[^a-z0-9]+", "-", anchor.lower()).strip("-")}"'
 
 
-def stage_notebook(source: Path, target: Path, repo_path: str, download: str) -> None:
+SOLVED = " (solved)"
+
+
+def solution_banner(learner_page: str) -> nbformat.NotebookNode:
+    """The banner on top of a solution page: what it is, and where the learner version is."""
+    cell = nbformat.v4.new_markdown_cell(
+        "```{admonition} Solved notebook\n:class: important course-solved\n"
+        "Every exercise on this page is solved and its verdict shown. Try them first in the "
+        f"[learner version]({learner_page}), where they are blank.\n```"
+    )
+    cell.id = "site-solution-banner"
+    return cell
+
+
+def stage_notebook(
+    source: Path, target: Path, repo_path: str, download: str, learner_page: str | None = None
+) -> None:
     """Copy a notebook to ``target`` with the launch links under its title cell.
 
     Links to other notebooks inside HTML outputs (the progress table of notebook 00) point at
-    the ``.ipynb`` files and JupyterLab's anchors; on the site they point at the pages.
+    the ``.ipynb`` files and JupyterLab's anchors; on the site they point at the pages. A
+    solution notebook (``learner_page`` given) gets " (solved)" after its title, so that its
+    tab, the sidebar and search results tell it from the learner page, and a banner on top.
     """
     nb = nbtool.read(source)
+    if learner_page:
+        title, _, rest = nb.cells[0].source.partition("\n")
+        nb.cells[0].source = f"{title}{SOLVED}\n{rest}"
+        nb.cells.insert(1, solution_banner(learner_page))
     for cell in nb.cells:
         for output in cell.get("outputs", []):
             html = output.get("data", {}).get("text/html")
@@ -163,6 +185,7 @@ def stage() -> None:
             STAGE / "solutions" / solution.name,
             f"notebooks/solutions/{solution.name}",
             f"/files/solutions/{solution.name}",
+            learner_page=f"../notebooks/{solution.name}",
         )
     (STAGE / "index.md").write_text(landing_page(), encoding="utf-8")
     (STAGE / "solutions" / "index.md").write_text(solutions_index(), encoding="utf-8")
@@ -192,7 +215,29 @@ def build(out: Path = OUT) -> int:
     if status == 0:
         shutil.rmtree(out, ignore_errors=True)
         shutil.move(SPHINX_OUT, out)
+        for page in out.glob("**/*.html"):
+            text = page.read_text(encoding="utf-8")
+            page.write_text(accessible(text), encoding="utf-8")
     return status
+
+
+# What the theme's markup lacks (axe-core): a level for the sidebar's captions (role=heading
+# needs aria-level), names for its two <aside> landmarks, which must differ, and a collapsed
+# cell's toggle whose accessible name is its visible text.
+_MARKUP_FIXES = [
+    ('<p class="caption" role="heading">', '<p class="caption" role="heading" aria-level="2">'),
+    ('<aside class="sidebar-drawer">', '<aside class="sidebar-drawer" aria-label="Course">'),
+    ('<aside class="toc-drawer">', '<aside class="toc-drawer" aria-label="On this page">'),
+    # myst-nb's collapsed cell (the setup cell): its label hid its visible "Show code cell source"
+    ('<summary aria-label="Toggle hidden content">', "<summary>"),
+]
+
+
+def accessible(page: str) -> str:
+    """``page`` (HTML written by Sphinx and furo) with the fixes of ``_MARKUP_FIXES``."""
+    for old, new in _MARKUP_FIXES:
+        page = page.replace(old, new)
+    return page
 
 
 if __name__ == "__main__":

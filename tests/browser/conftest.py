@@ -26,6 +26,7 @@ ROOT = Path(__file__).resolve().parents[2]
 SITE = ROOT / "_site"
 SCREENSHOTS = ROOT / "artifacts" / "screenshots"
 REQUIRED = os.environ.get("COURSE_REQUIRE_BROWSER") == "1"
+PHONE = {"width": 390, "height": 844}
 CHROMIUM_NAMES = ("chromium", "chromium-browser", "google-chrome")
 
 
@@ -104,6 +105,19 @@ def site_url(site_dir) -> str:
     yield f"http://127.0.0.1:{server.server_address[1]}/"
     server.shutdown()
     server.server_close()
+
+
+@pytest.fixture(scope="module")
+def contexts(browser, site_url):
+    """Browser contexts: light desktop, dark desktop (furo's stored choice), light phone."""
+    light = browser.new_context(viewport={"width": 1280, "height": 900}, color_scheme="light")
+    light.add_init_script("localStorage.setItem('theme', 'light')")
+    dark = browser.new_context(viewport={"width": 1280, "height": 900}, color_scheme="dark")
+    dark.add_init_script("localStorage.setItem('theme', 'dark')")
+    phone = browser.new_context(viewport=PHONE, color_scheme="light")
+    yield {"light": light, "dark": dark, "phone": phone}
+    for context in (light, dark, phone):
+        context.close()
 
 
 @pytest.fixture(scope="session")

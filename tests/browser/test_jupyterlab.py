@@ -29,6 +29,9 @@ pytestmark = pytest.mark.browser
 
 LEARNER_NOTEBOOKS = sorted(p.name for p in (ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb"))
 COPIED = ("course_utils", "data", "notebooks", "pyproject.toml", "requirements.txt")
+SETUP_FIRST_LINE = (
+    "# Setup (identical in every notebook; run it first): makes course_utils importable"
+)
 RUN_TIMEOUT_MS = 240_000  # one notebook's "Run All" on a loaded 2-core machine, with margin
 
 # The notebook's cells as JupyterLab's model holds them (needs expose_app_in_browser).
@@ -118,8 +121,22 @@ def lab_context(browser):
     context.close()
 
 
-def open_and_run(context, lab, name: str):
-    """Open notebook ``name`` in JupyterLab, Run All, wait until the kernel is idle."""
+# Right after opening (kernel started and idle): is the notebook marked modified, which cells
+# show their source collapsed, and does any cell show nbval's marker?
+OPENED = """() => {
+  const panel = window.jupyterapp.shell.currentWidget;
+  return {
+    dirty: panel.content.model.dirty,
+    collapsed: panel.content.widgets.filter(w => w.inputHidden)
+      .map(w => w.model.sharedModel.getSource().split('\\n')[0]),
+    marker: panel.content.widgets.some(
+      w => w.model.sharedModel.getSource().includes('NBVAL_IGNORE_OUTPUT')),
+  };
+}"""
+
+
+def open_notebook(context, lab, name: str):
+    """Open notebook ``name`` in JupyterLab; wait until its kernel is idle."""
     base, token = lab
     page = context.new_page()
     page.goto(f"{base}/lab/tree/notebooks/{name}?reset&token={token}")  # a fresh workspace
@@ -129,6 +146,18 @@ def open_and_run(context, lab, name: str):
         " === 'idle'",
         timeout=120_000,
     )
+    page.wait_for_timeout(1000)  # JupyterLab writes the kernel's language_info after idle
+    return page
+
+
+def open_and_run(context, lab, name: str, opened: dict | None = None):
+    """Open notebook ``name`` in JupyterLab, Run All, wait until the kernel is idle.
+
+    ``opened``, when given, receives what the notebook looked like before running (``OPENED``).
+    """
+    page = open_notebook(context, lab, name)
+    if opened is not None:
+        opened.update(page.evaluate(OPENED))
     page.evaluate("() => window.jupyterapp.commands.execute('notebook:run-all-cells')")
     wait_idle(page)
     return page
@@ -176,13 +205,21 @@ def problems_in(cells: list[dict]) -> list[str]:
 
 @pytest.mark.parametrize("name", LEARNER_NOTEBOOKS)
 def test_run_all(lab, lab_context, screenshots, name):
-    """Run All in JupyterLab: no error, nothing on stderr, a "Not attempted yet" verdict."""
-    page = open_and_run(lab_context, lab, name)
+    """Run All in JupyterLab: no error, nothing on stderr, a "Not attempted yet" verdict.
+
+    Before running: opening the notebook does not mark it modified (its stored metadata is what
+    JupyterLab writes on kernel start), the setup cell is collapsed, no cell shows nbval's marker.
+    """
+    opened = {}
+    page = open_and_run(lab_context, lab, name, opened)
     try:
         cells = page.evaluate(CELLS)
         page.screenshot(path=str(screenshots / f"lab-{name.removesuffix('.ipynb')}.png"))
     finally:
         close(page)
+    assert opened["dirty"] is False, "opening the notebook marked it modified"
+    assert opened["collapsed"] == [SETUP_FIRST_LINE], opened["collapsed"]
+    assert opened["marker"] is False
     assert problems_in(cells) == []
     texts = [output_text(o) for cell in cells for o in cell["outputs"]]
     assert any("Not attempted yet" in text for text in texts)

@@ -16,6 +16,9 @@ from urllib.parse import unquote, urldefrag, urljoin, urlparse
 
 import pytest
 
+from tests.browser.a11y import assert_accessible, axe_and_tab_formulas
+from tests.browser.conftest import PHONE
+
 ROOT = Path(__file__).resolve().parents[2]
 SITE = ROOT / "_site"
 _spec = importlib.util.spec_from_file_location("notebooks_tool", ROOT / "tools" / "notebooks.py")
@@ -32,7 +35,7 @@ PAGES = sorted(
 NOTEBOOK_PAGES = [p for p in PAGES if re.match(r"(notebooks|solutions)/\d\d_", p)]
 VERDICT_LABEL = re.compile(r"^(Correct|Incorrect|Not attempted yet|Hint( \d+ of \d+)?|Solution):$")
 RAW_TEX = re.compile(r"\\\(|\\\[|\\begin\{|\$[^$\s][^$]*\$")
-PHONE = {"width": 390, "height": 844}
+
 MIN_CONTRAST = 3.0
 
 WAIT_FOR_MATH = """async () => {
@@ -103,19 +106,6 @@ def test_contrast_formula():
     assert contrast("rgb(119, 119, 119)", "rgb(255, 255, 255)") == pytest.approx(4.48, abs=0.01)
 
 
-@pytest.fixture(scope="module")
-def contexts(browser, site_url):
-    """Browser contexts: light desktop, dark desktop (furo's stored choice), light phone."""
-    light = browser.new_context(viewport={"width": 1280, "height": 900}, color_scheme="light")
-    light.add_init_script("localStorage.setItem('theme', 'light')")
-    dark = browser.new_context(viewport={"width": 1280, "height": 900}, color_scheme="dark")
-    dark.add_init_script("localStorage.setItem('theme', 'dark')")
-    phone = browser.new_context(viewport=PHONE, color_scheme="light")
-    yield {"light": light, "dark": dark, "phone": phone}
-    for context in (light, dark, phone):
-        context.close()
-
-
 def open_page(context, site_url: str, path: str):
     """Open ``path``; return the page and the problems seen while it loaded and typeset."""
     page = context.new_page()
@@ -144,7 +134,8 @@ def open_page(context, site_url: str, path: str):
 
 @pytest.mark.parametrize("path", PAGES)
 def test_page_light(contexts, site_url, screenshots, path):
-    """Light theme: no console error, no request failing or leaving, math typeset, alt texts."""
+    """Light theme: no console error, no request failing or leaving, math typeset, alt texts;
+    axe-core finds nothing critical or serious and no formula is a Tab stop."""
     page, problems = open_page(contexts["light"], site_url, path)
     try:
         raw = RAW_TEX.findall(page.evaluate(PROSE_TEXT))
@@ -163,12 +154,14 @@ def test_page_light(contexts, site_url, screenshots, path):
         )
         if path in NOTEBOOK_PAGES:
             page.screenshot(path=str(screenshots / f"site-{path.replace('/', '-')}.png"))
+        violations, tab_formulas = axe_and_tab_formulas(page)  # issue 25: axe-core, light theme
     finally:
         page.close()
     assert problems == []
     assert raw == [], f"raw TeX left in the prose: {raw[:5]}"
     assert untypeset == [], f"math not typeset: {untypeset[:5]}"
     assert no_alt == [], f"images without alt text: {no_alt}"
+    assert_accessible(path, "light", violations, tab_formulas)
 
 
 @pytest.mark.parametrize("path", NOTEBOOK_PAGES)
@@ -192,9 +185,41 @@ def test_verdict_boxes_both_themes(contexts, site_url, path):
         assert len(boxes) >= 4, "notebook 00 shows a verdict for each kind of question"
 
 
+# Display formulas wider than their box: each must scroll inside it with the cue (course.js's
+# "course-scrolls" class, a dotted edge and a fade), never run past the screen unmarked.
+WIDE_FORMULAS = """() => [...document.querySelectorAll('article mjx-container[display="true"]')]
+  .filter(e => e.scrollWidth > e.clientWidth + 1
+            || e.getBoundingClientRect().right > innerWidth + 1)
+  .map(e => ({cue: e.classList.contains('course-scrolls'),
+              scrolls: ['auto', 'scroll'].includes(getComputedStyle(e).overflowX),
+              inside: e.getBoundingClientRect().right <= innerWidth + 1,
+              tex: (e.querySelector('mjx-assistive-mml') || e).textContent.slice(0, 40)}))"""
+
+
+def test_display_formulas_fit_at_1200_px(browser, site_url):
+    """At 1200 px every display formula fits (drawn smaller if needed): none scrolls."""
+    context = browser.new_context(viewport={"width": 1200, "height": 900})
+    try:
+        wide = {}
+        for path in [p for p in NOTEBOOK_PAGES if p.startswith("notebooks/")]:
+            page, problems = open_page(context, site_url, path)
+            try:
+                page.wait_for_timeout(300)  # course.js fits formulas once MathJax is done
+                found = page.evaluate(WIDE_FORMULAS)
+            finally:
+                page.close()
+            assert problems == []
+            if found:
+                wide[path] = found
+    finally:
+        context.close()
+    assert wide == {}
+
+
 @pytest.mark.parametrize("path", PAGES)
 def test_no_horizontal_overflow_on_a_phone(contexts, site_url, path):
-    """At 390 px the page does not scroll sideways and no prose runs past the screen."""
+    """At 390 px the page does not scroll sideways and no prose runs past the screen; a display
+    formula too wide for it scrolls inside its box, with a visible cue."""
     page, problems = open_page(contexts["phone"], site_url, path)
     try:
         width = page.evaluate("() => document.documentElement.scrollWidth")
@@ -209,11 +234,15 @@ def test_no_horizontal_overflow_on_a_phone(contexts, site_url, path):
               })
               .map(e => e.textContent.slice(0, 60))"""
         )
+        page.wait_for_timeout(300)  # course.js fits or marks formulas once MathJax is done
+        formulas = page.evaluate(WIDE_FORMULAS)
     finally:
         page.close()
     assert problems == []
     assert width <= PHONE["width"], f"page is {width} px wide"
     assert overflowing == []
+    unmarked = [f for f in formulas if not (f["cue"] and f["scrolls"] and f["inside"])]
+    assert unmarked == [], f"formulas wider than the phone without a scroll cue: {unmarked}"
 
 
 def test_slider_cell_shows_the_stand_in(contexts, site_url):
@@ -270,3 +299,52 @@ def test_internal_links_and_anchors(site_dir):
                 if unquote(anchor) not in ids:
                     broken.append(f"{base}: {href} (no anchor)")
     assert parsed and broken == []
+
+
+SEARCH_RESULTS = """() => [...document.querySelectorAll('#search-results li')].map(li => ({
+  title: (li.querySelector('a') || {textContent: ''}).textContent.trim(),
+  href: (li.querySelector('a') || {href: ''}).href,
+  snippet: (li.querySelector('p.context') || {textContent: ''}).textContent,
+}))"""
+
+
+@pytest.mark.parametrize("query", ["sparse", "soft-thresholding"])
+def test_search_tells_solutions_apart_with_clean_snippets(contexts, site_url, query):
+    """Search lists a solution page under its own title ("... (solved)"); no snippet shows TeX."""
+    page, problems = open_page(contexts["light"], site_url, f"search.html?q={query}")
+    try:
+        page.wait_for_function(
+            "() => document.querySelectorAll('#search-results li p.context').length >= 4",
+            timeout=60_000,
+        )
+        page.wait_for_timeout(1500)  # the remaining snippets
+        results = page.evaluate(SEARCH_RESULTS)
+    finally:
+        page.close()
+    assert problems == []
+    titles = [r["title"] for r in results]
+    assert len(titles) == len(set(titles)), f"two results under one title: {titles}"
+    solved = [r for r in results if "/solutions/" in r["href"] and "/index" not in r["href"]]
+    assert solved and all(r["title"].endswith("(solved)") for r in solved), solved
+    tex = re.compile(r"\\[a-zA-Z]+|\\[()\[\]]")
+    raw = [r["snippet"][:120] for r in results if tex.search(r["snippet"])]
+    assert raw == [], f"TeX in search snippets: {raw}"
+
+
+@pytest.mark.parametrize("path", [p for p in NOTEBOOK_PAGES if p.startswith("solutions/")])
+def test_solution_pages_are_labelled(site_dir, path):
+    """A solution page says so: its title ends "(solved)" and a banner opens it."""
+    text = (site_dir / path).read_text(encoding="utf-8")
+    assert re.search(r"<title>\d\d · [^<]+ \(solved\) - ", text)
+    assert re.search(r'<div class="[^"]*\bcourse-solved\b[^"]*admonition', text)
+    assert "Solved notebook" in text
+
+
+@pytest.mark.parametrize("path", NOTEBOOK_PAGES)
+def test_setup_cell_collapsed_on_the_site(site_dir, path):
+    """The setup cell's source sits in a closed "Show code cell source" box."""
+    text = (site_dir / path).read_text(encoding="utf-8")
+    at = text.index("Setup (identical in every notebook")
+    opened = text.rfind("<details", 0, at)
+    assert opened != -1 and "</details>" not in text[opened:at], "setup cell not collapsed"
+    assert " open" not in text[opened:text.index(">", opened)]
