@@ -223,9 +223,6 @@ DERIVED = {
     "ex07.q4": lambda: float(sum(Fraction(1, 27) for coins in itertools.product(range(3), repeat=3)
                                  if 0 not in coins)),  # three 1-in-3 coins, none admits
     "ex07.q5": lambda: _sparse_logit,
-    # the messages themselves: int32 indices and float64 values, 8 up and 8 down
-    "ex08.q1": lambda: sum(np.zeros(size, np.int32).nbytes + np.zeros(size, np.float64).nbytes
-                           for size in [600] * 8 + [1500] * 8),
 }
 
 # multiple choice: the right letter, written down again from the notebooks' reasoning
@@ -239,7 +236,6 @@ LETTERS = {
     "ex06.q5": "a", "ex06.q6": "c", "ex06.q7": "b", "ex06.q8": "d", "ex06.q9": "b",
     "ex06.q10": "a", "ex06.q11": "c", "ex06.q12": "d", "ex06.q13": "b", "ex06.q14": "a",
     "ex07.q3": "b",
-    "ex08.q2": "c",
 }
 
 
