@@ -440,6 +440,9 @@ def check_table(table, columns=None, *, name: str = "table", min_columns: int = 
         raise TypeError(f"{name} must be a pandas DataFrame, got {type(table).__name__}.")
     if len(table) == 0:
         raise ValueError(f"{name} must not be empty, got 0 rows.")
+    if isinstance(table.columns, pd.MultiIndex):  # older pandas fail deep inside on these
+        raise TypeError(f"{name} must have one level of column names, got "
+                        f"{table.columns.nlevels} levels.")
     if table.columns.has_duplicates:
         repeated = table.columns[table.columns.duplicated()].tolist()
         raise ValueError(f"{name} has duplicate column names: {repeated!r:.80}.")

@@ -19,6 +19,7 @@ from fractions import Fraction
 
 import numpy as np
 import pytest
+import sklearn
 
 import course_utils.exercises as exercises
 from course_utils.exercises._engine import MultipleChoice, Question
@@ -120,6 +121,9 @@ def _ex04_q3():
     return float(np.max(np.abs(corr)) * y.std())  # each standardized column has std 1
 
 
+_SKLEARN = tuple(int(part) for part in sklearn.__version__.split(".")[:2])
+
+
 def _ex05_q3():
     from sklearn.linear_model import LogisticRegression
 
@@ -128,8 +132,10 @@ def _ex05_q3():
     data = ex05.wide_adult_split()
     n = data.X_train.shape[0]
     # scikit-learn's objective divided by C n is logistic_l1's (see its docstring)
-    model = LogisticRegression(C=1 / (n * 1.6e-3), l1_ratio=1, solver="saga", tol=1e-6,
-                               max_iter=20_000)
+    # L1 is l1_ratio=1 from scikit-learn 1.8, penalty="l1" before (l1_ratio alone is ignored)
+    l1 = {"l1_ratio": 1} if _SKLEARN >= (1, 8) else {"penalty": "l1"}
+    model = LogisticRegression(C=1 / (n * 1.6e-3), solver="saga", tol=1e-6, max_iter=20_000,
+                               **l1)
     return model.fit(data.X_train, data.y_train)
 
 

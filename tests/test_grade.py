@@ -185,12 +185,13 @@ def graded(tmp_path_factory):
         }),
         # a function that is right only if it sees the checkout or the room while re-run
         "sees": _answered(learner, {"cell-16": (
-            "import os\n\n\ndef count_nonzero(w):\n"
-            "    hidden = [%r, %r]\n"
+            "import glob, os\n\n\ndef count_nonzero(w):\n"
+            "    # a hidden folder may still exist as an empty mount point: look for files\n"
+            "    hidden = [%r] + glob.glob(%r + '/*.ipynb')\n"
             "    if any(os.path.exists(p) for p in hidden):\n"
             "        return len(np.flatnonzero(w))\n"
             "    return -1\n\n\nex00.q3.check(count_nonzero)" % (
-                str(ROOT / "tools"), str(room)))}),
+                str(ROOT / "tools" / "grade.py"), str(room)))}),
         # a raised message full of terminal escapes; 20,000 checks in one cell
         "escapes": _answered(learner, {
             "cell-09": 'raise RuntimeError("\\x1b[2J\\u202eevil\\n=HYPERLINK(1)")',
