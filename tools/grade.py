@@ -56,12 +56,12 @@ import argparse
 import ast
 import concurrent.futures
 import csv
+import importlib
 import json
 import os
 import queue
 import re
 import shutil
-import stat
 import subprocess
 import sys
 import tempfile
@@ -77,6 +77,13 @@ import jail  # noqa: E402  (tools/jail.py: the OS-level isolation)
 import notebooks as nbtool  # noqa: E402  (tools/notebooks.py: paths, markers, generator)
 
 ROOT = nbtool.ROOT
+sys.path.insert(0, str(ROOT))  # the course's own package, whatever the current folder
+from course_utils._files import (  # noqa: E402
+    FileTooLargeError,
+    NotARegularFileError,
+    read_regular_file,
+)
+
 CELL_TIMEOUT = 60.0
 MEMORY_MB = 4096
 MAX_NOTEBOOK_BYTES = 20 * 2**20
@@ -124,12 +131,9 @@ def _spelled_out_by_hints(question: str, block: list[str]) -> bool:
     """True when a one-line solution appears in the question's hints (copying it is fair)."""
     if len(block) != 1:
         return False
-    from course_utils import exercises  # noqa: F401  (the course's own, read-only)
-
     module, name = question.split(".")
     try:
-        hints = getattr(__import__(f"course_utils.exercises.{module}", fromlist=[name]),
-                        name).hints
+        hints = getattr(importlib.import_module(f"course_utils.exercises.{module}"), name).hints
     except (ImportError, AttributeError):
         return False
     squeeze = re.compile(r"[\s`]+")
@@ -223,37 +227,20 @@ def structure_notes(path: Path, cells: list[dict], ref: dict) -> list[str]:
 def read_regular(path: Path, limit: int = MAX_NOTEBOOK_BYTES) -> bytes:
     """The bytes of ``path`` if it is a regular file of at most ``limit`` bytes.
 
-    Opened without following a symbolic link and without blocking (a FIFO would), checked
-    after opening (no check-then-open race). Raises ValueError saying why it was skipped.
+    The package's one opener (``course_utils/_files.py``: non-blocking, checked after opening,
+    size-capped), without following a symbolic link. Raises ValueError saying why it was
+    skipped.
     """
-    flags = os.O_RDONLY | os.O_NONBLOCK | os.O_NOCTTY | getattr(os, "O_NOFOLLOW", 0)
     try:
-        fd = os.open(path, flags)
+        return read_regular_file(path, limit, follow_symlinks=False)
+    except NotARegularFileError as exc:
+        raise ValueError(f"skipped: not a regular file ({exc.kind})") from None
+    except FileTooLargeError:
+        raise ValueError(f"skipped: larger than {limit // 2**20} MB") from None
     except OSError as exc:
         if os.path.islink(path):
             raise ValueError("skipped: a symbolic link (copy the notebook itself)") from None
         raise ValueError(f"skipped: cannot be opened ({exc.strerror})") from None
-    try:
-        info = os.fstat(fd)
-        if not stat.S_ISREG(info.st_mode):
-            kind = ("a folder" if stat.S_ISDIR(info.st_mode) else "a FIFO"
-                    if stat.S_ISFIFO(info.st_mode) else "a device"
-                    if stat.S_ISCHR(info.st_mode) or stat.S_ISBLK(info.st_mode) else "a socket")
-            raise ValueError(f"skipped: not a regular file ({kind})")
-        if info.st_size > limit:
-            raise ValueError(f"skipped: larger than {limit // 2**20} MB")
-        chunks, size = [], 0
-        while size <= limit:
-            chunk = os.read(fd, 1 << 20)
-            if not chunk:
-                break
-            chunks.append(chunk)
-            size += len(chunk)
-        if size > limit:
-            raise ValueError(f"skipped: larger than {limit // 2**20} MB")
-        return b"".join(chunks)
-    finally:
-        os.close(fd)
 
 
 def _load_cells(path: Path) -> list[dict]:
