@@ -130,6 +130,21 @@ def test_every_question_of_a_notebook_is_listed_with_a_link_to_its_section():
     assert 'href="00_start_here.ipynb#A-number"' in html and ">correct<" in html
 
 
+def test_states_read_on_light_and_dark_themes():
+    """Every coloured state sets its own background, at least 4.5:1 from its text (issue 25):
+    a colour on the page's background would fail on one of the two themes."""
+    from tests.test_exercise_display import _Styles, contrast
+
+    rows = [(f"ex00.q{i}", state, "00_start_here.ipynb", "A number")
+            for i, state in enumerate(_progress._COLOURS, start=1)]
+    parser = _Styles()
+    parser.feed(_progress._table(rows))
+    coloured = [style for _, style in parser.elements if "color" in style]
+    assert len(coloured) == len(rows)
+    for style in coloured:
+        assert contrast(style["color"], style["background"]) >= 4.5, style
+
+
 # --------------------------------------------------------------------------- issue 22, item 1
 
 

@@ -328,7 +328,14 @@ def _rows(numbers: list[str]) -> list[tuple[str, str, str | None, str | None]]:
     return rows
 
 
-_COLOURS = {CORRECT: "#00664A", ATTEMPTED: "#9C4500", NOT_TRIED: "#005A8C"}
+# Each state is written in its colour on its own light background (the pairs of the verdict
+# boxes' labels, each at least 4.5:1), so it reads the same on light and dark themes: a state
+# coloured on the page's own background would need one colour per theme (2.2-2.6:1 on dark ones).
+_COLOURS = {  # state -> (text, background)
+    CORRECT: ("#00664A", "#E6F5F0"),
+    ATTEMPTED: ("#9C4500", "#FBEDE4"),
+    NOT_TRIED: ("#005A8C", "#E5F1F7"),
+}
 
 
 def progress(notebook=None) -> None:
@@ -382,16 +389,18 @@ def progress(notebook=None) -> None:
 
 
 def _table(rows) -> str:
-    """The HTML table of ``rows``: question, state (coloured, in words), linked section."""
+    """The HTML table of ``rows``: question, state (in words, coloured), linked section."""
     lines = []
     for key, state, name, section in rows:
         where = html.escape(section or "")
         if name and section:
             href = html.escape(f"{name}#{_anchor(section)}", quote=True)
             where = f'<a href="{href}">{where}</a>'
+        colour, background = _COLOURS[state]
+        chip = f"color: {colour}; background: {background}; padding: 0 0.3em;"
         lines.append(
-            f'<tr><td><code>{key}</code></td><td style="color: {_COLOURS[state]};">'
-            f"<strong>{state}</strong></td><td>{where}</td></tr>"
+            f'<tr><td><code>{key}</code></td><td><strong style="{chip}">{state}</strong></td>'
+            f"<td>{where}</td></tr>"
         )
     return (
         "<table><tr><th>Question</th><th>State</th><th>Section</th></tr>"

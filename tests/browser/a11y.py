@@ -6,8 +6,6 @@ the tests download nothing.
 
 from __future__ import annotations
 
-import pytest
-
 from tests.browser.conftest import ROOT
 
 AXE = ROOT / "tests" / "browser" / "axe-core" / "axe.min.js"
@@ -34,18 +32,6 @@ def _blocking(violations):
     return [v for v in violations if v["impact"] in BLOCKING]
 
 
-def _progress_colours_only(path, theme, blocking) -> bool:
-    """Notebook 00's ``progress()`` table keeps fixed colours for the dark theme (its colours
-    belong to ``course_utils/exercises/_progress.py``, changed with the exercises engine)."""
-    return (
-        theme == "dark"
-        and path.endswith("00_start_here.html")
-        and all(v["id"] == "color-contrast" for v in blocking)
-        and all('style="color: #' in n["html"] or n["html"].startswith("<strong>")
-                for v in blocking for n in v["nodes"])
-    )
-
-
 TAB_FORMULAS = "() => document.querySelectorAll('mjx-container[tabindex], .math[tabindex]').length"
 
 
@@ -58,8 +44,6 @@ def assert_accessible(path: str, theme: str, violations: list[dict], tab_formula
     """No formula in the Tab order (1280 px: every formula fits); nothing critical or serious."""
     assert tab_formulas == 0, "formulas are Tab stops"
     blocking = _blocking(violations)
-    if blocking and _progress_colours_only(path, theme, blocking):
-        pytest.xfail(f"progress() colours on the dark theme: {len(blocking[0]['nodes'])} nodes")
     assert blocking == [], [(v["id"], v["impact"], len(v["nodes"]), v["nodes"][:2])
                             for v in blocking]
 
