@@ -46,9 +46,9 @@ website's address (``SITE_URL``) is defined here too; ``tools/site.py`` imports 
 
 Alt text: a plotting cell of a solution notebook carries its figure's text
 alternative in its cell metadata, ``{"mystnb": {"image": {"alt": "..."}}}``
-(the key myst-nb reads for the website). The generator copies it to the learner
-copy, and execution copies it into each image output's metadata
-(``{"image/png": {"alt": "..."}}``).
+(the key myst-nb reads for the website, and ``tools/slides.py`` for the decks). The
+generator copies it to the learner copy. Image outputs keep the metadata the kernel
+gives them and no alt: JupyterLab would drop one on the learner's first run and save.
 """
 
 from __future__ import annotations
@@ -399,6 +399,24 @@ def image_alt(cell: nbformat.NotebookNode) -> str | None:
     return alt.strip() if isinstance(alt, str) and alt.strip() else None
 
 
+def merge_neighbour_streams(outputs: list) -> list:
+    """Merge each stream output into the one before it when both are stdout (or both stderr).
+
+    This is what JupyterLab does as the kernel's messages arrive, and so what it saves: text
+    printed before and after a figure stays in two outputs, on either side of it.
+    """
+    merged = []
+    for output in outputs:
+        previous = merged[-1] if merged else None
+        if (output.get("output_type") == "stream" and previous is not None
+                and previous.get("output_type") == "stream"
+                and previous.get("name") == output.get("name")):
+            previous["text"] = "".join(previous["text"]) + "".join(output["text"])
+        else:
+            merged.append(output)
+    return merged
+
+
 def normalize(nb: nbformat.NotebookNode) -> None:
     """Remove what varies between runs and machines (in place).
 
@@ -408,7 +426,10 @@ def normalize(nb: nbformat.NotebookNode) -> None:
     the setup cell is stored collapsed. A widget output keeps
     no view (its model id is random and, without the widget state, it renders
     nothing) and its text becomes ``WIDGET_STAND_IN`` instead of the widget's repr.
-    A cell's alt text (``image_alt``) is copied into each of its image outputs.
+    Outputs are stored as JupyterLab saves them after a run, so that running and saving a
+    notebook there changes nothing in git: neighbouring stream outputs merged
+    (``merge_neighbour_streams``), image outputs without alt text (it stays in the cell's
+    metadata, ``image_alt``).
     """
     nb.metadata = nbformat.from_dict(NOTEBOOK_METADATA)
     for cell in nb.cells:
@@ -430,21 +451,19 @@ def normalize(nb: nbformat.NotebookNode) -> None:
             del cell.metadata["jupyter"]
         if "id" not in cell:
             cell.id = f"cell-{nb.cells.index(cell)}"
-        alt = image_alt(cell)
+        if cell.cell_type == "code":
+            cell.outputs = merge_neighbour_streams(cell.outputs)
         for output in cell.get("outputs", []):
             output.get("metadata", {}).pop("scrolled", None)
             data = output.get("data", {})
             if data.pop(WIDGET_MIME, None) is not None:
                 data["text/plain"] = WIDGET_STAND_IN
             for mime in [m for m in data if m.startswith("image/")]:
-                output.setdefault("metadata", nbformat.NotebookNode())
-                image_metadata = output.metadata.setdefault(mime, nbformat.NotebookNode())
-                if alt:
-                    image_metadata["alt"] = alt
-                else:
+                image_metadata = output.get("metadata", {}).get(mime)
+                if image_metadata is not None:
                     image_metadata.pop("alt", None)
-                if not image_metadata:
-                    del output.metadata[mime]
+                    if not image_metadata:
+                        del output.metadata[mime]
     nb.nbformat, nb.nbformat_minor = 4, 5
 
 
@@ -462,7 +481,9 @@ def execute(path: Path) -> None:
         # True although normalize() drops the state: with False, nbclient (0.11) raises KeyError
         # as soon as an ipywidgets Output widget (every `interact`) captures output.
         store_widget_state=True,
-        coalesce_streams=True,
+        # nbclient's coalescing merges every stdout output of a cell into its first one, even
+        # across a figure; normalize() merges only neighbours, as JupyterLab does.
+        coalesce_streams=False,
         resources={"metadata": {"path": str(path.parent)}},
     )
     try:

@@ -143,10 +143,9 @@ def _markdown(source: str) -> str:
     return re.sub(r"COURSEMATH(\d+)X", lambda m: html.escape(formulas[int(m.group(1))]), text)
 
 
-def _alt(cell, output) -> str:
-    """The figure's alt text: the image's metadata, else the cell's (``mystnb.image.alt``)."""
-    alt = output.get("metadata", {}).get("image/png", {}).get("alt")
-    alt = alt or cell.get("metadata", {}).get("mystnb", {}).get("image", {}).get("alt")
+def _alt(cell) -> str:
+    """The figure's alt text, from the cell's metadata (``mystnb.image.alt``)."""
+    alt = cell.get("metadata", {}).get("mystnb", {}).get("image", {}).get("alt")
     return alt.strip() if isinstance(alt, str) and alt.strip() else "figure"
 
 
@@ -156,7 +155,7 @@ def _outputs(cell) -> str:
     for output in cell.get("outputs", []):
         data = output.get("data", {})
         if "image/png" in data:
-            alt = html.escape(_alt(cell, output), quote=True)
+            alt = html.escape(_alt(cell), quote=True)
             images.append(f'<img class="figure" alt="{alt}" '
                           f'src="data:image/png;base64,{data["image/png"].strip()}">')
         elif output.get("output_type") == "stream":

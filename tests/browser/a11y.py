@@ -12,18 +12,20 @@ AXE = ROOT / "tests" / "browser" / "axe-core" / "axe.min.js"
 AXE_VERSION = "4.14.1"
 BLOCKING = ("critical", "serious")
 
-RUN_AXE = """async () => {
-  const result = await axe.run(document, {resultTypes: ['violations']});
+RUN_AXE = """async (within) => {
+  const context = within ? {include: [within]} : document;
+  const result = await axe.run(context, {resultTypes: ['violations']});
   return {version: axe.version, violations: result.violations.map(v => ({
     id: v.id, impact: v.impact, help: v.help,
     nodes: v.nodes.map(n => ({target: n.target.join(' '), html: n.html.slice(0, 160),
                                summary: n.failureSummary.slice(0, 300)}))}))};
 }"""
 
-def axe_violations(page) -> list[dict]:
-    """axe-core's violations of ``page`` (all rules of the vendored version)."""
+def axe_violations(page, within: str | None = None) -> list[dict]:
+    """axe-core's violations of ``page`` (all rules of the vendored version), or only of the
+    elements matching the CSS selector ``within``."""
     page.add_script_tag(path=str(AXE))
-    result = page.evaluate(RUN_AXE)
+    result = page.evaluate(RUN_AXE, within)
     assert result["version"] == AXE_VERSION
     return result["violations"]
 

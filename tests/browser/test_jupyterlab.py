@@ -11,6 +11,7 @@ slider is moved and the printed weight and the figure must change. Screenshots g
 
 from __future__ import annotations
 
+import difflib
 import json
 import os
 import re
@@ -57,7 +58,7 @@ BUSY = """() => {
 
 @pytest.fixture(scope="module")
 def lab(tmp_path_factory, chromium_path):
-    """JupyterLab serving a copy of the course; yields (base URL, token)."""
+    """JupyterLab serving a copy of the course; yields (base URL, token, the copy's folder)."""
     home = tmp_path_factory.mktemp("course")
     for name in COPIED:
         source = ROOT / name
@@ -104,7 +105,7 @@ def lab(tmp_path_factory, chromium_path):
                 time.sleep(0.5)
         else:
             pytest.fail("JupyterLab did not answer within 120 s")
-        yield base, token
+        yield base, token, home
     finally:
         server.terminate()
         try:
@@ -137,7 +138,7 @@ OPENED = """() => {
 
 def open_notebook(context, lab, name: str):
     """Open notebook ``name`` in JupyterLab; wait until its kernel is idle."""
-    base, token = lab
+    base, token, _ = lab
     page = context.new_page()
     page.goto(f"{base}/lab/tree/notebooks/{name}?reset&token={token}")  # a fresh workspace
     page.wait_for_function(
@@ -203,18 +204,61 @@ def problems_in(cells: list[dict]) -> list[str]:
     return found
 
 
+WIDGET_MIME = "application/vnd.jupyter.widget-view+json"
+CHECK_CALL = re.compile(r"\bex\d\d\.q\d+\.check\(")
+
+
+def save(page) -> None:
+    """Save the notebook (File > Save); wait until JupyterLab no longer marks it modified."""
+    page.evaluate("() => window.jupyterapp.commands.execute('docmanager:save')")
+    page.wait_for_function(
+        "() => !window.jupyterapp.shell.currentWidget.content.model.dirty", timeout=30_000
+    )
+
+
+def changed_by_saving(stored: str, saved: str) -> list[str]:
+    """The lines of the stored notebook that JupyterLab's save after Run All changed.
+
+    A live widget's output is left out: its model id is new on every run (notebook 03's slider;
+    the repository stores a sentence in its place, ``WIDGET_STAND_IN`` of tools/notebooks.py).
+    """
+    before, after = json.loads(stored), json.loads(saved)
+    widgets = 0
+    for old, new in zip(before["cells"], after["cells"], strict=False):
+        if any(WIDGET_MIME in output.get("data", {}) for output in new.get("outputs", [])):
+            new["outputs"], widgets = old["outputs"], widgets + 1
+    if widgets:  # as jupyter_server writes it (nbformat: sorted keys, indent 1)
+        saved = json.dumps(after, sort_keys=True, indent=1, ensure_ascii=False) + "\n"
+    diff = difflib.unified_diff(stored.splitlines(), saved.splitlines(), lineterm="", n=0)
+    return [line[:160] for line in list(diff)[2:]]
+
+
+def echoed_checks(cells: list[dict]) -> list[str]:
+    """Check cells that show an ``Out [n]:`` result (an execute_result) under their verdict."""
+    return [
+        cell["source"].splitlines()[-1]
+        for cell in cells
+        if cell["type"] == "code" and CHECK_CALL.search(cell["source"])
+        and any(o["output_type"] == "execute_result" for o in cell["outputs"])
+    ]
+
+
 @pytest.mark.parametrize("name", LEARNER_NOTEBOOKS)
 def test_run_all(lab, lab_context, screenshots, name):
-    """Run All in JupyterLab: no error, nothing on stderr, a "Not attempted yet" verdict.
+    """Run All in JupyterLab: no error, nothing on stderr, a "Not attempted yet" verdict, and
+    no check cell echoes ``Out [n]: False`` under its verdict.
 
     Before running: opening the notebook does not mark it modified (its stored metadata is what
     JupyterLab writes on kernel start), the setup cell is collapsed, no cell shows nbval's marker.
+    After running, JupyterLab marks it modified (any run does), but saving it changes nothing:
+    the repository stores what JupyterLab writes, outputs included (issue 25).
     """
     opened = {}
     page = open_and_run(lab_context, lab, name, opened)
     try:
         cells = page.evaluate(CELLS)
         page.screenshot(path=str(screenshots / f"lab-{name.removesuffix('.ipynb')}.png"))
+        save(page)
     finally:
         close(page)
     assert opened["dirty"] is False, "opening the notebook marked it modified"
@@ -223,6 +267,10 @@ def test_run_all(lab, lab_context, screenshots, name):
     assert problems_in(cells) == []
     texts = [output_text(o) for cell in cells for o in cell["outputs"]]
     assert any("Not attempted yet" in text for text in texts)
+    stored = (ROOT / "notebooks" / name).read_text(encoding="utf-8")
+    saved = (lab[2] / "notebooks" / name).read_text(encoding="utf-8")
+    assert changed_by_saving(stored, saved) == []
+    assert echoed_checks(cells) == []
 
 
 def run_cell_with(page, index: int, source: str) -> str:
@@ -304,3 +352,72 @@ def test_notebook_03_slider_moves(lab, lab_context, screenshots):
     assert weight.search(before_text).group(1) != weight.search(after_text).group(1)
     assert readout != "0.900"
     assert before_img != after_img
+
+
+def put_lab_settings(lab, plugin: str, settings: dict) -> None:
+    """Store user settings of a JupyterLab plugin (read by pages opened afterwards)."""
+    base, token, _ = lab
+    request = urllib.request.Request(
+        f"{base}/lab/api/settings/{plugin}", method="PUT",
+        data=json.dumps({"raw": json.dumps(settings)}).encode(),
+        headers={"Authorization": f"token {token}", "Content-Type": "application/json"},
+    )
+    urllib.request.urlopen(request, timeout=30).close()
+
+
+# Every element of the outputs with text of its own: its text colour and the first opaque
+# background behind it (axe-core's colour-contrast rule skips JupyterLab's outputs: it takes
+# them for off screen inside the notebook's scrolling panel, so the test measures them itself).
+OUTPUT_TEXT_COLOURS = """() => {
+  const behind = (el) => {
+    for (; el; el = el.parentElement) {
+      const bg = getComputedStyle(el).backgroundColor;
+      const alpha = bg.startsWith('rgba') ? parseFloat(bg.split(',')[3]) : 1;
+      if (alpha > 0) return bg;
+    }
+    return 'rgb(255, 255, 255)';
+  };
+  return [...document.querySelectorAll('.jp-OutputArea-output *')]
+    .filter(el => [...el.childNodes].some(n => n.nodeType === 3 && n.textContent.trim()))
+    .filter(el => el.getBoundingClientRect().width > 0)
+    .map(el => ({text: el.textContent.trim().slice(0, 40), color: getComputedStyle(el).color,
+                 background: behind(el)}));
+}"""
+
+
+def test_notebook_00_outputs_read_in_jupyterlab_dark(lab, lab_context, screenshots):
+    """JupyterLab Dark: every text of the outputs of notebook 00 (verdict, hint and solution
+    boxes, ``progress()``'s table with a correct, a wrong and an untried answer) has a contrast
+    of at least 4.5:1 against what is behind it (issue 25)."""
+    from tests.browser.test_site import contrast
+
+    themes = "@jupyterlab/apputils-extension:themes"
+    tracker = "@jupyterlab/notebook-extension:tracker"
+    put_lab_settings(lab, themes, {"theme": "JupyterLab Dark"})
+    put_lab_settings(lab, tracker, {"windowingMode": "none"})  # every cell drawn, off screen too
+    try:
+        page = open_and_run(lab_context, lab, "00_start_here.ipynb")
+        try:
+            cells = page.evaluate(CELLS)
+            code = {cell["source"]: i for i, cell in enumerate(cells) if cell["type"] == "code"}
+            run_cell_with(page, code["answer = ...\nex00.q1.check(answer)"],
+                          "answer = 2\nex00.q1.check(answer)")
+            run_cell_with(page, code["answer = ...\nex00.q2.check(answer)"],
+                          "answer = np.array([1])\nex00.q2.check(answer)")
+            progress_cell = "from course_utils.exercises import progress\n\nprogress()"
+            table = run_cell_with(page, code[progress_cell], progress_cell)
+            light = page.evaluate("() => document.body.dataset.jpThemeLight")
+            texts = page.evaluate(OUTPUT_TEXT_COLOURS)
+            page.screenshot(path=str(screenshots / "lab-00-dark.png"))
+        finally:
+            close(page)
+    finally:
+        put_lab_settings(lab, themes, {})
+        put_lab_settings(lab, tracker, {})
+    assert light == "false", "JupyterLab Dark was not applied"
+    assert all(state in table for state in ("correct", "attempted", "not tried")), table
+    assert {"correct", "attempted", "not tried", "Correct:", "Incorrect:"} <= {
+        t["text"] for t in texts}
+    low = [(t["text"], round(contrast(t["color"], t["background"]), 2), t["color"],
+            t["background"]) for t in texts if contrast(t["color"], t["background"]) < 4.5]
+    assert low == []
