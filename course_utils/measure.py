@@ -5,7 +5,9 @@ Conventions used throughout:
 - a weight ``w_i`` counts as *non-zero* when ``|w_i| > tol``; with the default ``tol=0.0`` only
   exact zeros are zeros, which is what a sparse storage format can drop;
 - ``w`` may have any shape (a coefficient vector, or a ``(n_classes, n_features)`` matrix);
-  a scipy.sparse matrix is accepted too (its implicit entries are zeros).
+  a scipy.sparse matrix is accepted too (its implicit entries are zeros);
+- an empty ``w`` is a model without weights: no non-zeros, 0 bytes; only ``sparsity``, a
+  fraction of no weights, refuses it.
 """
 
 from __future__ import annotations
@@ -57,7 +59,7 @@ def count_nonzero(w, tol: float = 0.0) -> int:
     -------
     int
     """
-    w = check_array(w, "w", sparse_ok=True)
+    w = check_array(w, "w", sparse_ok=True, allow_empty=True)
     tol = check_scalar(tol, "tol")
     return int(np.count_nonzero(_nonzero_mask(w, tol)))
 
@@ -122,7 +124,7 @@ def model_bytes(
     Sparse storage pays off when ``nnz / w.size < value_bytes / (value_bytes + index_bytes)``,
     that is below 2/3 non-zeros for float64 values with int32 indices.
     """
-    w = check_array(w, "w", sparse_ok=True)
+    w = check_array(w, "w", sparse_ok=True, allow_empty=True)
     storage = check_choice(storage, "storage", ("dense", "sparse"))
     value_bytes = check_dtype(value_dtype, "value_dtype", VALUE_DTYPES).itemsize
     index_dtype = check_dtype(index_dtype, "index_dtype", INDEX_DTYPES)
@@ -173,8 +175,8 @@ def support_recovery(w_hat, w_true, tol: float = 0.0) -> SupportRecovery:
     So the all-zero estimate of an all-zero truth scores ``(1.0, 1.0)``, and the all-zero estimate
     of a non-zero truth scores ``(1.0, 0.0)``: its recall shows what it missed.
     """
-    w_hat = check_array(w_hat, "w_hat")
-    w_true = check_array(w_true, "w_true")
+    w_hat = check_array(w_hat, "w_hat", allow_empty=True)
+    w_true = check_array(w_true, "w_true", allow_empty=True)
     if w_hat.shape != w_true.shape:
         raise ValueError(
             f"w_hat and w_true must have the same shape, got {w_hat.shape} and {w_true.shape}."
@@ -195,7 +197,8 @@ def delta_encoded_bytes(indices) -> int:
     Parameters
     ----------
     indices : array-like of int
-        Distinct indices ``>= 0`` (e.g. of a sparse model's non-zero weights), any order.
+        Distinct indices ``>= 0`` (e.g. of a sparse model's non-zero weights), any order,
+        up to ``2**64 - 1``; an empty array costs 0 bytes.
 
     Returns
     -------
@@ -212,12 +215,15 @@ def delta_encoded_bytes(indices) -> int:
     indices = check_array(indices, "indices", ndim=1, allow_empty=True, dtype=None)
     if indices.size and (not np.issubdtype(indices.dtype, np.integer) or indices.min() < 0):
         raise ValueError("indices must hold integers >= 0.")
-    indices = np.sort(indices.astype(np.int64))
-    gaps = np.diff(indices, prepend=0)
+    # uint64 holds every index >= 0 that numpy stores as an integer, up to 2**64 - 1 (int64 would
+    # wrap an index of 2**63 or more around to a negative gap); sorted, no gap is negative
+    indices = np.sort(indices.astype(np.uint64))
+    gaps = np.diff(indices, prepend=np.uint64(0))
     if indices.size > 1 and np.any(gaps[1:] == 0):
         raise ValueError("indices must not repeat an index.")
-    # one byte, plus one more for each 7 bits the gap needs beyond the first 7
-    return int(gaps.size + sum(np.count_nonzero(gaps >= 2 ** (7 * k)) for k in range(1, 9)))
+    # one byte, plus one more for each 7 bits the gap needs beyond the first 7 (64 bits: 10 bytes)
+    return int(gaps.size + sum(np.count_nonzero(gaps >= np.uint64(2 ** (7 * k)))
+                               for k in range(1, 10)))
 
 
 __all__ += ["delta_encoded_bytes"]

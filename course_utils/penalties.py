@@ -8,6 +8,9 @@ For a weight vector ``w``:
 
 The prox operators turn a penalty into a step: ``soft_threshold`` is the prox of ``t ||.||_1``
 and ``hard_threshold`` is the projection onto ``{w : ||w||_0 <= k}``.
+
+Like their numpy equivalents, every function accepts an empty array: no weights cost no penalty
+(0 or 0.0), and the elementwise results are empty arrays of the same shape.
 """
 
 from __future__ import annotations
@@ -50,7 +53,7 @@ def l0_norm(w, tol: float = 0.0) -> int:
     -------
     int
     """
-    w = check_array(w, "w")
+    w = check_array(w, "w", allow_empty=True)
     tol = check_scalar(tol, "tol")
     return int(np.count_nonzero(np.abs(w) > tol))
 
@@ -67,7 +70,7 @@ def l1_norm(w) -> float:
     -------
     float
     """
-    w = check_array(w, "w")
+    w = check_array(w, "w", allow_empty=True)
     with np.errstate(over="ignore"):
         total = np.sum(np.abs(w))
     return float(_finite(total, "w", "its L1 norm"))
@@ -85,7 +88,7 @@ def l2_squared(w) -> float:
     -------
     float
     """
-    w = check_array(w, "w")
+    w = check_array(w, "w", allow_empty=True)
     with np.errstate(over="ignore"):
         total = np.sum(w * w)
     return float(_finite(total, "w", "its squared L2 norm"))
@@ -109,7 +112,7 @@ def l1_subgradient(w) -> np.ndarray:
     At ``w_i = 0`` it is not: every number in ``[-1, 1]`` is a subgradient, and we return
     the one of smallest magnitude, ``0``.
     """
-    w = check_array(w, "w", bool_ok=False)
+    w = check_array(w, "w", bool_ok=False, allow_empty=True)
     return np.sign(w)
 
 
@@ -130,7 +133,7 @@ def l2_gradient(w) -> np.ndarray:
     The gradient is proportional to ``w``: a gradient step ``w - eta * 2 w = (1 - 2 eta) w``
     shrinks a weight by a fixed *fraction*, so it never reaches zero (see ``course_utils.decay``).
     """
-    w = check_array(w, "w", bool_ok=False)
+    w = check_array(w, "w", bool_ok=False, allow_empty=True)
     with np.errstate(over="ignore"):
         gradient = 2.0 * w
     return _finite(gradient, "w", "2 w")
@@ -159,7 +162,7 @@ def soft_threshold(x, t: float):
 
     It moves every value ``t`` towards zero and sets the values in ``[-t, t]`` to exactly 0.0.
     """
-    x_arr = check_array(x, "x", bool_ok=False)
+    x_arr = check_array(x, "x", bool_ok=False, allow_empty=True)
     t = check_scalar(t, "t")
     z = _soft_threshold_unchecked(x_arr, t)
     return float(z) if z.ndim == 0 else z
@@ -191,7 +194,7 @@ def hard_threshold(x, k: int) -> np.ndarray:
     that comes first (in C order) is kept, so the result is deterministic. An entry that is
     already 0.0 may be "kept" and stays 0.0, so the result can have fewer than ``k`` non-zeros.
     """
-    x = check_array(x, "x", bool_ok=False)
+    x = check_array(x, "x", bool_ok=False, allow_empty=True)
     k = check_int(k, "k", low=0)
     if k > x.size:
         raise ValueError(f"k must be <= x.size ({x.size}), got {k}.")

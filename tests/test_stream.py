@@ -302,6 +302,15 @@ def test_inclusion_bad_input():
 # ------------------------------------------------------------------ bytes
 
 
+def _leb128(value):
+    out = bytearray()
+    while True:
+        byte, value = value & 0x7F, value >> 7
+        out.append(byte | (0x80 if value else 0))
+        if not value:
+            return bytes(out)
+
+
 def test_delta_encoded_bytes_by_hand():
     assert delta_encoded_bytes([0, 1, 130, 20000]) == 1 + 1 + 2 + 3  # gaps 0, 1, 129, 19870
     assert delta_encoded_bytes([20000, 0, 130, 1]) == 7  # any order
@@ -309,6 +318,12 @@ def test_delta_encoded_bytes_by_hand():
     assert delta_encoded_bytes([127]) == 1 and delta_encoded_bytes([128]) == 2
     assert delta_encoded_bytes([2**21 - 1]) == 3 and delta_encoded_bytes([2**21]) == 4
     assert delta_encoded_bytes(np.arange(1000)) == 1000  # a dense run: 1 byte each
+    # every 7-bit boundary up to 64-bit indices, counted against a byte-by-byte LEB128 count
+    for k in range(1, 10):
+        for index in (2 ** (7 * k) - 1, 2 ** (7 * k)):
+            assert delta_encoded_bytes([index]) == len(_leb128(index)), index
+    assert delta_encoded_bytes([2**64 - 1]) == 10
+    assert delta_encoded_bytes(np.array([5, 2**63], dtype=np.uint64)) == 1 + 9  # gap 2**63 - 5
     with pytest.raises(ValueError, match="repeat"):
         delta_encoded_bytes([3, 3])
     with pytest.raises(ValueError, match="indices"):

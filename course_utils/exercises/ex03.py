@@ -96,6 +96,7 @@ q2 = Function(
         (np.array([-0.3]), 0.1),  # a single (negative) weight
         (5e-324, 0.1),  # the smallest subnormal is not zero; one step clips it to 0.0
     ],
+    atol=0.0,  # "exactly 0.0": a weight left at 5e-324 is not clipped (the default atol is 1e-12)
     mistakes=[
         (
             lambda w, step: w - step * np.sign(w),

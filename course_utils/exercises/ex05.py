@@ -226,6 +226,28 @@ FAR_OVER = (
     "Far over budget: with an alpha this small the model keeps hundreds of weights (see the "
     "table of section 3). Raise alpha"
 )
+# The same verdicts for a fitted model, which may have no alpha at all (an L2 model pruned to k
+# weights, scikit-learn's LogisticRegression with its C): they name every way to the fix.
+MODEL_OVER_BUDGET = (
+    "Over budget but good enough: the loss meets the target, the model keeps too many weights. "
+    "Make it sparser: a stronger L1 penalty (a larger alpha in logistic_l1, a smaller C in "
+    f"scikit-learn), or prune it to {BUDGET} weights and refit those"
+)
+MODEL_LOSS_TOO_HIGH = (
+    "Under budget but the loss is too high: the weights kept do not predict well enough. Keep "
+    "a few more (a weaker L1 penalty: a smaller alpha, a larger C), or choose them better: "
+    "rank by |w| times sd(x), then refit the kept weights"
+)
+MODEL_BOTH = (
+    "Over budget and the loss is too high. Start from the L1 table of section 3: fit "
+    "logistic_l1 with an alpha between two rows that each meet one condition"
+)
+NO_ZEROS = (
+    "Every weight your model could train is non-zero: an L2 penalty (scikit-learn's default) "
+    "shrinks weights but never makes them exactly zero. Use an L1 penalty (logistic_l1, or "
+    "scikit-learn with the L1 penalty and solver='saga'), or keep the "
+    f"{BUDGET} largest |w| times sd(x) and refit them"
+)
 BARE_COEF = (
     "Only the weights: the checker also needs the intercept. Pass the FitResult itself, "
     "(coef, intercept), or just your alpha"
@@ -304,6 +326,11 @@ def _weights(answer):
     return coef, float(intercept), None
 
 
+def _n_trained() -> int:
+    """How many columns of X_train have a non-zero value: the weights any fit can move."""
+    return int(np.count_nonzero(_wide_adult().X_train.getnnz(axis=0)))
+
+
 class _BudgetChallenge(Question):
     """A model must have at most ``budget`` non-zero weights and held-out log loss <= ``target``.
 
@@ -338,7 +365,12 @@ class _BudgetChallenge(Question):
                 f"{measured} Stored sparsely (float32 value + int32 index) it takes "
                 f"{sparse:,} bytes instead of {dense:,} as a dense float64 vector: {ratio}.",
             )
-        reason = OVER_BUDGET if good else LOSS_TOO_HIGH if small else BOTH
+        if alpha is not None:  # the checker fitted the learner's alpha: advise on alpha
+            reason = OVER_BUDGET if good else LOSS_TOO_HIGH if small else BOTH
+        elif nnz >= _n_trained():  # no zero but those of columns empty in X_train: no L1
+            reason = NO_ZEROS
+        else:
+            reason = MODEL_OVER_BUDGET if good else MODEL_LOSS_TOO_HIGH if small else MODEL_BOTH
         return Verdict(INCORRECT, f"{reason}. {measured}")
 
 
@@ -476,6 +508,7 @@ q6 = MultipleChoice(
 
 # q7, transfer: the break-even of exercise 2 for the 16-bit storage of a small device.
 _Q7 = (_P * 2 - 1) // 4  # the largest nnz with nnz * (2 + 2) < p * 2
+_Q7_INT32 = (_P * 2 - 1) // 6  # the same with 4-byte indices: nnz * (2 + 4) < p * 2
 
 q7 = Value(
     prompt=(
@@ -486,8 +519,11 @@ q7 = Value(
     ),
     answer=_Q7,
     mistakes=[
-        (_Q2, "That is the float64 / int32 answer of exercise 2 (or 4-byte indices); here a "
-         "value and an index take 2 bytes each."),
+        (_Q2, "That is the answer of exercise 2, 2/3 of p, for float64 values and int32 "
+         "indices. Here a value and an index take 2 bytes each, so a pair costs twice a dense "
+         "weight and the break-even density is 1/2."),
+        (_Q7_INT32, "That counts 4-byte (int32) indices: 2 + 4 = 6 bytes a pair. On this device "
+         "an index is int16, 2 bytes, so a pair takes 2 + 2 = 4."),
         (_Q7 + 1, "At that many non-zeros the sparse copy takes exactly as many bytes as the "
          "dense one (p * 2 / 4 is a whole number here), not fewer."),
     ],

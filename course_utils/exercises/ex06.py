@@ -61,6 +61,8 @@ q1 = Function(
         (np.array([3.0, 2.0, 1.0]), np.array([5.0, 6.0, 7.0]), np.array([0.5, 0.5, 0.5])),
         (np.array([0.3, 0.1, 1.0, 0.03]), np.array([10.0, 9.0, 13.0, 9.5]),
          np.array([1.5, 0.8, 0.2, 0.1])),  # unsorted; 0.3 is within its own SE only
+        # the margin is the SE at the minimum (0.5), not the smallest SE nor each alpha's own
+        (np.array([1.0, 0.3, 0.1]), np.array([10.4, 10.0, 10.3]), np.array([0.1, 0.5, 0.05])),
         (np.array([0.5]), np.array([2.0]), np.array([0.1])),  # a single alpha
         (np.array([]), np.array([]), np.array([])),  # an empty grid has no answer: ValueError
     ],
@@ -279,7 +281,10 @@ q4 = Value(
         ),
         (
             _Q4_FIVE,
-            "That is the 5-fold answer from the notebook. Refit LassoCV with n_splits=10.",
+            "That is the 5-fold answer of the notebook, and also what 10 folds give when each "
+            "alpha is compared with its own SE. If you refitted with n_splits=10, the margin is "
+            "one number, the SE at the minimum: `se10[np.argmin(mean10)]`; if not, refit with "
+            "n_splits=10.",
         ),
     ],
     hints=[

@@ -1,5 +1,7 @@
 """Exercises for notebook 07, at scale: hashed crosses, serving bytes, inclusion, sparse serving."""
 
+import math
+
 import numpy as np
 
 from ._engine import Function, MultipleChoice, Value
@@ -30,18 +32,36 @@ def _varint_bytes(gap):
     return n
 
 
+def _varint_bytes_from_129(gap):
+    n = 1
+    while gap > 128:
+        gap >>= 7
+        n += 1
+    return n
+
+
 q2 = Function(
     prompt="Write varint_bytes(gap): the bytes a varint (LEB128) needs for an integer "
     "gap >= 0, 7 bits per byte (1 byte for 0..127, 2 bytes for 128..16383, ...).",
     answer=_varint_bytes,
-    cases=[(0,), (1,), (127,), (128,), (300,), (16383,), (16384,), (2**21 - 1,), (2**21,),
-           (2**35,)],
+    # 0, 300, the 8-bit boundary 255/256 (which tells 7 bits a byte from 8), and both sides of
+    # every 7-bit boundary up to 64-bit gaps: a floating-point logarithm is off near 2**35 - 1,
+    # 2**49 and beyond, where the gap no longer fits a float's 53 bits exactly
+    cases=[(0,), (1,), (255,), (256,), (300,)]
+    + [(2 ** (7 * k) + side,) for k in range(1, 10) for side in (-1, 0)],
     mistakes=[
         (lambda gap: max(1, (int(gap).bit_length() + 7) // 8),
          "that packs 8 bits per byte; a varint keeps one bit of each byte to say "
          "'another byte follows', so only 7 carry the number."),
+        (_varint_bytes_from_129,
+         "the boundaries are one off: 128 = 2**7 already needs a second byte, since one byte "
+         "holds 0 to 127. Loop while gap >= 128, not gap > 128."),
         (lambda gap: int(gap).bit_length() // 7,
          "that rounds down, and gives 0 bytes for small gaps: even 0 takes one byte."),
+        (lambda gap: max(1, math.ceil(math.log(gap + 1, 128))),
+         "a floating-point logarithm is not exact: log(2**35, 128) comes out just above 5, and "
+         "above 2**53 a float cannot even hold gap + 1. Count with integers: shift the gap right "
+         "by 7 bits until it is below 128, or use gap.bit_length()."),
         (lambda gap: 4, "that is a fixed 32-bit index; a varint grows with the gap."),
     ],
     hints=["Count how many times you can shift the gap right by 7 bits before it is < 128.",
@@ -73,15 +93,15 @@ q4 = Value(
     prompt="Poisson inclusion with p = 1/3: a feature that appears exactly 3 times in the whole "
     "stream. What is the probability that it never gets training state?",
     answer=8 / 27,
-    rtol=1e-3,
     mistakes=[
+        (0.3, "0.3 is the answer rounded to one digit: give 4 significant digits."),
         (1 / 27, "that is the probability that all 3 coins admit it; we want none of them to."),
         (19 / 27, "that is the probability that it does get state: 1 - (2/3)**3."),
         (2 / 3, "that is one sighting; the three coins are independent."),
     ],
     hints=["Each sighting admits it with probability 1/3, independently.",
            "Never admitted: three misses in a row, (1 - p)**3."],
-    solution="answer = (1 - 1 / 3) ** 3   # 8/27 = 0.296",
+    solution="answer = (1 - 1 / 3) ** 3   # 8/27 = 0.2963",
 )
 
 
@@ -93,7 +113,17 @@ def _sparse_logit(indices, values, intercept, x_indices, x_values):
     return float(intercept + np.sum(weights * x_values))
 
 
+def _dense_logit(indices, values, intercept, x_indices, x_values):
+    # what the prompt forbids: a weight for every index up to the largest one
+    w = np.zeros(int(max(np.max(indices, initial=-1), np.max(x_indices, initial=-1))) + 1)
+    w[indices] = values
+    return float(intercept + np.sum(w[x_indices] * x_values))
+
+
 _model = (np.array([3, 17, 40, 1_000_000]), np.array([0.5, -1.0, 2.0, 0.25]), -0.75)
+# Hashed feature ids of 64 bits: a dense vector up to 2**40 would take 8 TiB, one up to 2**62 more
+# than any address space, so numpy refuses it at once (MemoryError or ValueError), never a crash.
+_wide = (np.array([3, 17, 2**40]), np.array([0.5, -1.0, 0.25]), 0.1)
 q5 = Function(
     prompt="Challenge: serve from the sparse model. Write sparse_logit(indices, values, "
     "intercept, x_indices, x_values): the logit b + sum_j w_j x_j of one row, where the model "
@@ -108,6 +138,8 @@ q5 = Function(
         (*_model, np.array([5_000_000]), np.array([1.0])),  # beyond every index
         (*_model, np.array([], dtype=np.int64), np.array([])),  # an empty row
         (np.array([], dtype=np.int64), np.array([]), 0.3, np.array([1, 2]), np.array([1.0, 1.0])),
+        (*_wide, np.array([17, 2**40]), np.array([1.0, 2.0])),  # a weight at index 2**40
+        (*_wide, np.array([3, 2**62]), np.array([2.0, 1.0])),  # a column far beyond the model
     ],
     mistakes=[
         (lambda i, v, b, xi, xv: _sparse_logit(i, v, 0.0, xi, xv),
@@ -117,10 +149,16 @@ q5 = Function(
          "columns: look each column up in `indices`."),
         (lambda i, v, b, xi, xv: _sparse_logit(i, v, b, xi, np.ones(len(xi))),
          "the row's values x_j matter too (a collided bucket counts 2)."),
+        (_dense_logit,
+         "that builds the dense weight vector, one float per index up to the largest: hashed "
+         "feature ids go up to 2**64, and a vector up to 2**40 alone takes 8 TiB. Look each "
+         "column up in the sorted `indices` instead (np.searchsorted)."),
     ],
     hints=[
         "np.searchsorted(indices, x_indices) says where each column would sit in `indices`.",
-        "A column is in the model only if indices[position] == column (watch the last position).",
+        "A column is in the model only if indices[position] == column. A position can be "
+        "len(indices), one past the end: clip it to len(indices) - 1. A model with no weights "
+        "has no position at all: return the intercept.",
         "Sum weight * x over the hits and add the intercept.",
     ],
     solution=(
