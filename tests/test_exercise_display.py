@@ -6,8 +6,10 @@ the background it sits on, and the box's border (a non-text mark) at least 3:1 a
 backgrounds, so the box stands out on either theme.
 """
 
+import os
 import re
 from html.parser import HTMLParser
+from pathlib import Path
 
 import pytest
 
@@ -106,3 +108,58 @@ def test_code_in_messages_is_shown_without_backticks(monkeypatch):
     assert bundle["text/plain"] == "Incorrect: use np.sum(w != 0), not len(w)."
     assert re.search(r"<code[^>]*>np\.sum\(w != 0\)</code>", bundle["text/html"])
     assert "`" not in bundle["text/html"]
+
+
+# --------------------------------------------------------------------------- issue 25, item 4
+
+# Run in a real kernel: what a check cell shows, in JupyterLab's mode (store_history=True) and
+# nbval's (store_history=False, where IPython ignores a trailing `;`).
+CHECK_CELLS = {
+    "ex00.q1.check(2)": "Correct",
+    "ex00.q1.check(3)": "Incorrect",
+    "answer = ...\nex00.q1.check(answer)": "Not attempted yet",
+}
+
+
+def _outputs(client, code: str, store_history: bool) -> list[tuple[str, dict]]:
+    """The (message type, content) of every output of running ``code`` in the kernel."""
+    msg_id = client.execute(code, store_history=store_history)
+    outputs = []
+    while True:
+        message = client.get_iopub_msg(timeout=60)
+        if message["parent_header"].get("msg_id") != msg_id:
+            continue
+        kind, content = message["msg_type"], message["content"]
+        if kind == "status" and content["execution_state"] == "idle":
+            return outputs
+        if kind in ("execute_result", "display_data", "stream", "error"):
+            outputs.append((kind, content))
+
+
+def test_a_check_cell_shows_its_verdict_only_in_both_history_modes(tmp_path):
+    """No ``Out [n]: True`` under a verdict (no execute_result), with or without history;
+    the value still works as a bool in the kernel."""
+    from jupyter_client.manager import start_new_kernel
+
+    root = Path(__file__).resolve().parents[1]
+    env = {**os.environ, "PYTHONPATH": str(root), "COURSE_PROGRESS_DIR": str(tmp_path)}
+    manager, client = start_new_kernel(kernel_name="python3", env=env, cwd=str(tmp_path))
+    try:
+        assert _outputs(client, "from course_utils.exercises import ex00", True) == []
+        for store_history in (True, False):
+            for code, label in CHECK_CELLS.items():
+                outputs = _outputs(client, code, store_history)
+                assert [kind for kind, _ in outputs] == ["display_data"], (code, outputs)
+                assert outputs[0][1]["data"]["text/plain"].startswith(label + ":")
+            outputs = _outputs(
+                client,
+                "result = ex00.q1.check(2)\n"
+                "print(bool(result), result == True, repr(result), str(result),"
+                " 'yes' if result else 'no', sum([result, ex00.q1.check(3)]))",
+                store_history,
+            )
+            assert outputs[-1] == ("stream", {"name": "stdout",
+                                              "text": "True True True True yes 1\n"})
+    finally:
+        client.stop_channels()
+        manager.shutdown_kernel(now=True)

@@ -166,6 +166,16 @@ def test_every_figure_has_alt_text(notebook):
             )
 
 
+def test_check_cells_store_their_verdict_only(notebook):
+    """A cell calling ``exNN.qK.check`` stores no ``Out [n]: True/False`` (issue 25): ``check``
+    returns a value that IPython does not display."""
+    _, nb = notebook
+    for index, cell in enumerate(nb.cells):
+        if cell.cell_type == "code" and re.search(r"\bex\d\d\.q\d+\.check\(", cell.source):
+            kinds = [output.output_type for output in cell.get("outputs", [])]
+            assert "execute_result" not in kinds, f"cell {index + 1} echoes check's value"
+
+
 def test_links_to_notebooks_resolve(notebook):
     path, nb = notebook
     written = {p.name[:2]: p.name for p in SOLUTIONS}
