@@ -229,6 +229,10 @@ DERIVED = {
     "ex07.q4": lambda: float(sum(Fraction(1, 27) for coins in itertools.product(range(3), repeat=3)
                                  if 0 not in coins)),  # three 1-in-3 coins, none admits
     "ex07.q5": lambda: _sparse_logit,
+    # 24 bytes per feature admitted; admitted at sighting j + 1 after j misses (a first success)
+    "ex07.q6": lambda: float(24 * sum(
+        count * sum(Fraction(2, 3) ** j * Fraction(1, 3) for j in range(seen))
+        for count, seen in [(6_000_000, 1), (3_000_000, 2), (1_000_000, 10)])),
 }
 
 # multiple choice: the right letter, written down again from the notebooks' reasoning
