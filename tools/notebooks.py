@@ -2,7 +2,7 @@
 
 Usage (from anywhere; paths are relative to the repository)::
 
-    python tools/notebooks.py sync [PATH ...]      # write the setup cell into solution notebooks
+    python tools/notebooks.py sync [PATH ...]      # setup cell and question prompts (solutions)
     python tools/notebooks.py generate [PATH ...]  # notebooks/NN_*.ipynb from notebooks/solutions/
     python tools/notebooks.py execute [PATH ...]   # run in place on a fresh kernel, normalize
     python tools/notebooks.py build [PATH ...]     # sync + generate + execute, both copies
@@ -721,7 +721,8 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     sub = parser.add_subparsers(dest="command", required=True)
     for name, text in [
-        ("sync", "write the setup cell (and notebook 00's course map) into solution notebooks"),
+        ("sync", "write the setup cell, notebook 00's course map and every question's prompt "
+                 "into solution notebooks"),
         ("generate", "make learner notebooks from solution notebooks"),
         ("execute", "execute notebooks in place (default: all)"),
         ("build", "sync + generate + execute"),
@@ -731,7 +732,8 @@ def main(argv: list[str] | None = None) -> int:
     sub.add_parser("slides", help="slide decks in slides/ from cells tagged 'slide'").add_argument(
         "paths", nargs="*"
     )
-    sub.add_parser("check", help="exit 1 if build would change a notebook's cells")
+    sub.add_parser("check", help="exit 1 if build would change a notebook's cells, or a check "
+                   "cell's question is not stated before it")
     sub.add_parser("badges", help="rewrite the notebook table in README.md")
     new = sub.add_parser("new", help="create a solution notebook skeleton")
     new.add_argument("stem", help="e.g. 03_zeno")
