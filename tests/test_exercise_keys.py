@@ -210,7 +210,7 @@ DERIVED = {
     "ex03.q2": lambda: _l1_step,
     "ex03.q3": lambda: round(_float_loop_stall(1.0, 0.95, np.float64)[1] / 2.0**-1074),
     "ex03.q4": lambda: next(n for n in itertools.count(1) if 0.95 - 0.1 * n <= 1e-12),
-    "ex03.q8": lambda: round(_float_loop_stall(1.0, 0.9, np.float32)[1] / 2.0**-149),
+    "ex03.q8": lambda: round(_float_loop_stall(1.0, 0.95, np.float16)[1] / 2.0**-24),
     "ex04.q1": lambda: _cd_update,
     "ex04.q2": lambda: int(np.sum(_sklearn_lasso(*_ex04_data("diabetes"), 4.0) == 0)),
     "ex04.q3": _ex04_q3,
@@ -229,6 +229,10 @@ DERIVED = {
     "ex07.q4": lambda: float(sum(Fraction(1, 27) for coins in itertools.product(range(3), repeat=3)
                                  if 0 not in coins)),  # three 1-in-3 coins, none admits
     "ex07.q5": lambda: _sparse_logit,
+    # 24 bytes per feature admitted; admitted at sighting j + 1 after j misses (a first success)
+    "ex07.q6": lambda: float(24 * sum(
+        count * sum(Fraction(2, 3) ** j * Fraction(1, 3) for j in range(seen))
+        for count, seen in [(6_000_000, 1), (3_000_000, 2), (1_000_000, 10)])),
 }
 
 # multiple choice: the right letter, written down again from the notebooks' reasoning

@@ -2,7 +2,7 @@
 
 Usage (from anywhere; paths are relative to the repository)::
 
-    python tools/notebooks.py sync [PATH ...]      # write the setup cell into solution notebooks
+    python tools/notebooks.py sync [PATH ...]      # setup cell and question prompts (solutions)
     python tools/notebooks.py generate [PATH ...]  # notebooks/NN_*.ipynb from notebooks/solutions/
     python tools/notebooks.py execute [PATH ...]   # run in place on a fresh kernel, normalize
     python tools/notebooks.py build [PATH ...]     # sync + generate + execute, both copies
@@ -44,6 +44,18 @@ The repository URL and branch are defined here, once (``REPO_URL``, ``BRANCH``);
 the setup cell and the README's Colab/Binder badges are generated from them. The
 website's address (``SITE_URL``) is defined here too; ``tools/site.py`` imports it.
 
+Questions: the markdown cell before each exercise's check cell (``ex07.q2.check(...)``) states
+the question, in a block that ``sync`` writes from the exercise module
+(``course_utils/exercises/ex07.py``), so a prompt is edited in one place only::
+
+    <!-- ex07.q2 prompt (from course_utils/exercises/ex07.py, written by tools/notebooks.py ...) -->
+    **Exercise 2** (a function). Write `varint_bytes(gap)`: ...
+    <!-- end of ex07.q2 prompt -->
+
+Write the two marker lines (the block between them may be empty) and run ``sync``: the block gets
+the question's prompt, and a multiple-choice question's options as a list. ``check`` fails when a
+block is out of date or when a check cell has no block before it (``unstated_questions``).
+
 Alt text: a plotting cell of a solution notebook carries its figure's text
 alternative in its cell metadata, ``{"mystnb": {"image": {"alt": "..."}}}``
 (the key myst-nb reads for the website, and ``tools/slides.py`` for the decks). The
@@ -55,6 +67,7 @@ from __future__ import annotations
 
 import argparse
 import difflib
+import importlib
 import os
 import re
 import sys
@@ -238,7 +251,8 @@ def sync(nb: nbformat.NotebookNode) -> bool:
 
     Any older setup cell (recognized by its first line) is replaced; a notebook
     without code cells gets it right after its title cell. A markdown cell holding
-    the ``MAP_START``/``MAP_END`` lines (notebook 00) gets the current course map.
+    the ``MAP_START``/``MAP_END`` lines (notebook 00) gets the current course map, and every
+    question block (module docstring) the question's current prompt.
     """
     before = [(cell.cell_type, cell.source) for cell in nb.cells]
     old = [cell for cell in nb.cells if cell.source.startswith(SETUP_FIRST_LINE)]
@@ -251,10 +265,109 @@ def sync(nb: nbformat.NotebookNode) -> bool:
     for markdown in nb.cells:
         if markdown.cell_type == "markdown" and MAP_START in markdown.source:
             markdown.source = _replace_between(markdown.source, MAP_START, MAP_END, course_map())
+        if markdown.cell_type == "markdown" and PROMPT_BLOCK.search(markdown.source):
+            markdown.source = PROMPT_BLOCK.sub(lambda m: prompt_block(m.group("name")),
+                                               markdown.source)
     if [(c.cell_type, c.source) for c in nb.cells] == before:
         nb.cells[nb.cells.index(cell)] = old[0]  # unchanged: keep the stored outputs
         return False
     return True
+
+
+# --------------------------------------------------------------------------- question prompts
+
+# ``ex07.q2.check(`` in a code cell: the cell checks question q2 of course_utils/exercises/ex07.py
+CHECK_CALL = re.compile(r"\bex(\d\d)\.(q\d+)\.check\(")
+PROMPT_BLOCK = re.compile(
+    r"<!-- (?P<name>ex\d\d\.q\d+) prompt\b[^\n]*-->\n.*?<!-- end of (?P=name) prompt -->", re.DOTALL
+)
+PROMPT_WIDTH = 100  # characters per line of a block's markdown, as the notebooks' prose
+# Kept as written: code between backticks and TeX between dollars; elsewhere a character that
+# markdown would read as markup (``2**-1074`` as bold, ``X_j`` as italics) is escaped.
+_VERBATIM = re.compile(r"`[^`]*`|\$[^$]*\$")
+_MARKUP = re.compile(r"([\\*_<\[\]])")
+_KINDS = {"Function": "a function", "Array": "an array", "Value": "a value",
+          "MultipleChoice": "multiple choice"}
+
+
+def question(name: str):
+    """Return the question named ``ex07.q2`` (``course_utils.exercises.ex07.q2``)."""
+    if str(ROOT) not in sys.path:
+        sys.path.insert(0, str(ROOT))
+    module, attribute = name.split(".")
+    return getattr(importlib.import_module(f"course_utils.exercises.{module}"), attribute)
+
+
+def _escape(text: str) -> str:
+    """``text`` as markdown: code and TeX kept, other markup characters escaped."""
+    parts, last = [], 0
+    for match in _VERBATIM.finditer(text):
+        parts += [_MARKUP.sub(r"\\\1", text[last:match.start()]), match.group()]
+        last = match.end()
+    return "".join(parts + [_MARKUP.sub(r"\\\1", text[last:])])
+
+
+def _wrap(text: str, indent: str = "") -> list[str]:
+    """Lines of at most ``PROMPT_WIDTH`` characters, never broken inside code or TeX."""
+    words = re.findall(r"(?:`[^`]*`|\$[^$]*\$|[^\s`$])+|[`$]", text)
+    lines, line = [], ""
+    for word in words:
+        if line and len(line) + 1 + len(word) > PROMPT_WIDTH:
+            lines.append(line)
+            line = indent + word
+        else:
+            line = f"{line} {word}" if line else word
+    return lines + [line]
+
+
+def prompt_markdown(name: str) -> str:
+    """The markdown stating question ``name`` (``ex07.q2``): its number, kind and prompt, and a
+    multiple-choice question's options as a list. A multiple-choice question is labelled
+    "Question 4", any other "Exercise 2", as the notebooks and the instructor guide call them."""
+    asked = question(name)
+    kind = next((_KINDS[cls.__name__] for cls in type(asked).__mro__ if cls.__name__ in _KINDS),
+                "a question")
+    number = name.split(".q")[1]
+    label = "Question" if kind == "multiple choice" else "Exercise"  # as the notebooks say
+    lines = _wrap(f"**{label} {number}** ({kind}). {_escape(asked.prompt)}")
+    options = getattr(asked, "options", None)
+    if isinstance(options, dict):
+        lines.append("")
+        for key, (text, _) in options.items():
+            lines += _wrap(f"- **{key})** {_escape(text)}", indent="  ")
+        lines.append("")
+    return "\n".join(lines)
+
+
+def prompt_block(name: str) -> str:
+    """The whole block (markers included) that states question ``name`` in a markdown cell."""
+    module = name.split(".")[0]
+    return (f"<!-- {name} prompt (from course_utils/exercises/{module}.py, written by "
+            f"tools/notebooks.py sync) -->\n{prompt_markdown(name)}\n<!-- end of {name} prompt -->")
+
+
+def unstated_questions(nb: nbformat.NotebookNode) -> list[str]:
+    """One message per check cell whose question is not stated just before it.
+
+    A check cell of question ``exNN.qK`` must be preceded by a markdown cell holding the block
+    of ``exNN.qK`` (module docstring); markdown cells without a block and code cells that check
+    the same question may stand between them (a demo with a wrong answer, then "now your turn").
+    """
+    problems, stated = [], None  # stated: the question of the last block, while still in force
+    for index, cell in enumerate(nb.cells):
+        if cell.cell_type == "markdown":
+            names = [m.group("name") for m in PROMPT_BLOCK.finditer(cell.source)]
+            if names:
+                stated = names[-1]
+            continue
+        checked = {f"ex{m.group(1)}.{m.group(2)}" for m in CHECK_CALL.finditer(cell.source)}
+        for name in sorted(checked):
+            if name != stated:
+                problems.append(f"cell {index + 1} checks {name}, but the markdown before it "
+                                f"states {stated or 'no question'}: add the block of {name}")
+        if checked != ({stated} if stated else set()):
+            stated = None  # a cell that is not this question's ends its statement
+    return problems
 
 
 # --------------------------------------------------------------------------- generate
@@ -349,13 +462,17 @@ def cell_sources(nb: nbformat.NotebookNode) -> list[tuple[str, str]]:
 def stale_learner_notebooks() -> list[str]:
     """Return one message per notebook that ``build`` would change (besides outputs).
 
-    A solution notebook whose setup cell or course map is out of date, a learner
+    A solution notebook whose setup cell, course map or question prompts are out of date, or
+    with a check cell whose question is not stated before it (``unstated_questions``), a learner
     notebook that differs from ``generate(solution)``, or one without a solution.
     """
     problems = []
     for solution in solution_paths():
         if sync(read(solution)):
-            problems.append(f"{solution.relative_to(ROOT)} needs `sync` (setup cell or course map)")
+            problems.append(f"{solution.relative_to(ROOT)} needs `sync` (setup cell, course map "
+                            "or a question's prompt)")
+        problems += [f"{solution.relative_to(ROOT)}: {problem}"
+                     for problem in unstated_questions(read(solution))]
         learner = learner_path(solution)
         if not learner.exists():
             problems.append(f"{learner.relative_to(ROOT)} is missing")
@@ -625,7 +742,8 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     sub = parser.add_subparsers(dest="command", required=True)
     for name, text in [
-        ("sync", "write the setup cell (and notebook 00's course map) into solution notebooks"),
+        ("sync", "write the setup cell, notebook 00's course map and every question's prompt "
+                 "into solution notebooks"),
         ("generate", "make learner notebooks from solution notebooks"),
         ("execute", "execute notebooks in place (default: all)"),
         ("build", "sync + generate + execute"),
@@ -635,7 +753,8 @@ def main(argv: list[str] | None = None) -> int:
     sub.add_parser("slides", help="slide decks in slides/ from cells tagged 'slide'").add_argument(
         "paths", nargs="*"
     )
-    sub.add_parser("check", help="exit 1 if build would change a notebook's cells")
+    sub.add_parser("check", help="exit 1 if build would change a notebook's cells, or a check "
+                   "cell's question is not stated before it")
     sub.add_parser("badges", help="rewrite the notebook table in README.md")
     new = sub.add_parser("new", help="create a solution notebook skeleton")
     new.add_argument("stem", help="e.g. 03_zeno")

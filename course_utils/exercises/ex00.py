@@ -11,7 +11,7 @@ from ._engine import Array, Function, MultipleChoice, Value
 w = np.array([0.0, 1.5, 0.0, 0.0, -2.0, 0.0])
 
 q1 = Value(
-    prompt="How many weights of w = [0.0, 1.5, 0.0, 0.0, -2.0, 0.0] are not zero?",
+    prompt="How many weights of `w = [0.0, 1.5, 0.0, 0.0, -2.0, 0.0]` are not zero?",
     answer=2,
     mistakes=[
         (4, "4 is the number of zeros; count the weights that are not zero."),
@@ -23,7 +23,7 @@ q1 = Value(
 )
 
 q2 = Array(
-    prompt="Give the positions (indices) of the non-zero weights of w, as an array.",
+    prompt="Give the positions (indices) of the non-zero weights of `w`, as an array.",
     answer=np.array([1, 4]),
     mistakes=[
         (np.array([2, 5]), "Python counts from 0: the first weight has index 0."),
@@ -40,7 +40,8 @@ def _count_nonzero(w):
 
 
 q3 = Function(
-    prompt="Write count_nonzero(w): how many entries of the 1-D array w are not exactly 0.",
+    prompt="Write `count_nonzero(w)`: how many entries of the 1-D array `w` are not "
+           "exactly 0.",
     answer=_count_nonzero,
     cases=[
         (w,),

@@ -10,9 +10,10 @@ def _csr_bytes(nnz, n_rows, value_bytes, index_bytes):
 
 q1 = Function(
     prompt=(
-        "Write csr_bytes(nnz, n_rows, value_bytes, index_bytes): the bytes of the three CSR "
-        "arrays (data, indices, indptr) of a matrix with nnz non-zeros and n_rows rows, when a "
-        "value takes value_bytes bytes and an entry of indices or indptr takes index_bytes bytes."
+        "Write `csr_bytes(nnz, n_rows, value_bytes, index_bytes)`: the bytes of the three "
+        "CSR arrays (`data`, `indices`, `indptr`) of a matrix with `nnz` non-zeros and "
+        "`n_rows` rows, when each value takes `value_bytes` bytes and each entry of "
+        "`indices` and `indptr` takes `index_bytes` bytes."
     ),
     answer=_csr_bytes,
     cases=[
@@ -64,8 +65,8 @@ q1 = Function(
 
 q2 = Value(
     prompt=(
-        "Cross education x occupation x sex of the Adult data with features.cross: "
-        "how many columns does it return?"
+        "Cross education x occupation x sex of the Adult data (`X_adult`) with "
+        "`features.cross`: how many columns does it return?"
     ),
     answer=393,
     atol=0,
@@ -102,8 +103,10 @@ _Q3_ANSWER = 52 / 217
 
 q3 = Value(
     prompt=(
-        "Hash the cross education x occupation into 1,024 buckets: what fraction of its observed "
-        "combinations collide (share their bucket with another combination)?"
+        "Hash the cross education x occupation into 1,024 buckets: what fraction (between "
+        "0 and 1) of its observed combinations collide, that is share their bucket with "
+        "another combination? Measure it on the data, as above; do not use the formula. "
+        "Give 4 significant digits."
     ),
     answer=_Q3_ANSWER,
     mistakes=[
@@ -260,11 +263,12 @@ def _bow_ratio(value_bytes=8, index_bytes=4, indptr=True):
 
 q7 = Value(
     prompt=(
-        "A bag-of-words matrix has 1,000,000 documents (rows), a vocabulary of 50,000 words "
-        "(columns) and 30 distinct words per document on average. Predict first: is CSR about "
-        "10, 100 or 1,000 times smaller than the dense float64 array? Then compute how many "
-        "times smaller CSR (float64 values, int32 indices and indptr) is. Give 4 significant "
-        "digits."
+        "A bag-of-words matrix has 1,000,000 documents (rows), a vocabulary of 50,000 "
+        "words (columns) and 30 distinct words per document on average. Predict first: is "
+        "CSR about 10, 100 or 1,000 times smaller than the dense float64 array? Then "
+        "compute how many times smaller CSR (float64 values, int32 `indices` and `indptr`) "
+        "is, with the CSR byte count of section 3 (or your `csr_bytes`). Give 4 "
+        "significant digits."
     ),
     answer=_bow_ratio(),
     mistakes=[

@@ -14,8 +14,9 @@ def _l2_squared(w):
 
 q1 = Function(
     prompt=(
-        "Write l2_squared(w): the squared L2 norm, sum of w_i ** 2, of a 1-D array w, "
-        "with numpy only (no course_utils). Return a float."
+        "Write `l2_squared(w)`: the squared L2 norm, the sum of the squared weights "
+        "$\\sum_i w_i^2$, of a 1-D array `w`, with numpy only (no `course_utils`). Return "
+        "a float."
     ),
     answer=_l2_squared,
     cases=[
@@ -92,8 +93,9 @@ class _MinimumNormSubgradient(Array):
 
 q2 = _MinimumNormSubgradient(
     prompt=(
-        "For w = np.array([0.5, -2.0, 0.0, 3.0]), give the minimum-norm subgradient of the L1 "
-        "norm ||w||_1 (the one whose entries are closest to 0) as an array of four numbers."
+        "For `w = np.array([0.5, -2.0, 0.0, 3.0])`, give the minimum-norm subgradient of "
+        "the L1 norm $\\|w\\|_1$ (the valid subgradient whose entries are closest to 0) as "
+        "an array of four numbers."
     ),
     answer=np.sign(_W_Q2),
     mistakes=[
@@ -132,8 +134,9 @@ q2 = _MinimumNormSubgradient(
 
 q3 = Value(
     prompt=(
-        "A data set has p = 20 features. How many different subsets of exactly k = 5 features "
-        "must exhaustive best subset solve to find the best model with 5 features?"
+        "A data set has $p = 20$ features. How many different subsets of exactly $k = 5$ "
+        "features must exhaustive best subset solve to find the best model with 5 "
+        "features?"
     ),
     answer=15504,
     atol=0,
@@ -157,8 +160,9 @@ q3 = Value(
 
 q4 = MultipleChoice(
     prompt=(
-        "Two weight vectors fit your data equally well: u = (2, 0, 0) and v = (1, 0.5, 0.5). "
-        "A penalty prefers the one it makes smaller. Which does L1 prefer, and which squared L2?"
+        "Two weight vectors fit your data equally well: $u = (2, 0, 0)$ and $v = (1, 0.5, "
+        "0.5)$. A penalty prefers the one it makes smaller. Which does L1 prefer, and "
+        "which squared L2?"
     ),
     options={
         "a": (
@@ -246,8 +250,8 @@ q6 = MultipleChoice(
 
 q7 = MultipleChoice(
     prompt=(
-        "On the box [-1, 1]**d the convex envelope of ||w||_0 is ||w||_1. "
-        "What is it on the larger box [-2, 2]**d?"
+        "On the box $[-1, 1]^d$ the convex envelope of $\\|w\\|_0$ is $\\|w\\|_1$. What is "
+        "it on the larger box $[-2, 2]^d$?"
     ),
     options={
         "a": (
@@ -281,9 +285,10 @@ q7 = MultipleChoice(
 # q8, transfer: the subset count of section 4 for a data set the notebook did not search.
 q8 = Value(
     prompt=(
-        "The breast cancer data of notebook 04 has p = 30 features. Predict first: is exhaustive "
-        "best subset over every size 3 times, 1,000 times or a million times more work than on "
-        "diabetes (p = 10)? Then give the ratio of the two numbers of subsets."
+        "The breast cancer data of notebook 04 has $p = 30$ features. Predict first: is "
+        "exhaustive best subset over every size 3 times, 1,000 times or a million times "
+        "more work than on diabetes ($p = 10$)? Then give the ratio of the two numbers of "
+        "subsets."
     ),
     answer=2**30 // 2**10,
     mistakes=[

@@ -23,8 +23,10 @@ _Q1 = _stall_step(3.0, 0.95, np.float32)
 
 q1 = Value(
     prompt=(
-        "A float32 weight starts at w0 = 3.0 and takes pure L2 gradient steps with learning rate "
-        "eta = 0.05 and L2 strength lambda = 0.5. From which step on does it stop changing?"
+        "A float32 weight starts at $w_0 = 3.0$ and takes pure L2 gradient steps with "
+        "learning rate $\\eta = 0.05$ and L2 strength $\\lambda = 0.5$. It does not reach "
+        "`0.0`; at some step it reaches the value it then keeps for ever. Which step is "
+        "that (the first step $t$ at which $w_t$ has its final value)? Measure it."
     ),
     answer=_Q1,
     atol=0,
@@ -79,8 +81,10 @@ def _l1_step(w, step):
 
 q2 = Function(
     prompt=(
-        "Write l1_step(w, step): one L1 step that moves w towards zero by step and stops at "
-        "exactly 0.0 instead of crossing it. w may be a number or a NumPy array (element-wise)."
+        "Write `l1_step(w, step)`: one clipped L1 step that moves `w` towards zero by "
+        "`step` and stops at exactly `0.0` if it would cross. It must work for positive "
+        "and negative weights, for `w = 0` (which stays 0) and for NumPy arrays (element "
+        "by element)."
     ),
     answer=_l1_step,
     cases=[
@@ -145,8 +149,9 @@ _Q3 = round(decay.steps_until_zero(1.0, 0.95).value / _UNIT64)
 
 q3 = Value(
     prompt=(
-        "In float64, repeated multiplication by q = 0.95 from 1.0 stalls on a subnormal number "
-        "k * 2**-1074. What is k? Predict it, then measure it."
+        "In float64, repeated multiplication by $q = 0.95$ from 1.0 stalls on a subnormal "
+        "number $k \\cdot 2^{-1074}$. What is $k$? Try to predict it from the rounding "
+        "rule before you measure it."
     ),
     answer=_Q3,
     atol=0,
@@ -184,7 +189,8 @@ q3 = Value(
 _Q4 = math.ceil(0.95 / 0.1)
 
 q4 = Value(
-    prompt="A weight at 0.95 takes clipped L1 steps of 0.1. After how many steps is it exactly 0?",
+    prompt="A weight at 0.95 takes clipped L1 steps of 0.1. After how many steps is it "
+           "exactly zero?",
     answer=_Q4,
     atol=0,
     mistakes=[
@@ -210,8 +216,8 @@ q4 = Value(
 
 q5 = MultipleChoice(
     prompt=(
-        "A float64 weight starts at 1.0 and is multiplied by 0.6 at every step. "
-        "Where does it end?"
+        "A float64 weight starts at 1.0 and is multiplied by 0.6 at every step. Where does "
+        "it end?"
     ),
     options={
         "a": (
@@ -272,9 +278,10 @@ q6 = MultipleChoice(
 
 q7 = MultipleChoice(
     prompt=(
-        "A float32 model is trained with learning rate eta = 0.01 and L2 strength "
-        "lambda = 1e-5 (ten times the strength at which the factor rounded to 1). What does "
-        "the decay step w <- (1 - 2 * eta * lambda) * w do to a weight the data do not push?"
+        "A float32 model is trained with learning rate $\\eta = 0.01$ and L2 strength "
+        "$\\lambda = 10^{-5}$, ten times the strength at which the factor rounded to 1. "
+        "What does the decay step $w \\leftarrow (1 - 2\\eta\\lambda)\\,w$ do to a weight "
+        "the data do not push?"
     ),
     options={
         "a": (
@@ -304,37 +311,46 @@ q7 = MultipleChoice(
 )
 
 
-# q8, transfer: the float64 stall of section 2, predicted for float32.
-_UNIT32 = float(np.finfo(np.float32).smallest_subnormal)  # 2**-149
-_Q8 = round(decay.steps_until_zero(1.0, 0.9, dtype=np.float32).value / _UNIT32)
-_Q8_FLOAT64 = round(decay.steps_until_zero(1.0, 0.9).value / _UNIT64)
+# q8, transfer: the stall rule of section 2, applied to float16, which the notebook never ran.
+_UNIT16 = float(np.finfo(np.float16).smallest_subnormal)  # 2**-24
+_Q8_RESULT = decay.steps_until_zero(1.0, 0.95, dtype=np.float16)
+_Q8 = round(float(_Q8_RESULT.value) / _UNIT16)
+_Q8_FACTOR = float(np.float16(0.95))  # the float16 nearest to 0.95, a hair above it
 
 q8 = Value(
     prompt=(
-        "In float64, repeated multiplication by q = 0.9 from 1.0 stalls on "
-        f"{_Q8_FLOAT64} * 2**-1074. Predict first: in float32, on which k * 2**-149 (float32's "
-        "smallest subnormal is 2**-149) does it stall? Then measure k."
+        "Notebook 07 serves weights as float16 values. A float16 weight starts at 1.0 and is "
+        "multiplied by $q = 0.95$ at every step, with no push from the data. float16's "
+        "smallest subnormal is $2^{-24}$, so its subnormals are the multiples "
+        "$k \\cdot 2^{-24}$. Predict first, with the rounding rule of section 2: does it "
+        "reach `0.0`, and if not, on which $k$ does it stall? Compare with your answer to "
+        "exercise 3 (the same factor in float64). Then measure $k$ with "
+        "`decay.steps_until_zero(..., dtype=np.float16)`."
     ),
     answer=_Q8,
     mistakes=[
         (
-            _Q8_FLOAT64,
-            f"{_Q8_FLOAT64} is the float64 stall. In float32, 0.9 is stored as "
-            "0.89999998, below 0.9: at k = 5, 5 * q = 4.4999999 rounds down to 4, and "
-            "4 * q = 3.6 rounds back up to 4.",
+            _Q3,
+            f"{_Q3} is the float64 stall of exercise 3, where 0.95 is stored a hair below "
+            f"0.95. float16 stores it as {_Q8_FACTOR:.8f}, a hair above: at k = {_Q8}, "
+            f"k * q = {_Q8 * _Q8_FACTOR:.6f} is above {_Q8 - 0.5:.1f} and rounds back to {_Q8}.",
         ),
-        (0, "0 would mean the weight reaches exactly 0.0; with q > 0.5 it never does."),
-        (1, "1 is where factors just above 0.5 stall; with q = 0.9 the rule k * (1 - q) < 1/2 "
-         "holds up to k = 4."),
+        (0, "0 would mean the weight reaches exactly 0.0; a factor above 0.5 never gets "
+         "there, however coarse the format: it stalls on a subnormal."),
+        (1, "1 is where factors just above 0.5 stall; with q = 0.95 the decrement k * (1 - q) "
+         "falls below half a unit long before k = 1."),
+        (_Q8_RESULT.step, f"{_Q8_RESULT.step} is the step at which the weight stops "
+         "changing; the question asks for k, the weight divided by 2**-24."),
+        (_Q8 * _UNIT16, "that is the weight itself; give k, the weight divided by 2**-24."),
     ],
     hints=[
-        "The rule of exercise 3: the weight stops when k * (1 - q) < 1/2, with q as float32 "
-        "stores it: `f'{np.float32(0.9):.10f}'`.",
-        "Measure: `result = decay.steps_until_zero(1.0, 0.9, dtype=np.float32)`; then "
-        "`result.value / float(np.finfo(np.float32).smallest_subnormal)`.",
+        "The rule of section 2: the weight stops when k * (1 - q) < 1/2, with q as float16 "
+        "stores it: `q16 = float(np.float16(0.95))`. Is q16 above or below 0.95?",
+        "Measure: `result = decay.steps_until_zero(1.0, 0.95, dtype=np.float16)`; then "
+        "`round(float(result.value) / 2**-24)`.",
     ],
     solution=(
-        "result = decay.steps_until_zero(1.0, 0.9, dtype=np.float32)\n"
-        "answer = round(float(result.value) / float(np.finfo(np.float32).smallest_subnormal))"
+        "result = decay.steps_until_zero(1.0, 0.95, dtype=np.float16)\n"
+        "answer = round(float(result.value) / 2**-24)"
     ),
 )

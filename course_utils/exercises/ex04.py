@@ -21,8 +21,9 @@ def _soft(x, t):
 
 q1 = Function(
     prompt=(
-        "Write cd_update(rho, z, alpha): the coordinate-descent update of one Lasso weight, "
-        "given rho_j, z_j = ||X_j||**2 / n and alpha. Return the new w_j as a float."
+        "Write `cd_update(rho, z, alpha)`, the coordinate-descent update of one Lasso "
+        "weight: given $\\rho_j$, $z_j = \\|X_j\\|^2/n$ and $\\alpha$, return the new "
+        "$w_j$ as a float. Mind the cases $|\\rho_j| \\le \\alpha$ and $z_j \\neq 1$."
     ),
     answer=_cd_update,
     cases=[
@@ -97,8 +98,8 @@ _Q2_ALPHA5 = _zeros(solvers.lasso(_X_diabetes_std, _y_diabetes, 5.0).coef)
 
 q2 = Value(
     prompt=(
-        "Fit the Lasso on the standardized diabetes data at alpha = 4. How many of the 10 "
-        "weights are exactly zero?"
+        "Fit the Lasso on the standardized diabetes data (`X`, `y`, as in section 2) at "
+        "$\\alpha = 4$. How many of the 10 weights are exactly zero?"
     ),
     answer=_Q2,
     atol=0,
@@ -150,9 +151,11 @@ _Q3_DIABETES = float(
 
 q3 = Value(
     prompt=(
-        "For the standardized breast cancer features and the 0/1 labels (Xbc and ybc in "
-        "section 3), compute alpha_max = max_j |Xbc_j . (ybc - mean(ybc))| / n. Give 4 "
-        "significant digits."
+        "For the standardized breast cancer features and the 0/1 labels of section 3 "
+        "(`Xbc` and `ybc`; in this notebook `X` and `y` hold diabetes), compute "
+        "$\\alpha_{\\max} = \\max_j |X_j^\\top (y - \\bar y)| / n$, the smallest $\\alpha$ "
+        "at which the L1 logistic regression (and the Lasso) sets every weight to zero. "
+        "Give 4 significant digits."
     ),
     answer=_Q3,
     mistakes=[
@@ -196,8 +199,8 @@ q3 = Value(
 
 q4 = MultipleChoice(
     prompt=(
-        "Coordinate descent on the Lasso produces exact zeros; plain subgradient descent on the "
-        "same objective almost never does. Why?"
+        "Coordinate descent on the Lasso produces exact zeros; plain subgradient descent "
+        "on the same objective almost never does. Why?"
     ),
     options={
         "a": (
@@ -227,7 +230,8 @@ q4 = MultipleChoice(
 
 
 q5 = MultipleChoice(
-    prompt="Each digit's L2 logistic regression has exactly 4 weights equal to 0.0. Why?",
+    prompt="Each digit's L2 logistic regression above has exactly 4 weights equal to "
+           "`0.0`. Why?",
     options={
         "a": (
             "L2 does produce a few exact zeros once the penalty is strong enough.",
@@ -257,8 +261,9 @@ q5 = MultipleChoice(
 
 q6 = MultipleChoice(
     prompt=(
-        "On another data set, a feature's Lasso weight is 0 at alpha = 1.0, 0.3 at alpha = 0.5, "
-        "0 again at alpha = 0.2 and -0.1 at alpha = 0.05. What does this tell you?"
+        "On another data set, a feature's Lasso weight is 0 at $\\alpha = 1.0$, 0.3 at "
+        "$\\alpha = 0.5$, 0 again at $\\alpha = 0.2$ and $-0.1$ at $\\alpha = 0.05$. What "
+        "does this tell you?"
     ),
     options={
         "a": (
@@ -298,9 +303,10 @@ _Q7_LOGISTIC = int(
 
 q7 = Value(
     prompt=(
-        "Fit the Lasso (solvers.lasso, squared loss) to the standardized breast cancer "
-        f"features Xbc with the 0/1 labels ybc as the target, at alpha = {_Q7_ALPHA}, far "
-        "below the alpha_max of exercise 3. Predict first: a handful of the 30 weights, or "
+        "Section 3 fitted the breast cancer data only with L1 logistic regression. Fit the "
+        "Lasso (`solvers.lasso`, squared loss) to the standardized features `Xbc` with the "
+        "0/1 labels `ybc` as the target, at $\\alpha = 0.01$, far below the "
+        "$\\alpha_{\\max}$ of exercise 3. Predict first: a handful of the 30 weights, or "
         "most of them? Then count the non-zero weights."
     ),
     answer=_Q7,

@@ -109,8 +109,9 @@ def _sparse_bytes(w, value_bytes, index_bytes):
 
 q1 = Function(
     prompt=(
-        "Write sparse_bytes(w, value_bytes, index_bytes): the bytes needed to store the weight "
-        "vector w as (index, value) pairs, one pair per non-zero weight."
+        "Write `sparse_bytes(w, value_bytes, index_bytes)`: the number of bytes needed to "
+        "store the weight vector `w` as (index, value) pairs, one pair per non-zero "
+        "weight."
     ),
     answer=_sparse_bytes,
     cases=[
@@ -169,9 +170,9 @@ _Q2 = (_P * 8 - 1) // 12  # the largest nnz with nnz * (8 + 4) < p * 8
 
 q2 = Value(
     prompt=(
-        "The wide model has p = 2,882 weights. Stored sparsely with float64 values and int32 "
-        "indices, at most how many non-zero weights can it have and still take fewer bytes "
-        "than the dense float64 vector?"
+        "Our model has $p = 2{,}882$ weights. Stored sparsely with float64 values and "
+        "int32 indices, at most how many non-zero weights can it have and still take fewer "
+        "bytes than the dense float64 vector?"
     ),
     answer=_Q2,
     atol=0,
@@ -376,10 +377,12 @@ class _BudgetChallenge(Question):
 
 q3 = _BudgetChallenge(
     prompt=(
-        f"Memory budget: find a model with at most {BUDGET} non-zero weights whose held-out "
-        f"log loss is at most {TARGET}. Fit it on X_train only: the checker measures the loss "
-        "on the held-out rows and cannot see which rows a model was fitted on (passing an "
-        "alpha makes it fit on X_train itself)."
+        "Memory budget: find a model with at most 50 non-zero weights (400 bytes as "
+        "float32 values with int32 indices) whose held-out log loss is at most 0.356; the "
+        "smaller, the better. Fit it on `X_train` only: the checker measures the loss on "
+        "the held-out rows and cannot see which rows a model was fitted on, so a model "
+        "fitted on them would pass unfairly (passing an alpha makes the checker fit on "
+        "`X_train` itself)."
     ),
     budget=BUDGET,
     target=TARGET,
@@ -409,8 +412,9 @@ q3 = _BudgetChallenge(
 
 q4 = MultipleChoice(
     prompt=(
-        "A weight is w = 0.002, the data gradient on it is 0 at this step, and lr * alpha = "
-        "0.003. What do one plain subgradient step and one clipped (FOBOS) step give?"
+        "A weight is $w = 0.002$, the data gradient on it is 0 at this step, and "
+        "$\\eta\\alpha = 0.003$. What do one plain subgradient step and one clipped "
+        "(FOBOS) step give?"
     ),
     options={
         "a": (
@@ -439,8 +443,9 @@ q4 = MultipleChoice(
 
 q5 = MultipleChoice(
     prompt=(
-        "Your model has 40 non-zero weights out of 2,882. How does the cost of one prediction "
-        "change if you store it sparsely instead of densely?"
+        "Your model has 40 non-zero weights out of 2,882. How does the cost of one "
+        "prediction on a dense feature vector change if you store the model sparsely "
+        "instead of densely?"
     ),
     options={
         "a": (
@@ -470,10 +475,11 @@ q5 = MultipleChoice(
 
 q6 = MultipleChoice(
     prompt=(
-        "At 50 non-zero weights, the L2 model pruned by raw |w| without a refit (row 'L2, prune "
-        "|w|', k=50) had a clearly higher held-out loss than batch L1, while the same L2 model "
-        "pruned by |w| times sd(x) and refitted (row 'L2, prune |w| sd, refit', k=50) was as good "
-        "as the best L1 models. What best explains the gap between the two pruning rows?"
+        "At 50 non-zero weights, the L2 model pruned by raw $|w|$ without a refit (row "
+        "\"L2, prune |w|\", k=50) had a clearly higher held-out loss than batch L1, while "
+        "the same L2 model pruned by $|w|$ times $\\mathrm{sd}(x)$ and refitted (row \"L2, "
+        "prune |w| sd, refit\", k=50) was as good as the best L1 models. What best explains "
+        "the gap between the two pruning rows?"
     ),
     options={
         "a": (
@@ -512,10 +518,11 @@ _Q7_INT32 = (_P * 2 - 1) // 6  # the same with 4-byte indices: nnz * (2 + 4) < p
 
 q7 = Value(
     prompt=(
-        "The model must now run on a small device that stores weights as float16 (2 bytes) and "
-        "indices as int16 (2 bytes). Predict first: is the break-even density still 2/3, as in "
-        "exercise 2, or lower? Then give the largest number of non-zero weights for which the "
-        "sparse copy of the p = 2,882-weight model is smaller than the dense float16 vector."
+        "The model must now run on a small device that stores weights as float16 (2 bytes) "
+        "and indices as int16 (2 bytes). Predict first: is the break-even density still "
+        "2/3, as in exercise 2, or lower? Then give the largest number of non-zero weights "
+        "for which the sparse copy of the $p = 2{,}882$-weight model takes fewer bytes "
+        "than the dense float16 vector."
     ),
     answer=_Q7,
     mistakes=[

@@ -49,9 +49,12 @@ _SE = np.array([2.0, 1.5, 1.2, 1.0, 1.1, 1.3])
 
 q1 = Function(
     prompt=(
-        "Write one_se_alpha(alphas, mse_mean, mse_se): the largest alpha whose mean CV error is at "
-        "most the minimum mean error plus the standard error at the minimum. An empty grid has "
-        "no answer: raise ValueError (np.argmin of an empty array does)."
+        "Write `one_se_alpha(alphas, mse_mean, mse_se)`: given a grid of penalties, the "
+        "mean cross-validation error of each and its standard error, return the largest "
+        "$\\alpha$ whose mean error is at most the minimum mean error plus the standard "
+        "error at the minimum. Do not assume the grid is sorted in any particular order. "
+        "An empty grid has no answer: raise `ValueError` (`np.argmin` of an empty array "
+        "does)."
     ),
     answer=_one_se_alpha,
     cases=[
@@ -122,8 +125,10 @@ def _selection_frequency(coefs):
 
 q2 = Function(
     prompt=(
-        "Write selection_frequency(coefs): coefs has shape (n_fits, p); return, for each of the p "
-        "features, the fraction of fits in which its weight is non-zero."
+        "Write `selection_frequency(coefs)`: `coefs` is an array of shape `(n_fits, p)`, "
+        "one row of fitted weights per bootstrap refit. Return an array of length `p`: for "
+        "each feature, the fraction of refits in which its weight is non-zero (positive or "
+        "negative)."
     ),
     answer=_selection_frequency,
     cases=[
@@ -174,8 +179,10 @@ _Q3 = math.ceil(2 * 10 * math.log(1000 - 10))
 
 q3 = Value(
     prompt=(
-        "With p = 1,000 features and k = 10 true ones, how many samples does n = 2 k log(p - k) "
-        "(natural log) ask for? Round up to a whole number."
+        "A screening study measures $p = 1{,}000$ features and expects about $k = 10$ of "
+        "them to matter. According to the threshold $n = 2k\\log(p - k)$ of section 3 "
+        "(natural logarithm), how many samples does the Lasso need to recover the support? "
+        "Give the threshold rounded up to a whole number."
     ),
     answer=_Q3,
     atol=0,
@@ -259,8 +266,10 @@ _Q4_FIVE = _cv_alphas(5)[0]
 
 q4 = Value(
     prompt=(
-        "On diabetes, with KFold(n_splits=10, shuffle=True, random_state=0) and the notebook's "
-        "grid alphas, what is alpha_1SE?"
+        "Repeat the cross-validation of section 2 on diabetes with 10 folds instead of 5 "
+        "(`KFold(n_splits=10, shuffle=True, random_state=0)`, the same grid `alphas`). "
+        "What is $\\alpha_{1\\mathrm{SE}}$ now? Remember that the standard error divides "
+        "by $\\sqrt{K}$. Give 4 significant digits."
     ),
     answer=_Q4,
     mistakes=[
@@ -308,8 +317,9 @@ q4 = Value(
 
 q5 = MultipleChoice(
     prompt=(
-        "x1 and x2 are near-copies. The Lasso gives them weights 1.4 and 0. What does the "
-        "elastic net typically give?"
+        "Features `x1` and `x2` are near-copies of each other. The Lasso gives them "
+        "weights $1.4$ and $0$. What does the elastic net (same data, some L2 in the "
+        "penalty) typically give?"
     ),
     options={
         "a": (
@@ -338,7 +348,8 @@ q5 = MultipleChoice(
 )
 
 q6 = MultipleChoice(
-    prompt="Why choose alpha_1SE rather than the alpha with the smallest CV error?",
+    prompt="Why choose $\\alpha_{1\\mathrm{SE}}$ rather than the $\\alpha$ with the "
+           "smallest cross-validation error?",
     options={
         "a": (
             "It always has a lower error on new data",
@@ -367,8 +378,9 @@ q6 = MultipleChoice(
 
 q7 = MultipleChoice(
     prompt=(
-        "k = 10 true weights; p goes from 1,000 to 1,000,000. By n = 2 k log(p - k), the samples "
-        "needed for support recovery..."
+        "The true model has $k = 10$ non-zero weights. You go from $p = 1{,}000$ to $p = "
+        "1{,}000{,}000$ candidate features. By the threshold $n \\approx 2k\\log(p-k)$, "
+        "the number of samples the Lasso needs for support recovery..."
     ),
     options={
         "a": (
@@ -398,8 +410,9 @@ q7 = MultipleChoice(
 
 q8 = MultipleChoice(
     prompt=(
-        "Features with 1,000 and 500 values are one-hot encoded and crossed. How many columns does "
-        "the cross add, and how many of them are non-zero in one row?"
+        "Notebook 01: a feature with 1,000 values and a feature with 500 values are "
+        "one-hot encoded and crossed. How many columns does the cross add, and how many of "
+        "them are non-zero in one row?"
     ),
     options={
         "a": (
@@ -427,8 +440,9 @@ q8 = MultipleChoice(
 
 q9 = MultipleChoice(
     prompt=(
-        "1,000,000 weights, 1,000 of them non-zero. Bytes stored densely and sparsely, with "
-        "float64 values and int32 indices?"
+        "Notebooks 01 and 05: a linear model has 1,000,000 weights, of which 1,000 are "
+        "non-zero. How many bytes does each storage take, with float64 values and int32 "
+        "indices?"
     ),
     options={
         "a": (
@@ -455,7 +469,8 @@ q9 = MultipleChoice(
 )
 
 q10 = MultipleChoice(
-    prompt="Why minimize with an L1 penalty instead of the L0 count we care about?",
+    prompt="Notebook 02: why do we minimize with an L1 penalty instead of the L0 count we "
+           "actually care about?",
     options={
         "a": (
             "L0 is combinatorial; L1 is its convex envelope on the box",
@@ -482,8 +497,9 @@ q10 = MultipleChoice(
 
 q11 = MultipleChoice(
     prompt=(
-        "An L2 penalty multiplies a weight by q = 0.9 at each step (float64), with no push from "
-        "the data. What happens?"
+        "Notebook 03: gradient steps with an L2 penalty multiply a weight by $q = 1 - "
+        "2\\eta\\lambda$ each step, here $q = 0.9$, in float64. What happens to a weight "
+        "that gets no push from the data?"
     ),
     options={
         "a": (
@@ -511,7 +527,8 @@ q11 = MultipleChoice(
 )
 
 q12 = MultipleChoice(
-    prompt="Soft-threshold S_t(x) = sign(x) max(|x| - t, 0) of x = (1.2, -0.3, 0.5) with t = 0.5?",
+    prompt="Notebook 04: what is the soft-threshold $S_t(x) = \\mathrm{sign}(x)\\max(|x| - "
+           "t, 0)$ of $x = (1.2, -0.3, 0.5)$ with $t = 0.5$?",
     options={
         "a": (
             "(0.7, 0.2, 0.0)",
@@ -538,8 +555,9 @@ q12 = MultipleChoice(
 
 q13 = MultipleChoice(
     prompt=(
-        "Online logistic regression on billions of sparse rows; you need a small model. Which "
-        "update gives many weights that are exactly zero?"
+        "Notebook 05: you train a logistic regression online, one example at a time, on "
+        "billions of sparse rows, and you need a small model. Which update gives many "
+        "weights that are exactly zero?"
     ),
     options={
         "a": (
@@ -567,8 +585,9 @@ q13 = MultipleChoice(
 
 q14 = MultipleChoice(
     prompt=(
-        "The model must fit a memory budget and the features include groups of strongly "
-        "correlated columns. Which plan follows from this course?"
+        "Notebook 06 and the whole course: your model must fit in a memory budget, and the "
+        "features include groups of strongly correlated columns. Which plan follows from "
+        "this course?"
     ),
     options={
         "a": (
@@ -627,12 +646,12 @@ _Q15, _Q15_MIN = _one_se_count_breast_cancer()
 
 q15 = Value(
     prompt=(
-        "Transfer the one-SE rule of section 2 to the breast cancer data: standardize its 30 "
-        "features (X - X.mean(axis=0)) / X.std(axis=0), use the 0/1 labels as the target, the "
-        "grid of 60 alphas from its alpha_max down 3 decades and "
-        "KFold(n_splits=5, shuffle=True, random_state=0). Predict first: will alpha_1SE keep "
-        "most of the 30 features? Then give the number of non-zero weights of "
-        "solvers.lasso at alpha_1SE."
+        "Apply the one-SE rule of section 2 to the breast cancer data: standardize its 30 "
+        "features with `(X - X.mean(axis=0)) / X.std(axis=0)`, use the 0/1 labels as the "
+        "target, a grid of 60 alphas from its $\\alpha_{\\max}$ down 3 decades, and "
+        "`KFold(n_splits=5, shuffle=True, random_state=0)`. Predict first: will "
+        "$\\alpha_{1\\mathrm{SE}}$ keep most of the 30 features, or a handful? Then give "
+        "the number of non-zero weights of `solvers.lasso` at $\\alpha_{1\\mathrm{SE}}$."
     ),
     answer=_Q15,
     mistakes=[

@@ -1,4 +1,5 @@
-"""Exercises for notebook 07, at scale: hashed crosses, serving bytes, inclusion, sparse serving."""
+"""Exercises for notebook 07, at scale: hashed crosses, serving bytes, inclusion, sparse serving,
+and a transfer: the training state of a log the notebook never trained on."""
 
 import math
 
@@ -7,8 +8,9 @@ import numpy as np
 from ._engine import Function, MultipleChoice, Value
 
 q1 = Value(
-    prompt="The Adult table has 14 columns. How many different pairwise crosses (a x b, "
-    "with a and b two different columns, order ignored) does it have?",
+    prompt="The Adult table has 14 columns. How many different pairwise crosses ($a "
+           "\\times b$, with $a$ and $b$ two different columns, order ignored) does it "
+           "have?",
     answer=91,
     mistakes=[
         (196, "14 x 14 counts each column crossed with itself and every pair twice."),
@@ -41,8 +43,12 @@ def _varint_bytes_from_129(gap):
 
 
 q2 = Function(
-    prompt="Write varint_bytes(gap): the bytes a varint (LEB128) needs for an integer "
-    "gap >= 0, 7 bits per byte (1 byte for 0..127, 2 bytes for 128..16383, ...).",
+    prompt="Write `varint_bytes(gap)`: the number of bytes a varint (LEB128, the code of "
+           "section 3's delta-encoded indices) takes for an integer `gap >= 0`. A varint "
+           "stores the number 7 bits per byte, and the eighth bit of each byte says "
+           "whether another byte follows: 1 byte for 0 to 127, 2 bytes for 128 to 16,383, "
+           "3 bytes from 16,384, and so on. The answer must be exact for every integer, "
+           "however large (`2**35` and beyond).",
     answer=_varint_bytes,
     # 0, 300, the 8-bit boundary 255/256 (which tells 7 bits a byte from 8), and both sides of
     # every 7-bit boundary up to 64-bit gaps: a floating-point logarithm is off near 2**35 - 1,
@@ -71,7 +77,8 @@ q2 = Function(
 )
 
 q3 = MultipleChoice(
-    prompt="Training with FTRL-Proximal and a strong L1 penalty, which memory does L1 shrink?",
+    prompt="Training with FTRL-Proximal and a strong L1 penalty, which memory does L1 "
+           "shrink?",
     options={
         "a": ("The training state: z and n of every feature seen",
               "no: every feature that was seen keeps its z and n, whatever its weight; "
@@ -90,8 +97,9 @@ q3 = MultipleChoice(
 )
 
 q4 = Value(
-    prompt="Poisson inclusion with p = 1/3: a feature that appears exactly 3 times in the whole "
-    "stream. What is the probability that it never gets training state?",
+    prompt="Poisson inclusion with $p = 1/3$: a feature appears exactly 3 times in the "
+           "whole stream. What is the probability that it never gets training state? Give "
+           "4 significant digits.",
     answer=8 / 27,
     mistakes=[
         (0.3, "0.3 is the answer rounded to one digit: give 4 significant digits."),
@@ -125,11 +133,12 @@ _model = (np.array([3, 17, 40, 1_000_000]), np.array([0.5, -1.0, 2.0, 0.25]), -0
 # than any address space, so numpy refuses it at once (MemoryError or ValueError), never a crash.
 _wide = (np.array([3, 17, 2**40]), np.array([0.5, -1.0, 0.25]), 0.1)
 q5 = Function(
-    prompt="Challenge: serve from the sparse model. Write sparse_logit(indices, values, "
-    "intercept, x_indices, x_values): the logit b + sum_j w_j x_j of one row, where the model "
-    "is the sorted array `indices` of its non-zero weights and their `values`, and the row is "
-    "its sorted non-zero columns `x_indices` with values `x_values`. A column that is not in "
-    "`indices` has weight 0. Never build the dense weight vector.",
+    prompt="Write `sparse_logit(indices, values, intercept, x_indices, x_values)`: the "
+           "logit $b + \\sum_j w_j x_j$ of one row, where the model is the sorted array "
+           "`indices` of its non-zero weights and their `values`, `intercept` is $b$, and "
+           "the row is its sorted non-zero columns `x_indices` with values `x_values`. A "
+           "column that is not in `indices` has weight 0. Never build the dense weight "
+           "vector: an index can be as large as the number of buckets, or larger.",
     answer=_sparse_logit,
     cases=[
         (*_model, np.array([3, 40]), np.array([1.0, 1.0])),
@@ -168,5 +177,61 @@ q5 = Function(
         "    at = np.minimum(np.searchsorted(indices, x_indices), len(indices) - 1)\n"
         "    hit = indices[at] == x_indices\n"
         "    return float(intercept + np.sum(np.where(hit, values[at], 0.0) * x_values))"
+    ),
+)
+
+
+# q6, transfer: section 5's inclusion probability and section 3's state bytes, on a log the
+# notebook never trained on. Expected features with state: sum of count * (1 - (1 - p)**k).
+_Q6_LOG = [(6_000_000, 1), (3_000_000, 2), (1_000_000, 10)]  # (features, times each is seen)
+_Q6_STATE = 24  # bytes per feature with state: an 8-byte index, z and n in float64
+
+
+def _q6_state(admit):
+    """Expected training-state bytes when a feature seen k times gets state with admit(k)."""
+    return _Q6_STATE * sum(count * admit(k) for count, k in _Q6_LOG)
+
+
+_Q6 = _q6_state(lambda k: 1 - (1 - 1 / 3) ** k)
+q6 = Value(
+    prompt="A click log has 10,000,000 distinct features: 6,000,000 are seen once, "
+    "3,000,000 twice and 1,000,000 ten times each. Training keeps 24 bytes for each feature "
+    "with state (an 8-byte index, $z_i$ and $n_i$ in float64, as in section 3; ignore the "
+    "intercept). With Poisson inclusion at $p = 1/3$ (section 5), what is the expected "
+    "training state, in bytes? Predict first: does inclusion save about a third of the "
+    "240,000,000 bytes that admitting every feature takes, about half, or more? Give 4 "
+    "significant digits.",
+    answer=_Q6,
+    mistakes=[
+        (_q6_state(lambda k: 1), "that admits every feature: with Poisson inclusion a feature "
+         "seen k times gets state with probability 1 - (1 - p)**k."),
+        (_q6_state(lambda k: 1 / 3), "that admits each feature with probability p once; a "
+         "feature seen k times has k chances, so it gets state with probability "
+         "1 - (1 - p)**k."),
+        (_q6_state(lambda k: (1 - 1 / 3) ** k), "that is the expected state of the features "
+         "left out: (1 - p)**k is the probability of never getting state."),
+        (_q6_state(lambda k: min(1.0, k / 3)), "k * p is not a probability (it passes 1 at "
+         "k = 3): a feature seen k times gets state with probability 1 - (1 - p)**k."),
+        (_Q6 / _Q6_STATE, "that is the expected number of features with state; each takes "
+         "24 bytes."),
+        (_Q6 / 1e6, "that is in megabytes; give the bytes."),
+        (1 - _Q6 / _q6_state(lambda k: 1), "that is the fraction of the state inclusion "
+         "saves; give the expected state itself, in bytes."),
+        (_Q6 / _q6_state(lambda k: 1), "that is the fraction of the state that is kept; "
+         "give the expected state itself, in bytes."),
+    ],
+    hints=[
+        "A feature seen k times never gets state with probability (1 - p)**k (section 5), so "
+        "the 3,000,000 features seen twice give `twice = 3_000_000 * (1 - (1 - 1 / 3) ** 2)` "
+        "features with state on average.",
+        "Add the three groups, then multiply by 24 bytes.",
+        "`24 * (6_000_000 * (1 - (2 / 3) ** 1) + 3_000_000 * (1 - (2 / 3) ** 2) "
+        "+ 1_000_000 * (1 - (2 / 3) ** 10))`",
+    ],
+    solution=(
+        "p_admit = 1 / 3\n"
+        "click_log = [(6_000_000, 1), (3_000_000, 2), (1_000_000, 10)]  # (features, times seen)\n"
+        "admitted = sum(count * (1 - (1 - p_admit) ** k) for count, k in click_log)\n"
+        "answer = 24 * admitted"
     ),
 )
