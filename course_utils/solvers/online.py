@@ -534,7 +534,20 @@ class FTRLProximal:
         self.n_rows_ = check_int(self.n_rows_, "n_rows_", low=0, high=2**63)
 
     def partial_fit(self, X, y):
-        """Learn the rows of one chunk, in order; return ``self``."""
+        """Learn the rows of one chunk, in order; return ``self``.
+
+        Parameters
+        ----------
+        X : array-like or scipy.sparse matrix of shape (n_rows, n_features)
+            The chunk's rows, every chunk with the same ``n_features`` columns.
+        y : array-like of shape (n_rows,)
+            Labels 0/1.
+
+        Returns
+        -------
+        FTRLProximal
+            This model, updated.
+        """
         self._check_state()
         X, y = check_X_y(X, y, sparse_ok=True)
         check_binary_labels(y)
@@ -617,7 +630,17 @@ class FTRLProximal:
         return self._loss_sum / self.n_rows_ if self.n_rows_ else float("nan")
 
     def decision_function(self, X):
-        """Logits ``X @ w + b``, reading only the non-zero weights each row touches."""
+        """Logits ``X @ w + b``, reading only the non-zero weights each row touches.
+
+        Parameters
+        ----------
+        X : array-like or scipy.sparse matrix of shape (n_rows, n_features)
+            Rows to score.
+
+        Returns
+        -------
+        numpy.ndarray of shape (n_rows,)
+        """
         self._check_state()
         X = check_array(X, "X", ndim=2, sparse_ok=True)
         if X.shape[1] != self.n_features:
@@ -639,7 +662,17 @@ class FTRLProximal:
         return logits + self.intercept_
 
     def predict_proba(self, X):
-        """Probability of label 1 for each row of ``X``."""
+        """Probability of label 1 for each row of ``X``.
+
+        Parameters
+        ----------
+        X : array-like or scipy.sparse matrix of shape (n_rows, n_features)
+            Rows to score.
+
+        Returns
+        -------
+        numpy.ndarray of shape (n_rows,)
+        """
         return expit(self.decision_function(X))
 
 
