@@ -195,6 +195,12 @@ def list_mutants(root: Path) -> list[dict]:
                             "lines": lines[id(child)], "node": nodes[id(child)], "k": "unary",
                             "what": f"drop {type(child.op).__name__}",
                             "parent": nodes[id(parent)], "field": field, "index": index})
+    seen: dict[str, int] = {}
+    for mutant in mutants:  # two mutants at one place (a < b < c) get numbered
+        name = mutant_id(mutant)
+        seen[name] = seen.get(name, 0) + 1
+        if seen[name] > 1:
+            mutant["what"] += f" #{seen[name]}"
     return mutants
 
 
