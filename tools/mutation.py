@@ -59,7 +59,7 @@ NOT_IN_COVERAGE_RUN = {"tests/test_api_sweep.py", "tests/test_exercise_sweep.py"
 MUTATED = "course_utils"
 NOT_MUTATED = ("course_utils/exercises/",)
 EQUIVALENT_FILE = ROOT / "tools" / "mutation_equivalent.txt"
-SECONDS_PER_MUTANT = 600
+SECONDS_PER_MUTANT = 150  # a mutant that makes a loop run on is killed: a test timed out
 # What a plotting function hands matplotlib (limits, anchors, font sizes, text positions) decides
 # how a figure looks, which the unit tests do not judge: the arguments of calls on an Axes, a
 # Figure or pyplot are not mutated in the plotting module. The data it computes is.
