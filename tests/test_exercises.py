@@ -18,7 +18,7 @@ import numpy as np
 import pytest
 
 import course_utils.exercises as exercises
-from course_utils.exercises import _engine
+from course_utils.exercises import _display, _engine, _sandbox
 from course_utils.exercises._engine import Array, Function, MultipleChoice, Question, Value
 
 
@@ -111,7 +111,7 @@ def test_check_prints_labels_in_words_and_returns_bool(capsys):
 
 def test_notebook_display_has_plain_text_and_html(monkeypatch):
     shown = []
-    monkeypatch.setattr(_engine, "_in_notebook", lambda: True)
+    monkeypatch.setattr(_display, "_in_notebook", lambda: True)
     monkeypatch.setattr("IPython.display.display", lambda obj, raw: shown.append(obj))
     Value("p", answer=1).check(2)
     (bundle,) = shown
@@ -224,7 +224,7 @@ def test_function_infinite_loop_times_out():
 
 
 def test_function_time_limit_without_signals(monkeypatch):
-    monkeypatch.delattr(_engine.signal, "setitimer")  # as on Windows
+    monkeypatch.delattr(_sandbox.signal, "setitimer")  # as on Windows
     q = Function("p", answer=_l1_step, cases=CASES, timeout=0.2)
 
     def l1_step(w, step):

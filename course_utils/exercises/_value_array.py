@@ -1,0 +1,183 @@
+"""Questions whose answer is compared with an expected value: :class:`Value` and :class:`Array`.
+
+The comparison follows the tolerance policy of :mod:`._tolerance`.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ._question import Question
+from ._tolerance import (
+    DIGITS,
+    _check_mistakes,
+    _check_tolerance,
+    _default_tolerance,
+    _looks_like_percentage,
+    _near_miss,
+    _rounds_to,
+)
+from ._values import _as_array, _describe, _difference, _is_integral
+from ._verdict import CORRECT, INCORRECT, Verdict, _sentence
+
+
+class _Compared(Question):
+    """A question whose answer is compared with an expected value (Value and Array)."""
+
+    def __init__(self, prompt, answer, *, rtol, atol, mistakes, hints, solution, digits=None):
+        super().__init__(prompt, hints=hints, solution=solution)
+        self.answer = answer
+        self.digits = digits
+        self._explicit = (rtol, atol)
+        self.rtol, self.atol = _default_tolerance(answer, rtol, atol, digits)
+        self.mistakes = [(value, _sentence(str(feedback))) for value, feedback in mistakes]
+
+    def _tolerance_of(self, expected) -> tuple[float, float]:
+        """The policy's tolerance for ``expected`` (a mistake is recognised like the answer)."""
+        return _default_tolerance(expected, *self._explicit, self.digits)
+
+    def _grade(self, answer) -> Verdict:
+        reason = _difference(answer, self.answer, self.rtol, self.atol)
+        if reason is None:
+            return Verdict(CORRECT, "well done.")
+        for wrong, feedback in self.mistakes:
+            if _difference(answer, wrong, *self._tolerance_of(wrong)) is None:
+                return Verdict(INCORRECT, feedback)
+        if self.digits is not None:
+            close = _near_miss(answer, self.answer, self.digits)
+            if close is not None and not _is_integral(self.answer):
+                return Verdict(INCORRECT, close)
+            for wrong, feedback in self.mistakes:
+                if _rounds_to(answer, wrong):
+                    return Verdict(INCORRECT, feedback)
+            if _looks_like_percentage(answer, self.answer, (self.rtol, self.atol)):
+                return Verdict(
+                    INCORRECT,
+                    "that looks like a percentage; give the fraction, a number between 0 and 1.",
+                )
+        return Verdict(INCORRECT, reason + ".")
+
+    def _solution_text(self) -> str:
+        if self._solution is not None:
+            return self._solution
+        return f"answer = {_describe(self.answer)}"
+
+
+class Value(_Compared):
+    """A single value, compared with the tolerance policy of this module.
+
+    Parameters
+    ----------
+    prompt : str
+        The question.
+    answer : int, float or object
+        The expected value. Integers are compared exactly, floats to ``digits``
+        significant digits, other objects with ``==``.
+    digits : int, default=4
+        Significant digits a float answer must have right (half a unit of the last
+        one is allowed). A prompt that needs more says so.
+    rtol, atol : float, optional
+        An explicit tolerance ``|got - answer| <= atol + rtol * |answer|`` instead of
+        ``digits`` (rarely needed).
+    mistakes : list of (value, str), optional
+        Typical wrong answers and the feedback shown when the learner gives one,
+        recognised with the same rule as the answer.
+    hints : list of str, optional
+        Revealed one per ``hint()`` call.
+    solution : str, optional
+        Code shown by ``solution()``.
+    """
+
+    def __init__(
+        self,
+        prompt,
+        answer,
+        *,
+        digits=None,
+        rtol=None,
+        atol=None,
+        mistakes=(),
+        hints=(),
+        solution=None,
+    ):
+        if isinstance(answer, np.ndarray) and answer.ndim > 0:
+            raise TypeError("Value expects a single value; use Array for arrays.")
+        rtol, atol, digits = _check_tolerance(rtol, atol, digits)
+        if digits is None and rtol is None and atol is None:
+            digits = DIGITS
+        super().__init__(
+            prompt,
+            answer,
+            rtol=rtol,
+            atol=atol,
+            mistakes=_check_mistakes(mistakes, "value"),
+            hints=hints,
+            solution=solution,
+            digits=digits,
+        )
+
+
+class Array(_Compared):
+    """An array: its shape is checked first, then its values with a tolerance.
+
+    Parameters
+    ----------
+    prompt : str
+        The question.
+    answer : array-like
+        The expected array (numbers). Lists, pandas objects and scipy.sparse
+        matrices given by the learner are compared through their values.
+    rtol, atol : float, optional
+        Tolerances; by default exact for integer/bool arrays, ``rtol=1e-6, atol=1e-12``
+        for floats.
+    check_dtype : bool, default=False
+        Also require the learner's dtype to equal the answer's (e.g. float32 exercises).
+    mistakes : list of (array-like, str), optional
+        Typical wrong answers and their feedback.
+    hints : list of str, optional
+        Revealed one per ``hint()`` call.
+    solution : str, optional
+        Code shown by ``solution()``.
+    """
+
+    def __init__(
+        self,
+        prompt,
+        answer,
+        *,
+        rtol=None,
+        atol=None,
+        check_dtype=False,
+        mistakes=(),
+        hints=(),
+        solution=None,
+    ):
+        expected = _as_array(answer)
+        if expected is None or expected.ndim == 0:
+            raise TypeError("Array expects an array of numbers as its answer.")
+        rtol, atol, _ = _check_tolerance(rtol, atol, None)
+        mistakes = [
+            (np.asarray(value), feedback) for value, feedback in _check_mistakes(mistakes, "array")
+        ]
+        super().__init__(
+            prompt,
+            expected,
+            rtol=rtol,
+            atol=atol,
+            mistakes=mistakes,
+            hints=hints,
+            solution=solution,
+        )
+        self.check_dtype = check_dtype
+
+    def _grade(self, answer) -> Verdict:
+        verdict = super()._grade(answer)
+        if verdict.passed and self.check_dtype:
+            got = _as_array(answer)
+            if got.dtype != self.answer.dtype:
+                return Verdict(
+                    INCORRECT,
+                    f"the values are right but the dtype is {got.dtype}; "
+                    f"expected {self.answer.dtype}.",
+                )
+        return verdict
