@@ -103,6 +103,6 @@ def test_code_in_messages_is_shown_without_backticks(monkeypatch):
     parser = _Styles()
     parser.feed(bundle["text/html"])
     assert [tag for tag, _ in parser.elements] == ["div", "strong", "code", "code"]
-    assert bundle["text/plain"] == "Incorrect: use np.sum(w != 0), not len(w)."
+    assert bundle["text/plain"] == "Incorrect: Use np.sum(w != 0), not len(w)."
     assert re.search(r"<code[^>]*>np\.sum\(w != 0\)</code>", bundle["text/html"])
     assert "`" not in bundle["text/html"]

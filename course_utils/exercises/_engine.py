@@ -17,6 +17,7 @@ The engine is split by concept, one module each:
 - :mod:`._choice`: :class:`MultipleChoice`;
 - :mod:`._values`: describing and comparing values (``_describe``, ``_difference``);
 - :mod:`._tolerance`: the tolerance policy (one rule for every question) and near misses;
+- :mod:`._slips`: the common slips (bits for bytes, a percentage, the sign...) named by themselves;
 - :mod:`._display`: HTML in Jupyter, plain text elsewhere;
 - :mod:`._runner`: running a learner's function in :mod:`._sandbox` and saying what it did;
 - :mod:`._progress`: the progress store behind ``progress()``.

@@ -6,12 +6,32 @@ import inspect
 import textwrap
 import types
 
+import numpy as np
+
 from .._validation import check_scalar
 from . import _sandbox
 from ._question import Question
 from ._runner import _run, _run_answer, _what_it_did
-from ._values import _describe, _difference
+from ._slips import name_function_slip
+from ._values import _describe, _difference, _is_number
 from ._verdict import CORRECT, INCORRECT, NOT_ATTEMPTED, Verdict, _sentence
+
+
+def _is_empty(x) -> bool:
+    return isinstance(x, np.ndarray) and x.size == 0
+
+
+def _kind(x) -> str:
+    """The kind of a result in words: "a number", "an array of shape (3,)", "a list"..."""
+    if isinstance(x, (bool, np.bool_)):
+        return "True or False"
+    if _is_number(x):
+        return "a number"
+    if isinstance(x, np.ndarray):
+        return f"an array of shape {x.shape}"
+    if isinstance(x, (list, tuple)):
+        return f"a {type(x).__name__} of {len(x)} value{'' if len(x) == 1 else 's'}"
+    return _describe(x) if x is None or isinstance(x, str) else f"a {type(x).__name__}"
 
 
 class Function(Question):
@@ -147,7 +167,46 @@ class Function(Question):
                 self._agree(got, mistake) for got, mistake in zip(outcomes, behaved, strict=True)
             ):
                 return Verdict(INCORRECT, f"{feedback} First failing case: {failure}")
+        if len(outcomes) == len(self.cases):
+            plain = self._in_plain_words(outcomes, expected)
+            if plain is not None:
+                failure = failure.replace(" Did you forget `return`?", "")  # said in plain
+                return Verdict(INCORRECT, f"{plain} First failing case: {failure}")
         return Verdict(INCORRECT, f"first failing case: {failure}")
+
+    def _in_plain_words(self, outcomes, expected) -> str | None:
+        """What the learner's function does wrong on the cases where it fails, in one sentence:
+        a common slip (:mod:`._slips`) shared by every failing case, the wrong kind of result,
+        or failing only on empty input or only on arrays. None when no pattern is clear."""
+        failing = [
+            (case, got, wanted)
+            for case, got, wanted in zip(self.cases, outcomes, expected, strict=True)
+            if not self._agree(got, wanted)
+        ]
+        if not failing:
+            return None
+        if all(got.kind == wanted.kind == "value" for _, got, wanted in failing):
+            pairs = [(got.value, wanted.value) for _, got, wanted in failing]
+            if all(got is None for got, _ in pairs):
+                return "Your function returns None: did you forget `return`?"
+            slip = name_function_slip(pairs, tolerance=lambda value: (self.rtol, self.atol))
+            if slip is not None:
+                return slip
+            got, wanted = pairs[0]
+            if got is not None and _kind(got) != _kind(wanted):
+                return f"Your function returns {_kind(got)} where {_kind(wanted)} is expected."
+        failed = {id(case) for case, _, _ in failing}
+        passing = [case for case in self.cases if id(case) not in failed]
+        if all(any(_is_empty(a) for a in case) for case, _, _ in failing) and passing:
+            return (
+                "Your function fails only on empty input; numpy's own functions accept an "
+                "empty array, and so should yours."
+            )
+        if all(any(isinstance(a, np.ndarray) for a in case) for case, _, _ in failing) and any(
+            not any(isinstance(a, np.ndarray) for a in case) for case in passing
+        ):
+            return "Your function works on single numbers but not on arrays (element-wise)."
+        return None
 
     def _solution_text(self) -> str:
         if self._solution is not None:

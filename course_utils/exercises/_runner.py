@@ -18,6 +18,7 @@ import numpy as np
 
 from . import _sandbox
 from ._values import _describe
+from ._verdict import _clause
 
 
 def _what_it_did(outcome: _sandbox.Outcome) -> str:
@@ -25,7 +26,7 @@ def _what_it_did(outcome: _sandbox.Outcome) -> str:
     if outcome.kind == "timeout":
         return "it did not finish in time (an infinite loop?)"
     if outcome.kind == "error":
-        detail = f": {outcome.detail[:150]}" if outcome.detail else ""
+        detail = f": {_clause(outcome.detail[:150])}" if outcome.detail else ""
         return f"it raised {outcome.error_name}{detail}"
     if outcome.kind == "opaque":
         return f"it returned {outcome.detail}, which cannot be compared with the expected value"

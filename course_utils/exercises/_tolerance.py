@@ -9,7 +9,8 @@ digits, or truncated instead of rounded) is answered with "close: give N signifi
 digits", not with a bare "Incorrect". Listed mistakes are recognised with the same rule, so
 a percentage typed as 23.96 is recognised as well as 23.9631... Integers are compared
 exactly. Arrays and the results of a learner's function are computed, not read, and are
-compared with ``rtol=1e-6, atol=1e-12``.
+compared with ``rtol=1e-6, atol=1e-12``. Other slips (a factor 8 or 100, the sign...) are
+named by :mod:`._slips`, with the same tolerance.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ import math
 import numpy as np
 
 from .._validation import check_int, check_scalar
-from ._values import _as_array, _describe, _difference, _is_number
+from ._values import _as_array, _describe, _is_number
 
 DIGITS = 4  # significant digits a float Value is checked to, unless its question says otherwise
 
@@ -100,19 +101,6 @@ def _near_miss(got, expected, digits: int) -> str | None:
     return None
 
 
-def _looks_like_percentage(got, expected, tolerance) -> bool:
-    """True when ``expected`` is a fraction in (0, 1) and ``got`` is it times 100."""
-    pair = _finite_pair(got, expected)
-    if pair is None:
-        return False
-    e = pair[1]
-    if not 0 < e < 1:
-        return False
-    percent = 100 * e
-    rtol, atol = tolerance
-    return _difference(got, percent, rtol, 100 * atol) is None or _rounds_to(got, percent)
-
-
 def _check_tolerance(rtol, atol, digits):
     """Validate the tolerance arguments of Value and Array (the authoring errors are loud)."""
     rtol = None if rtol is None else check_scalar(rtol, "rtol")
@@ -138,3 +126,14 @@ def _check_mistakes(mistakes, what: str) -> list:
         if not pair[1].strip():
             raise ValueError("each mistake needs a non-empty feedback string.")
     return pairs
+
+
+def _check_predicted(predicted) -> list:
+    """``predicted`` as a list of finite numbers, or raise naming the argument."""
+    if isinstance(predicted, (str, bytes, dict)) or not hasattr(predicted, "__iter__"):
+        raise TypeError("predicted must be a list of numbers.")
+    values = list(predicted)
+    for value in values:
+        if not _is_number(value) or not math.isfinite(float(value)):
+            raise TypeError(f"predicted must be a list of finite numbers; got {_describe(value)}.")
+    return values

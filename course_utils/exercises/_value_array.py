@@ -8,12 +8,13 @@ from __future__ import annotations
 import numpy as np
 
 from ._question import Question
+from ._slips import name_slip
 from ._tolerance import (
     DIGITS,
     _check_mistakes,
+    _check_predicted,
     _check_tolerance,
     _default_tolerance,
-    _looks_like_percentage,
     _near_miss,
     _rounds_to,
 )
@@ -24,25 +25,34 @@ from ._verdict import CORRECT, INCORRECT, Verdict, _sentence
 class _Compared(Question):
     """A question whose answer is compared with an expected value (Value and Array)."""
 
-    def __init__(self, prompt, answer, *, rtol, atol, mistakes, hints, solution, digits=None):
+    def __init__(
+        self, prompt, answer, *, rtol, atol, mistakes, hints, solution, digits=None, predicted=()
+    ):
         super().__init__(prompt, hints=hints, solution=solution)
         self.answer = answer
         self.digits = digits
         self._explicit = (rtol, atol)
         self.rtol, self.atol = _default_tolerance(answer, rtol, atol, digits)
         self.mistakes = [(value, _sentence(str(feedback))) for value, feedback in mistakes]
+        self.predicted = list(predicted)
 
     def _tolerance_of(self, expected) -> tuple[float, float]:
         """The policy's tolerance for ``expected`` (a mistake is recognised like the answer)."""
         return _default_tolerance(expected, *self._explicit, self.digits)
 
     def _grade(self, answer) -> Verdict:
+        """Correct; else, in this order: a listed mistake, a predicted value, a near miss, a
+        listed mistake at the precision typed, a common slip (:mod:`._slips`), the difference."""
         reason = _difference(answer, self.answer, self.rtol, self.atol)
         if reason is None:
             return Verdict(CORRECT, "well done.")
         for wrong, feedback in self.mistakes:
             if _difference(answer, wrong, *self._tolerance_of(wrong)) is None:
                 return Verdict(INCORRECT, feedback)
+        for guess in self.predicted:
+            if _difference(answer, guess, *self._tolerance_of(guess)) is None:
+                return Verdict(INCORRECT, _predicted_message(guess))
+        rounds_to = None
         if self.digits is not None:
             close = _near_miss(answer, self.answer, self.digits)
             if close is not None and not _is_integral(self.answer):
@@ -50,17 +60,32 @@ class _Compared(Question):
             for wrong, feedback in self.mistakes:
                 if _rounds_to(answer, wrong):
                     return Verdict(INCORRECT, feedback)
-            if _looks_like_percentage(answer, self.answer, (self.rtol, self.atol)):
-                return Verdict(
-                    INCORRECT,
-                    "that looks like a percentage; give the fraction, a number between 0 and 1.",
-                )
+            rounds_to = _rounds_to
+        numeric = _as_array(self.answer) is not None and np.asarray(self.answer).dtype.kind != "b"
+        slip = numeric and name_slip(
+            answer,
+            self.answer,
+            integral=_is_integral(self.answer),
+            tolerance=self._tolerance_of,
+            rounds_to=rounds_to,
+            exclude=[wrong for wrong, _ in self.mistakes] + self.predicted,
+        )
+        if slip:
+            return Verdict(INCORRECT, slip)
         return Verdict(INCORRECT, reason + ".")
 
     def _solution_text(self) -> str:
         if self._solution is not None:
             return self._solution
         return f"answer = {_describe(self.answer)}"
+
+
+def _predicted_message(guess) -> str:
+    shown = f"{guess:,}" if isinstance(guess, int) else f"{float(guess):.3g}"
+    return (
+        f"That is {shown}, one of the guesses the notebook asks you to predict first. Now "
+        "compute the value itself, as the question asks."
+    )
 
 
 class Value(_Compared):
@@ -82,6 +107,9 @@ class Value(_Compared):
     mistakes : list of (value, str), optional
         Typical wrong answers and the feedback shown when the learner gives one,
         recognised with the same rule as the answer.
+    predicted : list of numbers, optional
+        The values of the notebook's "predict first" prompt (e.g. 10, 100 or 1,000 times):
+        one typed as the answer is answered as such, and never read as a generic slip.
     hints : list of str, optional
         Revealed one per ``hint()`` call.
     solution : str, optional
@@ -97,6 +125,7 @@ class Value(_Compared):
         rtol=None,
         atol=None,
         mistakes=(),
+        predicted=(),
         hints=(),
         solution=None,
     ):
@@ -114,6 +143,7 @@ class Value(_Compared):
             hints=hints,
             solution=solution,
             digits=digits,
+            predicted=_check_predicted(predicted),
         )
 
 

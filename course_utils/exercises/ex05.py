@@ -485,6 +485,7 @@ q7 = Value(
         "sparse copy of the p = 2,882-weight model is smaller than the dense float16 vector."
     ),
     answer=_Q7,
+    predicted=[2 / 3, 1 / 2],  # the "predict first" densities: still 2/3, or lower
     mistakes=[
         (_Q2, "That is the float64 / int32 answer of exercise 2 (or 4-byte indices); here a "
          "value and an index take 2 bytes each."),
