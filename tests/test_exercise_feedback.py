@@ -198,3 +198,23 @@ def test_messages_start_with_a_capital_and_error_details_end_once():
     message = f.grade(refuses_empty).message
     assert "(0,)., " not in message and "got shape (0,), expected 0.0." in message
     assert message.startswith("Your function fails only on empty input")
+
+
+def test_function_plain_words_for_arrays_and_kinds():
+    def reference(w):
+        return np.abs(np.asarray(w, dtype=float))
+
+    q = Function("p", answer=reference, cases=[(2.0,), (-1.0,), (np.array([1.0, -2.0]),)])
+
+    def scalar_only(w):
+        return float(w) if w > 0 else float(-w)  # `if` on an array raises
+
+    def as_list(w):
+        return [abs(x) for x in np.atleast_1d(w)]
+
+    assert q.grade(scalar_only).message.startswith(
+        "Your function works on single numbers but not on arrays"
+    )
+    assert q.grade(as_list).message.startswith(
+        "Your function returns a list of 1 value where a number is expected"
+    )

@@ -134,6 +134,5 @@ def _check_predicted(predicted) -> list:
         raise TypeError("predicted must be a list of numbers.")
     values = list(predicted)
     for value in values:
-        if not _is_number(value) or not math.isfinite(float(value)):
-            raise TypeError(f"predicted must be a list of finite numbers; got {_describe(value)}.")
+        check_scalar(value, "predicted", low=None)  # a finite real number, or raise
     return values
