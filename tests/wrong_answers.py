@@ -395,11 +395,12 @@ WRONG_ANSWERS = {
         (0.05, "the weight left after 9 steps, not a number of steps", None),
     ],
     "ex03.q8": [
-        (5, "the float64 stall", "float64 stall"),
+        (9, "the float64 stall of exercise 3", "float64 stall"),
         (0, "reaches zero", "reaches exactly 0.0"),
         (1, "factors just above 0.5", "just above 0.5"),
-        (3, "one too few", "1 less than the right value"),
-        (4 * 2.0**-149, "the stalled value itself, not k", None),
+        (279, "the step, not k", "stops changing"),
+        (11, "one too many", "1 more than the right value"),
+        (10 * 2.0**-24, "the stalled weight itself, not k", "weight itself"),
     ],
     "ex04.q1": [
         (cd_least_squares, "no penalty", "least-squares update"),
@@ -455,7 +456,7 @@ WRONG_ANSWERS = {
         (0.05, "alpha far too strong", "loss is too high"),
     ],
     "ex05.q7": [
-        (1921, "the float64 / int32 answer", "float64 / int32"),
+        (1921, "the float64 / int32 answer", "2/3 of p"),
         (1441, "break-even, not smaller", "exactly as many bytes"),
         (2 / 3, "the predicted density", "predict first"),
         (0.5, "the density, not the count", "predict first"),
@@ -526,6 +527,15 @@ WRONG_ANSWERS = {
         (logit_ignores_values, "ignores x_values", "values x_j matter"),
         (logit_hints_unguarded, "the hints without the empty-model guard", "empty input"),
         (logit_indexes_by_column, "values indexed by column number", None),
+    ],
+    "ex07.q6": [
+        (240_000_000, "every feature admitted", "admits every feature"),
+        (80_000_000, "p applied once per feature", "probability p once"),
+        (128_416_196.7, "the features left out", "left out"),
+        (4_649_325, "a count of features, not bytes", "number of features"),
+        (111.5838, "megabytes", "megabytes"),
+        (0.5351, "the fraction saved", "saves"),
+        (892_670_426, "bits instead of bytes", "8 times"),
     ],
 }
 
