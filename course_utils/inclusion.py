@@ -83,6 +83,16 @@ class PoissonInclusion:
 
         An occurrence is learned if its feature was admitted before, or by this sighting's
         coin, or by an earlier sighting's coin in this same array.
+
+        Parameters
+        ----------
+        features : array-like of int, shape (m,)
+            Feature indices (e.g. hash buckets) in the order they occur; non-negative.
+
+        Returns
+        -------
+        numpy.ndarray of bool, shape (m,)
+            ``True`` where the occurrence is learned.
         """
         self._check_state()
         features = _as_features(features)
@@ -159,7 +169,18 @@ class BloomInclusion:
         return np.stack(cells)
 
     def counts(self, features):
-        """The filter's count of each feature now (an overestimate of the true count)."""
+        """The filter's count of each feature now (an overestimate of the true count).
+
+        Parameters
+        ----------
+        features : array-like of int, shape (m,)
+            Feature indices; non-negative.
+
+        Returns
+        -------
+        numpy.ndarray of int64, shape (m,)
+            The smallest of each feature's counters.
+        """
         self._check_state()
         features = _as_features(features)
         if features.size == 0:
@@ -171,6 +192,16 @@ class BloomInclusion:
 
         A sighting is learned when the feature's count, this sighting included, has reached
         ``min_count``: the first ``min_count - 1`` sightings of a feature are never learned.
+
+        Parameters
+        ----------
+        features : array-like of int, shape (m,)
+            Feature indices in the order they occur; non-negative.
+
+        Returns
+        -------
+        numpy.ndarray of bool, shape (m,)
+            ``True`` where the sighting is learned.
         """
         self._check_state()
         features = _as_features(features)

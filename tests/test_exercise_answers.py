@@ -26,7 +26,8 @@ import pytest
 
 import course_utils.exercises as exercises
 from course_utils import measure, penalties
-from course_utils.exercises._engine import Function, Question, Value, _is_integral
+from course_utils.exercises._engine import Function, Question, Value
+from course_utils.exercises._value_array import _is_integral
 
 
 def _questions() -> dict[str, Question]:

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from course_utils.exercises import _engine
+from course_utils.exercises import _display
 from course_utils.exercises._engine import MultipleChoice, Value
 
 LIGHT, DARK = "#FFFFFF", "#111111"  # JupyterLab's light and dark page backgrounds (layout-color0)
@@ -50,7 +50,7 @@ class _Styles(HTMLParser):
 
 def _rendered(monkeypatch, show):
     shown = []
-    monkeypatch.setattr(_engine, "_in_notebook", lambda: True)
+    monkeypatch.setattr(_display, "_in_notebook", lambda: True)
     monkeypatch.setattr("IPython.display.display", lambda obj, raw: shown.append(obj))
     show()
     return shown
@@ -105,7 +105,7 @@ def test_code_in_messages_is_shown_without_backticks(monkeypatch):
     parser = _Styles()
     parser.feed(bundle["text/html"])
     assert [tag for tag, _ in parser.elements] == ["div", "strong", "code", "code"]
-    assert bundle["text/plain"] == "Incorrect: use np.sum(w != 0), not len(w)."
+    assert bundle["text/plain"] == "Incorrect: Use np.sum(w != 0), not len(w)."
     assert re.search(r"<code[^>]*>np\.sum\(w != 0\)</code>", bundle["text/html"])
     assert "`" not in bundle["text/html"]
 

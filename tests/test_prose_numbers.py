@@ -56,7 +56,6 @@ ALLOWED: dict[str, dict[str, str]] = {
     },
     "05": {
         "1e-6": "the default `tol` of `logistic_l1` (its signature), a setting, not a measurement",
-        "0.02": "a FOBOS learning rate tried in tuning (a setting; 0.05 and 0.1 are in the code)",
     },
     "06": {
         "1,500": "question 8, wrong option: 1,000 + 500 columns of an illustrative cross",

@@ -99,6 +99,7 @@ _CHECK = re.compile(r"\b(ex\d\d)\.(q\d+)\.check\(")
 # a cell that reaches for the grading machinery (the engine, the progress store)
 _TOUCHES_ENGINE = re.compile(
     r"_engine|_progress|_sandbox|progress\.json|COURSE_PROGRESS_DIR|\bVerdict\b|\bQuestion\b"
+    r"|\b_(?:verdict|question|value_array|function|choice|values|tolerance|slips|display|runner)\b"
     r"|\.grade\b|__course_grader|\bex\d\d\.q\d+\.(?!check\(|hint\(|solution\(|options_text\()\w+"
     r"|(?:getattr|setattr|vars)\(\s*ex\d\d|_getframe|currentframe|\.f_back|f_locals|f_globals"
     r"|gc\.get_(?:objects|referrers)|inspect\.stack|__self__|__closure__"

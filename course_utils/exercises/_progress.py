@@ -375,7 +375,7 @@ def progress(notebook=None) -> None:
     if not rows:
         plain = parts = ["No exercises found."]
     try:
-        from ._engine import _in_notebook
+        from ._display import _in_notebook
 
         in_notebook = _in_notebook()
     except Exception:

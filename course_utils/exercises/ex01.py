@@ -46,7 +46,7 @@ q1 = Function(
         (
             lambda nnz, n_rows, value_bytes, index_bytes: nnz * (value_bytes + index_bytes)
             + (n_rows + 1) * value_bytes,
-            "indptr holds positions, not values: its entries take index_bytes each, "
+            "`indptr` holds positions, not values: its entries take index_bytes each, "
             "not value_bytes.",
         ),
     ],
@@ -271,6 +271,7 @@ q7 = Value(
         "significant digits."
     ),
     answer=_bow_ratio(),
+    predicted=[10, 100, 1000],  # the "predict first" choices of the prompt
     mistakes=[
         (
             _bow_ratio(indptr=False),

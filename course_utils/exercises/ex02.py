@@ -291,6 +291,7 @@ q8 = Value(
         "subsets."
     ),
     answer=2**30 // 2**10,
+    predicted=[3, 1000, 10**6],  # the "predict first" choices of the prompt
     mistakes=[
         (3, "The number of subsets is not proportional to p: it is 2**p, so each extra "
          "feature doubles it."),

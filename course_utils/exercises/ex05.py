@@ -525,6 +525,7 @@ q7 = Value(
         "than the dense float16 vector."
     ),
     answer=_Q7,
+    predicted=[2 / 3, 1 / 2],  # the "predict first" densities: still 2/3, or lower
     mistakes=[
         (_Q2, "That is the answer of exercise 2, 2/3 of p, for float64 values and int32 "
          "indices. Here a value and an index take 2 bytes each, so a pair costs twice a dense "

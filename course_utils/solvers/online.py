@@ -212,51 +212,53 @@ def sgd_l1(
         X = _canonical_csr(X)
     w, b = np.zeros(n_features), 0.0
     u, q = 0.0, np.zeros(n_features)  # cumulative: penalty owed in total / received by w_j
-    t, last = 0, np.zeros(n_features, dtype=np.int64)  # steps so far / at w_j's last update
 
-    def catch_up(idx):
-        """Give w[idx] the L1 penalty of every step since its last update (sparse path)."""
-        if method == "cumulative":
-            _clipped_penalty(w, q, u, idx)
-        elif method == "fobos":
-            w[idx] = _soft_threshold_unchecked(w[idx], (t - last[idx]) * step)
-            last[idx] = t
-        else:
-            _subgradient_steps(w, t - last[idx], step, idx)
-            last[idx] = t
-
-    # Speed: row pointers and labels as Python numbers, column indices in numpy's index type
-    # (a gather with them needs no conversion); u as a 0-d array (see _ZERO).
-    if sparse:
-        indptr, indices = X.indptr.tolist(), X.indices.astype(np.intp)
-    labels, u = y.tolist(), np.array(u)
+    if sparse:  # the same steps, compiled (_sgd_loop): a row's catch_up, prediction and step
+        return _sgd_l1_sparse(X, y, alpha, w, q, rng, loss, lr, epochs, method, fit_intercept)
+    labels, u = y.tolist(), np.array(u)  # u as a 0-d array (see _ZERO)
     history = []
     for _ in range(epochs):
         for i in rng.permutation(n_samples).tolist():
-            if sparse:
-                idx = indices[indptr[i] : indptr[i + 1]]
-                x = X.data[indptr[i] : indptr[i + 1]]
-                catch_up(idx)
-            else:
-                idx, x = slice(None), X[i]
+            idx, x = slice(None), X[i]
             f = float(x.dot(w[idx])) + b  # x @ w[idx] + b
             g = _sigmoid(f) - labels[i] if loss == "log" else f - labels[i]
             w[idx] -= lr * g * x
             if fit_intercept:
                 b -= lr * g
             u += step  # in place: u stays a 0-d array
-            t += 1
-            # The L1 step: now for every weight (dense), or owed until the next touch (sparse).
-            if sparse:
-                continue
+            # The L1 step, for every weight after every example.
             if method == "cumulative":
                 _clipped_penalty(w, q, u, idx)
             elif method == "fobos":
                 w = _soft_threshold_unchecked(w, step)
             else:
                 w -= step * np.sign(w)
-        if sparse:
-            catch_up(np.arange(n_features))  # flush: the returned coef is exact
+        if not (np.all(np.isfinite(w)) and np.isfinite(b)):
+            raise ValueError(
+                f"sgd_l1 diverged (weights became inf or NaN) with learning_rate={lr}; "
+                "use a smaller learning_rate."
+            )
+        history.append(_mean_loss(loss, X @ w + b, y) + alpha * float(np.abs(w).sum()))
+    return check_fit(FitResult(coef=w, intercept=float(b), n_iter=epochs, converged=True,
+                               history=history), "sgd_l1")
+
+
+def _sgd_l1_sparse(X, y, alpha, w, q, rng, loss, lr, epochs, method, fit_intercept):
+    """``sgd_l1`` on a canonical CSR matrix: the lazy penalty, a row at a time, compiled."""
+    from ._sgd_loop import CUMULATIVE, FOBOS, SUBGRADIENT, sgd_flush, sgd_rows
+
+    code = {"fobos": FOBOS, "cumulative": CUMULATIVE, "subgradient": SUBGRADIENT}[method]
+    step = lr * alpha
+    indptr, indices = X.indptr.astype(np.int64), X.indices.astype(np.int64)
+    data, labels = X.data.astype(np.float64), np.asarray(y, dtype=np.float64)
+    last = np.zeros(w.size, dtype=np.int64)  # the step at w_j's last update
+    b, t, u, history = 0.0, 0, 0.0, []
+    for _ in range(epochs):
+        order = rng.permutation(X.shape[0]).astype(np.int64)
+        b, t, u = sgd_rows(w, q, last, order, indptr, indices, data, labels, float(lr),
+                           float(step), code, loss == "log", bool(fit_intercept), float(b), t,
+                           float(u))
+        sgd_flush(w, q, last, t, u, float(step), code)  # the returned coef is exact
         if not (np.all(np.isfinite(w)) and np.isfinite(b)):
             raise ValueError(
                 f"sgd_l1 diverged (weights became inf or NaN) with learning_rate={lr}; "
@@ -534,7 +536,20 @@ class FTRLProximal:
         self.n_rows_ = check_int(self.n_rows_, "n_rows_", low=0, high=2**63)
 
     def partial_fit(self, X, y):
-        """Learn the rows of one chunk, in order; return ``self``."""
+        """Learn the rows of one chunk, in order; return ``self``.
+
+        Parameters
+        ----------
+        X : array-like or scipy.sparse matrix of shape (n_rows, n_features)
+            The chunk's rows, every chunk with the same ``n_features`` columns.
+        y : array-like of shape (n_rows,)
+            Labels 0/1.
+
+        Returns
+        -------
+        FTRLProximal
+            This model, updated.
+        """
         self._check_state()
         X, y = check_X_y(X, y, sparse_ok=True)
         check_binary_labels(y)
@@ -617,7 +632,17 @@ class FTRLProximal:
         return self._loss_sum / self.n_rows_ if self.n_rows_ else float("nan")
 
     def decision_function(self, X):
-        """Logits ``X @ w + b``, reading only the non-zero weights each row touches."""
+        """Logits ``X @ w + b``, reading only the non-zero weights each row touches.
+
+        Parameters
+        ----------
+        X : array-like or scipy.sparse matrix of shape (n_rows, n_features)
+            Rows to score.
+
+        Returns
+        -------
+        numpy.ndarray of shape (n_rows,)
+        """
         self._check_state()
         X = check_array(X, "X", ndim=2, sparse_ok=True)
         if X.shape[1] != self.n_features:
@@ -639,7 +664,17 @@ class FTRLProximal:
         return logits + self.intercept_
 
     def predict_proba(self, X):
-        """Probability of label 1 for each row of ``X``."""
+        """Probability of label 1 for each row of ``X``.
+
+        Parameters
+        ----------
+        X : array-like or scipy.sparse matrix of shape (n_rows, n_features)
+            Rows to score.
+
+        Returns
+        -------
+        numpy.ndarray of shape (n_rows,)
+        """
         return expit(self.decision_function(X))
 
 

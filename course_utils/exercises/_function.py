@@ -1,0 +1,217 @@
+"""Function questions: the learner writes a function, run on cases against a reference."""
+
+from __future__ import annotations
+
+import inspect
+import textwrap
+import types
+
+import numpy as np
+
+from .._validation import check_scalar
+from . import _sandbox
+from ._question import Question
+from ._runner import _run, _run_answer, _what_it_did
+from ._slips import name_function_slip
+from ._values import _describe, _difference, _is_number
+from ._verdict import CORRECT, INCORRECT, NOT_ATTEMPTED, Verdict, _sentence
+
+
+def _is_empty(x) -> bool:
+    return isinstance(x, np.ndarray) and x.size == 0
+
+
+def _kind(x) -> str:
+    """The kind of a result in words: "a number", "an array of shape (3,)", "a list"..."""
+    if isinstance(x, (bool, np.bool_)):
+        return "True or False"
+    if _is_number(x):
+        return "a number"
+    if isinstance(x, np.ndarray):
+        return f"an array of shape {x.shape}"
+    if isinstance(x, (list, tuple)):
+        return f"a {type(x).__name__} of {len(x)} value{'' if len(x) == 1 else 's'}"
+    return _describe(x) if x is None or isinstance(x, str) else f"a {type(x).__name__}"
+
+
+class Function(Question):
+    """A function the learner writes, run on several cases and compared with a reference.
+
+    The learner's function, the reference and the mistakes each run in a child process on
+    Linux (:mod:`._sandbox`), so a function that loops for ever, exits, crashes or changes
+    numpy, the recursion limit, signal handlers or random state leaves the kernel as it was.
+
+    Parameters
+    ----------
+    prompt : str
+        The question.
+    answer : callable
+        The reference solution.
+    cases : list of tuple
+        Each case is a tuple of positional arguments (a single argument: ``(x,)``).
+        Include edge cases: zero, empty arrays, negative values. When the
+        reference raises on a case, the learner's function must raise the same
+        exception type (or a subclass).
+    rtol, atol : float, optional
+        Tolerances for numeric results (default ``rtol=1e-6, atol=1e-12``).
+    timeout : float, default=2.0
+        Seconds allowed per call (0 < timeout <= 600), so an infinite loop gets a verdict.
+    mistakes : list of (callable, str), optional
+        Typical wrong functions; when the learner's function behaves like one
+        on every case, its feedback is shown (with the first failing case).
+    hints : list of str, optional
+        Revealed one per ``hint()`` call.
+    solution : str, optional
+        Code shown by ``solution()``.
+    """
+
+    def __init__(
+        self,
+        prompt,
+        answer,
+        cases,
+        *,
+        rtol=None,
+        atol=None,
+        timeout=2.0,
+        mistakes=(),
+        hints=(),
+        solution=None,
+    ):
+        super().__init__(prompt, hints=hints, solution=solution)
+        if not callable(answer):
+            raise TypeError("Function expects a callable as its answer.")
+        if isinstance(cases, (str, bytes)) or not hasattr(cases, "__iter__"):
+            raise TypeError("cases must be a non-empty list of tuples of arguments.")
+        cases = list(cases)
+        if not cases or not all(isinstance(case, tuple) for case in cases):
+            raise TypeError("cases must be a non-empty list of tuples of arguments.")
+        self.answer = answer
+        self.cases = cases
+        self.rtol = 1e-6 if rtol is None else check_scalar(rtol, "rtol")
+        self.atol = 1e-12 if atol is None else check_scalar(atol, "atol")
+        self.timeout = check_scalar(timeout, "timeout", low=0.0, low_inclusive=False, high=600.0)
+        self.mistakes = []
+        for item in mistakes:
+            if not (isinstance(item, tuple) and len(item) == 2 and callable(item[0])):
+                raise TypeError("mistakes must be a list of (function, feedback) pairs.")
+            if not isinstance(item[1], str) or not item[1].strip():
+                raise TypeError("each mistake's feedback must be a non-empty string.")
+            self.mistakes.append((item[0], _sentence(item[1])))
+        self._course_outcomes = {}  # the reference's and the mistakes' outcomes, run once
+
+    def _course_run(self, func) -> list:
+        """Outcomes of the course's own ``func`` (the reference or a mistake) on every case.
+
+        Run once per function, cases and timeout, then reused: each check forks only once,
+        for the learner's function. The cached value keeps the cases alive, so their ids
+        (part of the key) cannot be reused by other objects.
+        """
+        key = (id(func), self.timeout, tuple(id(case) for case in self.cases))
+        if key not in self._course_outcomes:
+            outcomes = _run(func, self.cases, self.timeout, stop_at_timeout=False)
+            self._course_outcomes[key] = (func, list(self.cases), outcomes)
+        return self._course_outcomes[key][2]
+
+    def _grades_in_kernel(self, answer) -> bool:
+        return callable(answer) or _sandbox.is_plain(answer)  # a function is run in the sandbox
+
+    def _agree(self, got: _sandbox.Outcome, expected: _sandbox.Outcome) -> bool:
+        if expected.kind == "error":
+            return got.kind == "error" and expected.error_types[0] in got.error_types
+        return (
+            expected.kind == "value"  # never agreement when the reference itself failed
+            and got.kind == "value"
+            and _difference(got.value, expected.value, self.rtol, self.atol) is None
+        )
+
+    def _grade(self, answer) -> Verdict:
+        if not callable(answer):
+            return Verdict(INCORRECT, f"expected a function, got {_describe(answer)}.")
+        empty, outcomes = _run_answer(answer, self.cases, self.timeout)  # stops at a time-out
+        if empty:
+            return Verdict(
+                NOT_ATTEMPTED,
+                "write the body of the function (replace `...`), then run this cell again.",
+            )
+        name = answer.__name__ if type(answer) is types.FunctionType else "f"
+        name = name if type(name) is str and name.isidentifier() else "f"
+        expected = self._course_run(self.answer)
+        failure = None  # "name(args): got ..., expected ..." for the first failing case
+        for args, got, wanted in zip(self.cases, outcomes, expected, strict=False):
+            call = f"{name}({', '.join(_describe(a) for a in args)})"
+            if wanted.kind not in ("value", "error"):
+                return Verdict(
+                    INCORRECT,
+                    f"this answer could not be checked: on {call} the course's own solution: "
+                    f"{_what_it_did(wanted)}. That is a bug in the course; please report it.",
+                )
+            if not self._agree(got, wanted):
+                target = (
+                    f"expected it to raise {wanted.error_name}"
+                    if wanted.kind == "error"
+                    else f"expected {_describe(wanted.value)}"
+                )
+                failure = f"{call}: {_what_it_did(got)}, {target}."
+                if got.kind == "value" and got.value is None:
+                    failure += " Did you forget `return`?"
+                break
+        if failure is None and len(outcomes) == len(expected) == len(self.cases):
+            return Verdict(CORRECT, f"well done: all {len(self.cases)} test cases pass.")
+        failure = failure or "it did not run on every case."  # a guard: a run ends on a failure
+        for wrong, feedback in self.mistakes:
+            if len(outcomes) < len(self.cases):  # it timed out or crashed: like no mistake
+                break
+            behaved = self._course_run(wrong)
+            if len(behaved) == len(outcomes) and all(
+                self._agree(got, mistake) for got, mistake in zip(outcomes, behaved, strict=True)
+            ):
+                return Verdict(INCORRECT, f"{feedback} First failing case: {failure}")
+        if len(outcomes) == len(self.cases):
+            plain = self._in_plain_words(outcomes, expected)
+            if plain is not None:
+                failure = failure.replace(" Did you forget `return`?", "")  # said in plain
+                return Verdict(INCORRECT, f"{plain} First failing case: {failure}")
+        return Verdict(INCORRECT, f"first failing case: {failure}")
+
+    def _in_plain_words(self, outcomes, expected) -> str | None:
+        """What the learner's function does wrong on the cases where it fails, in one sentence:
+        a common slip (:mod:`._slips`) shared by every failing case, the wrong kind of result,
+        or failing only on empty input or only on arrays. None when no pattern is clear."""
+        failing = [
+            (case, got, wanted)
+            for case, got, wanted in zip(self.cases, outcomes, expected, strict=True)
+            if not self._agree(got, wanted)
+        ]
+        if not failing:
+            return None
+        if all(got.kind == wanted.kind == "value" for _, got, wanted in failing):
+            pairs = [(got.value, wanted.value) for _, got, wanted in failing]
+            if all(got is None for got, _ in pairs):
+                return "Your function returns None: did you forget `return`?"
+            slip = name_function_slip(pairs, tolerance=lambda value: (self.rtol, self.atol))
+            if slip is not None:
+                return slip
+            got, wanted = pairs[0]
+            if got is not None and _kind(got) != _kind(wanted):
+                return f"Your function returns {_kind(got)} where {_kind(wanted)} is expected."
+        failed = {id(case) for case, _, _ in failing}
+        passing = [case for case in self.cases if id(case) not in failed]
+        if all(any(_is_empty(a) for a in case) for case, _, _ in failing) and passing:
+            return (
+                "Your function fails only on empty input; numpy's own functions accept an "
+                "empty array, and so should yours."
+            )
+        if all(any(isinstance(a, np.ndarray) for a in case) for case, _, _ in failing) and any(
+            not any(isinstance(a, np.ndarray) for a in case) for case in passing
+        ):
+            return "Your function works on single numbers but not on arrays (element-wise)."
+        return None
+
+    def _solution_text(self) -> str:
+        if self._solution is not None:
+            return self._solution
+        try:
+            return textwrap.dedent(inspect.getsource(self.answer))
+        except (OSError, TypeError):
+            return "(no solution text given)"
