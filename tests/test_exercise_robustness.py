@@ -118,7 +118,7 @@ def test_learner_function_mistakes_get_a_verdict(question, mistake):
 
 
 def test_check_shows_the_verdict_for_a_raising_function(question, capsys):
-    assert question.check(raises) is False
+    assert not question.check(raises)
     out = capsys.readouterr().out
     assert out.startswith(f"{INCORRECT}: ") and "Traceback" not in out
 

@@ -45,7 +45,7 @@ import pytest
 
 import course_utils.exercises as exercises
 from course_utils.exercises import _sandbox
-from course_utils.exercises._engine import Function, Question
+from course_utils.exercises._engine import CheckResult, Function, Question
 
 ROOT = Path(__file__).resolve().parents[1]
 GRADE_TIMEOUT = 0.25  # Question.grade_timeout in the worker (5 s in a notebook)
@@ -461,7 +461,7 @@ def worker(name: str, tmp: str) -> dict:
             calls += 1
             times[answer_name] = times.get(answer_name, 0.0) + took
             where = f"{name}.{key} <- {answer_name}"
-            if result is not True and result is not False:
+            if type(result) is not CheckResult or result not in (0, 1):
                 failures.append(f"{where}: check returned {result!r}")
             if took > bound:
                 failures.append(f"{where}: took {took:.1f} s (bound {bound:.1f} s)")

@@ -19,7 +19,14 @@ import pytest
 
 import course_utils.exercises as exercises
 from course_utils.exercises import _display, _engine, _sandbox
-from course_utils.exercises._engine import Array, Function, MultipleChoice, Question, Value
+from course_utils.exercises._engine import (
+    Array,
+    CheckResult,
+    Function,
+    MultipleChoice,
+    Question,
+    Value,
+)
 
 
 def _question_modules():
@@ -81,7 +88,7 @@ def test_junk_gets_a_verdict_not_an_exception(question, junk):
 
 @pytest.mark.parametrize("question", QUESTIONS)
 def test_ellipsis_is_not_attempted(question, capsys):
-    assert question.check(...) is False
+    assert question.check(...) == False  # noqa: E712  (a CheckResult, not a bool)
     assert capsys.readouterr().out.startswith("Not attempted yet:")
 
 
@@ -104,9 +111,12 @@ def test_hints_then_no_more_and_solution(question, capsys):
 
 def test_check_prints_labels_in_words_and_returns_bool(capsys):
     q = Value("p", answer=2.5)
-    assert q.check(2.5) is True
-    assert q.check(3.0) is False
+    right, wrong = q.check(2.5), q.check(3.0)
     assert capsys.readouterr().out.splitlines() == ["Correct: well done.", "Incorrect: got 3.0."]
+    assert isinstance(right, CheckResult) and isinstance(wrong, CheckResult)
+    assert right and not wrong
+    assert right == True and wrong == False and right + wrong == 1  # noqa: E712
+    assert (repr(right), str(wrong)) == ("True", "False")
 
 
 def test_notebook_display_has_plain_text_and_html(monkeypatch):

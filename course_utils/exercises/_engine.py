@@ -4,13 +4,13 @@ A question is a small declarative object (:class:`Value`, :class:`Array`,
 :class:`Function`, :class:`MultipleChoice`) built in a module ``exNN.py`` that
 reads like an answer key. A learner calls ``q1.check(answer)``, ``q1.hint()``
 and ``q1.solution()``. Grading is separate from displaying: ``q1.grade(answer)``
-returns a :class:`Verdict` and never raises; ``check`` shows it and returns
-``True`` or ``False``.
+returns a :class:`Verdict` and never raises; ``check`` shows it and returns a
+:class:`CheckResult`, ``True`` or ``False`` like a bool but not echoed by Jupyter.
 
 The engine is split by concept, one module each:
 
 - :mod:`._verdict`: the three states (*Correct*, *Incorrect*, *Not attempted yet*),
-  :class:`Verdict` and the sentence helper every message goes through;
+  :class:`Verdict`, :class:`CheckResult` and the sentence helper every message goes through;
 - :mod:`._question`: :class:`Question`, the base of every kind (grade, check, hint, solution);
 - :mod:`._value_array`: :class:`Value` and :class:`Array`, compared with an expected value;
 - :mod:`._function`: :class:`Function`, a learner's function run on cases;
@@ -38,6 +38,13 @@ from ._runner import _what_it_did  # noqa: F401
 from ._tolerance import DIGITS  # noqa: F401
 from ._value_array import Array, Value
 from ._values import _as_array, _describe, _difference  # noqa: F401
-from ._verdict import CORRECT, INCORRECT, NOT_ATTEMPTED, Verdict, _sentence  # noqa: F401
+from ._verdict import (  # noqa: F401
+    CORRECT,
+    INCORRECT,
+    NOT_ATTEMPTED,
+    CheckResult,
+    Verdict,
+    _sentence,
+)
 
-__all__ = ["Verdict", "Question", "Value", "Array", "Function", "MultipleChoice"]
+__all__ = ["Verdict", "CheckResult", "Question", "Value", "Array", "Function", "MultipleChoice"]

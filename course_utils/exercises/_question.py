@@ -5,7 +5,14 @@ from __future__ import annotations
 from . import _progress, _sandbox
 from ._display import _show
 from ._runner import _what_it_did
-from ._verdict import INCORRECT, NOT_ATTEMPTED, Verdict, _could_not_check, _is_verdict
+from ._verdict import (
+    INCORRECT,
+    NOT_ATTEMPTED,
+    CheckResult,
+    Verdict,
+    _could_not_check,
+    _is_verdict,
+)
 
 _NOT_ATTEMPTED_MESSAGE = "replace the ... with your answer, then run this cell again."
 
@@ -80,7 +87,7 @@ class Question:
         """True when ``answer`` can be graded in the kernel's own process (plain data)."""
         return _sandbox.is_plain(answer)
 
-    def check(self, answer) -> bool:
+    def check(self, answer) -> CheckResult:
         """Show the verdict on ``answer`` and return whether it is correct.
 
         Parameters
@@ -90,13 +97,14 @@ class Question:
 
         Returns
         -------
-        bool
-            True when the answer is correct.
+        CheckResult
+            True (1) when the answer is correct, else False (0); used like a bool, and not
+            shown by Jupyter, so the cell shows the verdict only.
         """
         verdict = self.grade(answer)
         _show(verdict.label, verdict.message)
         _progress.record(self, verdict)  # for progress() and tools/grade.py; never raises
-        return verdict.passed
+        return CheckResult(verdict.passed)
 
     def hint(self) -> None:
         """Show the next hint (one per call), and say when there are no more."""

@@ -2,7 +2,8 @@
 
 *Not attempted yet* (the answer is still ``...``, or a function whose body is only ``...``
 or ``pass``), *Incorrect* (with the reason, or the author's targeted feedback when the
-answer matches a listed mistake) and *Correct*, as in Kaggle Learn's learntools.
+answer matches a listed mistake) and *Correct*, as in Kaggle Learn's learntools. ``check``
+returns a :class:`CheckResult`: true or false like a bool, shown as nothing by Jupyter.
 """
 
 from __future__ import annotations
@@ -36,6 +37,28 @@ class Verdict(NamedTuple):
 
     def __str__(self) -> str:
         return f"{self.label}: {self.message}"
+
+
+class CheckResult(int):
+    """What ``check`` returns: whether the answer is correct, used like a ``bool``.
+
+    An ``int``, 1 or 0, written ``True`` or ``False``: ``if ex00.q1.check(answer):``,
+    ``== True`` and ``sum(...)`` work as with a bool. IPython shows nothing for it
+    (``_ipython_display_`` draws nothing), so a check cell shows its verdict only, without
+    an ``Out [n]: True`` under it, in JupyterLab (which stores history) and under nbval
+    (which runs cells with ``store_history=False``, where a trailing ``;`` is ignored).
+    """
+
+    def __new__(cls, passed: bool) -> CheckResult:
+        return super().__new__(cls, bool(passed))
+
+    def __repr__(self) -> str:
+        return repr(bool(self))
+
+    __str__ = __repr__
+
+    def _ipython_display_(self) -> None:
+        """Show nothing: ``check`` has shown the verdict."""
 
 
 def _sentence(text: str, *, capital: bool = True) -> str:
