@@ -139,6 +139,7 @@ def _fit(X, y, alpha, l1_ratio, method, fit_intercept, max_iter, tol, coef_init,
         w = np.zeros(p)
     else:
         w = check_array(coef_init, "coef_init", ndim=1).copy()
+        check_magnitude(w, "coef_init", X.shape[0] * X.shape[1])  # X @ w, like X's own scale
         if w.shape[0] != p:
             raise ValueError(f"coef_init must have length {p} (columns of X), got {w.shape[0]}.")
 
