@@ -133,7 +133,8 @@ def model_bytes(
         return _size(w) * value_bytes
     if _size(w) - 1 > np.iinfo(index_dtype).max:
         raise ValueError(
-            f"index_dtype {index_dtype.name} cannot index {_size(w)} weights; use a wider type."
+            f"index_dtype {index_dtype.name} cannot index the {_size(w):,} weights of w; "
+            "use a wider type."
         )
     nnz = int(np.count_nonzero(_nonzero_mask(w, tol)))
     return nnz * (value_bytes + index_dtype.itemsize)
