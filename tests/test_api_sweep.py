@@ -15,6 +15,10 @@ How the table of calls is built:
   malformed ones), a float gets scalar kinds, an int gets bad counts, and so on; every
   parameter also gets generic ones (None, strings, hostile objects whose ``__array__``,
   ``__len__``, ``__float__``... raise or recurse, 10**400, -1, True, NaN, ...);
+- some kinds carry their own check of the answer: int8/uint8 values near the dtype's maximum
+  must give the answer of the same values as float64 (a sum in int8 wraps around); an empty
+  sparse matrix of a huge shape (2**62 columns) must not be called empty nor given a negative
+  size; and a method that accepted a value must leave its instance usable with valid values;
 - a fitted instance's public attributes (``z_``, ``n_``, ``features_``, ``counters_``, ...) are
   replaced by shorter, read-only, memory-mapped, other-dtype, NaN... values and every method
   called.
@@ -382,10 +386,16 @@ SPARSE = {
 }
 
 # Empty sparse matrices whose shape overflows int64 arithmetic (np.prod((2, 2**62)) is
-# negative) or a dense vector per column: given for every array parameter (1-D: one row).
+# negative, np.prod((4, 2**62)) is 0) or a dense vector per column: given for every array
+# parameter (n: the valid value's rows, 2 for a 1-D one).
+def _rows(a):
+    return a.shape[0] if a.ndim == 2 else 2
+
+
 HUGE_SHAPE = {
-    "sparse empty (n, 2**62)": lambda a: sp.csr_matrix((a.shape[0] if a.ndim == 2 else 1, 2**62)),
-    "sparse empty (n, 2**40)": lambda a: sp.csr_matrix((a.shape[0] if a.ndim == 2 else 1, 2**40)),
+    "sparse empty (n, 2**62)": lambda a: sp.csr_matrix((_rows(a), 2**62)),
+    "sparse empty (2n, 2**62)": lambda a: sp.csr_matrix((2 * _rows(a), 2**62)),
+    "sparse empty (n, 2**40)": lambda a: sp.csr_matrix((_rows(a), 2**40)),
 }
 
 FLOAT = {
