@@ -114,7 +114,9 @@ def fold_buckets(X, n_buckets: int) -> sp.csr_matrix:
     n_buckets = check_int(n_buckets, "n_buckets", low=1, high=MAX_BUCKETS)
     if X.shape[1] % n_buckets:
         raise ValueError(f"n_buckets must divide X's {X.shape[1]} columns, got {n_buckets}.")
-    M = sp.csr_matrix((X.data.copy(), X.indices % n_buckets, X.indptr.copy()),
+    # (n_buckets can divide N only if it is at most N, or if N is 0: no index to fold then)
+    indices = X.indices % n_buckets if n_buckets < X.shape[1] else X.indices.copy()
+    M = sp.csr_matrix((X.data.copy(), indices, X.indptr.copy()),
                       shape=(X.shape[0], n_buckets))
     M.sum_duplicates()
     return M
