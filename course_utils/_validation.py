@@ -39,6 +39,7 @@ _NOT_NUMBERS = (bool, np.bool_, np.timedelta64, np.datetime64)
 MAX_ITER = 1_000_000  # lasso, elastic_net, lasso_path, logistic_l1, iht, htp: iterations
 MAX_EPOCHS = 10_000  # sgd_l1, ftrl_proximal: passes over the data
 MAX_SUBSETS = 10_000_000  # best_subset: subsets tried (about a minute and 80 MB of history)
+MAX_ALPHAS = 10_000  # lasso_path: penalty strengths on one path (the course uses at most 100)
 # The most columns a solver accepts (check_n_features). A solver keeps dense vectors of one
 # float64 per column, so X of shape (n, 2**40) (empty and sparse: scipy allows it) must be
 # refused before np.zeros(2**40) fails deep inside numpy: MAX_DENSE_FEATURES (1 GiB per vector).
@@ -50,6 +51,7 @@ __all__ = [
     "MAX_ITER",
     "MAX_EPOCHS",
     "MAX_SUBSETS",
+    "MAX_ALPHAS",
     "MAX_FEATURES",
     "MAX_DENSE_FEATURES",
     "n_elements",
@@ -58,6 +60,7 @@ __all__ = [
     "check_indices",
     "check_array",
     "check_count",
+    "check_length",
     "check_state",
     "check_fit",
     "check_mask",
@@ -419,6 +422,17 @@ def check_count(value, name: str, cap: int, *, low: int = 1) -> int:
             f"got {_short(value)}."
         )
     return value
+
+
+def check_length(a, name: str, cap: int):
+    """Return ``a`` if it holds at most ``cap`` values (e.g. ``MAX_ALPHAS`` fits of a path, each
+    up to ``max_iter`` iterations), or raise naming ``name``."""
+    if len(a) > cap:
+        raise ValueError(
+            f"{name} must hold at most {cap:,} values (the cap on this count, so that no call "
+            f"runs for days), got {len(a):,}."
+        )
+    return a
 
 
 def check_state(a, name: str, *, size: int, dtypes, why: str = "") -> np.ndarray:

@@ -10,10 +10,12 @@ import pytest
 import scipy.sparse as sp
 
 from course_utils._validation import (
+    MAX_ALPHAS,
     MAX_DENSE_FEATURES,
     _short,
     check_array,
     check_indices,
+    check_length,
     check_X_y,
     n_elements,
     sum_dtype,
@@ -67,3 +69,12 @@ def test_check_X_y_caps_the_number_of_columns():
     with pytest.raises(ValueError, match="X has 134,217,729 columns, more than"):
         check_X_y(sp.csr_matrix((3, MAX_DENSE_FEATURES + 1)), y)
     assert check_X_y(sp.csr_matrix((3, 2**31)), y, max_features=2**31)[0].shape[1] == 2**31
+
+
+def test_lasso_path_caps_the_number_of_alphas():
+    from course_utils.solvers import lasso_path
+
+    assert check_length(np.ones(MAX_ALPHAS), "alphas", MAX_ALPHAS).size == MAX_ALPHAS
+    X = np.eye(3)
+    with pytest.raises(ValueError, match="alphas must hold at most 10,000 values"):
+        lasso_path(X, np.ones(3), np.full(MAX_ALPHAS + 1, 0.1))
