@@ -12,11 +12,18 @@ One check per kind of trouble, so that a new function is protected by calling it
 - counts of iterations, epochs or subsets: :func:`check_count`, bounded by the caps below;
 - state arrays a compiled loop writes to: :func:`check_state`, on every call;
 - the scale of a solver's input and of its result: :func:`check_magnitude`, :func:`check_fit`;
-- what a user-supplied object returns (an inclusion's mask): :func:`check_mask`.
+- what a user-supplied object returns (an inclusion's mask): :func:`check_mask`;
+- sizes from shapes: :func:`n_elements` (Python ints, exact: ``np.prod`` of a sparse matrix's
+  shape such as ``(2, 2**62)`` wraps around int64 to a negative number or to 0);
+- the number of columns a solver allocates a dense weight vector for: :func:`check_n_features`,
+  bounded by ``MAX_FEATURES``;
+- values a function adds up: ``check_array(..., dtype="sum")`` (int8 ``100 + 100`` is ``-56``);
+- integer indices (feature ids): :func:`check_indices` (range checked before any cast).
 """
 
 from __future__ import annotations
 
+import math
 import numbers
 from collections.abc import Hashable
 
@@ -32,13 +39,28 @@ _NOT_NUMBERS = (bool, np.bool_, np.timedelta64, np.datetime64)
 MAX_ITER = 1_000_000  # lasso, elastic_net, lasso_path, logistic_l1, iht, htp: iterations
 MAX_EPOCHS = 10_000  # sgd_l1, ftrl_proximal: passes over the data
 MAX_SUBSETS = 10_000_000  # best_subset: subsets tried (about a minute and 80 MB of history)
+MAX_ALPHAS = 10_000  # lasso_path: penalty strengths on one path (the course uses at most 100)
+# The most columns a solver accepts (check_n_features). A solver keeps dense vectors of one
+# float64 per column, so X of shape (n, 2**40) (empty and sparse: scipy allows it) must be
+# refused before np.zeros(2**40) fails deep inside numpy: MAX_DENSE_FEATURES (1 GiB per vector).
+# FTRLProximal keeps its state sparse, and accepts as many columns as there are hash buckets.
+MAX_DENSE_FEATURES = 2**27
+MAX_FEATURES = 2**31
 
 __all__ = [
     "MAX_ITER",
     "MAX_EPOCHS",
     "MAX_SUBSETS",
+    "MAX_ALPHAS",
+    "MAX_FEATURES",
+    "MAX_DENSE_FEATURES",
+    "n_elements",
+    "sum_dtype",
+    "check_n_features",
+    "check_indices",
     "check_array",
     "check_count",
+    "check_length",
     "check_state",
     "check_fit",
     "check_mask",
@@ -81,8 +103,10 @@ def check_array(
         Accept a scipy.sparse matrix (returned as CSR with ``dtype`` values).
     allow_empty : bool, default=False
         Accept an array with no elements.
-    dtype : numpy dtype, default=float64
-        Dtype of the returned array; ``None`` keeps a numeric input's dtype.
+    dtype : numpy dtype, None or "sum", default=float64
+        Dtype of the returned array; ``None`` keeps a numeric input's dtype (only where no
+        values are added up); ``"sum"`` widens it to one whose sums do not overflow
+        (:func:`sum_dtype`: int8 ``100 + 100`` would be ``-56``).
     bool_ok : bool, default=True
         Accept booleans (as 0.0 and 1.0). Refuse them where the values must be real numbers,
         such as a threshold's input or a plot's coordinates.
@@ -107,6 +131,8 @@ def check_array(
             f"{name} must be a plain array, got a masked array (its mask would be ignored); "
             f"pass {name}.compressed() or {name}.filled(value)."
         )
+    if isinstance(dtype, str) and dtype == "sum":
+        dtype = sum_dtype(getattr(a, "dtype", None))
     if sp.issparse(a):
         if not sparse_ok:
             raise TypeError(
@@ -139,11 +165,61 @@ def check_array(
     if ndim is not None and a.ndim != ndim:
         hint = " (for a single feature use X.reshape(-1, 1))" if ndim == 2 and a.ndim == 1 else ""
         raise ValueError(f"{name} must be {ndim}-D, got an array of shape {a.shape}{hint}.")
-    if not allow_empty and (np.prod(a.shape) == 0):
+    if not allow_empty and n_elements(a) == 0:
         raise ValueError(f"{name} must not be empty, got shape {a.shape}.")
     if values.size and not np.all(np.isfinite(values)):
         raise ValueError(f"{name} must not contain NaN or infinity.")
     return a
+
+
+def n_elements(a) -> int:
+    """The number of elements of an array or sparse matrix of shape ``a.shape``, as an exact
+    Python int (``np.prod`` of the shape ``(2, 2**62)`` wraps around int64 to a negative)."""
+    return math.prod(int(d) for d in a.shape)
+
+
+def sum_dtype(dtype) -> np.dtype:
+    """The dtype in which to add up values of ``dtype`` without overflow.
+
+    Integers (and booleans) of up to 32 bits: int64 (a sum of 2**31 of them still fits);
+    int64, uint64 and every float: float64 (int64 ``2**62 + 2**62`` would wrap around, float16
+    overflows at 65,504). ``None`` (not an array yet): float64.
+    """
+    if dtype is not None:
+        dtype = np.dtype(dtype)
+        if dtype.kind in "biu" and dtype.itemsize <= 4:
+            return np.dtype(np.int64)
+    return np.dtype(np.float64)
+
+
+def check_n_features(X, name: str = "X", cap: int = MAX_DENSE_FEATURES) -> None:
+    """Refuse a matrix with more than ``cap`` columns (``MAX_DENSE_FEATURES`` unless the solver
+    keeps no dense vector per column), before a solver allocates a dense vector of one number
+    per column: a clear error instead of numpy's MemoryError or "array is too big"."""
+    if int(X.shape[1]) > cap:
+        raise ValueError(
+            f"{name} has {int(X.shape[1]):,} columns, more than the {cap:,} this solver accepts "
+            f"(it keeps a vector of one number per column)."
+        )
+
+
+def check_indices(a, name: str, *, high: int = 2**63 - 1) -> np.ndarray:
+    """Return integer indices (e.g. feature ids) as a 1-D int64 array, or raise naming ``name``.
+
+    The range ``[0, high]`` is checked on the input's own dtype, before the cast: a uint64 id of
+    2**63 or more would otherwise wrap around to a negative int64.
+    """
+    a = check_array(a, name, ndim=1, allow_empty=True, dtype=None)
+    if not a.size:
+        return a.astype(np.int64)
+    if not np.issubdtype(a.dtype, np.integer):
+        raise ValueError(f"{name} must hold integer indices, got dtype {a.dtype}.")
+    if a.min() < 0 or int(a.max()) > high:
+        raise ValueError(
+            f"{name} must hold integer indices in [0, {high:,}], got values from "
+            f"{int(a.min()):,} to {int(a.max()):,}."
+        )
+    return a.astype(np.int64)
 
 
 def _is_real_number_dtype(dtype) -> bool:
@@ -171,6 +247,10 @@ def _sparse_to_csr(a, name: str, dtype):
         if a.format in ("csr", "csc", "bsr"):
             _check_compressed(a)
         else:
+            if a.format == "lil":
+                _check_lil(a)
+            elif a.format == "dok":
+                _check_dok(a)
             if a.format != "coo":
                 a = a.tocoo()
             _check_coo(a)
@@ -210,6 +290,37 @@ def _check_compressed(a) -> None:
         raise ValueError(f"its indices must be in [0, {minor}), they point outside it")
 
 
+def _check_lil(a) -> None:
+    """LIL: one list of column indices and one of values per row, of the same length
+    (scipy's conversion trusts the lengths and reads uninitialized memory where they differ)."""
+    rows, data = a.rows, a.data
+    n_rows, n_columns = a.shape
+    for what, lists in (("rows", rows), ("data", data)):
+        if not (isinstance(lists, np.ndarray) and lists.shape == (n_rows,)):
+            raise ValueError(f"its {what} must be an array of {n_rows} lists, one per row")
+        if not all(isinstance(item, list) for item in lists):
+            raise ValueError(f"its {what} must hold one list per row")
+    lengths = np.fromiter(map(len, rows), dtype=np.int64, count=n_rows)
+    if not np.array_equal(lengths, np.fromiter(map(len, data), dtype=np.int64, count=n_rows)):
+        raise ValueError("its rows and data lists disagree on the number of entries in a row")
+    columns = np.asarray([c for row in rows for c in row])
+    if columns.size and (columns.dtype.kind not in "iu" or columns.min() < 0
+                         or columns.max() >= n_columns):
+        raise ValueError(f"its column indices must be integers in [0, {n_columns})")
+
+
+def _check_dok(a) -> None:
+    """DOK: every key an (i, j) pair of integers inside the shape."""
+    keys = list(a.keys())
+    if not keys:
+        return
+    coords = np.asarray(keys)
+    if coords.ndim != 2 or coords.shape[1] != 2 or coords.dtype.kind not in "iu":
+        raise ValueError("its keys must be (row, column) pairs of integers")
+    if coords.min() < 0 or np.any(coords.max(axis=0) >= np.asarray(a.shape)):
+        raise ValueError(f"its keys must be inside its shape {a.shape}")
+
+
 def _check_coo(a) -> None:
     """COO: one coordinate array per dimension, as long as ``data``, each in range."""
     coords = a.coords if hasattr(a, "coords") else (a.row, a.col)
@@ -227,8 +338,10 @@ def _short(value) -> str:
     return text if len(text) <= 40 else f"{text[:30]}... ({len(text)} characters)"
 
 
-def check_X_y(X, y, *, sparse_ok: bool = True):
+def check_X_y(X, y, *, sparse_ok: bool = True, max_features: int = MAX_DENSE_FEATURES):
     """Check a design matrix ``X`` (n, p) and a target ``y`` (n,) together.
+
+    ``X`` may have at most ``max_features`` columns (:func:`check_n_features`).
 
     Returns
     -------
@@ -236,6 +349,7 @@ def check_X_y(X, y, *, sparse_ok: bool = True):
     y : numpy.ndarray of float64
     """
     X = check_array(X, "X", ndim=2, sparse_ok=sparse_ok)
+    check_n_features(X, cap=max_features)
     y = check_array(y, "y", ndim=1)
     if X.shape[0] != y.shape[0]:
         raise ValueError(
@@ -308,6 +422,17 @@ def check_count(value, name: str, cap: int, *, low: int = 1) -> int:
             f"got {_short(value)}."
         )
     return value
+
+
+def check_length(a, name: str, cap: int):
+    """Return ``a`` if it holds at most ``cap`` values (e.g. ``MAX_ALPHAS`` fits of a path, each
+    up to ``max_iter`` iterations), or raise naming ``name``."""
+    if len(a) > cap:
+        raise ValueError(
+            f"{name} must hold at most {cap:,} values (the cap on this count, so that no call "
+            f"runs for days), got {len(a):,}."
+        )
+    return a
 
 
 def check_state(a, name: str, *, size: int, dtypes, why: str = "") -> np.ndarray:
@@ -440,6 +565,8 @@ def check_table(table, columns=None, *, name: str = "table", min_columns: int = 
         raise TypeError(f"{name} must be a pandas DataFrame, got {type(table).__name__}.")
     if len(table) == 0:
         raise ValueError(f"{name} must not be empty, got 0 rows.")
+    if len(table.columns) == 0:
+        raise ValueError(f"{name} has no columns.")
     if isinstance(table.columns, pd.MultiIndex):  # older pandas fail deep inside on these
         raise TypeError(f"{name} must have one level of column names, got "
                         f"{table.columns.nlevels} levels.")

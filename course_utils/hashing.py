@@ -99,20 +99,24 @@ def fold_buckets(X, n_buckets: int) -> sp.csr_matrix:
         Hashed features with ``N`` buckets.
     n_buckets : int
         A divisor of ``N`` (e.g. ``2**b`` for ``N = 2**24``), so that the result is exactly
-        what hashing into ``n_buckets`` would have given.
+        what hashing into ``n_buckets`` would have given; at most ``MAX_BUCKETS`` (2**32).
 
     Returns
     -------
     scipy.sparse.csr_matrix, shape (n_rows, n_buckets)
-        A new matrix (``X`` is not modified); features that now share a bucket add up.
+        A new matrix (``X`` is not modified); features that now share a bucket add up, in
+        int64 for integers of up to 32 bits, else float64 (int8 ``100 + 100`` would wrap).
     """
     if not sp.issparse(X):
         raise TypeError(f"X must be a scipy.sparse matrix, not {type(X).__name__}.")
-    X = check_array(X, "X", ndim=2, sparse_ok=True, allow_empty=True, dtype=None)  # CSR
-    n_buckets = check_int(n_buckets, "n_buckets", low=1)
+    # CSR; values are added up, so in a dtype whose sums do not overflow (not int8's)
+    X = check_array(X, "X", ndim=2, sparse_ok=True, allow_empty=True, dtype="sum")
+    n_buckets = check_int(n_buckets, "n_buckets", low=1, high=MAX_BUCKETS)
     if X.shape[1] % n_buckets:
         raise ValueError(f"n_buckets must divide X's {X.shape[1]} columns, got {n_buckets}.")
-    M = sp.csr_matrix((X.data.copy(), X.indices % n_buckets, X.indptr.copy()),
+    # (n_buckets can divide N only if it is at most N, or if N is 0: no index to fold then)
+    indices = X.indices % n_buckets if n_buckets < X.shape[1] else X.indices.copy()
+    M = sp.csr_matrix((X.data.copy(), indices, X.indptr.copy()),
                       shape=(X.shape[0], n_buckets))
     M.sum_duplicates()
     return M

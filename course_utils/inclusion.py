@@ -19,16 +19,15 @@ from __future__ import annotations
 import numpy as np
 from sklearn.utils import murmurhash3_32
 
-from ._validation import check_array, check_int, check_random_state, check_scalar, check_state
+from ._validation import check_indices, check_int, check_random_state, check_scalar, check_state
 
 __all__ = ["PoissonInclusion", "BloomInclusion"]
 
 
 def _as_features(features) -> np.ndarray:
-    features = check_array(features, "features", ndim=1, allow_empty=True, dtype=None)
-    if features.size and (not np.issubdtype(features.dtype, np.integer) or features.min() < 0):
-        raise ValueError("features must hold feature indices (integers >= 0).")
-    return features.astype(np.int64)
+    """Feature ids as int64, range-checked on their own dtype (a uint64 id >= 2**63 is refused,
+    not wrapped around to a negative id)."""
+    return check_indices(features, "features")
 
 
 def _increments_so_far(cells, t, m):

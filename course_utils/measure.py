@@ -17,7 +17,7 @@ from typing import NamedTuple
 import numpy as np
 import scipy.sparse as sp
 
-from ._validation import check_array, check_choice, check_dtype, check_scalar
+from ._validation import check_array, check_choice, check_dtype, check_scalar, n_elements
 
 __all__ = ["count_nonzero", "sparsity", "model_bytes", "support_recovery", "SupportRecovery"]
 
@@ -42,7 +42,7 @@ def _nonzero_mask(w, tol: float) -> np.ndarray:
 
 
 def _size(w) -> int:
-    return int(np.prod(w.shape))
+    return n_elements(w)
 
 
 def count_nonzero(w, tol: float = 0.0) -> int:
@@ -133,7 +133,8 @@ def model_bytes(
         return _size(w) * value_bytes
     if _size(w) - 1 > np.iinfo(index_dtype).max:
         raise ValueError(
-            f"index_dtype {index_dtype.name} cannot index {_size(w)} weights; use a wider type."
+            f"index_dtype {index_dtype.name} cannot index the {_size(w):,} weights of w; "
+            "use a wider type."
         )
     nnz = int(np.count_nonzero(_nonzero_mask(w, tol)))
     return nnz * (value_bytes + index_dtype.itemsize)

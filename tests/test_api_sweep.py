@@ -15,6 +15,10 @@ How the table of calls is built:
   malformed ones), a float gets scalar kinds, an int gets bad counts, and so on; every
   parameter also gets generic ones (None, strings, hostile objects whose ``__array__``,
   ``__len__``, ``__float__``... raise or recurse, 10**400, -1, True, NaN, ...);
+- some kinds carry their own check of the answer: int8/uint8 values near the dtype's maximum
+  must give the answer of the same values as float64 (a sum in int8 wraps around); an empty
+  sparse matrix of a huge shape (2**62 columns) must not be called empty nor given a negative
+  size; and a method that accepted a value must leave its instance usable with valid values;
 - a fitted instance's public attributes (``z_``, ``n_``, ``features_``, ``counters_``, ...) are
   replaced by shorter, read-only, memory-mapped, other-dtype, NaN... values and every method
   called.
@@ -296,6 +300,10 @@ ARRAY = {
     "int 2**62": lambda a: np.full(a.shape, 2**62, dtype=np.int64),
     "uint64 max": lambda a: np.full(a.shape, 2**64 - 1, dtype=np.uint64),
     "strings": lambda a: a.astype(str),
+    "int8 near max": lambda a: np.full(a.shape, 120, dtype=np.int8),
+    "uint8 near max": lambda a: np.full(a.shape, 250, dtype=np.uint8),
+    "filled 1e154": lambda a: np.full(a.shape, 1e154),
+    "uint64 2**63+5": lambda a: np.full(a.shape, 2**63 + 5, dtype=np.uint64),
 }
 
 
@@ -341,6 +349,27 @@ def _duplicates(a):
                          shape=m.shape)
 
 
+def _near_max(a, dtype):
+    """``a``'s pattern of non-zeros, every value near ``dtype``'s maximum (two of them overflow
+    it when added in ``dtype``)."""
+    return sp.csr_matrix(np.where(a != 0, np.iinfo(dtype).max - 7, 0).astype(dtype))
+
+
+def _lil_disagrees(a):
+    """A LIL matrix whose first row lists more column indices than values (scipy's conversion
+    trusts the lengths and reads uninitialized memory)."""
+    m = sp.lil_matrix(a)
+    m.rows[0] = list(range(a.shape[1]))
+    m.data[0] = [1.0]
+    return m
+
+
+def _dok_outside(a):
+    m = sp.dok_matrix(a)
+    m._dict[(10**6, 0)] = 1.0  # past DOK's own __setitem__ check
+    return m
+
+
 SPARSE = {
     "csr": sp.csr_matrix, "csc": sp.csc_matrix, "coo": sp.coo_matrix, "bsr": sp.bsr_matrix,
     "dia": sp.dia_matrix, "lil": sp.lil_matrix, "dok": sp.dok_matrix, "csr_array": sp.csr_array,
@@ -351,6 +380,22 @@ SPARSE = {
     "sparse complex": lambda a: sp.csr_matrix(a.astype(complex)),
     "sparse empty": lambda a: sp.csr_matrix((0, a.shape[1])),
     "sparse huge": lambda a: sp.csr_matrix(a * 1e300),
+    "sparse int8 near max": lambda a: _near_max(a, np.int8),
+    "sparse uint8 near max": lambda a: _near_max(a, np.uint8),
+    "lil rows and data disagree": _lil_disagrees, "dok key outside": _dok_outside,
+}
+
+# Empty sparse matrices whose shape overflows int64 arithmetic (np.prod((2, 2**62)) is
+# negative, np.prod((4, 2**62)) is 0) or a dense vector per column: given for every array
+# parameter (n: the valid value's rows, 2 for a 1-D one).
+def _rows(a):
+    return a.shape[0] if a.ndim == 2 else 2
+
+
+HUGE_SHAPE = {
+    "sparse empty (n, 2**62)": lambda a: sp.csr_matrix((_rows(a), 2**62)),
+    "sparse empty (2n, 2**62)": lambda a: sp.csr_matrix((2 * _rows(a), 2**62)),
+    "sparse empty (n, 2**40)": lambda a: sp.csr_matrix((_rows(a), 2**40)),
 }
 
 FLOAT = {
@@ -391,7 +436,8 @@ TABLE = {
                                        "c": np.ones(len(t))}),
     "multiindex": lambda t: t.set_axis(pd.MultiIndex.from_tuples([("a", 1), ("b", 2), ("c", 3)]),
                                        axis=1),
-    "0 rows": lambda t: t.iloc[:0], "surrogate": lambda t: t.assign(a="\ud800"),
+    "0 rows": lambda t: t.iloc[:0], "no columns": lambda t: pd.DataFrame(index=t.index),
+    "surrogate": lambda t: t.assign(a="\ud800"),
     "mixed str and int": lambda t: t.assign(a=["1", 1] * (len(t) // 2)),
 }
 
@@ -468,8 +514,10 @@ def _specific_kinds(name: str, base) -> dict:
     elif sp.issparse(base):
         kinds.update({k: (lambda a, f=f: f(a.toarray())) for k, f in SPARSE.items()})
         kinds.update({k: (lambda a, f=f: f(a.toarray())) for k, f in ARRAY.items()})
+        kinds.update({k: (lambda a, f=f: f(a.toarray())) for k, f in HUGE_SHAPE.items()})
     elif isinstance(base, np.ndarray):
         kinds.update(ARRAY)
+        kinds.update(HUGE_SHAPE)
         if base.ndim == 2:
             kinds.update(SPARSE)
     elif isinstance(base, list) and base and all(isinstance(v, str) for v in base):
@@ -661,6 +709,7 @@ MUST_REFUSE = {
     "timedelta64",
     "pandas NA", "csc pointing outside", "coo row outside", "coo negative col", "csr bad indptr",
     "bsr pointing outside", "csr float indices", "sparse NaN", "sparse complex", "raises",
+    "lil rows and data disagree", "dok key outside",
     "recurses", "huge_len", "ragged", "nan", "-inf", "0-d nan", "bad __float__", "bad __int__",
 }
 # Kinds that hold the same values as the valid argument in another container or layout: the
@@ -669,11 +718,33 @@ SAME_ANSWER = {
     "list", "read-only", "non-contiguous", "fortran", "memmap", "pandas", "csr", "csc", "coo",
     "bsr", "dia", "lil", "dok", "csr_array", "coo_array", "0-d array", "str array", "str series",
 }
+# Kinds whose values a function may add up in their own small dtype (int8 100 + 100 is -56):
+# the answer must be the one for the same values as float64 (or a refusal).
+AS_FLOAT64 = {"int8 near max", "uint8 near max", "sparse int8 near max", "sparse uint8 near max"}
 _valid_results = {}
 
 
-def _call(target, param, kind, values):
-    """Make the call of one case; return ``(result, failure or None)``."""
+def _as_float64(value):
+    return value.astype(np.float64) if isinstance(value, np.ndarray) or sp.issparse(value) \
+        else value
+
+
+def _huge_shape_problem(result, message=None):
+    """What is wrong with a call's outcome for an empty matrix of a huge shape: it is not empty
+    (a refusal saying so computed its size in int64), and no size or count is negative."""
+    if message is not None:
+        return (f"called a matrix of a huge shape empty: {message[:200]}"
+                if "empty" in message else None)
+    values = result if isinstance(result, (tuple, list)) else [result]
+    if any(isinstance(v, (int, np.integer)) and not isinstance(v, bool) and v < 0
+           for v in values):
+        return f"returned a negative size or count: {result!r:.80}"
+    return None
+
+
+def _call(target, param, kind, values, then=None):
+    """Make the call of one case; return ``(result, failure or None)``. ``then`` transforms the
+    hostile value after it is made (e.g. to float64, for a second call to compare with)."""
     module_name, *rest = target.split(".")
     obj = getattr(importlib.import_module(f"course_utils.{module_name}"), rest[0])
     qualname = f"{module_name}.{rest[0]}"
@@ -688,7 +759,8 @@ def _call(target, param, kind, values):
         setattr(instance, attribute, table[kind](old))
         instance.__dict__.pop("_sweep_results", None)
         return _use(instance, values, qualname).__dict__.get("_sweep_results", []), None
-    func = getattr(_instance(values, qualname, obj), rest[1]) if len(rest) == 2 else obj
+    instance = _instance(values, qualname, obj) if len(rest) == 2 else None
+    func = getattr(instance, rest[1]) if len(rest) == 2 else obj
     if inspect.isclass(func):  # a constructor: the instance is then used as it would be
         func = _constructed_and_used(func, values, qualname)
     args, kwargs, inputs = [], {}, {}
@@ -696,6 +768,8 @@ def _call(target, param, kind, values):
         value = valid_value(values, target, p)
         if p.name == param:
             value = kinds_for(p.name, value)[kind](value)
+            if then is not None:
+                value = then(value)
         if value is _MISSING:
             continue
         inputs[p.name] = value
@@ -708,6 +782,13 @@ def _call(target, param, kind, values):
     for name, value in inputs.items():
         if not _same(snapshots[name], value):
             return result, f"modified its argument {name}"
+    if instance is not None and param != "#valid":  # accepted: the instance must still work
+        instance.__dict__.pop("_sweep_results", None)
+        try:
+            _use(instance, valid_values(), qualname)
+        except Exception as exc:
+            return result, (f"accepted it, then failed on valid input: {type(exc).__name__}: "
+                            f"{str(exc)[:160]}")
     return result, None
 
 
@@ -766,7 +847,7 @@ def run_case(case, values):
             if not _names_argument(message, expected_name):
                 return (f"{type(exc).__name__} not naming {expected_name!r}: "
                         f"{message[:200]}")
-            return None
+            return _huge_shape_problem(None, message) if kind in HUGE_SHAPE else None
         except Exception as exc:
             documented = DOCUMENTED_ERRORS.get((qualname, param))
             if documented == type(exc).__name__:
@@ -777,6 +858,15 @@ def run_case(case, values):
             return f"returned {problems[0]}"
         if kind in MUST_REFUSE and not param.startswith("#"):
             return f"accepted a {kind} value (it must be refused)"
+        if kind in HUGE_SHAPE and not param.startswith("#"):
+            return _huge_shape_problem(result)
+        if kind in AS_FLOAT64 and not param.startswith("#"):
+            try:
+                as_float = _call(target, param, kind, valid_values(), then=_as_float64)[0]
+            except Exception:  # refused as float64 (e.g. integer indices): nothing to compare
+                return None
+            if _differs(as_float, result):
+                return "a different answer than for the same values as float64 (an overflow?)"
         if kind in SAME_ANSWER and not param.startswith("#"):
             if target not in _valid_results:
                 _valid_results[target] = _call(target, "#valid", "valid", valid_values())[0]

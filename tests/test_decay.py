@@ -389,3 +389,15 @@ BAD = [
 def test_bad_input_names_the_argument(func, args, kwargs, exc, name):
     with pytest.raises(exc, match=rf"^{name} "):
         func(*args, **kwargs)
+
+
+@pytest.mark.parametrize("factor", [0.5, 0.625, 0.75, 0.875, 0.9375, 0.95, 0.99])
+def test_a_run_drop_rounds_ties_to_even(factor):
+    # D(k) = k - round(k * factor), rounded as float arithmetic rounds: to nearest, ties to even.
+    # Factors with a small power-of-two denominator put k * factor exactly on a half for many k.
+    from fractions import Fraction
+
+    stepper = decay._Decay(factor, np.dtype(np.float64), False)
+    exact = Fraction(factor)
+    for k in range(1, 2000):
+        assert stepper.drop(k) == k - round(k * exact), (factor, k)  # round(): ties to even

@@ -330,3 +330,8 @@ def test_stack_features_rejects_bad_blocks(small):
         stack_features((block[0], block[1][:-1]))
     with pytest.raises(ValueError, match="rows"):
         stack_features(block, one_hot(small.iloc[:2]))
+
+
+def test_one_hot_of_a_table_without_columns_names_the_table():
+    with pytest.raises(ValueError, match="table has no columns"):
+        features.one_hot(pd.DataFrame(index=range(3)))

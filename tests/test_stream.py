@@ -415,6 +415,19 @@ def test_hash_crosses_is_per_row_and_folds_exactly():
         fold_buckets(M.toarray(), 2)
 
 
+def test_fold_buckets_adds_small_integers_without_wrapping_and_caps_n_buckets():
+    from course_utils.hashing import fold_buckets
+
+    for dtype, value in ((np.int8, 100), (np.uint8, 200), (np.int32, 2**31 - 1)):
+        X = sp.csr_matrix(np.array([[value, 0, value, 0]], dtype=dtype))
+        assert fold_buckets(X, 2).toarray().tolist() == [[2 * value, 0]]  # int8: not -56
+    X = sp.csr_matrix(np.array([[2.0**62, 0, 2.0**62, 0]]).astype(np.int64))
+    assert fold_buckets(X, 2).toarray().tolist() == [[2.0**63, 0]]  # int64 would wrap
+    assert fold_buckets(sp.csr_matrix((3, 0)), 2**32).shape == (3, 2**32)
+    with pytest.raises(ValueError, match="n_buckets must be <= 4,294,967,296"):
+        fold_buckets(sp.csr_matrix((3, 0)), 2**32 + 1)  # 0 % n_buckets == 0: the cap decides
+
+
 # ------------------------------------------------------------------ randomized rounding
 
 

@@ -365,9 +365,8 @@ def main(argv=None) -> int:
             if outcome in ("survived", "not reached") and (
                     run_mutant(copy, mutant, SWEEPS) != "survived"):
                 outcome = "killed by a sweep"
-            if outcome in ("survived", "not reached"):
-                mark = " (equivalent)" if name in equivalent else ""
-                print(f"  {number:4d}/{len(sample)} {outcome}: {name}{mark}", flush=True)
+            mark = " (equivalent)" if name in equivalent else ""
+            print(f"  {number:4d}/{len(sample)} {outcome}: {name}{mark}", flush=True)
             results.append({"mutant": name, "outcome": outcome, "tests": len(covering)})
 
     killed = sum(result["outcome"].startswith(("killed", "timeout")) for result in results)

@@ -17,12 +17,14 @@ from scipy.sparse.linalg import ArpackError, LinearOperator, svds
 from sklearn.exceptions import ConvergenceWarning
 
 from .._validation import (
+    MAX_ALPHAS,
     MAX_ITER,
     check_array,
     check_bool,
     check_choice,
     check_count,
     check_fit,
+    check_length,
     check_magnitude,
     check_scalar,
     check_X_y,
@@ -139,6 +141,7 @@ def _fit(X, y, alpha, l1_ratio, method, fit_intercept, max_iter, tol, coef_init,
         w = np.zeros(p)
     else:
         w = check_array(coef_init, "coef_init", ndim=1).copy()
+        check_magnitude(w, "coef_init", X.shape[0] * X.shape[1])  # X @ w, like X's own scale
         if w.shape[0] != p:
             raise ValueError(f"coef_init must have length {p} (columns of X), got {w.shape[0]}.")
 
@@ -165,7 +168,7 @@ def lasso_path(X, y, alphas, *, fit_intercept=True, max_iter=1000, tol=1e-4) -> 
     y : array-like of shape (n,)
         Target.
     alphas : array-like of shape (n_alphas,)
-        Penalty strengths, all > 0, in any order.
+        Penalty strengths, all > 0, in any order; at most ``MAX_ALPHAS`` (10,000) of them.
     fit_intercept, max_iter, tol
         As in :func:`lasso`, for each alpha.
 
@@ -195,7 +198,7 @@ def lasso_path(X, y, alphas, *, fit_intercept=True, max_iter=1000, tol=1e-4) -> 
     X, y = check_X_y(X, y)
     check_magnitude(X, "X", X.shape[0] * X.shape[1])
     check_magnitude(y, "y", y.shape[0])
-    alphas = check_array(alphas, "alphas", ndim=1)
+    alphas = check_length(check_array(alphas, "alphas", ndim=1), "alphas", MAX_ALPHAS)
     if np.any(alphas <= 0):
         raise ValueError(f"alphas must all be > 0, got {alphas[alphas <= 0][0]}; for alpha = 0 "
                          f"(least squares) use ridge(X, y, 0.0).")

@@ -15,7 +15,9 @@ import scipy.sparse as sp
 from scipy.special import expit
 
 from .._validation import (
+    MAX_DENSE_FEATURES,
     MAX_EPOCHS,
+    MAX_FEATURES,
     check_array,
     check_binary_labels,
     check_bool,
@@ -445,11 +447,10 @@ def ftrl_proximal(
                      inputs="X or alpha")
 
 
-# The widest model FTRLProximal accepts: a CSR chunk addresses its columns with 32-bit
-# indices, and coef_ (a dense float64 vector) would already take 16 GiB.
-MAX_FEATURES = 2**31
-# coef_ is a dense vector: beyond this many features (1 GiB of float64) it is refused
-MAX_DENSE_COEF = 2**27
+# The widest model FTRLProximal accepts (MAX_FEATURES, 2**31): a CSR chunk addresses its columns
+# with 32-bit indices. coef_ is a dense vector: beyond MAX_DENSE_FEATURES (2**27, 1 GiB of
+# float64) it is refused, as the batch solvers refuse wider X.
+MAX_DENSE_COEF = MAX_DENSE_FEATURES
 STATE_DTYPES = (np.float64, np.float32, np.float16)
 
 
@@ -551,7 +552,7 @@ class FTRLProximal:
             This model, updated.
         """
         self._check_state()
-        X, y = check_X_y(X, y, sparse_ok=True)
+        X, y = check_X_y(X, y, sparse_ok=True, max_features=MAX_FEATURES)
         check_binary_labels(y)
         if X.shape[1] != self.n_features:
             raise ValueError(
