@@ -401,3 +401,13 @@ def test_a_run_drop_rounds_ties_to_even(factor):
     exact = Fraction(factor)
     for k in range(1, 2000):
         assert stepper.drop(k) == k - round(k * exact), (factor, k)  # round(): ties to even
+
+
+def test_out_of_reach_with_flush_to_zero_reaches_zero():
+    # the same out-of-reach count as above, but flushing: the weight ends at exactly 0.0
+    with pytest.warns(RuntimeWarning, match="out of reach"):
+        result = steps_until_zero(-1.0, 1 - 1e-7, flush_subnormals=True)
+    assert result.reaches_zero and result.value == 0.0
+    assert math.copysign(1.0, result.value) == -1.0  # -0.0: the sign of w0 is kept
+    assert result.step == pytest.approx(math.log(np.finfo(np.float64).tiny) / math.log(1 - 1e-7),
+                                        rel=1e-3)
