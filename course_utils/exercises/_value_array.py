@@ -8,7 +8,7 @@ from __future__ import annotations
 import numpy as np
 
 from ._question import Question
-from ._slips import name_slip
+from ._slips import asks_for_fraction, name_slip
 from ._tolerance import (
     DIGITS,
     _check_mistakes,
@@ -69,6 +69,7 @@ class _Compared(Question):
             tolerance=self._tolerance_of,
             rounds_to=rounds_to,
             exclude=[wrong for wrong, _ in self.mistakes] + self.predicted,
+            fraction=asks_for_fraction(self.prompt),
         )
         if slip:
             return Verdict(INCORRECT, slip)
