@@ -31,7 +31,9 @@ MINIMUM = 5  # wrong answers per question
 SHARE = 0.80  # of all entries, feedback that names the mistake
 
 # The engine's messages that name no mistake: the bare difference and the first failing case.
-_UNNAMED = re.compile(r"^(got |expected |\d+ of \d+ values differ|first failing case:)")
+_UNNAMED = re.compile(
+    r"^(got |expected |\d+ of \d+ values differ|first failing case:)", re.IGNORECASE
+)
 
 # What the generic slip detectors say, one group of phrases per slip (see
 # course_utils/exercises/_slips.py and the plain words of Function questions). A message of the
@@ -139,7 +141,7 @@ def test_most_wrong_answers_get_feedback_that_names_the_mistake():
 def test_a_slip_is_named_only_when_it_is_the_only_one_that_fits():
     q = Value("p", answer=2)
     assert q.grade(3).message.startswith("That is 1 more than the right value")
-    assert q.grade(1).message == "got 1."  # half of 2 and 2 minus 1: say nothing generic
+    assert q.grade(1).message == "Got 1."  # half of 2 and 2 minus 1: say nothing generic
     assert Value("p", answer=1921).grade(15368).message.startswith("That is 8 times")
 
 
@@ -161,7 +163,7 @@ def test_predicted_values_are_answered_before_generic_slips():
 
 
 def test_a_slip_that_changes_nothing_is_never_tried():
-    assert Value("p", answer=0).grade(1).message == "got 1."  # 0 + 1, not "the sign"
+    assert Value("p", answer=0).grade(1).message == "Got 1."  # 0 + 1, not "the sign"
     assert "1 divided by" not in Value("p", answer=1.0).grade(-1.0).message
 
 
@@ -178,7 +180,7 @@ def test_function_slips_must_fit_every_failing_case():
         return 24 if n == 1 else 3 * n + 1
 
     assert "8 times the expected value" in q.grade(bits).message
-    assert q.grade(mixed).message.startswith("first failing case")
+    assert q.grade(mixed).message.startswith("First failing case")
 
 
 def test_messages_start_with_a_capital_and_error_details_end_once():

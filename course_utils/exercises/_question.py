@@ -5,7 +5,14 @@ from __future__ import annotations
 from . import _progress, _sandbox
 from ._display import _show
 from ._runner import _what_it_did
-from ._verdict import INCORRECT, NOT_ATTEMPTED, Verdict, _could_not_check, _is_verdict
+from ._verdict import (
+    INCORRECT,
+    NOT_ATTEMPTED,
+    Verdict,
+    _could_not_check,
+    _finish,
+    _is_verdict,
+)
 
 _NOT_ATTEMPTED_MESSAGE = "replace the ... with your answer, then run this cell again."
 
@@ -51,7 +58,12 @@ class Question:
         Returns
         -------
         Verdict
+            Its message is one sentence or more, starting with a capital letter (the label
+            is shown before it: "Incorrect: Got 4845.").
         """
+        return _finish(self._grade_safely(answer))
+
+    def _grade_safely(self, answer) -> Verdict:
         if answer is Ellipsis:
             return Verdict(NOT_ATTEMPTED, _NOT_ATTEMPTED_MESSAGE)
         if self._grades_in_kernel(answer):
