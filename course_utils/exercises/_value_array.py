@@ -82,7 +82,8 @@ class _Compared(Question):
 
 
 def _predicted_message(guess) -> str:
-    shown = f"{guess:,}" if isinstance(guess, int) else f"{float(guess):.3g}"
+    whole = isinstance(guess, int) or float(guess).is_integer() and abs(guess) < 2**53
+    shown = f"{int(guess):,}" if whole else f"{float(guess):.3g}"
     return (
         f"That is {shown}, one of the guesses the notebook asks you to predict first. Now "
         "compute the value itself, as the question asks."
