@@ -291,7 +291,7 @@ def test_printed_precision_passes_and_one_digit_fewer_is_a_near_miss(key):
     fewer = _rounded(expected, digits - 1)
     verdict = question.grade(fewer)
     assert verdict.label == "Incorrect", (key, verdict)
-    assert verdict.message.startswith(f"close: give {digits} significant digits"), (key, verdict)
+    assert verdict.message.startswith(f"Close: give {digits} significant digits"), (key, verdict)
 
 
 # --------------------------------------------------------------------------- diagnoses
@@ -352,7 +352,7 @@ def test_probability_is_read_to_four_digits():
     from course_utils.exercises import ex07
 
     assert ex07.q4.grade(0.2963).passed
-    assert ex07.q4.grade(0.296).message.startswith("close: give 4 significant digits")
+    assert ex07.q4.grade(0.296).message.startswith("Close: give 4 significant digits")
     assert "give 4 significant digits" in ex07.q4.grade(0.3).message
 
 

@@ -31,7 +31,9 @@ MINIMUM = 5  # wrong answers per question
 SHARE = 0.80  # of all entries, feedback that names the mistake
 
 # The engine's messages that name no mistake: the bare difference and the first failing case.
-_UNNAMED = re.compile(r"^(got |expected |\d+ of \d+ values differ|first failing case:)")
+_UNNAMED = re.compile(
+    r"^(got |expected |\d+ of \d+ values differ|first failing case:)", re.IGNORECASE
+)
 
 # What the generic slip detectors say, one group of phrases per slip (see
 # course_utils/exercises/_slips.py and the plain words of Function questions). A message of the
@@ -61,7 +63,8 @@ SLIPS = [
     ("np.flatnonzero",),
     ("empty input",),
     ("forget `return`",),
-    ("single numbers but not on arrays",),
+    ("single numbers but not on arrays", "-D array"),
+    ("only on large integers",),
     ("significant digits",),
     ("where a number", "where an array", "where True or False"),
 ]
@@ -139,7 +142,7 @@ def test_most_wrong_answers_get_feedback_that_names_the_mistake():
 def test_a_slip_is_named_only_when_it_is_the_only_one_that_fits():
     q = Value("p", answer=2)
     assert q.grade(3).message.startswith("That is 1 more than the right value")
-    assert q.grade(1).message == "got 1."  # half of 2 and 2 minus 1: say nothing generic
+    assert q.grade(1).message == "Got 1."  # half of 2 and 2 minus 1: say nothing generic
     assert Value("p", answer=1921).grade(15368).message.startswith("That is 8 times")
 
 
@@ -161,7 +164,7 @@ def test_predicted_values_are_answered_before_generic_slips():
 
 
 def test_a_slip_that_changes_nothing_is_never_tried():
-    assert Value("p", answer=0).grade(1).message == "got 1."  # 0 + 1, not "the sign"
+    assert Value("p", answer=0).grade(1).message == "Got 1."  # 0 + 1, not "the sign"
     assert "1 divided by" not in Value("p", answer=1.0).grade(-1.0).message
 
 
@@ -178,7 +181,7 @@ def test_function_slips_must_fit_every_failing_case():
         return 24 if n == 1 else 3 * n + 1
 
     assert "8 times the expected value" in q.grade(bits).message
-    assert q.grade(mixed).message.startswith("first failing case")
+    assert q.grade(mixed).message.startswith("First failing case")
 
 
 def test_messages_start_with_a_capital_and_error_details_end_once():
@@ -218,3 +221,61 @@ def test_function_plain_words_for_arrays_and_kinds():
     assert q.grade(as_list).message.startswith(
         "Your function returns a list of 1 value where a number is expected"
     )
+
+
+# --------------------------------------------------------------------------- no wrong diagnosis
+
+
+def _message(key, answer) -> str:
+    return questions()[key].grade(answer).message
+
+
+def _table_answer(key, slip):
+    return next(answer for answer, name, _ in WRONG_ANSWERS[key] if name == slip)
+
+
+def test_none_on_one_case_is_not_called_a_forgotten_return():
+    message = _message("ex00.q3", _table_answer("ex00.q3", "None on empty input only"))
+    assert "forget" not in message and "there it returns None" in message
+
+
+def test_an_error_expected_on_empty_input_is_said_as_such():
+    for slip in ("None on an empty grid", "NaN on an empty grid", "IndexError on an empty grid"):
+        message = _message("ex06.q1", _table_answer("ex06.q1", slip))
+        assert "the prompt asks for a ValueError" in message
+        assert "numpy's own functions accept" not in message  # that contradicts the prompt
+
+
+def test_float_logarithms_are_not_called_an_off_by_one():
+    for answer, slip, _ in WRONG_ANSWERS["ex07.q2"]:
+        if slip == "a float logarithm":
+            message = _message("ex07.q2", answer)
+            assert "off-by-one" not in message and "float" in message
+
+
+def test_a_value_that_is_not_a_fraction_is_not_called_one():
+    message = _message("ex04.q3", 38.37)  # alpha_max, between 0 and 1 but no fraction
+    assert "100 times the right value" in message and "fraction" not in message
+    assert "1 minus" not in _message("ex04.q3", 1 - questions()["ex04.q3"].answer)
+    assert "percentage; give the fraction" in _message("ex01.q3", 23.96)  # a share: it is one
+
+
+def test_an_unrounded_count_is_not_told_about_rounding_the_prompt_never_asked():
+    for key, answer in (("ex03.q1", 1988.4), ("ex05.q2", 1921.33), ("ex05.q7", 1440.5)):
+        message = _message(key, answer)
+        assert "a count is a whole number" in message and "as the question says" not in message
+
+
+def test_every_verdict_starts_with_a_capital_and_no_explanation_repeats_the_label():
+    for number in NOTEBOOKS:
+        module = importlib.import_module(f"course_utils.exercises.ex{number:02d}")
+        for name, question in vars(module).items():
+            if isinstance(question, MultipleChoice):
+                for key in question.options:
+                    verdict = question.grade(key)
+                    assert not re.match(r"(right|correct)\b", verdict.message, re.I), (name, key)
+    for key, answer, _, message in graded():
+        # a lowercase word starts no message; a name such as w_4 keeps its case
+        assert not re.match(r"([a-z]{2,}|a)[,:;]?\s", message), (key, answer, message)
+    assert Value("p", answer=3).grade(4845).message == "Got 4845."
+    assert Value("p", answer=3).grade(3).message == "Well done."

@@ -481,7 +481,7 @@ def test_a_course_error_raised_while_checking_is_shown(monkeypatch, tmp_path):
         monkeypatch.setattr(ex05, name, fresh)
     verdict = ex05.q3.grade(0.01)
     assert verdict.label == INCORRECT
-    assert verdict.message.startswith("this answer could not be checked: Data file ")
+    assert verdict.message.startswith("This answer could not be checked: Data file ")
     assert "is damaged" in verdict.message and "git checkout data/adult.csv.gz" in verdict.message
 
 
@@ -492,7 +492,7 @@ def test_other_errors_raised_while_checking_are_named():
 
     message = Broken("p", 1.0).grade(1.0).message
     assert message == (
-        "this answer could not be checked: comparing it raised RuntimeError: the checker broke."
+        "This answer could not be checked: comparing it raised RuntimeError: the checker broke."
     )
 
 
@@ -589,7 +589,7 @@ def test_hostile_answers_in_a_real_jupyter_kernel():
     everything = "\n".join(texts)
     assert "by the learner's function" not in everything
     verdicts = [t for t in texts if t.startswith(("Correct:", "Incorrect:"))]
-    assert verdicts[0] == "Correct: well done: all 1 test cases pass."
+    assert verdicts[0] == "Correct: Well done: all 1 test cases pass."
     assert "did not finish in time" in verdicts[1] and "did not finish in time" in verdicts[2]
     assert "ended the process" in verdicts[3] and "SIGSEGV" in verdicts[4]
     assert "got 0.0, expected 3.0" in verdicts[5]

@@ -112,7 +112,7 @@ def test_hints_then_no_more_and_solution(question, capsys):
 def test_check_prints_labels_in_words_and_returns_bool(capsys):
     q = Value("p", answer=2.5)
     right, wrong = q.check(2.5), q.check(3.0)
-    assert capsys.readouterr().out.splitlines() == ["Correct: well done.", "Incorrect: got 3.0."]
+    assert capsys.readouterr().out.splitlines() == ["Correct: Well done.", "Incorrect: Got 3.0."]
     assert isinstance(right, CheckResult) and isinstance(wrong, CheckResult)
     assert right and not wrong
     assert right == True and wrong == False and right + wrong == 1  # noqa: E712
@@ -125,8 +125,8 @@ def test_notebook_display_has_plain_text_and_html(monkeypatch):
     monkeypatch.setattr("IPython.display.display", lambda obj, raw: shown.append(obj))
     Value("p", answer=1).check(2)
     (bundle,) = shown
-    assert bundle["text/plain"] == "Incorrect: got 2."
-    assert re.search(r"<strong[^>]*>Incorrect:</strong> got 2\.", bundle["text/html"])
+    assert bundle["text/plain"] == "Incorrect: Got 2."
+    assert re.search(r"<strong[^>]*>Incorrect:</strong> Got 2\.", bundle["text/html"])
 
 
 def test_value_tolerances():
@@ -141,17 +141,17 @@ def test_value_tolerances():
 def test_value_mistake_feedback_takes_priority():
     q = Value("p", answer=7050, mistakes=[(7049, "off by one")])
     assert q.grade(7049).message == "Off by one."  # feedback starts with a capital
-    assert q.grade(7048).message == "got 7048."
+    assert q.grade(7048).message == "Got 7048."
 
 
 def test_array_shape_checked_before_values():
     q = Array("p", answer=[1.0, 2.0, 3.0])
     assert q.grade([1, 2, 3]).passed
     assert q.grade(np.array([[1.0, 2.0, 3.0]])).message == (
-        "expected an array of shape (3,), got shape (1, 3)."
+        "Expected an array of shape (3,), got shape (1, 3)."
     )
     assert "1 of 3 values differ" in q.grade([1.0, 2.0, 4.0]).message
-    assert "expected an array of numbers" in q.grade(["a", "b", "c"]).message
+    assert "Expected an array of numbers" in q.grade(["a", "b", "c"]).message
 
 
 def test_array_check_dtype():
@@ -175,7 +175,7 @@ def test_function_correct_and_first_failing_case():
 
     assert q.grade(_l1_step).passed
     assert q.grade(l1_step).message == (
-        "first failing case: l1_step(0.1, 0.3): got -0.19999999999999998, expected 0.0."
+        "First failing case: l1_step(0.1, 0.3): got -0.19999999999999998, expected 0.0."
     )
 
 
@@ -214,7 +214,7 @@ def test_function_that_raises_gets_named():
         return w / 0 if isinstance(w, np.ndarray) else {}[w]
 
     assert q.grade(l1_step).message == (
-        "first failing case: l1_step(0.1, 0.3): it raised KeyError: 0.1, expected 0.0."
+        "First failing case: l1_step(0.1, 0.3): it raised KeyError: 0.1, expected 0.0."
     )
 
 
@@ -276,7 +276,7 @@ def test_function_forgot_return():
         w - step
 
     message = q.grade(l1_step).message
-    assert message.startswith("Your function returns None: did you forget `return`?")
+    assert message.startswith("Your function returns None on every case: did you forget `return`?")
 
 
 def test_multiple_choice():
@@ -320,9 +320,9 @@ def test_float_values_are_checked_to_the_printed_precision():
 
 def test_near_miss_asks_for_more_digits():
     q = Value("p", answer=52 / 217)
-    assert q.grade(0.24).message.startswith("close: give 4 significant digits")
-    assert q.grade(0.2397).message.startswith("close: give 4 significant digits")
-    assert q.grade(0.25).message == "got 0.25."  # not a near miss: wrong at 2 digits
+    assert q.grade(0.24).message.startswith("Close: give 4 significant digits")
+    assert q.grade(0.2397).message.startswith("Close: give 4 significant digits")
+    assert q.grade(0.25).message == "Got 0.25."  # not a near miss: wrong at 2 digits
     assert not Value("p", answer=138).grade(137).passed  # counts are exact
     assert Value("p", answer=138).grade(137).message.startswith("That is 1 less")  # named
 

@@ -45,6 +45,10 @@ def count_no_return(w):
     n = int(np.sum(np.asarray(w) != 0))  # noqa: F841  (the slip: no return)
 
 
+def count_none_when_empty(w):
+    return int(np.count_nonzero(w)) if len(w) else None  # None only on the empty input
+
+
 # ex01.q1: csr_bytes(nnz, n_rows, value_bytes, index_bytes)
 def csr_without_indptr(nnz, n_rows, value_bytes, index_bytes):
     return nnz * (value_bytes + index_bytes)
@@ -87,6 +91,14 @@ def half_l2_squared(w):
     return float(np.sum(np.asarray(w, dtype=float) ** 2) / 2)  # the 1/2 of the loss
 
 
+def l2_squared_int(w):
+    return int(np.sum(np.asarray(w) ** 2))  # right whenever the answer is a whole number
+
+
+def l2_squared_rounded(w):
+    return float(round(np.sum(np.asarray(w) ** 2)))
+
+
 # ex03.q2: l1_step(w, step)
 def step_crosses_zero(w, step):
     return w - step * np.sign(w)
@@ -110,6 +122,12 @@ def step_scalar_only(w, step):
 
 def step_shrinks(w, step):
     return w * (1 - step)
+
+
+def step_one_dimension(w, step):
+    if np.ndim(w) == 0:
+        return float(np.sign(w) * max(abs(w) - step, 0.0))
+    return np.array([np.sign(x) * max(abs(x) - step, 0.0) for x in w])  # fails on 2-D
 
 
 # ex04.q1: cd_update(rho, z, alpha)
@@ -195,6 +213,24 @@ def one_se_first_in_grid(alphas, mse_mean, mse_se):
     return float(alphas[np.flatnonzero(mse_mean <= mse_mean[best] + mse_se[best])[0]])
 
 
+def _one_se_or(on_empty):
+    """The right rule, with ``on_empty(alphas)`` for an empty grid instead of ValueError."""
+
+    def one_se(alphas, mse_mean, mse_se):
+        if len(alphas) == 0:
+            return on_empty(alphas)
+        alphas, mse_mean, mse_se = _arrays(alphas, mse_mean, mse_se)
+        best = np.argmin(mse_mean)
+        return float(alphas[mse_mean <= mse_mean[best] + mse_se[best]].max())
+
+    return one_se
+
+
+one_se_none_when_empty = _one_se_or(lambda alphas: None)
+one_se_nan_when_empty = _one_se_or(lambda alphas: float("nan"))
+one_se_index_error_when_empty = _one_se_or(lambda alphas: alphas[0])
+
+
 # ex06.q2: selection_frequency(coefs)
 def selection_counts(coefs):
     return (np.asarray(coefs) != 0).sum(axis=0)
@@ -239,6 +275,19 @@ def varint_ceil(gap):
 
 def varint_plus_one(gap):
     return int(gap).bit_length() // 7 + 1  # one too many at 7, 14, 21... bits
+
+
+# Float logarithms: right at every small boundary, wrong only near 2**49 and beyond
+def varint_floor_log(gap):
+    return math.floor(math.log(gap, 128)) + 1 if gap > 0 else 1
+
+
+def varint_ceil_log2(gap):
+    return max(1, math.ceil(math.log2(gap + 1) / 7))
+
+
+def varint_int_log2(gap):
+    return int(math.log2(gap) / 7) + 1 if gap > 0 else 1
 
 
 # Not in the table yet: ex07.q2's "8 bits per byte" mistake agrees with this boundary slip on
@@ -304,6 +353,7 @@ WRONG_ANSWERS = {
         (count_with_nonzero, "np.nonzero gives a tuple", "tuple of 1 value where a number"),
         (positions_of_nonzero, "the positions instead of their count", "where a number"),
         (count_no_return, "forgot return", "forget `return`"),
+        (count_none_when_empty, "None on empty input only", "empty input: there it returns None"),
     ],
     "ex01.q1": [
         (csr_without_indptr, "left out indptr", "not indptr"),
@@ -341,6 +391,8 @@ WRONG_ANSWERS = {
         (l1_norm, "the L1 norm", "L1 norm"),
         (gradient_of_l2, "the gradient", "gradient"),
         (half_l2_squared, "half the squared norm", "half the expected value"),
+        (l2_squared_int, "an int, not a float", "whole number (int(...) or round(...))"),
+        (l2_squared_rounded, "rounded to a whole number", "whole number (int(...) or round(...))"),
     ],
     "ex02.q2": [
         ([1.0, -1.0, 0.0, -1.0], "wrong sign for w_4", "w_4 = 3.0 is positive"),
@@ -371,6 +423,7 @@ WRONG_ANSWERS = {
         (4000, "q = 1 - eta * lambda", "q = 1 - eta * lambda"),
         (1987, "one step early", "1 less than the right value"),
         (1725, "flush to zero", "flush-to-zero"),
+        (1988.4, "not a whole number", "a count is a whole number"),
     ],
     "ex03.q2": [
         (step_crosses_zero, "crosses zero", "crossed zero"),
@@ -379,6 +432,7 @@ WRONG_ANSWERS = {
         (step_python_max, "Python's max(w - step, 0)", "negative weight becomes 0"),
         (step_scalar_only, "Python's max on arrays", "not for arrays"),
         (step_shrinks, "L2 decay", "like L2 decay"),
+        (step_one_dimension, "a loop over a 1-D array", "fails on a 2-D array"),
     ],
     "ex03.q3": [
         (10, "the tie 10 * 0.05 = 0.5", "looks like a tie"),
@@ -425,6 +479,7 @@ WRONG_ANSWERS = {
         (0.7674, "labels -1/+1", "-1/+1"),
         (0.38, "too few digits", "give 4 significant digits"),
         (0.3836, "truncated", "significant digits, correctly rounded"),
+        (38.37, "100 times (alpha_max is not a fraction)", "100 times the right value"),
     ],
     "ex04.q7": [
         (18, "the zeros", "exact zeros"),
@@ -447,6 +502,7 @@ WRONG_ANSWERS = {
         (2882, "every weight", "1.5 times the dense one"),
         (1920, "strictly fewer, one too few", "1 less than the right value"),
         (15368, "the bytes, not the number of weights", "8 times"),
+        (1921.33, "not a whole number", "a count is a whole number"),
     ],
     "ex05.q3": [
         (1e-3, "over budget", "Over budget"),
@@ -459,7 +515,8 @@ WRONG_ANSWERS = {
         (1921, "the float64 / int32 answer", "2/3 of p"),
         (1441, "break-even, not smaller", "exactly as many bytes"),
         (2 / 3, "the predicted density", "predict first"),
-        (0.5, "the density, not the count", "predict first"),
+        (0.5, "the break-even density, not the count", "break-even density"),
+        (1440.5, "p / 2 not rounded", "a count is a whole number"),
         (1439, "one too few", "1 less than the right value"),
         (2880, "2 bytes per pair", "twice the right value"),
     ],
@@ -469,6 +526,12 @@ WRONG_ANSWERS = {
         (one_se_smallest, "the smallest alpha within one SE", "smallest alpha"),
         (one_se_own_se, "each alpha's own SE", "one number"),
         (one_se_first_in_grid, "the first in grid order", "grid order"),
+        (one_se_none_when_empty, "None on an empty grid", "empty input: there it returns None, "
+         "and the prompt asks for a ValueError"),
+        (one_se_nan_when_empty, "NaN on an empty grid", "empty input: there it returns nan, "
+         "and the prompt asks for a ValueError"),
+        (one_se_index_error_when_empty, "IndexError on an empty grid", "empty input: there it "
+         "raises IndexError, and the prompt asks for a ValueError"),
     ],
     "ex06.q2": [
         (selection_counts, "counts", "Those are counts"),
@@ -480,7 +543,7 @@ WRONG_ANSWERS = {
     ],
     "ex06.q3": [
         (60, "log10", "log10"),
-        (139, "log(p)", "log(p)"),
+        (139, "log(p), also one too many", "probably log(p)"),
         (69, "no factor 2", "factor 2"),
         (137.95, "not rounded", "whole number"),
         (137, "rounded down", "rounded down"),
@@ -513,6 +576,9 @@ WRONG_ANSWERS = {
         (varint_fixed, "a fixed 4 bytes", "fixed 32-bit"),
         (varint_ceil, "0 bytes for gap 0", "1 less than the expected value"),
         (varint_plus_one, "one byte too many at the boundaries", "1 more than the expected"),
+        (varint_floor_log, "a float logarithm", "fails only on large integers (2**31 and more)"),
+        (varint_ceil_log2, "a float logarithm", "fails only on large integers (2**31 and more)"),
+        (varint_int_log2, "a float logarithm", "fails only on large integers (2**31 and more)"),
     ],
     "ex07.q4": [
         (0.037, "all three admit it", "all 3 coins"),
@@ -536,6 +602,8 @@ WRONG_ANSWERS = {
         (111.5838, "megabytes", "megabytes"),
         (0.5351, "the fraction saved", "saves"),
         (892_670_426, "bits instead of bytes", "8 times"),
+        (120_000_000, "the 'about half' guess, also k * p", "'about half' guess"),
+        (160_000_000, "the 'about a third' guess", "predict first"),
     ],
 }
 

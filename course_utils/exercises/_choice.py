@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from ._question import Question
 from ._values import _describe
 from ._verdict import CORRECT, INCORRECT, Verdict, _sentence
@@ -57,7 +59,7 @@ class MultipleChoice(Question):
                     f"option {key!r} must be a pair of non-empty strings (text, explanation)."
                 )
             text, why = pair
-            self.options[key.strip().lower()] = (text, _sentence(why))
+            self.options[key.strip().lower()] = (text, _sentence(_without_verdict_word(why)))
         if not isinstance(answer, str):
             raise TypeError(f"answer must be an option key (a string), got {_describe(answer)}.")
         self.answer = answer.strip().lower()
@@ -92,3 +94,10 @@ class MultipleChoice(Question):
             return self._solution
         text, why = self.options[self.answer]
         return f'answer = "{self.answer}"   # {text.rstrip(".")}. {why}'
+
+
+def _without_verdict_word(why: str) -> str:
+    """An explanation without a leading "Right:", "Correct." or "Wrong,": the label shown
+    before it says so already ("Correct: Right: ..." would say it twice)."""
+    word = r"^\s*(right|correct|wrong|incorrect|yes|no)\s*[:.,;!]\s*"
+    return re.sub(word, "", why, flags=re.IGNORECASE) or why

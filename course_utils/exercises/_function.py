@@ -12,7 +12,7 @@ from .._validation import check_scalar
 from . import _sandbox
 from ._question import Question
 from ._runner import _run, _run_answer, _what_it_did
-from ._slips import name_function_slip
+from ._slips import asks_for_fraction, name_function_slip
 from ._values import _describe, _difference, _is_number
 from ._verdict import CORRECT, INCORRECT, NOT_ATTEMPTED, Verdict, _sentence
 
@@ -32,6 +32,47 @@ def _kind(x) -> str:
     if isinstance(x, (list, tuple)):
         return f"a {type(x).__name__} of {len(x)} value{'' if len(x) == 1 else 's'}"
     return _describe(x) if x is None or isinstance(x, str) else f"a {type(x).__name__}"
+
+
+def _ndim(case) -> int:
+    """The most dimensions of an array among a case's arguments (0 for numbers only)."""
+    return max((a.ndim for a in case if isinstance(a, np.ndarray)), default=0)
+
+
+def _only_large_integers(failing, passing) -> bool:
+    """True when every failing case holds an integer of 2**31 or more (the size where float
+    arithmetic and 32-bit integers stop being exact) and some passing case holds none."""
+
+    def large(case):
+        return any(
+            isinstance(a, (int, np.integer)) and not isinstance(a, bool) and abs(int(a)) >= 2**31
+            for a in case
+        )
+
+    return all(large(case) for case in failing) and not all(large(case) for case in passing)
+
+
+def _fails_on_empty(got: _sandbox.Outcome, wanted: _sandbox.Outcome) -> str:
+    """The sentence for a function that fails only on empty input: what the prompt asks there
+    (an error, or a value as numpy gives) and what the function did."""
+    did = (
+        f"raises {got.error_name}"
+        if got.kind == "error"
+        else f"returns {_describe(got.value)}"
+        if got.kind == "value"
+        else "does not return a value"
+    )
+    if wanted.kind == "error":
+        return (
+            f"Your function fails only on empty input: there it {did}, and the prompt asks "
+            f"for a {wanted.error_name}."
+        )
+    if got.kind == "error":
+        return (
+            "Your function fails only on empty input; numpy's own functions accept an "
+            "empty array, and so should yours."
+        )
+    return f"Your function fails only on empty input: there it {did}."
 
 
 class Function(Question):
@@ -153,8 +194,6 @@ class Function(Question):
                     else f"expected {_describe(wanted.value)}"
                 )
                 failure = f"{call}: {_what_it_did(got)}, {target}."
-                if got.kind == "value" and got.value is None:
-                    failure += " Did you forget `return`?"
                 break
         if failure is None and len(outcomes) == len(expected) == len(self.cases):
             return Verdict(CORRECT, f"well done: all {len(self.cases)} test cases pass.")
@@ -170,14 +209,15 @@ class Function(Question):
         if len(outcomes) == len(self.cases):
             plain = self._in_plain_words(outcomes, expected)
             if plain is not None:
-                failure = failure.replace(" Did you forget `return`?", "")  # said in plain
                 return Verdict(INCORRECT, f"{plain} First failing case: {failure}")
         return Verdict(INCORRECT, f"first failing case: {failure}")
 
     def _in_plain_words(self, outcomes, expected) -> str | None:
         """What the learner's function does wrong on the cases where it fails, in one sentence:
+        None returned on every case, failing only on empty input or only on large integers,
         a common slip (:mod:`._slips`) shared by every failing case, the wrong kind of result,
-        or failing only on empty input or only on arrays. None when no pattern is clear."""
+        or failing only on arrays of more dimensions than the passing cases. None when no
+        pattern is clear: a diagnosis is given only when every failing case supports it."""
         failing = [
             (case, got, wanted)
             for case, got, wanted in zip(self.cases, outcomes, expected, strict=True)
@@ -185,27 +225,43 @@ class Function(Question):
         ]
         if not failing:
             return None
-        if all(got.kind == wanted.kind == "value" for _, got, wanted in failing):
-            pairs = [(got.value, wanted.value) for _, got, wanted in failing]
-            if all(got is None for got, _ in pairs):
-                return "Your function returns None: did you forget `return`?"
-            slip = name_function_slip(pairs, tolerance=lambda value: (self.rtol, self.atol))
-            if slip is not None:
-                return slip
-            got, wanted = pairs[0]
-            if got is not None and _kind(got) != _kind(wanted):
-                return f"Your function returns {_kind(got)} where {_kind(wanted)} is expected."
+        if all(got.kind == "value" and got.value is None for got in outcomes):
+            return "Your function returns None on every case: did you forget `return`?"
         failed = {id(case) for case, _, _ in failing}
         passing = [case for case in self.cases if id(case) not in failed]
-        if all(any(_is_empty(a) for a in case) for case, _, _ in failing) and passing:
+        if passing and all(any(_is_empty(a) for a in case) for case, _, _ in failing):
+            return _fails_on_empty(failing[0][1], failing[0][2])
+        if passing and _only_large_integers([case for case, _, _ in failing], passing):
             return (
-                "Your function fails only on empty input; numpy's own functions accept an "
-                "empty array, and so should yours."
+                "Your function fails only on large integers (2**31 and more) and passes every "
+                "smaller case: probably float arithmetic (a logarithm, a division, "
+                "`float(n)`), which is inexact for integers this large, or a fixed-size integer "
+                "type that overflows. Count with Python integers."
             )
-        if all(any(isinstance(a, np.ndarray) for a in case) for case, _, _ in failing) and any(
-            not any(isinstance(a, np.ndarray) for a in case) for case in passing
-        ):
-            return "Your function works on single numbers but not on arrays (element-wise)."
+        if all(got.kind == wanted.kind == "value" for _, got, wanted in failing):
+            pairs = [(got.value, wanted.value) for _, got, wanted in failing]
+            slip = name_function_slip(
+                pairs,
+                tolerance=lambda value: (self.rtol, self.atol),
+                fraction=asks_for_fraction(self.prompt),
+            )
+            if slip is not None:
+                return slip
+            # one wrong kind on every failing case (arrays of any shape count as one kind)
+            kinds = {_kind(got).partition(" of ")[0] for got, _ in pairs}
+            got, wanted = pairs[0]
+            if len(kinds) == 1 and _kind(got) != _kind(wanted):
+                return f"Your function returns {_kind(got)} where {_kind(wanted)} is expected."
+        most = max((_ndim(case) for case in passing), default=-1)
+        if passing and all(_ndim(case) > most for case, _, _ in failing):
+            fewest = min(_ndim(case) for case, _, _ in failing)
+            if most == 0:
+                return "Your function works on single numbers but not on arrays (element-wise)."
+            return (
+                f"Your function works on arrays of up to {most} dimension"
+                f"{'' if most == 1 else 's'} but fails on a {fewest}-D array: "
+                "work element-wise, whatever the shape."
+            )
         return None
 
     def _solution_text(self) -> str:

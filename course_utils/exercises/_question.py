@@ -11,6 +11,7 @@ from ._verdict import (
     CheckResult,
     Verdict,
     _could_not_check,
+    _finish,
     _is_verdict,
 )
 
@@ -58,7 +59,12 @@ class Question:
         Returns
         -------
         Verdict
+            Its message is one sentence or more, starting with a capital letter (the label
+            is shown before it: "Incorrect: Got 4845.").
         """
+        return _finish(self._grade_safely(answer))
+
+    def _grade_safely(self, answer) -> Verdict:
         if answer is Ellipsis:
             return Verdict(NOT_ATTEMPTED, _NOT_ATTEMPTED_MESSAGE)
         if self._grades_in_kernel(answer):

@@ -24,6 +24,7 @@ it is the only one that fits every failing case.
 from __future__ import annotations
 
 import math
+import re
 import warnings
 from typing import NamedTuple
 
@@ -70,7 +71,7 @@ _FACTORS = {
     "x100": (
         100,
         "100 times the right {noun}",
-        "probably a percentage where a plain ratio is asked",
+        "a factor 100 too many (the decimal point two places off, or a percentage?)",
     ),
     "/100": (
         1 / 100,
@@ -108,6 +109,17 @@ PERCENTAGE = (
     "That looks like a percentage; give the fraction, a number between 0 and 1."
 )  # a fraction in (0, 1] typed times 100: the sentence of the tolerance policy
 
+# Words of a prompt that asks for a fraction (a share, a probability): only then is an answer
+# 100 times too large called a percentage, and 1 minus the answer "the opposite share".
+_FRACTION_WORDS = re.compile(
+    r"\b(fraction|share|proportion|probabilit|frequenc|density)", re.IGNORECASE
+)
+
+
+def asks_for_fraction(prompt: str) -> bool:
+    """True when ``prompt`` asks for a fraction: a share, a proportion, a probability..."""
+    return bool(_FRACTION_WORDS.search(prompt))
+
 
 def _is_power_of_two(x) -> bool:
     return isinstance(x, int) and x > 0 and x & (x - 1) == 0
@@ -120,7 +132,7 @@ def _exact(x: float):
     return x
 
 
-def slips(expected, *, integral: bool) -> list[Slip]:
+def slips(expected, *, integral: bool, fraction: bool = False) -> list[Slip]:
     """Every slip that applies to ``expected`` (a number or an array of numbers).
 
     Parameters
@@ -130,6 +142,10 @@ def slips(expected, *, integral: bool) -> list[Slip]:
     integral : bool
         True when the right value is a count (compared exactly): off-by-one and
         unrounded answers are slips too, and a power-of-two answer is read in exponents.
+    fraction : bool, default=False
+        True when the question asks for a fraction (:func:`asks_for_fraction`): an answer
+        100 times too large is then a percentage, and 1 minus the answer the opposite share.
+        Without it a value between 0 and 1 (a penalty, a coefficient) is not called a fraction.
 
     Returns
     -------
@@ -141,7 +157,7 @@ def slips(expected, *, integral: bool) -> list[Slip]:
         return []
     out = []
     power = scalar and integral and _is_power_of_two(int(expected))
-    fraction = bool(np.all((0 <= e) & (e <= 1))) and not integral
+    fraction = fraction and bool(np.all((0 <= e) & (e <= 1))) and not integral
 
     def add(name, value, fact, cause):
         if scalar:
@@ -210,7 +226,9 @@ def _agrees(got, value, tolerance) -> bool:
     return _difference(got, value, *tolerance(value)) is None
 
 
-def name_slip(got, expected, *, integral, tolerance, rounds_to=None, exclude=()) -> str | None:
+def name_slip(
+    got, expected, *, integral, tolerance, rounds_to=None, exclude=(), fraction=False
+) -> str | None:
     """The sentence naming the one slip that turns ``expected`` into ``got``, or None.
 
     Parameters
@@ -228,6 +246,8 @@ def name_slip(got, expected, *, integral, tolerance, rounds_to=None, exclude=())
     exclude : list
         Values that mean something else to the question (its listed mistakes and predicted
         values): a slip whose value agrees with one of them is never named.
+    fraction : bool, default=False
+        Whether the question asks for a fraction (see :func:`slips`).
 
     Returns
     -------
@@ -235,15 +255,15 @@ def name_slip(got, expected, *, integral, tolerance, rounds_to=None, exclude=())
     """
     with np.errstate(all="ignore"), warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        return _name_slip(got, expected, integral, tolerance, rounds_to, exclude)
+        return _name_slip(got, expected, integral, tolerance, rounds_to, exclude, fraction)
 
 
-def _name_slip(got, expected, integral, tolerance, rounds_to, exclude) -> str | None:
+def _name_slip(got, expected, integral, tolerance, rounds_to, exclude, fraction) -> str | None:
     typed = _typed_slip(got, expected, tolerance)
     if typed is not None:
         return typed
     fits = []
-    for slip in slips(expected, integral=integral):
+    for slip in slips(expected, integral=integral, fraction=fraction):
         if any(_agrees(slip.value, other, tolerance) for other in exclude):
             continue
         if _agrees(got, slip.value, tolerance) or (
@@ -252,7 +272,7 @@ def _name_slip(got, expected, integral, tolerance, rounds_to, exclude) -> str | 
             fits.append(slip)
     unrounded = integral and _unrounded(got, expected)
     if unrounded and not fits:
-        return "A count is a whole number: round it as the question says."
+        return "That has a fractional part, but a count is a whole number."
     if not fits and _reordered(got, expected, tolerance):
         return "Those are the right values in another order: keep the order the question asks for."
     if len(fits) != 1:
@@ -316,7 +336,7 @@ def _reordered(got, expected, tolerance) -> bool:
     return _difference(np.sort(g), np.sort(e), *tolerance(e)) is None
 
 
-def name_function_slip(pairs, *, tolerance) -> str | None:
+def name_function_slip(pairs, *, tolerance, fraction=False) -> str | None:
     """The sentence naming the one slip that fits every failing case of a function, or None.
 
     Parameters
@@ -325,6 +345,8 @@ def name_function_slip(pairs, *, tolerance) -> str | None:
         The learner's result and the right one, on each case where they differ.
     tolerance : callable
         ``value -> (rtol, atol)``.
+    fraction : bool, default=False
+        Whether the question asks for fractions (see :func:`slips`).
 
     Returns
     -------
@@ -342,7 +364,8 @@ def name_function_slip(pairs, *, tolerance) -> str | None:
                 return None  # too large to be worth the comparisons
             integral = array.dtype.kind in "biu"
             names = set()
-            for slip in slips(expected if array.ndim else array[()], integral=integral):
+            value = expected if array.ndim else array[()]
+            for slip in slips(value, integral=integral, fraction=fraction):
                 if _agrees(got, slip.value, tolerance):
                     names.add(slip.name)
                     if slip.name not in facts or "2**" in facts[slip.name].fact:

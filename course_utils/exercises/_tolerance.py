@@ -5,7 +5,7 @@ is accepted when it agrees with the expected value to ``digits`` significant dig
 (default 4): within half a unit of the last of those digits, which is exactly what a value
 printed with that many digits allows. A prompt that needs more precision says so and passes
 a larger ``digits``. A near miss (the learner's value is the expected one rounded to fewer
-digits, or truncated instead of rounded) is answered with "close: give N significant
+digits, or truncated instead of rounded) is answered with "Close: give N significant
 digits", not with a bare "Incorrect". Listed mistakes are recognised with the same rule, so
 a percentage typed as 23.96 is recognised as well as 23.9631... Integers are compared
 exactly. Arrays and the results of a learner's function are computed, not read, and are

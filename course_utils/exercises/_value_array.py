@@ -8,7 +8,7 @@ from __future__ import annotations
 import numpy as np
 
 from ._question import Question
-from ._slips import name_slip
+from ._slips import asks_for_fraction, name_slip
 from ._tolerance import (
     DIGITS,
     _check_mistakes,
@@ -69,6 +69,7 @@ class _Compared(Question):
             tolerance=self._tolerance_of,
             rounds_to=rounds_to,
             exclude=[wrong for wrong, _ in self.mistakes] + self.predicted,
+            fraction=asks_for_fraction(self.prompt),
         )
         if slip:
             return Verdict(INCORRECT, slip)
@@ -81,7 +82,8 @@ class _Compared(Question):
 
 
 def _predicted_message(guess) -> str:
-    shown = f"{guess:,}" if isinstance(guess, int) else f"{float(guess):.3g}"
+    whole = isinstance(guess, int) or float(guess).is_integer() and abs(guess) < 2**53
+    shown = f"{int(guess):,}" if whole else f"{float(guess):.3g}"
     return (
         f"That is {shown}, one of the guesses the notebook asks you to predict first. Now "
         "compute the value itself, as the question asks."

@@ -75,6 +75,12 @@ def _sentence(text: str, *, capital: bool = True) -> str:
     return text if text.endswith((".", "!", "?")) else text + "."
 
 
+def _finish(verdict: Verdict) -> Verdict:
+    """``verdict`` with its message as a sentence (:func:`_sentence`): every verdict the
+    learner sees, the engine's own ("Got 4845.") and the author's, starts the same way."""
+    return Verdict(verdict.label, _sentence(verdict.message))
+
+
 def _clause(text: str) -> str:
     """``text`` without its closing full stop, to go on inside a sentence (not "(0,)., ...")."""
     text = text.strip()

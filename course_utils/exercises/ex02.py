@@ -15,8 +15,8 @@ def _l2_squared(w):
 q1 = Function(
     prompt=(
         "Write `l2_squared(w)`: the squared L2 norm, the sum of the squared weights "
-        "$\\sum_i w_i^2$, of a 1-D array `w`, with numpy only (no `course_utils`). Return "
-        "a float."
+        "$\\sum_i w_i^2$, of a 1-D array `w`. Write it yourself with numpy (rather than "
+        "calling `course_utils`) and return a float."
     ),
     answer=_l2_squared,
     cases=[
@@ -27,6 +27,9 @@ q1 = Function(
         (np.array([1.0, -1.0, 2.0, 0.0, -3.0]),),
         (np.array([]),),  # the empty vector: no weights, no penalty
         (np.array([5e-324, -1e-200]),),  # tiny weights: their squares underflow to 0.0
+        # results that are not whole numbers: int(...) or round(...) must not pass
+        (np.array([0.5, -0.25]),),
+        (np.array([0.1, -0.2, 0.3]),),
     ],
     mistakes=[
         (
@@ -46,6 +49,11 @@ q1 = Function(
         (
             lambda w: float(np.sum(2 * np.asarray(w, dtype=float))),
             "You summed 2 w_i, the gradient of the penalty, not the penalty itself.",
+        ),
+        (
+            lambda w: int(np.sum(np.asarray(w, dtype=float) ** 2)),
+            "That cuts the sum to a whole number (int(...) or round(...)): for w = (0.5, -0.25) "
+            "the penalty is 0.3125, not 0. Return float(...) of the sum.",
         ),
     ],
     hints=[

@@ -83,8 +83,8 @@ q2 = Function(
     prompt=(
         "Write `l1_step(w, step)`: one clipped L1 step that moves `w` towards zero by "
         "`step` and stops at exactly `0.0` if it would cross. It must work for positive "
-        "and negative weights, for `w = 0` (which stays 0) and for NumPy arrays (element "
-        "by element)."
+        "and negative weights, for `w = 0` (which stays 0) and for NumPy arrays of any "
+        "shape, 1-D or 2-D (element by element)."
     ),
     answer=_l1_step,
     cases=[

@@ -525,8 +525,11 @@ q7 = Value(
         "than the dense float16 vector."
     ),
     answer=_Q7,
-    predicted=[2 / 3, 1 / 2],  # the "predict first" densities: still 2/3, or lower
+    predicted=[2 / 3],  # the "predict first" guess "still 2/3" ("or lower" is not a number)
     mistakes=[
+        (1 / 2, "That is the break-even density, 1/2: the answer to the predict-first question "
+         "('lower'). Now give the count it leads to: the largest number of non-zero weights "
+         "whose sparse copy takes fewer bytes than the dense float16 vector."),
         (_Q2, "That is the answer of exercise 2, 2/3 of p, for float64 values and int32 "
          "indices. Here a value and an index take 2 bytes each, so a pair costs twice a dense "
          "weight and the break-even density is 1/2."),

@@ -198,8 +198,9 @@ q3 = Value(
         ),
         (
             math.ceil(2 * 10 * math.log(1000)),
-            "That uses log(p); the threshold has log(p - k), the number of features that are "
-            "not in the support: log(990).",
+            "That is probably log(p) in place of log(p - k) (it is also one sample too many): "
+            "the threshold has log(p - k), the number of features that are not in the "
+            "support: log(990).",
         ),
         (
             2 * 10 * math.log(1000),

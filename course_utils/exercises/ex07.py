@@ -202,6 +202,8 @@ q6 = Value(
     "240,000,000 bytes that admitting every feature takes, about half, or more? Give 4 "
     "significant digits.",
     answer=_Q6,
+    # the "predict first" guesses: inclusion saves about a third, or about half (listed above)
+    predicted=[_q6_state(lambda k: 1) * 2 / 3],
     mistakes=[
         (_q6_state(lambda k: 1), "that admits every feature: with Poisson inclusion a feature "
          "seen k times gets state with probability 1 - (1 - p)**k."),
@@ -210,8 +212,10 @@ q6 = Value(
          "1 - (1 - p)**k."),
         (_q6_state(lambda k: (1 - 1 / 3) ** k), "that is the expected state of the features "
          "left out: (1 - p)**k is the probability of never getting state."),
-        (_q6_state(lambda k: min(1.0, k / 3)), "k * p is not a probability (it passes 1 at "
-         "k = 3): a feature seen k times gets state with probability 1 - (1 - p)**k."),
+        (_q6_state(lambda k: min(1.0, k / 3)), "That is half of 240,000,000: the 'about "
+         "half' guess of the predict-first question, or k * p taken as a probability (it is not "
+         "one: it passes 1 at k = 3). Compute the expected state: a feature seen k times gets "
+         "state with probability 1 - (1 - p)**k."),
         (_Q6 / _Q6_STATE, "that is the expected number of features with state; each takes "
          "24 bytes."),
         (_Q6 / 1e6, "that is in megabytes; give the bytes."),
