@@ -221,3 +221,14 @@ def test_labels_may_be_any_iterable_of_strings():
     assert [t.get_text() for t in ax.texts] == ["a", "b"]
     ax = plot_path([0.1, 1.0], [[1.0], [2.0]], feature_names=(name for name in ["w"]))
     assert ax.get_legend_handles_labels()[1] == ["w"]
+
+
+def test_plot_path_draws_the_smallest_allowed_alpha_and_refuses_below():
+    from course_utils.plotting import MAX_COORDINATE
+
+    smallest = 1.0 / MAX_COORDINATE
+    ax = plot_path(np.array([1.0, smallest]), np.zeros((2, 3)))
+    assert len(ax.get_lines()) == 4  # the zero line and one per feature
+    plt.close(ax.figure)
+    with pytest.raises(ValueError, match="alphas must all be >="):
+        plot_path(np.array([1.0, smallest / 2]), np.zeros((2, 3)))
