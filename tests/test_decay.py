@@ -411,3 +411,16 @@ def test_out_of_reach_with_flush_to_zero_reaches_zero():
     assert math.copysign(1.0, result.value) == -1.0  # -0.0: the sign of w0 is kept
     assert result.step == pytest.approx(math.log(np.finfo(np.float64).tiny) / math.log(1 - 1e-7),
                                         rel=1e-3)
+
+
+@pytest.mark.parametrize("factor", [0.9999, 0.99999, 1 - 2.0**-20])
+@pytest.mark.parametrize("n", [1_000, 20_000, 60_000])
+def test_closed_form_bracket_holds_the_plain_loop_and_is_tight(factor, n):
+    # The skip's bracket [L, U] must hold the exact w_n, and be no wider than its proof allows:
+    # a relative rounding of at most u = 2**-53 per step on each side, plus the 1e-11 margins.
+    w = 1.0
+    for _ in range(n):
+        w *= factor
+    low, high = decay._Decay(factor, np.dtype(np.float64), False).bracket(1.0, n)
+    assert low <= w <= high
+    assert (high - low) / w <= 2 * n * 2.0**-53 * 1.01 + 2.2e-11
