@@ -80,3 +80,18 @@ def test_a_centre_inside_both_balls_is_its_own_solution():
 def test_bad_input_names_the_argument(kwargs, error, name):
     with pytest.raises(error, match=name):
         plot_loss_contours(**kwargs)
+
+
+def test_each_drawn_contour_is_a_level_set_of_the_loss():
+    from matplotlib.contour import ContourSet
+
+    center, hessian = np.array([1.5, 0.5]), np.array([[2.0, 0.5], [0.5, 1.0]])
+    ax = plot_loss_contours(center, hessian, radius=1.0)
+    paths = [path for artist in ax.collections if isinstance(artist, ContourSet)
+             for path in artist.get_paths() if len(path.vertices)]
+    assert paths
+    for path in paths:
+        d = path.vertices - center
+        loss = np.einsum("ij,jk,ik->i", d, hessian, d)
+        assert loss.max() <= 1.01 * loss.min()  # the loss is the same all along a contour
+    plt.close(ax.figure)
