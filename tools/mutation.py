@@ -18,8 +18,8 @@ How it runs:
    and a seeded random sample is drawn;
 4. for each mutant, the tests that reach its line run against the mutated copy (``pytest -x``,
    stopping at the first failure); a mutant they do not kill (or that no test reaches) then meets
-   the sweeps that call the package in worker processes, where coverage.py does not follow
-   (``tests/test_api_sweep.py``); what survives that is listed.
+   the tests generated from the public API, which coverage.py cannot tie to lines
+   (``tests/test_api_sweep.py``, ``tests/test_docstrings.py``); what survives that is listed.
 
 Usage::
 
@@ -51,10 +51,12 @@ UNIT_TESTS_EXCLUDED = {
     "test_plans.py", "test_slides.py", "test_prose_numbers.py", "test_offline.py",
     "test_setup_cell.py", "test_exercise_hints_in_notebooks.py",
 }
-# Tests whose calls run in worker processes: coverage.py cannot say which lines they reach, so they
-# run for every mutant the other tests leave alive (the exercise sweep grades exercise modules,
-# which are not mutated, and is left out).
-SWEEPS = ["tests/test_api_sweep.py"]
+# Tests generated from the public API, run for every mutant the other tests leave alive: the API
+# sweep calls the package in worker processes, where coverage.py does not follow, and the
+# docstring test reads signatures, whose defaults run once at import, before any test starts (so
+# coverage.py gives a mutated default to no test). The exercise sweep grades exercise modules,
+# which are not mutated, and is left out.
+SWEEPS = ["tests/test_api_sweep.py", "tests/test_docstrings.py"]
 NOT_IN_COVERAGE_RUN = {"tests/test_api_sweep.py", "tests/test_exercise_sweep.py"}
 MUTATED = "course_utils"
 NOT_MUTATED = ("course_utils/exercises/",)
