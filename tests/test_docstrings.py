@@ -39,7 +39,7 @@ def documented_parameters(doc: str, section: str = "Parameters") -> dict[str, st
     if section not in lines:
         return {}
     start = lines.index(section) + 2  # skip the dashes
-    documented = {}
+    documented, names = {}, []
     for line in lines[start:]:
         if line and not line.startswith(" ") and line.strip() and (
                 line.endswith("-" * len(line)) or line.strip() in {
@@ -47,6 +47,11 @@ def documented_parameters(doc: str, section: str = "Parameters") -> dict[str, st
                     "Attributes", "References", "Warns", "Methods"}):
             break
         match = PARAMETER_LINE.match(line) if not line.startswith(" ") else None
+        as_in = re.match(r"\s+As in :(?:func|meth|class):`~?([\w.]+)`", line)
+        if as_in and names and not any(documented[name].startswith("default=") for name in names):
+            for name in names:  # "alpha, beta\n    As in :func:`ftrl_proximal`."
+                documented[name] += f" as-in={as_in.group(1)}"
+            names = []
         if match:
             names = [name.strip().lstrip("*") for name in match.group(1).split(",")]
             type_line = match.group(2) or ""
@@ -106,6 +111,16 @@ def test_documented_defaults_are_the_signatures(qualname):
     for name, parameter in inspect.signature(func).parameters.items():
         if name not in documented or parameter.default in (parameter.empty, None):
             continue  # None stands for a choice the docstring describes (e.g. sgd_l1's method)
+        as_in = re.search(r"as-in=([\w.]+)", documented[name])
+        if as_in:  # "As in :func:`other`": the same default as other's
+            other = getattr(inspect.getmodule(func), as_in.group(1).split(".")[-1], None)
+            assert other is not None, f"{qualname}: {as_in.group(1)} not found in its module"
+            theirs = inspect.signature(other).parameters.get(name)
+            if theirs is not None and theirs.default is not theirs.empty:
+                assert theirs.default == parameter.default, (
+                    f"{qualname}({name}=...) is documented as in {as_in.group(1)}, whose "
+                    f"default is {theirs.default!r}; the signature has {parameter.default!r}")
+            continue
         found, value = _documented_default(documented[name])
         if found:
             assert value == parameter.default and type(value) is type(parameter.default) or (
