@@ -335,3 +335,12 @@ def test_stack_features_rejects_bad_blocks(small):
 def test_one_hot_of_a_table_without_columns_names_the_table():
     with pytest.raises(ValueError, match="table has no columns"):
         features.one_hot(pd.DataFrame(index=range(3)))
+
+
+def test_hash_buckets_takes_up_to_2_31_buckets_as_documented():
+    names = ["education=Bachelors", "age=[25, 35)"]
+    expected = [abs(int(h)) % 2**31 for h in
+                (features.murmurhash3_32(s, seed=0) for s in names)]
+    assert features.hash_buckets(names, 2**31).tolist() == expected
+    with pytest.raises(ValueError, match="n_buckets"):
+        features.hash_buckets(names, 2**31 + 1)

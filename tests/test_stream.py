@@ -470,3 +470,14 @@ def test_randomized_rounding_lets_a_float16_sum_of_squares_keep_growing():
 def test_rounding_must_be_named():
     with pytest.raises(ValueError, match="rounding"):
         FTRLProximal(10, rounding="stochastic")
+
+
+def test_bloom_min_count_is_capped_at_255_also_when_replaced():
+    # counters are uint8: a min_count of 256 could never be reached, at construction or later
+    bloom = BloomInclusion(255, n_counters=64)
+    assert bloom.admit(np.zeros(255, dtype=np.int64))[-1]  # the 255th sighting is learned
+    with pytest.raises(ValueError, match="min_count"):
+        BloomInclusion(256)
+    bloom.min_count = 256
+    with pytest.raises(ValueError, match="min_count"):
+        bloom.admit(np.array([1]))
