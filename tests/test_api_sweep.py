@@ -366,7 +366,9 @@ def _lil_disagrees(a):
 
 def _dok_outside(a):
     m = sp.dok_matrix(a)
-    m._dict[(10**6, 0)] = 1.0  # past DOK's own __setitem__ check
+    # past DOK's own __setitem__ check: scipy >= 1.12 keeps the entries in m._dict, older
+    # releases in m itself (a dict subclass)
+    dict.__setitem__(getattr(m, "_dict", m), (10**6, 0), 1.0)
     return m
 
 
