@@ -235,14 +235,19 @@ def sgd_l1(
                 w = _soft_threshold_unchecked(w, step)
             else:
                 w -= step * np.sign(w)
-        if not (np.all(np.isfinite(w)) and np.isfinite(b)):
-            raise ValueError(
-                f"sgd_l1 diverged (weights became inf or NaN) with learning_rate={lr}; "
-                "use a smaller learning_rate."
-            )
-        history.append(_mean_loss(loss, X @ w + b, y) + alpha * float(np.abs(w).sum()))
+        _end_of_epoch(X, y, w, b, alpha, loss, lr, history)
     return check_fit(FitResult(coef=w, intercept=float(b), n_iter=epochs, converged=True,
                                history=history), "sgd_l1")
+
+
+def _end_of_epoch(X, y, w, b, alpha, loss, lr, history) -> None:
+    """``sgd_l1`` after a pass, dense or sparse: refuse divergence, record the objective."""
+    if not (np.all(np.isfinite(w)) and np.isfinite(b)):
+        raise ValueError(
+            f"sgd_l1 diverged (weights became inf or NaN) with learning_rate={lr}; "
+            "use a smaller learning_rate."
+        )
+    history.append(_mean_loss(loss, X @ w + b, y) + alpha * float(np.abs(w).sum()))
 
 
 def _sgd_l1_sparse(X, y, alpha, w, q, rng, loss, lr, epochs, method, fit_intercept):
@@ -261,12 +266,7 @@ def _sgd_l1_sparse(X, y, alpha, w, q, rng, loss, lr, epochs, method, fit_interce
                            float(step), code, loss == "log", bool(fit_intercept), float(b), t,
                            float(u))
         sgd_flush(w, q, last, t, u, float(step), code)  # the returned coef is exact
-        if not (np.all(np.isfinite(w)) and np.isfinite(b)):
-            raise ValueError(
-                f"sgd_l1 diverged (weights became inf or NaN) with learning_rate={lr}; "
-                "use a smaller learning_rate."
-            )
-        history.append(_mean_loss(loss, X @ w + b, y) + alpha * float(np.abs(w).sum()))
+        _end_of_epoch(X, y, w, b, alpha, loss, lr, history)
     return check_fit(FitResult(coef=w, intercept=float(b), n_iter=epochs, converged=True,
                                history=history), "sgd_l1")
 
