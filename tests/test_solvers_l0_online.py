@@ -63,6 +63,30 @@ def test_iht_objective_never_increases_and_matches_best_subset():
     assert fit.intercept == pytest.approx(exact.intercept, abs=1e-6)
 
 
+
+def test_iht_constant_step_is_one_over_the_lipschitz_constant():
+    # The documented iteration, written out: w <- H_k(w + g / L), L = ||X_c||_2^2 / n, until
+    # ||w_new - w|| <= tol ||w_new||. A longer or shorter step settles on the same support in
+    # another number of steps, so the objective after each step is compared, and the count.
+    X, y, _ = _easy_regression(seed=2)
+    X[:, 5] += X[:, 7]  # correlated columns: more steps (67)
+    n, k, tol = X.shape[0], 3, 1e-8
+    Xc, yc = X - X.mean(axis=0), y - y.mean()
+    L = np.linalg.svd(Xc, compute_uv=False)[0] ** 2 / n
+    w, history = np.zeros(X.shape[1]), []
+    for _ in range(500):
+        v = w + Xc.T @ (yc - Xc @ w) / n / L
+        w_new = np.where(np.isin(np.arange(v.size), np.argsort(-np.abs(v))[:k]), v, 0.0)
+        history.append((yc - Xc @ w_new) @ (yc - Xc @ w_new) / (2 * n))
+        done = np.linalg.norm(w_new - w) <= tol * np.linalg.norm(w_new)
+        w = w_new
+        if done:
+            break
+    fit = iht(X, y, k, tol=tol)
+    assert fit.converged and fit.n_iter == len(history) > 10
+    np.testing.assert_allclose(fit.history, history, rtol=1e-9)
+    np.testing.assert_allclose(fit.coef, w, rtol=1e-9)
+
 def test_iht_warns_and_reports_when_stopped_at_max_iter():
     X, y, _ = _easy_regression()
     with pytest.warns(ConvergenceWarning, match="max_iter=2"):
