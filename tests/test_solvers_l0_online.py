@@ -349,6 +349,16 @@ def test_ftrl_with_beta_zero_and_l2_is_finite_and_warning_free():
     assert np.abs(shrunk.coef).sum() < np.abs(fit.coef).sum()
 
 
+
+def test_ftrl_magnitude_bound_counts_one_squared_gradient_per_row():
+    # n_i adds g_i**2 = ((p - y) x_i)**2, up to x_i**2, once per row and epoch: 1,000 rows of
+    # one feature at 1e153 overflow it (1e309), though a single product (1e306) does not. The
+    # bound must refuse that X by name, not leave it to the overflow inside the loop.
+    y = (np.arange(1000) % 2).astype(float)
+    with pytest.raises(ValueError, match="X is too large to fit in float64"):
+        ftrl_proximal(np.full((1000, 1), 1e153), y)
+    assert np.isfinite(ftrl_proximal(np.full((1000, 1), 1e150), y).coef).all()  # sums to 1e303
+
 def test_ftrl_learns_the_signal():
     X, y = _sparse_classification(seed=1, n=800, p=100)
     fit = ftrl_proximal(X, y, alpha=0.5, l1=1.0, epochs=3)
