@@ -433,6 +433,24 @@ def test_closed_form_bracket_holds_the_plain_loop_and_is_tight(w0, factor, n):
     assert (high - low) / w <= 2 * n * 2.0**-53 * 1.01 + 2.2e-11
 
 
+
+@pytest.mark.parametrize("w0, factor, n", [
+    (1e-310, 0.999, 5000), (1e-310, 0.99, 1500), (3e-320, 0.999, 3000), (1e-320, 0.999, 10),
+])
+def test_closed_form_bracket_holds_the_plain_loop_in_the_subnormals(w0, factor, n):
+    # Among the subnormals a step rounds by up to half a subnormal s, not by a relative u: the
+    # bracket follows x <- f (1 -+ u) x -+ s / 2, whose fixed points c = s / (2 (1 - f (1 -+ u)))
+    # it must carry (about 500 s for f = 0.999, against a relative margin of 1e-11 w). After n
+    # steps the two sequences are apart by 2 n u w from the rounding, plus (c_up + c_down)
+    # (1 - f**n) from the half subnormals, plus the margins.
+    w = w0
+    for _ in range(n):
+        w *= factor
+    low, high = decay._Decay(factor, np.dtype(np.float64), False).bracket(w0, n)
+    assert low <= w <= high
+    half_subnormals = S64 / (1 - factor) * (1 - factor**n)  # to first order in u
+    assert high - low <= w * (2 * n * 2.0**-53 + 2.2e-11) * 1.01 + half_subnormals * 1.01 + 10 * S64
+
 def _result_and_range(w0, factor, flush):
     """steps_until_zero, and the range its warning gives (just ``[step, step]`` if exact)."""
     with warnings.catch_warnings(record=True) as caught:
