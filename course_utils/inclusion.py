@@ -118,7 +118,8 @@ class BloomInclusion:
     min_count : int
         Sightings needed, ``>= 1`` (1 admits every feature at once).
     n_counters : int, default=2**20
-        Size of the counter table; each counter is one byte (saturating at 255).
+        Size of the counter table, at most ``2**31`` (2 GiB); each counter is one byte
+        (saturating at 255).
     n_hashes : int, default=3
         Counters per feature; its count is the smallest of them.
     random_state : int, default=0

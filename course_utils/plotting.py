@@ -174,10 +174,12 @@ def plot_path(alphas, coefs, ax=None, title="Regularization path", feature_names
     title = _check_title(title)
     ax = _axes(ax)
     ax.axhline(0.0, color="#888888", linewidth=0.8, linestyle="-")
-    n_colors = len(plt.rcParams["axes.prop_cycle"].by_key().get("color", [None] * 8))
+    # without colours in the cycle, every line takes the one colour of rcParams["lines.color"]
+    n_colors = len(plt.rcParams["axes.prop_cycle"].by_key().get("color", [None]))
     for j in range(n_features):
-        # Colours repeat every n_colors lines; shifting the line style then keeps lines distinct.
-        style = LINESTYLES[(j + j // n_colors) % 4]
+        # Line j has colour j % n_colors; each time the colours come round again the styles
+        # shift by one, so no two of the first 4 * n_colors lines look the same.
+        style = LINESTYLES[(j % n_colors + j // n_colors) % 4]
         ax.plot(alphas, coefs[:, j], linestyle=style, label=names[j])
     ax.set_xscale("log")
     ax.set_title(title)

@@ -76,6 +76,15 @@ def test_more_l1_gives_fewer_nonzeros_and_no_l1_none():
     assert counts[0] > counts[1] > counts[2]
 
 
+
+def test_magnitude_bound_counts_one_squared_gradient_per_row():
+    # the accumulated squared gradients add up to x**2 once per row and epoch: 1,000 rows of
+    # one feature at 1e153 sum past float64's largest value, though one product does not
+    y = (np.arange(1000) % 2).astype(float)
+    with pytest.raises(ValueError, match="X is too large to fit in float64"):
+        adagrad_fobos(np.full((1000, 1), 1e153), y)
+    assert np.isfinite(adagrad_fobos(np.full((1000, 1), 1e150), y).coef).all()  # sums to 1e303
+
 def test_bad_input_names_the_argument():
     X, y = _problem()
     with pytest.raises(ValueError, match="alpha"):

@@ -413,14 +413,88 @@ def test_out_of_reach_with_flush_to_zero_reaches_zero():
                                         rel=1e-3)
 
 
-@pytest.mark.parametrize("factor", [0.9999, 0.99999, 1 - 2.0**-20])
-@pytest.mark.parametrize("n", [1_000, 20_000, 60_000])
-def test_closed_form_bracket_holds_the_plain_loop_and_is_tight(factor, n):
+@pytest.mark.parametrize("w0, factor, n", [
+    *((1.0, factor, n) for factor in (0.9999, 0.99999, 1 - 2.0**-20)
+      for n in (1_000, 20_000, 60_000)),
+    # long enough that the rounding bound n * u (1e-10) is ten times the margins: a bound
+    # drawn on the wrong side of the exact value no longer hides inside them
+    (1.0, 0.99999, 1_000_000),
+    # from a large w0: factor**n alone (e**-800) underflows to 0.0, w0 * factor**n does not
+    (1e300, 0.999, 800_000),
+])
+def test_closed_form_bracket_holds_the_plain_loop_and_is_tight(w0, factor, n):
     # The skip's bracket [L, U] must hold the exact w_n, and be no wider than its proof allows:
     # a relative rounding of at most u = 2**-53 per step on each side, plus the 1e-11 margins.
-    w = 1.0
+    w = w0
     for _ in range(n):
         w *= factor
-    low, high = decay._Decay(factor, np.dtype(np.float64), False).bracket(1.0, n)
+    low, high = decay._Decay(factor, np.dtype(np.float64), False).bracket(w0, n)
     assert low <= w <= high
     assert (high - low) / w <= 2 * n * 2.0**-53 * 1.01 + 2.2e-11
+
+
+
+@pytest.mark.parametrize("w0, factor, n", [
+    (1e-310, 0.999, 5000), (1e-310, 0.99, 1500), (3e-320, 0.999, 3000), (1e-320, 0.999, 10),
+])
+def test_closed_form_bracket_holds_the_plain_loop_in_the_subnormals(w0, factor, n):
+    # Among the subnormals a step rounds by up to half a subnormal s, not by a relative u: the
+    # bracket follows x <- f (1 -+ u) x -+ s / 2, whose fixed points c = s / (2 (1 - f (1 -+ u)))
+    # it must carry (about 500 s for f = 0.999, against a relative margin of 1e-11 w). After n
+    # steps the two sequences are apart by 2 n u w from the rounding, plus (c_up + c_down)
+    # (1 - f**n) from the half subnormals, plus the margins.
+    w = w0
+    for _ in range(n):
+        w *= factor
+    low, high = decay._Decay(factor, np.dtype(np.float64), False).bracket(w0, n)
+    assert low <= w <= high
+    half_subnormals = S64 / (1 - factor) * (1 - factor**n)  # to first order in u
+    assert high - low <= w * (2 * n * 2.0**-53 + 2.2e-11) * 1.01 + half_subnormals * 1.01 + 10 * S64
+
+def _result_and_range(w0, factor, flush):
+    """steps_until_zero, and the range its warning gives (just ``[step, step]`` if exact)."""
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        result = steps_until_zero(w0, factor, flush_subnormals=flush)
+    if not caught:
+        return result, result.step, result.step
+    assert len(caught) == 1 and "out of reach" in str(caught[0].message)
+    low, high = re.search(r"between ([\d,]+) and ([\d,]+)", str(caught[0].message)).groups()
+    return result, int(low.replace(",", "")), int(high.replace(",", ""))
+
+
+@pytest.mark.parametrize("factor, flush, out_of_reach", [
+    (0.9999, False, False), (0.9999, True, False), (1 - 1e-6, False, True),
+])
+def test_count_from_a_large_w0_adds_the_way_down_to_one(factor, flush, out_of_reach):
+    # Independent of the closed form: from w0 the decay first spends log(w0) / -log(f) steps
+    # (give or take one, and the rounding: at most n u / (1 - f) steps) coming down to about
+    # 1, then decays as from 1.0. (The bracket once computed f**n first, which underflows
+    # from w0 = 1e300: a warning with a range millions of steps short, even for 0.9999.)
+    one, low1, high1 = _result_and_range(1.0, factor, flush)
+    result, low, high = _result_and_range(1e300, factor, flush)
+    assert (low1 < high1) == (low < high) == out_of_reach  # as documented: 1 - f < 3e-6
+    assert result.value == one.value and result.reaches_zero == one.reaches_zero
+    down_to_one = math.log(1e300) / -math.log(factor)
+    slack = (high1 - low1) / 2 + (high - low) / 2 + down_to_one * 2.0**-53 / (1 - factor) + 2
+    assert abs(result.step - one.step - down_to_one) <= slack
+    assert low <= result.step <= high
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32, np.float16])
+def test_outward_rounds_to_the_neighbouring_float_on_the_asked_side(dtype):
+    # The bracket's ends are rounded outward: to the nearest float of dtype at or above x (up)
+    # or at or below x (down); a float of dtype is its own answer. Derived with nextafter.
+    stepper = decay._Decay(0.9, np.dtype(dtype), False)
+    tiny, s = float(np.finfo(dtype).tiny), S_OF[dtype]
+    for x in [1.0, 0.75, 1.0 / 3.0, tiny, 3 * s, s, 0.0, float(np.nextafter(dtype(1), dtype(2)))]:
+        x = float(dtype(x))
+        assert stepper.outward(x, up=True) == x and stepper.outward(x, up=False) == x
+    if dtype == np.float64:
+        return  # every Python float is a float64
+    for x in [1.0 + 1e-5, 1.0 / 3.0, tiny * 1.3, 2.5 * s, 0.4 * s]:
+        near = float(dtype(x))  # round to nearest: one neighbour of x
+        other = float(np.nextafter(dtype(near), dtype(2.0 if near < x else 0.0)))
+        below, above = min(near, other), max(near, other)
+        assert below < x < above
+        assert stepper.outward(x, up=True) == above and stepper.outward(x, up=False) == below

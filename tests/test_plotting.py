@@ -84,6 +84,22 @@ def test_path_lines_stay_distinct_beyond_the_colour_cycle(course_style):
     assert len(lines) == 25 and len(styles) == 25
 
 
+
+@pytest.mark.parametrize("n_colors", [0, 1, 2, 3, 5, 7, 8, 10])
+def test_path_lines_stay_distinct_for_any_colour_cycle(n_colors):
+    # 4 line styles: with n colours, 4 n lines can all differ, and must (with no colour in the
+    # cycle every line has one colour: 4 lines). Odd cycles once repeated after n lines.
+    from cycler import cycler
+
+    palette = ["#0072b2", "#d55e00", "#009e73", "#e69f00", "#56b4e9", "#cc79a7", "#000000",
+               "#f0e442", "#999999", "#882255"]
+    cycle = cycler(color=palette[:n_colors]) if n_colors else cycler(linewidth=[1.0, 2.0])
+    n_lines = 4 * max(n_colors, 1)
+    with mpl.rc_context({"axes.prop_cycle": cycle}):
+        ax = plot_path(np.logspace(-2, 0, 4), np.ones((4, n_lines)))
+    lines = [line for line in ax.get_lines() if not line.get_label().startswith("_")]
+    assert len({(line.get_color(), line.get_linestyle()) for line in lines}) == n_lines
+
 def test_weight_histogram_counts_zeros():
     w = np.array([0.0, 0.0, 0.0, 1.0, -2.0, 0.5])
     ax = plot_weight_histogram(w, title="W")

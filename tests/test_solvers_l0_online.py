@@ -63,6 +63,30 @@ def test_iht_objective_never_increases_and_matches_best_subset():
     assert fit.intercept == pytest.approx(exact.intercept, abs=1e-6)
 
 
+
+def test_iht_constant_step_is_one_over_the_lipschitz_constant():
+    # The documented iteration, written out: w <- H_k(w + g / L), L = ||X_c||_2^2 / n, until
+    # ||w_new - w|| <= tol ||w_new||. A longer or shorter step settles on the same support in
+    # another number of steps, so the objective after each step is compared, and the count.
+    X, y, _ = _easy_regression(seed=2)
+    X[:, 5] += X[:, 7]  # correlated columns: more steps (67)
+    n, k, tol = X.shape[0], 3, 1e-8
+    Xc, yc = X - X.mean(axis=0), y - y.mean()
+    L = np.linalg.svd(Xc, compute_uv=False)[0] ** 2 / n
+    w, history = np.zeros(X.shape[1]), []
+    for _ in range(500):
+        v = w + Xc.T @ (yc - Xc @ w) / n / L
+        w_new = np.where(np.isin(np.arange(v.size), np.argsort(-np.abs(v))[:k]), v, 0.0)
+        history.append((yc - Xc @ w_new) @ (yc - Xc @ w_new) / (2 * n))
+        done = np.linalg.norm(w_new - w) <= tol * np.linalg.norm(w_new)
+        w = w_new
+        if done:
+            break
+    fit = iht(X, y, k, tol=tol)
+    assert fit.converged and fit.n_iter == len(history) > 10
+    np.testing.assert_allclose(fit.history, history, rtol=1e-9)
+    np.testing.assert_allclose(fit.coef, w, rtol=1e-9)
+
 def test_iht_warns_and_reports_when_stopped_at_max_iter():
     X, y, _ = _easy_regression()
     with pytest.warns(ConvergenceWarning, match="max_iter=2"):
@@ -324,6 +348,16 @@ def test_ftrl_with_beta_zero_and_l2_is_finite_and_warning_free():
     assert np.all(np.isfinite(fit.coef)) and np.isfinite(fit.intercept)
     assert np.abs(shrunk.coef).sum() < np.abs(fit.coef).sum()
 
+
+
+def test_ftrl_magnitude_bound_counts_one_squared_gradient_per_row():
+    # n_i adds g_i**2 = ((p - y) x_i)**2, up to x_i**2, once per row and epoch: 1,000 rows of
+    # one feature at 1e153 overflow it (1e309), though a single product (1e306) does not. The
+    # bound must refuse that X by name, not leave it to the overflow inside the loop.
+    y = (np.arange(1000) % 2).astype(float)
+    with pytest.raises(ValueError, match="X is too large to fit in float64"):
+        ftrl_proximal(np.full((1000, 1), 1e153), y)
+    assert np.isfinite(ftrl_proximal(np.full((1000, 1), 1e150), y).coef).all()  # sums to 1e303
 
 def test_ftrl_learns_the_signal():
     X, y = _sparse_classification(seed=1, n=800, p=100)

@@ -481,3 +481,14 @@ def test_bloom_min_count_is_capped_at_255_also_when_replaced():
     bloom.min_count = 256
     with pytest.raises(ValueError, match="min_count"):
         bloom.admit(np.array([1]))
+
+
+def test_bloom_n_counters_is_capped_at_2_to_the_31_also_when_replaced():
+    # the documented cap (2 GiB of one-byte counters): one more is refused before any memory
+    # is taken, at construction or when the setting is replaced
+    with pytest.raises(ValueError, match=r"^n_counters must be <= 2,147,483,648"):
+        BloomInclusion(2, n_counters=2**31 + 1)
+    bloom = BloomInclusion(2, n_counters=64)
+    bloom.n_counters = 2**31 + 1
+    with pytest.raises(ValueError, match=r"^n_counters must be <= 2,147,483,648"):
+        bloom.admit(np.array([1]))
