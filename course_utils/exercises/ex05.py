@@ -475,11 +475,12 @@ q5 = MultipleChoice(
 
 q6 = MultipleChoice(
     prompt=(
-        "At 50 non-zero weights, the L2 model pruned by raw $|w|$ without a refit (row "
-        "\"L2, prune |w|\", k=50) had a clearly higher held-out loss than batch L1, while "
-        "the same L2 model pruned by $|w|$ times $\\mathrm{sd}(x)$ and refitted (row \"L2, "
-        "prune |w| sd, refit\", k=50) was as good as the best L1 models. What best explains "
-        "the gap between the two pruning rows?"
+        "On split 0, at 50 non-zero weights, the L2 model pruned by raw $|w|$ without a "
+        "refit (row \"L2, prune |w|\", k=50) has a held-out loss of 0.3767, the same L2 "
+        "model pruned by $|w|$ times $\\mathrm{sd}(x)$ and refitted (row \"L2, prune |w| sd, "
+        "refit\", k=50) 0.3496. Over the five splits the gap averages 0.0178, with a "
+        "corrected standard error of 0.0203: not established, because the raw-pruned model "
+        "varies so much from split to split. What best explains the gap on split 0?"
     ),
     options={
         "a": (
