@@ -136,10 +136,41 @@ def test_compiled_loop_equals_its_plain_python_source(dtype):
     for loop in (ftrl_rows, ftrl_rows.py_func):
         z, n, f = np.zeros(X.shape[1]), np.zeros(X.shape[1]), np.empty(X.shape[0])
         loop(z, n, X.indptr.astype(np.int64), X.indices.astype(np.int64), X.data, y,
-             0.5, 1.0, 0.3, 0.1, True, bits, f)
+             0.5, 1.0, 0.3, 0.1, True, bits, bits, f)
         results.append((z, n, f))
     for compiled, plain in zip(*results, strict=True):
         assert compiled.tobytes() == plain.tobytes()
+
+
+@pytest.mark.parametrize("stored", ["z", "n"])
+def test_z_and_n_can_be_stored_in_different_types(stored):
+    # state_dtype=(type of z_, type of n_): only the array stored in float16 is rounded to it,
+    # the other keeps float64; a pair of one type is that type
+    X, y = _stream()
+    pair = (np.float16, np.float64) if stored == "z" else (np.float64, np.float16)
+    model = _feed(FTRLProximal(X.shape[1], l1=1.0, state_dtype=pair), X, y, 300)
+    assert (model.z_.dtype, model.n_.dtype) == tuple(np.dtype(d) for d in pair)
+    half, full = (model.z_, model.n_) if stored == "z" else (model.n_, model.z_)
+    assert np.all(half.astype(np.float16).astype(half.dtype) == half)
+    assert not np.all(full.astype(np.float16).astype(np.float64) == full)  # not rounded
+    # rounding only one of them gives a third model, between float64 and float16 for both
+    both16 = _feed(FTRLProximal(X.shape[1], l1=1.0, state_dtype=np.float16), X, y, 300)
+    both64 = _feed(FTRLProximal(X.shape[1], l1=1.0), X, y, 300)
+    assert model.z_.tobytes() != both16.z_.astype(model.z_.dtype).tobytes()
+    assert model.coef_.tobytes() != both64.coef_.tobytes()
+    same = _feed(FTRLProximal(X.shape[1], l1=1.0, state_dtype=(np.float16, np.float16)), X, y, 300)
+    assert same.z_.tobytes() == both16.z_.tobytes() and same.n_.tobytes() == both16.n_.tobytes()
+
+
+def test_randomized_rounding_of_n_alone_is_seeded_and_keeps_z_exact():
+    X, y = _stream()
+    runs = [_feed(FTRLProximal(X.shape[1], l1=1.0, state_dtype=(np.float64, np.float16),
+                               rounding="random"), X, y, 300) for _ in range(2)]
+    assert runs[0].n_.tobytes() == runs[1].n_.tobytes()
+    nearest = _feed(FTRLProximal(X.shape[1], l1=1.0, state_dtype=(np.float64, np.float16)),
+                    X, y, 300)
+    assert runs[0].n_.tobytes() != nearest.n_.tobytes()  # rounded at random, not to nearest
+    assert runs[0].z_.dtype == np.float64
 
 
 # ------------------------------------------------------------------ bad input
@@ -191,6 +222,10 @@ def test_bad_input_names_the_argument():
         FTRLProximal(10, inclusion="poisson")
     with pytest.raises(TypeError, match="state_dtype"):
         FTRLProximal(10, state_dtype=np.int32)
+    with pytest.raises(TypeError, match="state_dtype"):
+        FTRLProximal(10, state_dtype=(np.float16, np.int32))
+    with pytest.raises(TypeError, match="state_dtype must be one dtype or a pair"):
+        FTRLProximal(10, state_dtype=(np.float16,) * 3)
     assert model.n_rows_ == 0  # nothing was learned from the refused chunks
 
 

@@ -65,14 +65,15 @@ def seed_rounding(seed):
 
 
 @njit(cache=True)
-def ftrl_rows(z, n, indptr, indices, data, y, alpha, beta, l1, l2, intercept, bits, logits):
+def ftrl_rows(z, n, indptr, indices, data, y, alpha, beta, l1, l2, intercept, z_bits, n_bits,
+              logits):
     """Algorithm 1 over the rows of a CSR matrix, in order, updating ``z`` and ``n`` in place.
 
     Row ``t`` holds the entries ``indptr[t]:indptr[t + 1]`` (column ``indices[j]``, value
     ``data[j]``) and the label ``y[t]``. With ``intercept``, each row's last entry is the
-    intercept, exempt from ``l1`` and ``l2``. After every update ``z_i`` and ``n_i`` are
-    rounded as storage in ``bits`` bits would round them (:func:`round_to`; ``bits=-16``:
-    float16 with randomized rounding). ``logits[t]``
+    intercept, exempt from ``l1`` and ``l2``. After every update ``z_i`` is rounded as
+    storage in ``z_bits`` bits would round it, ``n_i`` as storage in ``n_bits`` bits
+    (:func:`round_to`; ``-16``: float16 with randomized rounding). ``logits[t]``
     receives ``x_t @ w``, predicted before the row is learned.
     """
     if y.size == 0:
@@ -99,6 +100,6 @@ def ftrl_rows(z, n, indptr, indices, data, y, alpha, beta, l1, l2, intercept, bi
             i = indices[j]
             g = (p - y[t]) * data[j]
             sigma = (math.sqrt(n[i] + g * g) - math.sqrt(n[i])) / alpha
-            z[i] = round_to(z[i] + g - sigma * w[j - start], bits)
-            n[i] = round_to(n[i] + g * g, bits)
+            z[i] = round_to(z[i] + g - sigma * w[j - start], z_bits)
+            n[i] = round_to(n[i] + g * g, n_bits)
         logits[t] = logit

@@ -314,8 +314,9 @@ def _ftrl_pass(z, n, X, y, alpha, beta, l1, l2, intercept, seed=None):
     The loop itself is :func:`course_utils.solvers._ftrl_loop.ftrl_rows` (compiled by numba,
     imported here so that only FTRL pays for numba's start-up). State stored in fewer bits
     (float32, float16) is worked on in float64 and rounded back after every update, as
-    storage would round it; with a ``seed``, float16 state is rounded at random (randomized
-    rounding), from that seed. Returns the logit of each row, predicted before it was learned.
+    storage would round it, ``z`` and ``n`` each to its own dtype; with a ``seed``, float16
+    state is rounded at random (randomized rounding), from that seed. Returns the logit of
+    each row, predicted before it was learned.
 
     Raises ``ValueError`` if the state it touched overflowed (inf or NaN): then reduced-precision
     state is left as it was (it is written back only when finite); float64 state, updated in
@@ -323,30 +324,34 @@ def _ftrl_pass(z, n, X, y, alpha, beta, l1, l2, intercept, seed=None):
     """
     from ._ftrl_loop import ftrl_rows, seed_rounding
 
-    bits = 8 * z.dtype.itemsize
-    if seed is not None and bits == 16:
+    z_bits, n_bits = 8 * z.dtype.itemsize, 8 * n.dtype.itemsize
+    if seed is not None and 16 in (z_bits, n_bits):
         seed_rounding(seed)
-        bits = -16
+        z_bits, n_bits = (-16 if bits == 16 else bits for bits in (z_bits, n_bits))
     z64, n64 = z.astype(np.float64, copy=False), n.astype(np.float64, copy=False)
     f = np.empty(len(y))
     ftrl_rows(z64, n64, X.indptr.astype(np.int64, copy=False),
               X.indices.astype(np.int64, copy=False), X.data.astype(np.float64, copy=False),
               np.asarray(y, dtype=np.float64), float(alpha), float(beta), float(l1), float(l2),
-              bool(intercept), bits, f)
+              bool(intercept), z_bits, n_bits, f)
     # the state the pass wrote: at the entries it touched, or all of it when that is shorter;
     # sum |f| bounds the sum of the rows' log losses (each is at most |f| + log 2)
     touched = X.indices if X.indices.size < z64.size else slice(None)
     if not (np.all(np.isfinite(z64[touched])) and np.all(np.isfinite(n64[touched]))
             and np.isfinite(np.abs(f).sum())):
         hint = (" (n sums squared gradients, and float16 holds at most 65504: use float32)"
-                if abs(bits) == 16 else "")
+                if 16 in (abs(z_bits), abs(n_bits)) else "")
+        stored = z.dtype.name if z.dtype == n.dtype else f"{z.dtype.name} and {n.dtype.name}"
         raise ValueError(
-            f"FTRL-Proximal's state overflowed {z.dtype.name} (z or n became inf or NaN){hint}: "
+            f"FTRL-Proximal's state overflowed {stored} (z or n became inf or NaN){hint}: "
             f"X's values, or alpha={alpha:g} (against beta={beta:g}, l2={l2:g}), are out of "
             "scale for it; rescale X, or take alpha between about 1e-6 and 1e3."
         )
-    if bits != 64:  # back into storage: exact, every value is already rounded to z's type
-        z[:], n[:] = z64, n64
+    # back into storage: exact, every value is already rounded to its array's type
+    if z_bits != 64:
+        z[:] = z64
+    if n_bits != 64:
+        n[:] = n64
     return f
 
 
@@ -472,8 +477,10 @@ class FTRLProximal:
         Probabilistic feature inclusion (:mod:`course_utils.inclusion`): an occurrence of a
         feature that has no state yet is learned only if ``admit`` says so; until then the
         feature is dropped from its rows (weight 0, no state).
-    state_dtype : {np.float64, np.float32, np.float16}, default=np.float64
-        Storage type of ``z_`` and ``n_`` (reduced precision: McMahan et al. 2013, sec. 4.5).
+    state_dtype : {np.float64, np.float32, np.float16} or a pair of them, default=np.float64
+        Storage type of ``z_`` and ``n_`` (reduced precision: McMahan et al. 2013, sec. 4.5),
+        or a pair ``(type of z_, type of n_)`` to store each in its own type, e.g.
+        ``(np.float16, np.float64)`` to see what rounding ``z_`` alone does.
     rounding : {"nearest", "random"}, default="nearest"
         How float16 state is rounded after each update: to the nearest float16, as
         ``astype`` does, or at random between its two float16 neighbours with the
@@ -503,9 +510,13 @@ class FTRLProximal:
         self.n_features, self.alpha, self.beta, self.l1, self.l2 = n_features, alpha, beta, l1, l2
         self.fit_intercept, self.inclusion = fit_intercept, inclusion
         self.rounding, self.random_state = rounding, random_state
-        dtype = check_dtype(state_dtype, "state_dtype", STATE_DTYPES)
+        pair = state_dtype if isinstance(state_dtype, tuple) else (state_dtype, state_dtype)
+        if len(pair) != 2:
+            raise TypeError("state_dtype must be one dtype or a pair (type of z_, type of n_); "
+                            f"got a tuple of {len(pair)}.")
+        z_dtype, n_dtype = (check_dtype(d, "state_dtype", STATE_DTYPES) for d in pair)
         self.features_ = np.zeros(0, dtype=np.int64)
-        self.z_, self.n_ = np.zeros(1, dtype=dtype), np.zeros(1, dtype=dtype)
+        self.z_, self.n_ = np.zeros(1, dtype=z_dtype), np.zeros(1, dtype=n_dtype)
         self.n_rows_, self._loss_sum, self._chunks = 0, 0.0, 0
         self._check_state()
 
@@ -528,10 +539,8 @@ class FTRLProximal:
                               or features[-1] >= self.n_features):
             raise ValueError(f"features_ must be strictly increasing, in [0, {self.n_features}).")
         why = " (one entry per feature of features_, and the intercept's)"
-        z = check_state(self.z_, "z_", size=features.size + 1, dtypes=STATE_DTYPES, why=why)
+        check_state(self.z_, "z_", size=features.size + 1, dtypes=STATE_DTYPES, why=why)
         n = check_state(self.n_, "n_", size=features.size + 1, dtypes=STATE_DTYPES, why=why)
-        if z.dtype != n.dtype:
-            raise TypeError(f"z_ and n_ must have the same dtype, got {z.dtype} and {n.dtype}.")
         if np.any(n < 0):
             raise ValueError("n_ must be >= 0 (it sums squared gradients).")
         self.n_rows_ = check_int(self.n_rows_, "n_rows_", low=0, high=2**63)
