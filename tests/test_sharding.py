@@ -43,9 +43,10 @@ def feature_sharded(X, y, l1, n_shards, batch):
     shards = [sharding.FeatureShard(part, l1=l1, intercept=(k == 0), **SETTINGS)
               for k, part in enumerate(sharding.split_buckets(X, n_shards))]
     for start in range(0, len(y), batch):
-        logits = sum(shard.partial_logits(start, start + batch) for shard in shards)
+        stop = min(start + batch, len(y))
+        logits = sum(shard.partial_logits(start, stop) for shard in shards)
         for shard in shards:
-            shard.learn(1 / (1 + np.exp(-logits)) - y[start:start + batch])
+            shard.learn(1 / (1 + np.exp(-logits)) - y[start:stop], start)
     parts = [shard.sparse_coef() for shard in shards]
     return (np.concatenate([i for i, _, _ in parts]), np.concatenate([v for _, v, _ in parts]),
             parts[0][2])
@@ -74,7 +75,7 @@ def test_step_learns_then_predicts_the_next_batch():
     first = a.partial_logits(0, 50)
     np.testing.assert_array_equal(first, b.step(None, 0, 50))
     residuals = 1 / (1 + np.exp(-first)) - y[:50]
-    a.learn(residuals)
+    a.learn(residuals, 0)
     np.testing.assert_array_equal(a.partial_logits(50, 100), b.step(residuals, 50, 100))
 
 
@@ -168,3 +169,48 @@ def test_the_cluster_is_shut_down_when_a_cell_fails():
             raise RuntimeError("a cell fails inside the with block")
     children = {p.pid for p in psutil.Process().children(recursive=True)}
     assert set(worker_pids.values()) & children == set()
+
+
+def test_arguments_are_checked_at_the_door():
+    X, y = hashed_rows(n_rows=20)
+    shard = sharding.FeatureShard(X, l1=1.0, intercept=True, **SETTINGS)
+    with pytest.raises(ValueError, match="residuals must be in"):
+        shard.learn(np.full(5, 2.0), 0)
+    with pytest.raises(ValueError, match="stop"):
+        shard.partial_logits(5, 21)
+    with pytest.raises(ValueError, match="start"):
+        shard.step(np.zeros(5), 3, 10)  # the last batch would start before row 0
+    rows = sharding.RowShard(X, y, l1=1.0, **SETTINGS)
+    with pytest.raises(TypeError, match="mixed"):
+        rows.learn(0, 5, mixed=[1, 2])
+    with pytest.raises(ValueError, match="indices must be strictly increasing"):
+        rows.mix(np.array([4, 2]), np.array([1.0, 1.0]), 0.0)
+    with pytest.raises(ValueError, match="n_shards must be <= 1,024"):
+        sharding.split_buckets(X, 1025)
+    with pytest.raises(TypeError, match=r"messages\[1\]"):
+        sharding.average_weights([(np.array([1]), np.array([1.0]), 0.0), "no"])
+    with pytest.raises(ValueError, match=r"message\[0\]"):
+        sharding.payload_bytes((np.array([np.nan]), 0.0))
+    with pytest.raises(ValueError, match="indices"):
+        sharding.sparse_decision(X, np.array([N_FEATURES]), np.array([1.0]), 0.0)
+
+
+def test_public_state_is_checked_again_before_every_call():
+    X, y = hashed_rows(n_rows=20)
+    shard = sharding.FeatureShard(X, l1=1.0, intercept=True, **SETTINGS)
+    shard.partial_logits(0, 10)
+    shard.z_ = shard.z_[:-1].copy()
+    with pytest.raises(ValueError, match="z_ must have shape"):
+        shard.partial_logits(0, 10)
+    shard = sharding.FeatureShard(X, l1=1.0, intercept=True, **SETTINGS)
+    shard.n_ = -np.ones_like(shard.n_)
+    with pytest.raises(ValueError, match="n_ must be >= 0"):
+        shard.learn(np.zeros(3), 0)
+    shard = sharding.FeatureShard(X, l1=1.0, intercept=True, **SETTINGS)
+    shard.intercept = False
+    with pytest.raises(ValueError, match="intercept"):
+        shard.sparse_coef()
+    rows = sharding.RowShard(X, y, l1=1.0, **SETTINGS)
+    rows.model = "a model"
+    with pytest.raises(TypeError, match="model must be"):
+        rows.learn(0, 5)
