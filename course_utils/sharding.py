@@ -16,10 +16,11 @@ worker computes and what the learner measures:
   scores rows with a model kept as its non-zero weights.
 * :func:`payload_bytes`: the bytes of the frames Dask's serializer makes from a message;
   :func:`sparse_vector` turns a dense vector into the ``(indices, values)`` of its non-zeros.
-* :func:`import_dask`: Dask's ``LocalCluster`` and ``Client``, or a clear message.
+* :func:`import_dask`: Dask's ``LocalCluster`` and ``Client``, or a clear message;
+  :func:`release_freed_memory` makes a kernel smaller before it forks its workers.
 
-Everything here is plain numpy and runs without Dask too (the tests do), one object per
-worker. Every public function and method checks its arguments at the door
+Everything here is numpy (and a pandas lookup) and runs without Dask too (the tests do), one
+object per worker. Every public function and method checks its arguments at the door
 (:mod:`course_utils._validation`), and a shard checks its public state (``z_``, ``n_``,
 ``features_``, the settings; a row shard's ``model``) again before every call, since a user
 can replace it between calls.
@@ -27,7 +28,10 @@ can replace it between calls.
 
 from __future__ import annotations
 
+import ctypes
+
 import numpy as np
+import pandas as pd
 import scipy.sparse as sp
 
 from ._validation import (
@@ -49,8 +53,8 @@ from ._validation import (
 from .solvers import FTRLProximal
 from .solvers.online import _ftrl_weights
 
-__all__ = ["import_dask", "payload_bytes", "sparse_vector", "average_weights", "RowShard",
-           "FeatureShard", "split_buckets", "sparse_decision"]
+__all__ = ["import_dask", "release_freed_memory", "payload_bytes", "sparse_vector",
+           "average_weights", "RowShard", "FeatureShard", "split_buckets", "sparse_decision"]
 
 DASK_MISSING = (
     "Dask's distributed scheduler is not installed here: run "
@@ -77,6 +81,22 @@ def import_dask():
     except ImportError:
         raise ImportError(DASK_MISSING) from None
     return LocalCluster, Client
+
+
+def release_freed_memory() -> None:
+    """Give the memory this process has freed back to the operating system (Linux, glibc).
+
+    glibc's ``malloc`` keeps freed memory for reuse, in pages the process still holds. A worker
+    forked from the process shares every page it holds (copy on write), and its own allocations
+    then land in those freed pages, each one copied for it. Releasing them first
+    (``malloc_trim(0)``) makes the process smaller and lets a forked worker allocate fresh
+    pages instead. Elsewhere (macOS, Windows, musl) it does nothing.
+    """
+    try:
+        trim = ctypes.CDLL("libc.so.6").malloc_trim
+    except (OSError, AttributeError):
+        return
+    trim(0)
 
 
 def payload_bytes(message) -> int:
@@ -592,8 +612,8 @@ def sparse_decision(X, indices, values, intercept):
         return logits
     for first in range(0, X.shape[0], _ROWS_PER_BLOCK):  # a block of rows at a time
         block = X[first:first + _ROWS_PER_BLOCK]
-        at = np.minimum(np.searchsorted(indices, block.indices), indices.size - 1)
-        w = np.where(indices[at] == block.indices, values[at], 0.0)  # 0: no weight
+        at = pd.Index(indices).get_indexer(block.indices)  # a hash lookup; -1: no weight ...
+        w = np.append(values, 0.0)[at]  # ... reads the 0.0 appended
         row = np.repeat(np.arange(block.shape[0]), np.diff(block.indptr))
         logits[first:first + block.shape[0]] += np.bincount(
             row, weights=block.data * w, minlength=block.shape[0])
