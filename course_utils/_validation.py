@@ -40,6 +40,7 @@ MAX_ITER = 1_000_000  # lasso, elastic_net, lasso_path, logistic_l1, iht, htp: i
 MAX_EPOCHS = 10_000  # sgd_l1, ftrl_proximal: passes over the data
 MAX_SUBSETS = 10_000_000  # best_subset: subsets tried (about a minute and 80 MB of history)
 MAX_ALPHAS = 10_000  # lasso_path: penalty strengths on one path (the course uses at most 100)
+MAX_SHARDS = 1_024  # sharding.split_buckets: ranges of columns (the course uses 2 workers)
 # The most columns a solver accepts (check_n_features). A solver keeps dense vectors of one
 # float64 per column, so X of shape (n, 2**40) (empty and sparse: scipy allows it) must be
 # refused before np.zeros(2**40) fails deep inside numpy: MAX_DENSE_FEATURES (1 GiB per vector).
@@ -52,6 +53,7 @@ __all__ = [
     "MAX_EPOCHS",
     "MAX_SUBSETS",
     "MAX_ALPHAS",
+    "MAX_SHARDS",
     "MAX_FEATURES",
     "MAX_DENSE_FEATURES",
     "n_elements",

@@ -171,6 +171,20 @@ def valid_values():
         "labels": ["a", "b", "c"], "ax": None,
         "center": np.array([2.0, 0.8]), "hessian": np.array([[2.0, 0.5], [0.5, 1.0]]),
         "radius": 1.0,
+        # sharding: a message, a model as its non-zero weights, shards of X01's 30 rows
+        "message": np.array([0.5, -2.0, 0.0]),
+        "sparse_vector.values": np.array([0.0, 1.5, 0.0, -2.0]),
+        "messages": [(np.array([1, 4], dtype=np.int32), np.array([0.5, -1.0]), 0.25),
+                     (np.array([2, 4], dtype=np.int32), np.array([1.0, 1.0]), -0.25)],
+        "n_shards": 2, "split_buckets.X": X01, "sparse_decision.X": X01,
+        "sparse_decision.indices": np.array([0, 3, 5]),
+        "sparse_decision.values": np.array([0.5, -1.0, 2.0]), "intercept": 0.25,
+        "RowShard.X": X01, "RowShard.y": y01, "FeatureShard.X": X01,
+        "FeatureShard.intercept": True, "start": 0, "stop": 10,
+        "mix.indices": np.array([1, 4]), "mix.values": np.array([0.5, -1.0]),
+        "learn.mixed": (np.array([1, 4]), np.array([0.5, -1.0]), 0.25),
+        "residuals": np.array([0.5, -0.5, 0.25, -0.25, 0.1]),
+        "step.start": 5, "step.stop": 10,
     }
 
 
@@ -659,14 +673,19 @@ def _snapshot(value):
 
 
 def _same(before, value) -> bool:
+    return _same_snapshot(before, _snapshot(value))
+
+
+def _same_snapshot(before, now) -> bool:
     if before is None:
         return True
-    now = _snapshot(value)
     if before[0] == "pandas":
         return now is not None and before[1].equals(now[1]) and list(before[1].columns) == list(
             now[1].columns) if isinstance(before[1], pd.DataFrame) else before[1].equals(now[1])
-    if before[0] == "container":
-        return now is not None and before[2] == now[2] and _equal(before[1], now[1])
+    if before[0] == "container":  # item by item: a tuple of arrays has no truth value
+        return (now is not None and now[0] == "container" and len(before[2]) == len(now[2])
+                and all(_same_snapshot(b, n) for b, n in zip(before[2], now[2], strict=True))
+                and _equal(before[1], now[1]))
     return before == now
 
 

@@ -26,7 +26,7 @@ from wrong_answers import WRONG_ANSWERS  # noqa: E402
 from course_utils.exercises._engine import Function, MultipleChoice, Question, Value  # noqa: E402
 from course_utils.exercises._slips import name_slip  # noqa: E402
 
-NOTEBOOKS = range(8)  # ex00 .. ex07
+NOTEBOOKS = range(9)  # ex00 .. ex08
 MINIMUM = 5  # wrong answers per question
 SHARE = 0.80  # of all entries, feedback that names the mistake
 
@@ -77,7 +77,7 @@ def names_the_mistake(message: str) -> bool:
 
 @functools.cache
 def questions() -> dict:
-    """Every question of ex00..ex07 that is not multiple choice, found by introspection."""
+    """Every question of ex00..ex08 that is not multiple choice, found by introspection."""
     found = {}
     for number in NOTEBOOKS:
         module = importlib.import_module(f"course_utils.exercises.ex{number:02d}")

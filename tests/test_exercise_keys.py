@@ -233,6 +233,9 @@ DERIVED = {
     "ex07.q6": lambda: float(24 * sum(
         count * sum(Fraction(2, 3) ** j * Fraction(1, 3) for j in range(seen))
         for count, seen in [(6_000_000, 1), (3_000_000, 2), (1_000_000, 10)])),
+    # one message per worker each way, a (4-byte index, 8-byte value) pair per weight
+    "ex08.q1": lambda: sum(n * (np.dtype(np.int32).itemsize + np.dtype(np.float64).itemsize)
+                           for n in [600] * 8 + [1500] * 8),
 }
 
 # multiple choice: the right letter, written down again from the notebooks' reasoning
@@ -246,6 +249,7 @@ LETTERS = {
     "ex06.q5": "a", "ex06.q6": "c", "ex06.q7": "b", "ex06.q8": "d", "ex06.q9": "b",
     "ex06.q10": "a", "ex06.q11": "c", "ex06.q12": "d", "ex06.q13": "b", "ex06.q14": "a",
     "ex07.q3": "b",
+    "ex08.q2": "c",
 }
 
 

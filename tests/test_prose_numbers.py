@@ -79,6 +79,9 @@ ALLOWED: dict[str, dict[str, str]] = {
         "3.12": "Python versions the vowpalwabbit wheel installs on (checked when adding it)",
         "1.26": "the oldest numpy the course supports (ci/oldest-constraints.txt)",
     },
+    "08": {
+        "8786": "the Dask scheduler's default port, in the command lines for a real cluster",
+    },
 }
 
 _NUMBER = re.compile(

@@ -605,6 +605,15 @@ WRONG_ANSWERS = {
         (120_000_000, "the 'about half' guess, also k * p", "'about half' guess"),
         (160_000_000, "the 'about a third' guess", "predict first"),
     ],
+    "ex08.q1": [
+        (57_600, "only the way up", "only what the workers send up"),
+        (144_000, "only the way down", "only the way down"),
+        (75_600, "the average sent once", "goes to every worker"),
+        (134_400, "values without indices", "4-byte index"),
+        (25_200, "one worker's messages", "one worker's share"),
+        (115_200, "the average taken as 600 weights", "1,500 non-zero weights"),
+        (1_612_800, "bits instead of bytes", "8 times"),
+    ],
 }
 
 

@@ -1,0 +1,620 @@
+"""FTRL-Proximal past one machine: the pieces each worker runs, and the bytes of a message.
+
+Notebook 08 trains notebook 07's hashed model on a Dask cluster in two ways. The cluster
+(processes, scheduling, moving data, failures) is Dask's; this module holds only what a
+worker computes and what the learner measures:
+
+* :class:`RowShard`: a worker that owns some *rows*. It runs one-row-at-a-time FTRL-Proximal
+  (:class:`~course_utils.solvers.FTRLProximal`) on them, sends its non-zero weights, and
+  continues from the average of every worker's weights (iterative parameter mixing,
+  McDonald et al. 2010; Vowpal Wabbit's AllReduce averages in the same way, Agarwal et al.
+  2014). :func:`average_weights` is the mixing.
+* :class:`FeatureShard`: a worker that owns the ``z``, ``n`` of some *buckets*. For a batch of
+  rows it sends its partial logits; given the batch's residuals ``p - y`` it updates its
+  coordinates once for the whole batch (FTRL-Proximal on mini-batches).
+* :func:`split_buckets` cuts the columns into the workers' ranges; :func:`sparse_decision`
+  scores rows with a model kept as its non-zero weights.
+* :func:`payload_bytes`: the bytes of the frames Dask's serializer makes from a message;
+  :func:`sparse_vector` turns a dense vector into the ``(indices, values)`` of its non-zeros.
+* :func:`import_dask`: Dask's ``LocalCluster`` and ``Client``, or a clear message;
+  :func:`release_freed_memory` makes a kernel smaller before it forks its workers.
+
+Everything here is numpy (and a pandas lookup) and runs without Dask too (the tests do), one
+object per worker. Every public function and method checks its arguments at the door
+(:mod:`course_utils._validation`), and a shard checks its public state (``z_``, ``n_``,
+``features_``, the settings; a row shard's ``model``) again before every call, since a user
+can replace it between calls.
+"""
+
+from __future__ import annotations
+
+import ctypes
+
+import numpy as np
+import pandas as pd
+import scipy.sparse as sp
+
+from ._validation import (
+    MAX_FEATURES,
+    MAX_SHARDS,
+    check_array,
+    check_binary_labels,
+    check_bool,
+    check_count,
+    check_dtype,
+    check_indices,
+    check_int,
+    check_magnitude,
+    check_n_features,
+    check_scalar,
+    check_state,
+    check_X_y,
+)
+from .solvers import FTRLProximal
+from .solvers.online import _ftrl_weights
+
+__all__ = ["import_dask", "release_freed_memory", "payload_bytes", "sparse_vector",
+           "average_weights", "RowShard", "FeatureShard", "split_buckets", "sparse_decision"]
+
+DASK_MISSING = (
+    "Dask's distributed scheduler is not installed here: run "
+    "`python -m pip install \"dask[distributed]\"` (or `python -m pip install -r "
+    "requirements.txt` in the course folder), then restart the kernel."
+)
+# what a message's arrays may hold: indices and values as the course sends them
+_MESSAGE_DTYPES = (np.int32, np.int64, np.float16, np.float32, np.float64)
+# sparse_decision scores this many rows at a time, so that its temporary arrays stay small
+# (a few MB) whatever the number of rows
+_ROWS_PER_BLOCK = 4096
+
+
+def import_dask():
+    """Return ``(LocalCluster, Client)`` from ``dask.distributed``.
+
+    Raises
+    ------
+    ImportError
+        With the command that installs Dask, when ``dask.distributed`` cannot be imported.
+    """
+    try:
+        from dask.distributed import Client, LocalCluster
+    except ImportError:
+        raise ImportError(DASK_MISSING) from None
+    return LocalCluster, Client
+
+
+def release_freed_memory() -> None:
+    """Give the memory this process has freed back to the operating system (Linux, glibc).
+
+    glibc's ``malloc`` keeps freed memory for reuse, in pages the process still holds. A worker
+    forked from the process shares every page it holds (copy on write), and its own allocations
+    then land in those freed pages, each one copied for it. Releasing them first
+    (``malloc_trim(0)``) makes the process smaller and lets a forked worker allocate fresh
+    pages instead. Elsewhere (macOS, Windows, musl) it does nothing.
+    """
+    try:
+        trim = ctypes.CDLL("libc.so.6").malloc_trim
+    except (OSError, AttributeError):
+        return
+    trim(0)
+
+
+def payload_bytes(message) -> int:
+    """Bytes of the frames Dask's serializer makes from ``message``.
+
+    Parameters
+    ----------
+    message : array-like, or tuple of array-likes and numbers
+        What one process sends another: one numeric array, or a tuple of parts (numpy arrays
+        and real numbers), such as a model's ``(indices, values, intercept)``. Arrays hold
+        int32, int64, float16, float32 or float64 numbers.
+
+    Returns
+    -------
+    int
+        The bytes of the frames (``distributed.protocol.serialize_bytelist``, compressed as the
+        comms are configured to compress; Dask's default: not at all). A numpy array travels
+        as a short header plus its raw buffer, a tuple as one frame per array plus headers.
+        The comm adds a few bytes of framing per message, not counted here. Serializing a
+        numpy array does not copy it, so a large message can be measured without a second
+        copy.
+    """
+    if isinstance(message, tuple):
+        parts = tuple(_message_part(part, f"message[{k}]") for k, part in enumerate(message))
+    else:
+        parts = _message_part(message, "message")
+    try:
+        import dask
+        from distributed.protocol import serialize_bytelist
+    except ImportError:
+        raise ImportError(DASK_MISSING) from None
+    compression = dask.config.get("distributed.comm.compression")
+    frames = serialize_bytelist(parts, compression=compression)
+    return sum(memoryview(frame).nbytes for frame in frames)
+
+
+def _message_part(part, name):
+    """A part of a message: a real number as a float, anything else as a finite numeric array
+    of one of the types the course sends."""
+    if isinstance(part, (int, float, np.integer, np.floating)) and not isinstance(
+            part, (bool, np.bool_)):
+        return check_scalar(part, name, low=None)
+    part = check_array(part, name, allow_empty=True, dtype=None)
+    if part.dtype not in _MESSAGE_DTYPES:
+        names = ", ".join(np.dtype(d).name for d in _MESSAGE_DTYPES)
+        raise TypeError(f"{name} must hold numbers of one of the types {names}, "
+                        f"got {part.dtype}.")
+    return part
+
+
+def _rows_as_csr(X):
+    """``X`` checked, as CSR: float32 values kept (a large held-out set stays half the size),
+    any other type read as float64 (scipy.sparse has no float16)."""
+    float32 = getattr(X, "dtype", None) == np.float32
+    X = sp.csr_matrix(check_array(X, "X", ndim=2, sparse_ok=True,
+                                  dtype=None if float32 else np.float64))
+    check_n_features(X, cap=MAX_FEATURES)
+    return X
+
+
+def sparse_vector(values, index_dtype=np.int32):
+    """``(indices, values)`` of the non-zero entries of a 1-D array.
+
+    Parameters
+    ----------
+    values : array-like of shape (n,)
+        Finite numbers.
+    index_dtype : {np.int32, np.int64}, default=np.int32
+        Type of the returned indices (int32 holds indices below 2**31).
+
+    Returns
+    -------
+    (numpy.ndarray, numpy.ndarray)
+        The positions of the non-zero entries, increasing, and their values (in the input's
+        dtype).
+    """
+    values = check_array(values, "values", ndim=1, allow_empty=True, dtype=None)
+    index_dtype = check_dtype(index_dtype, "index_dtype", (np.int32, np.int64))
+    if values.size > np.iinfo(index_dtype).max:
+        raise ValueError(f"values has {values.size:,} entries, too many for index_dtype "
+                         f"{index_dtype.name}; use np.int64.")
+    indices = np.flatnonzero(values)
+    return indices.astype(index_dtype), values[indices]
+
+
+def _sparse_weights(indices, values, names, high):
+    """Check a model given as its non-zero weights: sorted unique indices in [0, high] and as
+    many finite values, not too large to add up."""
+    indices = check_indices(indices, names[0], high=high)
+    if np.any(np.diff(indices) <= 0):
+        raise ValueError(f"{names[0]} must be strictly increasing (sorted, no repeats).")
+    values = check_array(values, names[1], ndim=1, allow_empty=True)
+    if values.shape != indices.shape:
+        raise ValueError(f"{names[0]} and {names[1]} must have the same length, got "
+                         f"{indices.size} and {values.size}.")
+    check_magnitude(values, names[1], max(indices.size, 1))
+    return indices, values
+
+
+def average_weights(messages):
+    """Average sparse weight vectors: iterative parameter mixing with equal weights.
+
+    Parameters
+    ----------
+    messages : list of (indices, values, intercept)
+        One per worker, at least one: the strictly increasing indices (below 2**31) of its
+        non-zero weights, their values, and its intercept. A weight absent from a message
+        is 0.
+
+    Returns
+    -------
+    (indices, values, intercept)
+        The mean weight vector as the int32 indices of its non-zero entries (within the union
+        of the supports), their values, and the mean intercept (a float).
+
+    Notes
+    -----
+    McDonald, Hall and Mann (2010) average the workers' weights after every epoch,
+    :math:`\\bar w = \\sum_k \\mu_k w_k` with :math:`\\mu_k = 1/K` here, and every worker starts
+    the next epoch from :math:`\\bar w`.
+    """
+    if not isinstance(messages, (list, tuple)) or not messages:
+        raise TypeError("messages must be a non-empty list of (indices, values, intercept), "
+                        f"one per worker, got {type(messages).__name__}.")
+    if len(messages) > MAX_SHARDS:
+        raise ValueError(f"messages must hold at most {MAX_SHARDS:,} messages (one per "
+                         f"worker), got {len(messages):,}.")
+    parts = []
+    for k, message in enumerate(messages):
+        if not isinstance(message, (list, tuple)) or len(message) != 3:
+            raise TypeError(f"messages[{k}] must be a tuple (indices, values, intercept).")
+        name = f"messages[{k}]"
+        indices, values = _sparse_weights(message[0], message[1],
+                                          (f"{name}'s indices", f"{name}'s values"),
+                                          MAX_FEATURES - 1)
+        intercept = check_scalar(message[2], f"{name}'s intercept", low=None)
+        check_magnitude(np.array([intercept]), f"{name}'s intercept", len(messages))
+        parts.append((indices, values, intercept))
+    indices = np.concatenate([i for i, _, _ in parts])
+    values = np.concatenate([v for _, v, _ in parts])
+    union, where = np.unique(indices, return_inverse=True)
+    total = np.bincount(where, weights=values, minlength=union.size)
+    keep = total != 0.0
+    intercept = sum(b for _, _, b in parts) / len(parts)
+    return union[keep].astype(np.int32), total[keep] / len(parts), intercept
+
+
+class RowShard:
+    """A worker that owns rows: one-row-at-a-time FTRL-Proximal, mixed with the others.
+
+    Parameters
+    ----------
+    X : array-like or scipy.sparse matrix of shape (n_rows, n_features)
+        The worker's rows (hashed features), learned in order; ``n_features <= 2**31``.
+    y : array-like of shape (n_rows,)
+        Their labels, 0 or 1.
+    alpha, beta, l1, l2 : float
+        As in :class:`~course_utils.solvers.FTRLProximal`.
+
+    Attributes
+    ----------
+    model : FTRLProximal
+        The worker's model; checked again (its type and its state) before every call.
+    """
+
+    def __init__(self, X, y, alpha=0.1, beta=1.0, l1=1.0, l2=0.0):
+        X, y = check_X_y(X, y, sparse_ok=True, max_features=MAX_FEATURES)
+        check_binary_labels(y)
+        check_magnitude(X, "X", X.shape[0])  # n_i sums a squared gradient per row
+        self._X, self._y = sp.csr_matrix(X), y
+        self.model = FTRLProximal(X.shape[1], alpha, beta, l1, l2)
+
+    def _checked_model(self):
+        if type(self.model) is not FTRLProximal:
+            raise TypeError("model must be a course_utils.solvers.FTRLProximal, got "
+                            f"{type(self.model).__name__}.")
+        self.model._check_state()
+        if self.model.n_features != self._X.shape[1] or not self.model.fit_intercept:
+            raise ValueError(f"model must have n_features={self._X.shape[1]} (the shard's "
+                             "columns) and fit_intercept=True.")
+        return self.model
+
+    def learn(self, start, stop, mixed=None):
+        """Continue from the ``mixed`` weights (if given, see :meth:`mix`), learn the rows
+        ``start:stop`` of the shard in order, and return the message to the mixer.
+
+        Parameters
+        ----------
+        start, stop : int
+            The rows to learn, ``0 <= start <= stop <= n_rows``.
+        mixed : (indices, values, intercept), optional
+            The averaged model to continue from (:func:`average_weights`).
+
+        Returns
+        -------
+        (indices, values, intercept)
+            The worker's non-zero weights: int32 indices, float64 values, and its intercept.
+        """
+        model = self._checked_model()
+        start, stop = _row_range(start, stop, self._X.shape[0])
+        if mixed is not None:
+            if not isinstance(mixed, (list, tuple)) or len(mixed) != 3:
+                raise TypeError("mixed must be None or a tuple (indices, values, intercept), "
+                                f"got {type(mixed).__name__}.")
+            self.mix(*mixed)
+        if stop > start:
+            model.partial_fit(self._X[start:stop], self._y[start:stop])
+        indices, values = model.sparse_coef()
+        return indices.astype(np.int32), values, model.intercept_
+
+    def mix(self, indices, values, intercept):
+        """Continue from the weights ``(indices, values, intercept)`` (weights not listed: 0).
+
+        FTRL-Proximal keeps ``z`` and ``n``, not the weights; each coordinate keeps its ``n``
+        and gets the ``z`` whose closed-form weight is the given one:
+        ``z = -(w d + sign(w) l1)`` with ``d = (beta + sqrt(n)) / alpha + l2``. A coordinate
+        whose given weight is 0 keeps its ``z`` clipped to ``[-l1, l1]``, where its weight is 0.
+
+        Parameters
+        ----------
+        indices : array-like of int
+            Strictly increasing feature indices, below ``n_features``.
+        values : array-like of float
+            Their weights.
+        intercept : float
+            The intercept.
+        """
+        m = self._checked_model()
+        indices, values = _sparse_weights(indices, values, ("indices", "values"),
+                                          m.n_features - 1)
+        intercept = check_scalar(intercept, "intercept", low=None)
+        check_magnitude(np.array([intercept]), "intercept", 1)
+        new = np.setdiff1d(indices, m.features_)
+        features = np.union1d(m.features_, new)  # seen by another worker: state, as partial_fit
+        at = np.searchsorted(m.features_, new)
+        z, n = np.insert(m.z_, at, 0.0), np.insert(m.n_, at, 0.0)
+        w = np.zeros(z.size)
+        w[np.searchsorted(features, indices)] = values
+        w[-1] = intercept
+        l1 = np.full(w.size, m.l1)
+        l2 = np.full(w.size, m.l2)
+        l1[-1] = l2[-1] = 0.0  # the intercept, the last slot, is not penalized
+        d = (m.beta + np.sqrt(n)) / m.alpha + l2
+        with np.errstate(over="ignore", invalid="ignore"):
+            z = np.where(w != 0.0, -(w * d + np.sign(w) * l1), np.clip(z, -l1, l1))
+            z = z.astype(m.z_.dtype)
+        if not np.all(np.isfinite(z)):
+            raise ValueError("values and intercept are too large for this model's settings "
+                             "(alpha, beta, l2): z = -(w d + sign(w) l1) would overflow.")
+        m.features_, m.z_, m.n_ = features, z, n
+
+
+class FeatureShard:
+    """A worker that owns the ``z``, ``n`` of some buckets: FTRL-Proximal on mini-batches.
+
+    Parameters
+    ----------
+    X : array-like or scipy.sparse matrix of shape (n_rows, n_features)
+        Every training row, restricted to this worker's buckets (the other columns empty);
+        ``n_features <= 2**31``.
+    alpha, beta, l1, l2 : float
+        As in :class:`~course_utils.solvers.FTRLProximal`.
+    intercept : bool, default=False
+        Whether this worker also owns the intercept (an always-on feature, not penalized).
+
+    Attributes
+    ----------
+    features_ : numpy.ndarray of int64
+        The buckets this worker owns that the rows touch, sorted.
+    z_, n_ : numpy.ndarray of float64
+        Their state (the intercept's last, if this worker owns it). Checked again, with the
+        settings, before every call.
+
+    Notes
+    -----
+    A batch :math:`B` of rows is one round of FTRL-Proximal (McMahan et al. 2013) whose loss
+    is the sum of the rows' log losses, all predicted with the same weights. With the rows'
+    residuals :math:`r_t = p_t - y_t`, coordinate :math:`i` receives
+
+    .. math::
+
+        g_i = \\sum_{t \\in B} r_t x_{ti}, \\quad
+        \\sigma_i = \\frac{\\sqrt{n_i + g_i^2} - \\sqrt{n_i}}{\\alpha}, \\quad
+        z_i \\leftarrow z_i + g_i - \\sigma_i w_i, \\quad n_i \\leftarrow n_i + g_i^2 .
+
+    A batch of one row is one-row-at-a-time FTRL-Proximal. A larger batch is a different
+    algorithm: every row of the batch is predicted with weights that have not learned from
+    the rows before it, and the batch takes one step where one machine takes one per row
+    (mini-batches in distributed online learning: Dekel et al. 2012).
+
+    References
+    ----------
+    H. B. McMahan et al., "Ad Click Prediction: a View from the Trenches", KDD 2013.
+    O. Dekel, R. Gilad-Bachrach, O. Shamir and L. Xiao, "Optimal distributed online
+    prediction using mini-batches", JMLR 13, 2012.
+    """
+
+    def __init__(self, X, alpha=0.1, beta=1.0, l1=1.0, l2=0.0, *, intercept=False):
+        X = check_array(X, "X", ndim=2, sparse_ok=True)
+        check_n_features(X, cap=MAX_FEATURES)
+        # n_i sums the squares of batch gradients, each a sum over up to n_rows rows
+        check_magnitude(X, "X", X.shape[0] ** 2)
+        self.alpha, self.beta, self.l1, self.l2 = alpha, beta, l1, l2
+        self.intercept = intercept
+        X = sp.csr_matrix(X)
+        # the buckets this worker owns that the rows touch, and the rows in those coordinates
+        self._n_features = X.shape[1]
+        self.features_ = np.unique(X.indices).astype(np.int64)
+        self._check_settings()
+        slots = np.searchsorted(self.features_, X.indices)
+        columns = self.features_.size + self.intercept
+        if self.intercept:  # one more column, of ones: the intercept's
+            ends = X.indptr[1:]
+            slots = np.insert(slots, ends, self.features_.size)
+            data = np.insert(X.data, ends, 1.0)
+            indptr = X.indptr + np.arange(X.shape[0] + 1)
+        else:
+            data, indptr = X.data, X.indptr
+        self._X = sp.csr_matrix((data, slots, indptr), shape=(X.shape[0], columns))
+        self.z_ = np.zeros(columns)
+        self.n_ = np.zeros(columns)
+
+    def _check_settings(self):
+        self.alpha = check_scalar(self.alpha, "alpha", low_inclusive=False)
+        self.beta = check_scalar(self.beta, "beta")
+        self.l1 = check_scalar(self.l1, "l1")
+        self.l2 = check_scalar(self.l2, "l2")
+        self.intercept = check_bool(self.intercept, "intercept")
+
+    def _check_state(self):
+        """Check the settings and the state (as built, or replaced by hand) before use."""
+        self._check_settings()
+        features = self.features_
+        if type(features) is not np.ndarray or features.dtype != np.int64 or features.ndim != 1:
+            raise TypeError("features_ must be a 1-D numpy.ndarray of int64.")
+        if features.size + self.intercept != self._X.shape[1]:
+            raise ValueError(
+                f"features_ ({features.size} entries) and intercept ({self.intercept}) must "
+                f"match the {self._X.shape[1]} columns this shard was built with.")
+        if features.size and (np.any(np.diff(features) <= 0) or features[0] < 0
+                              or features[-1] >= self._n_features):
+            raise ValueError(f"features_ must be strictly increasing, in [0, {self._n_features}).")
+        why = " (one entry per feature of features_, and the intercept's if owned)"
+        z = check_state(self.z_, "z_", size=self._X.shape[1], dtypes=(np.float64,), why=why)
+        n = check_state(self.n_, "n_", size=self._X.shape[1], dtypes=(np.float64,), why=why)
+        if np.any(n < 0):
+            raise ValueError("n_ must be >= 0 (it sums squared gradients).")
+        return z, n
+
+    def _rows(self, start, stop):
+        return self._X[slice(*_row_range(start, stop, self._X.shape[0]))]
+
+    def _weights(self, z, n):
+        return _ftrl_weights(z, n, self.alpha, self.beta, self.l1, self.l2, self.intercept)
+
+    def partial_logits(self, start, stop):
+        """Each row's sum of ``w_i x_i`` over this worker's coordinates, for rows ``start:stop``.
+
+        Parameters
+        ----------
+        start, stop : int
+            The rows of the batch, ``0 <= start <= stop <= n_rows``.
+
+        Returns
+        -------
+        numpy.ndarray of float64, shape (stop - start,)
+            One number per row: what this worker adds to the row's logit.
+        """
+        z, n = self._check_state()
+        X = self._rows(start, stop)
+        with np.errstate(over="ignore", invalid="ignore"):
+            logits = X @ self._weights(z, n)
+        if not np.all(np.isfinite(logits)):
+            raise ValueError("the partial logits overflowed float64: the state z_ (or X) is "
+                             "out of scale.")
+        return logits
+
+    def learn(self, residuals, start):
+        """Update ``z_`` and ``n_`` from the residuals ``p - y`` of the rows
+        ``start:start + len(residuals)``, predicted with the current weights (one batch).
+
+        Parameters
+        ----------
+        residuals : array-like of shape (batch,)
+            ``p - y`` of each row of the batch, in [-1, 1].
+        start : int
+            The batch's first row.
+        """
+        z, n = self._check_state()
+        residuals = _checked_residuals(residuals, self._X.shape[0])
+        start = check_int(start, "start", low=0)
+        if start + residuals.size > self._X.shape[0]:
+            raise ValueError(f"start + len(residuals) must be <= {self._X.shape[0]} (the rows of "
+                             f"this shard's X), got {start:,} + {residuals.size}.")
+        X = self._X[start:start + residuals.size]
+        w = self._weights(z, n)
+        with np.errstate(over="ignore", invalid="ignore"):
+            g = X.T @ residuals  # the batch's gradient
+            n_new = n + g * g
+            sigma = (np.sqrt(n_new) - np.sqrt(n)) / self.alpha
+            z_new = z + g - sigma * w
+        if not (np.all(np.isfinite(z_new)) and np.all(np.isfinite(n_new))):
+            raise ValueError("the update overflowed float64: the state z_, n_ (or X, or alpha) "
+                             "is out of scale.")
+        self.z_, self.n_ = z_new, n_new
+
+    def step(self, residuals, start, stop):
+        """One round trip of a batch: learn from the last batch's ``residuals`` (unless None),
+        the ``len(residuals)`` rows just before ``start``, then return the
+        :meth:`partial_logits` of the rows ``start:stop``: one message each way per batch.
+
+        Parameters
+        ----------
+        residuals : array-like of shape (batch,) or None
+            ``p - y`` of the rows ``start - len(residuals):start``, in [-1, 1].
+        start, stop : int
+            The next batch's rows.
+
+        Returns
+        -------
+        numpy.ndarray of float64, shape (stop - start,)
+        """
+        if residuals is not None:
+            residuals = _checked_residuals(residuals, self._X.shape[0])
+            start = check_int(start, "start", low=residuals.size, high=self._X.shape[0])
+            self.learn(residuals, start - residuals.size)
+        return self.partial_logits(start, stop)
+
+    def sparse_coef(self):
+        """``(indices, values, intercept)``: this worker's non-zero weights (int32 indices)
+        and the intercept (0.0 unless this worker owns it)."""
+        w = self._weights(*self._check_state())
+        b = float(w[-1]) if self.intercept else 0.0
+        w = w[:self.features_.size]
+        return self.features_[w != 0.0].astype(np.int32), w[w != 0.0], b
+
+
+def _row_range(start, stop, n_rows):
+    """``start``, ``stop`` checked: ``0 <= start <= stop <= n_rows``, the rows of a shard's X."""
+    start = check_int(start, "start", low=0, high=n_rows)
+    stop = check_int(stop, "stop", low=start)
+    if stop > n_rows:
+        raise ValueError(f"stop must be <= {n_rows} (the rows of this shard's X), got {stop}.")
+    return start, stop
+
+
+def _checked_residuals(residuals, n_rows):
+    residuals = check_array(residuals, "residuals", ndim=1, allow_empty=True)
+    if residuals.size > n_rows:
+        raise ValueError(f"residuals has {residuals.size} entries, more than the shard's "
+                         f"{n_rows} rows.")
+    if np.any(np.abs(residuals) > 1.0):
+        raise ValueError("residuals must be in [-1, 1] (p - y, with p in [0, 1] and y 0 or 1).")
+    return residuals
+
+
+def split_buckets(X, n_shards):
+    """Cut the columns of ``X`` into ``n_shards`` equal ranges of buckets.
+
+    Parameters
+    ----------
+    X : array-like or scipy.sparse matrix of shape (n_rows, n_features)
+        ``n_features <= 2**31``.
+    n_shards : int
+        How many ranges, ``1 <= n_shards <= MAX_SHARDS`` (1,024).
+
+    Returns
+    -------
+    list of scipy.sparse.csr_matrix
+        One per range, of the shape of ``X``: the ``k``-th keeps the columns
+        ``k * m // n_shards <= j < (k + 1) * m // n_shards`` (``m`` columns), the others empty.
+    """
+    X = _rows_as_csr(X)
+    n_shards = check_count(n_shards, "n_shards", MAX_SHARDS)
+    edges = np.array([k * X.shape[1] // n_shards for k in range(n_shards + 1)], dtype=np.int64)
+    shard = np.searchsorted(edges, X.indices, side="right") - 1
+    rows = np.repeat(np.arange(X.shape[0]), np.diff(X.indptr))
+    parts = []
+    for k in range(n_shards):
+        mine = shard == k  # a row's entries keep their order: each part is valid CSR
+        counts = np.bincount(rows[mine], minlength=X.shape[0])
+        indptr = np.concatenate([[0], np.cumsum(counts)])
+        parts.append(sp.csr_matrix((X.data[mine], X.indices[mine], indptr), shape=X.shape))
+    return parts
+
+
+def sparse_decision(X, indices, values, intercept):
+    """Logits ``X @ w + b`` of a model given as its non-zero weights (the dense weight vector
+    is never built).
+
+    Parameters
+    ----------
+    X : array-like or scipy.sparse matrix of shape (n_rows, n_features)
+        The rows to score; ``n_features <= 2**31``.
+    indices : array-like of int
+        The model's non-zero weights' features, strictly increasing, below ``n_features``.
+    values : array-like of float
+        Their weights.
+    intercept : float
+        The intercept ``b``.
+
+    Returns
+    -------
+    numpy.ndarray of float64, shape (n_rows,)
+    """
+    X = _rows_as_csr(X)
+    check_magnitude(X, "X", X.shape[1])
+    indices, values = _sparse_weights(indices, values, ("indices", "values"), X.shape[1] - 1)
+    intercept = check_scalar(intercept, "intercept", low=None)
+    check_magnitude(np.array([intercept]), "intercept", 1)
+    logits = np.full(X.shape[0], intercept)
+    if not indices.size:
+        return logits
+    for first in range(0, X.shape[0], _ROWS_PER_BLOCK):  # a block of rows at a time
+        block = X[first:first + _ROWS_PER_BLOCK]
+        at = pd.Index(indices).get_indexer(block.indices)  # a hash lookup; -1: no weight ...
+        w = np.append(values, 0.0)[at]  # ... reads the 0.0 appended
+        row = np.repeat(np.arange(block.shape[0]), np.diff(block.indptr))
+        logits[first:first + block.shape[0]] += np.bincount(
+            row, weights=block.data * w, minlength=block.shape[0])
+    return logits
