@@ -239,7 +239,8 @@ def compare_ftrl(repeat, n_train=25_000):
             cpu[name] = (time.process_time() - start) / repeat
     # Throughput only: the two minimize different objectives (FTRL's per-coordinate rates and
     # L1/L2 on z, SGD's one rate and L1 on w), so neither the losses nor the weights are compared.
-    print(f"{'throughput (objectives differ): ftrl_proximal 1 pass vs SGDClassifier(l1) 1 epoch, Adult 2^22 hashed':<48} "
+    label = "throughput (objectives differ): ftrl_proximal 1 pass vs SGDClassifier(l1) 1 epoch"
+    print(f"{label + ', Adult 2^22 hashed':<48} "
           f"ours {t_ftrl:8.4f} s  sklearn {t_sgd:8.4f} s  ratio {ratio:6.3f}  "
           f"(CPU-time ratio {cpu['ftrl'] / cpu['sgd']:5.2f})  "
           f"({np.count_nonzero(fit.coef)} non-zeros)  target <= 3.0 "

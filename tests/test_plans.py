@@ -115,3 +115,40 @@ def test_the_guides_command_prints_every_slot(capsys):
     assert plans.main([]) == 0
     out = capsys.readouterr().out
     assert all(name in out for name in PLANS) and "too short" not in out
+
+
+TIMINGS_ROW = re.compile(
+    r"^\| (\d\d) \| ([\d,]+) \| (\d+) \| (\d+) \((\d+) / (\d+) / (\d+)\)[^|]*\| \d+ min "
+    r"\| (\d+) min \| (\d+) min \|$", re.MULTILINE)
+
+
+def _hours(minutes: int) -> str:
+    return f"{minutes // 60} h {minutes % 60} min"
+
+
+def test_the_timings_table_is_measured_and_every_notebook_states_its_time():
+    """The guide's "Timings" table gives, for every learner notebook, what the time rule measures
+    (``python tools/plans.py --timings`` prints it), and each notebook states the rounded time."""
+    guide = plans.GUIDE.read_text()
+    rows = {m[1]: m for m in TIMINGS_ROW.finditer(guide)}
+    measured = plans.timings()
+    assert sorted(rows) == sorted(measured), "a notebook is missing from the Timings table"
+    for number, row in measured.items():
+        m = rows[number]
+        function, value, choice = row["questions"]
+        written = (int(m[2].replace(",", "")), int(m[3]), int(m[4]), int(m[5]), int(m[6]),
+                   int(m[7]), int(m[8]), int(m[9]))
+        expected = (row["words"], row["code"], function + value + choice, function, value, choice,
+                    row["measured"], row["stated"])
+        assert written == expected, (
+            f"notebook {number}: the guide says {written}, the rule measures {expected}; "
+            f"run python tools/plans.py --timings")
+        assert plans.stated_minutes(number) == row["stated"], (
+            f"notebook {number} states {plans.stated_minutes(number)} min, "
+            f"the rule gives {row['stated']}")
+    total = re.search(r"^\| \*\*All\*\* \| \| \| (\d+) \| [^|]+ "
+                      r"\| \*\*(.+?)\*\* \| \*\*(.+?)\*\* \|$", guide, re.MULTILINE)
+    assert total is not None, "the Timings table has no 'All' row"
+    assert int(total[1]) == sum(sum(row["questions"]) for row in measured.values())
+    assert total[2] == _hours(sum(row["measured"] for row in measured.values()))
+    assert total[3] == _hours(sum(row["stated"] for row in measured.values()))

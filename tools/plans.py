@@ -4,6 +4,7 @@ Usage::
 
     python tools/plans.py            # each plan's slots: the sections they run, measured minutes
     python tools/plans.py --run      # also run every plan, as the test does (a minute or two)
+    python tools/plans.py --timings  # the measured columns of the guide's "Timings" table
 
 A plan in ``notebooks/INSTRUCTOR_GUIDE.md`` is a markdown table under a heading, with a
 ``Time`` column (``10-30`` in minutes, or ``0:15-0:50``) and a ``Runs`` column naming exactly
@@ -91,10 +92,11 @@ def _exercise_kind(module: str, question: str) -> str:
     return next((k for k in kinds if k in EXERCISE_MINUTES), "Value")  # the budget challenge
 
 
-def minutes(cells) -> float:
-    """The time rule applied to ``cells`` (the setup cell is not counted)."""
-    words = code = 0.0
-    questions = {}  # a question checked in several cells (a demo, then the exercise) counts once
+def counts(cells) -> tuple[int, int, dict[str, int]]:
+    """Words of prose, lines of code and questions by kind in ``cells``, as the time rule counts
+    them (the setup cell is not counted; a question checked in several cells counts once)."""
+    words = code = 0
+    questions = {}
     for cell in cells:
         if cell.cell_type == "markdown":  # an HTML comment (a question block's marker) is unseen
             words += len(re.sub(r"<!--.*?-->", "", cell.source, flags=re.DOTALL).split())
@@ -104,8 +106,41 @@ def minutes(cells) -> float:
                 if line.strip() and not line.strip().startswith("#")
             )
             questions.update(dict.fromkeys(CHECK.findall(cell.source)))
-    exercises = sum(EXERCISE_MINUTES[_exercise_kind(m, q)] for m, q in questions)
+    kinds = dict.fromkeys(EXERCISE_MINUTES, 0)
+    for module, question in questions:
+        kinds[_exercise_kind(module, question)] += 1
+    return words, code, kinds
+
+
+def minutes(cells) -> float:
+    """The time rule applied to ``cells`` (the setup cell is not counted)."""
+    words, code, kinds = counts(cells)
+    exercises = sum(EXERCISE_MINUTES[kind] * n for kind, n in kinds.items())
     return words / WORDS_PER_MINUTE + code / CODE_LINES_PER_MINUTE + exercises
+
+
+def timings() -> dict[str, dict]:
+    """The guide's "Timings" table, measured: for each learner notebook its words, code lines,
+    questions (function / value or array / choice), minutes by the time rule, and the time it
+    should state (the minutes rounded to the nearest 5)."""
+    table = {}
+    for path in sorted(NOTEBOOKS.glob("[0-9][0-9]_*.ipynb")):
+        words, code, kinds = counts(read(path).cells)
+        measured = minutes(read(path).cells)
+        table[path.name[:2]] = dict(
+            words=words, code=code,
+            questions=(kinds["Function"], kinds["Value"] + kinds["Array"], kinds["MultipleChoice"]),
+            measured=round(measured), stated=5 * round(measured / 5))
+    return table
+
+
+def stated_minutes(number: str) -> int:
+    """The time notebook ``number`` states in its first cells ("**Time:** about N minutes")."""
+    text = "".join(cell.source for cell in read(notebook_path(number)).cells[:3])
+    found = re.search(r"\*\*Time:\*\*\s*about\s*(\d+)\s*min", text)
+    if found is None:
+        raise ValueError(f"notebook {number} states no time")
+    return int(found.group(1))
 
 
 def parse_runs(text: str) -> dict[str, list[str]]:
@@ -252,6 +287,13 @@ def run(number: str, labels: list[str], timeout: int = 300) -> list[str]:
 
 def main(argv: list[str]) -> int:
     status = 0
+    if "--timings" in argv:  # the measured columns of the guide's "Timings" table
+        for number, row in timings().items():
+            function, value, choice = row["questions"]
+            print(f"| {number} | {row['words']:,} | {row['code']} | "
+                  f"{function + value + choice} ({function} / {value} / {choice}) | "
+                  f"{row['measured']} min | {row['stated']} min |")
+        return 0
     for name, plan in plans().items():
         print(name)
         for slot, measured in zip(plan, slot_minutes(plan), strict=True):
