@@ -38,3 +38,12 @@ def f(x: int = 3) -> float:
     assert kinds == ["0 -> 1", "2 -> 3", "3 -> 4", "Lt -> LtE", "Mult -> Div"]
     assert not any(m["file"].startswith("course_utils/exercises/")
                    for m in mutation.list_mutants(ROOT))
+
+
+def test_every_listed_equivalent_mutant_exists():
+    """An entry of tools/mutation_equivalent.txt names a mutant by file, line and column: an edit
+    above it moves the mutant, and the stale entry would then excuse nothing (or another mutant).
+    Every entry must name a mutant the tool lists today."""
+    ids = {mutation.mutant_id(m) for m in mutation.list_mutants(ROOT)}
+    stale = sorted(set(mutation.read_equivalent()) - ids)
+    assert not stale, f"renumber these entries of tools/mutation_equivalent.txt: {stale}"
