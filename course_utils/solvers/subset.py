@@ -80,7 +80,7 @@ def iht(X, y, k, *, method="constant", fit_intercept=True, max_iter=500, tol=1e-
     fit_intercept : bool, default=True
         Fit an unpenalized intercept ``b`` (by centering ``X`` and ``y``).
     max_iter : int, default=500
-        Largest number of iterations, at most ``MAX_ITER`` (one million).
+        Largest number of iterations, at most ``MAX_ITER`` (100,000).
     tol : float, default=1e-8
         Stop when ``||w_new - w||_2 <= tol * ||w_new||_2``.
 
@@ -190,7 +190,7 @@ def htp(X, y, k, *, fit_intercept=True, max_iter=100) -> FitResult:
     fit_intercept : bool, default=True
         Fit an unpenalized intercept ``b`` (by centering ``X`` and ``y``).
     max_iter : int, default=100
-        Largest number of iterations, at most ``MAX_ITER`` (one million).
+        Largest number of iterations, at most ``MAX_ITER`` (100,000).
 
     Returns
     -------
@@ -278,7 +278,7 @@ def best_subset(X, y, k, *, fit_intercept=True, max_subsets=1_000_000) -> FitRes
         Fit an unpenalized intercept ``b`` on every subset.
     max_subsets : int, default=1_000_000
         Refuse (``ValueError``) when ``math.comb(n_features, k)`` is larger than this; at most
-        ``MAX_SUBSETS`` (ten million).
+        ``MAX_SUBSETS`` (one million).
 
     Returns
     -------
