@@ -278,7 +278,7 @@ def best_subset(X, y, k, *, fit_intercept=True, max_subsets=1_000_000) -> FitRes
         Fit an unpenalized intercept ``b`` on every subset.
     max_subsets : int, default=1_000_000
         Refuse (``ValueError``) when ``math.comb(n_features, k)`` is larger than this; at most
-        ``MAX_SUBSETS`` (one million).
+        ``MAX_SUBSETS`` (1,000,000).
 
     Returns
     -------
