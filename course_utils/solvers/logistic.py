@@ -232,7 +232,7 @@ def _proximal_newton(X, X_t, y, alpha, fit_intercept, max_iter, tol):
         gap = _gram_duality_gap(G, Xtz, zz, n, w[ws], alpha, 1.0)[0]
         inner_tol = max(INNER_GAP_RATIO * gap, 1e-14 * zz / n)
         w_new, _, _ = _cd_gram(G, Xtz, zz, n, w[ws].copy(), alpha, 1.0, inner_tol,
-                            INNER_MAX_PASSES, [])
+                               INNER_MAX_PASSES, [])
         b_new = z_mean - x_mean @ w_new if fit_intercept else 0.0
 
         # 3. Backtracking line search (Armijo) on the true objective, by its CHANGE: near the

@@ -340,7 +340,7 @@ def best_subset(X, y, k, *, fit_intercept=True, max_subsets=1_000_000) -> FitRes
     G, c, yy = Xc.T @ Xc, Xc.T @ yc, yc @ yc
 
     # Speed trick, BATCHES: the subsets are solved a batch at a time, as one stack of k x k
-    # systems (numpy runs the same LAPACK solve on each), about 20 times faster than a call each.
+    # systems (numpy runs the same LAPACK solve on each), 10 to 35 times faster than a call each.
     subsets = itertools.combinations(range(p), k)
     batch = max(1, BATCH_VALUES // max(1, k * k))
     rss, best_rss, best_S = np.empty(n_subsets), np.inf, None
