@@ -618,7 +618,7 @@ def _fit_quietly(fit):
 
 
 @pytest.mark.parametrize("seed", range(3))
-@pytest.mark.parametrize("max_iter", [3000, 3001, 3002, 3003, 3004])
+@pytest.mark.parametrize("max_iter", [500, 501, 502, 503, 504])
 @pytest.mark.parametrize("solver", ["lasso", "elastic_net", "lasso_path"])
 def test_the_cd_cycle_skip_gives_what_every_pass_would(solver, max_iter, seed, monkeypatch):
     # The same call with the skip switched off runs every pass (the plain loop): the weights
@@ -637,7 +637,7 @@ def test_the_cd_cycle_skip_gives_what_every_pass_would(solver, max_iter, seed, m
         assert fast.intercept == slow.intercept
         assert fast.converged is slow.converged is False
         assert slow.n_iter == max_iter
-        assert fast.n_iter == len(fast.history) < max_iter / 10
+        assert fast.n_iter == len(fast.history) < max_iter / 5
     assert skipped_warnings == plain_warnings != []
 
 
