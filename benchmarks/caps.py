@@ -60,6 +60,8 @@ CASES = {
     "lasso_path (10 alphas)": "solvers.lasso_path(X, y, np.geomspace(1.0, 0.01, 10), tol=0, "
                               "max_iter=MAX_ITER)",
     "lasso_path (MAX_ALPHAS)": "solvers.lasso_path(X, y, np.geomspace(1.0, 0.01, MAX_ALPHAS))",
+    "lasso_path (MAX_ALPHAS, tol=0)": "solvers.lasso_path(X, y, np.geomspace(1.0, 0.01, "
+                                      "MAX_ALPHAS), tol=0, max_iter=MAX_ITER)",
     "logistic_l1 fista": "solvers.logistic_l1(X, y01, 0.02, tol=0, max_iter=MAX_ITER)",
     "logistic_l1 fista 300x60": "solvers.logistic_l1(X60c, y60, 0.002, tol=0, "
                                 "max_iter=MAX_ITER)",
@@ -88,7 +90,7 @@ def main():
     parser.add_argument("--timeout", type=float, default=120.0)
     parser.add_argument("--only", default="")
     args = parser.parse_args()
-    print(f"{'case':28} {'load':>5} {'seconds':>9} {'n_iter':>9}  converged")
+    print(f"{'case':31} {'load':>5} {'seconds':>9} {'n_iter':>9}  converged")
     for name, call in CASES.items():
         if args.only not in name:
             continue
@@ -98,14 +100,14 @@ def main():
             run = subprocess.run([sys.executable, "-c", SETUP.format(call=call)],
                                  capture_output=True, text=True, timeout=args.timeout)
         except subprocess.TimeoutExpired:
-            print(f"{name:28} {load:5.2f} {'> ' + format(args.timeout, '.0f'):>9}", flush=True)
+            print(f"{name:31} {load:5.2f} {'> ' + format(args.timeout, '.0f'):>9}", flush=True)
             continue
         if run.returncode != 0:
-            print(f"{name:28} {load:5.2f} failed: {run.stderr.strip().splitlines()[-1]}",
+            print(f"{name:31} {load:5.2f} failed: {run.stderr.strip().splitlines()[-1]}",
                   flush=True)
             continue
         seconds, n_iter, converged = run.stdout.split()
-        print(f"{name:28} {load:5.2f} {seconds:>9} {n_iter:>9}  {converged}"
+        print(f"{name:31} {load:5.2f} {seconds:>9} {n_iter:>9}  {converged}"
               f"  (with imports {time.perf_counter() - start:.0f} s)", flush=True)
 
 
