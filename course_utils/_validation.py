@@ -33,12 +33,14 @@ import scipy.sparse as sp
 # numpy registers these as numbers (bool as an int, timedelta64 as an integer): not for us
 _NOT_NUMBERS = (bool, np.bool_, np.timedelta64, np.datetime64)
 
-# The caps of every count a solver loops over (check_count): far above what the course needs
-# (at most 10,000 passes, 1,024 subsets), low enough that a typo such as epochs=10**9 is refused
-# instead of running for days.
-MAX_ITER = 1_000_000  # lasso, elastic_net, lasso_path, logistic_l1, iht, htp: iterations
-MAX_EPOCHS = 10_000  # sgd_l1, ftrl_proximal: passes over the data
-MAX_SUBSETS = 10_000_000  # best_subset: subsets tried (about a minute and 80 MB of history)
+# The caps of every count a solver loops over (check_count). A call AT its cap on a small
+# problem (up to 300 x 60, tol=0) still ends in seconds (benchmarks/caps.py times each one), so
+# a cap is no higher than that allows; and no lower than the largest count the notebooks, tests
+# and benchmarks use, nor than 100 times the default. Coordinate descent also stops early, and
+# exactly, once its weights repeat (its cycle skip, solvers/lasso.py).
+MAX_ITER = 100_000  # lasso, elastic_net, lasso_path, logistic_l1, iht, htp (largest used: 100,000)
+MAX_EPOCHS = 1_000  # sgd_l1, adagrad_fobos, ftrl_proximal: passes over the data (used: at most 5)
+MAX_SUBSETS = 1_000_000  # best_subset: subsets tried, about 2 s; its default (the course: 1,024)
 MAX_ALPHAS = 10_000  # lasso_path: penalty strengths on one path (the course uses at most 100)
 MAX_SHARDS = 1_024  # sharding.split_buckets: ranges of columns (the course uses 2 workers)
 # The most columns a solver accepts (check_n_features). A solver keeps dense vectors of one

@@ -130,6 +130,37 @@ def test_documented_defaults_are_the_signatures(qualname):
                 f"the signature has {parameter.default!r}")
 
 
+DOCUMENTED_CAP = re.compile(r"``(MAX_[A-Z_]+)`` \(([\d,]+|2\*\*\d+)\)")
+
+
+@pytest.mark.parametrize("qualname", sorted(CALLABLES))
+def test_documented_caps_are_the_real_ones(qualname):
+    # "at most ``MAX_ITER`` (100,000)": the number beside a cap's name is the cap's value, so
+    # that lowering a cap (or raising it) cannot leave the docstrings behind
+    func = CALLABLES[qualname]
+    doc = " ".join((func.__doc__ or "").split())
+    module = vars(inspect.getmodule(func) or inspect)  # a builtin's: no caps in its docstring
+    for name, text in DOCUMENTED_CAP.findall(doc):
+        assert name in module, f"{qualname}: its docstring names {name}, not in its module"
+        value = 2 ** int(text[3:]) if text.startswith("2**") else int(text.replace(",", ""))
+        assert module[name] == value, (
+            f"{qualname}: the docstring says {name} is {text}, it is {module[name]:,}")
+
+
+def test_the_caps_of_the_counts_are_documented_at_their_parameters():
+    documented = {qualname: _documented(qualname) for qualname in CALLABLES}
+    for qualname, parameter in [("solvers.lasso", "max_iter"), ("solvers.logistic_l1", "max_iter"),
+                                ("solvers.iht", "max_iter"), ("solvers.htp", "max_iter"),
+                                ("solvers.sgd_l1", "epochs"), ("solvers.ftrl_proximal", "epochs"),
+                                ("solvers.adagrad_fobos", "epochs"),
+                                ("solvers.best_subset", "max_subsets")]:
+        assert qualname in documented, qualname
+        func = CALLABLES[qualname]
+        doc = " ".join((func.__doc__ or "").split())
+        assert re.search(rf"{parameter} : int(?:(?! : ).)*at most ``MAX_[A-Z]+`` \(", doc), (
+            f"{qualname}: {parameter}'s entry does not state its cap")
+
+
 def test_the_parser_reads_a_numpydoc_section():
     doc = """Do a thing.
 

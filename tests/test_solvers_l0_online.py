@@ -425,3 +425,30 @@ def test_bad_input_raises_naming_the_argument(func, args, kwargs, exc, match):
         warnings.simplefilter("ignore", RuntimeWarning)  # the overflow before "diverged"
         with pytest.raises(exc, match=match):
             func(*args, **kwargs)
+
+
+@pytest.mark.parametrize("solver", ["sgd_l1", "sgd_l1 sparse", "ftrl_proximal", "adagrad_fobos"])
+def test_epochs_are_capped_and_a_fit_at_the_cap_runs(solver):
+    # The cap is a count a caller may ask for: at it, a small problem still fits (in seconds);
+    # one more is refused, naming the argument and the cap.
+    from course_utils._validation import MAX_EPOCHS
+    from course_utils.solvers import adagrad_fobos
+
+    X, y = _Xb[:30].toarray(), _yb[:30]
+    fit = {"sgd_l1": lambda epochs: sgd_l1(X, y, 0.01, epochs=epochs),
+           "sgd_l1 sparse": lambda epochs: sgd_l1(sp.csr_matrix(X), y, 0.01, epochs=epochs),
+           "ftrl_proximal": lambda epochs: ftrl_proximal(X, y, epochs=epochs),
+           "adagrad_fobos": lambda epochs: adagrad_fobos(X, y, epochs=epochs)}[solver]
+    result = fit(MAX_EPOCHS)
+    assert result.n_iter == len(result.history) == MAX_EPOCHS
+    with pytest.raises(ValueError, match=f"epochs must be <= {MAX_EPOCHS:,}"):
+        fit(MAX_EPOCHS + 1)
+
+
+def test_max_subsets_is_capped():
+    from course_utils._validation import MAX_SUBSETS
+
+    X, y = _X[:, :6], _y
+    assert best_subset(X, y, 3, max_subsets=MAX_SUBSETS).n_iter == 20
+    with pytest.raises(ValueError, match=f"max_subsets must be <= {MAX_SUBSETS:,}"):
+        best_subset(X, y, 3, max_subsets=MAX_SUBSETS + 1)

@@ -162,3 +162,31 @@ def test_best_subset_ties_keep_the_first_subset():
     subsets = list(itertools.combinations(range(4), 2))
     assert two.history[subsets.index((0, 2))] == two.history[subsets.index((1, 2))]
     assert min(two.history) == two.history[subsets.index((0, 2))]
+
+
+@pytest.mark.parametrize("batch_values", [1, 9 * 5, 2**18])
+def test_best_subset_in_batches_is_least_squares_on_each_subset(batch_values, monkeypatch):
+    # Against a plain loop over the subsets, least squares on X's own columns (no Gram matrix),
+    # with batches of one subset, of five (twins and singular systems in other batches than
+    # their first), and the default: the same objective for every subset, the first best wins.
+    import course_utils.solvers.subset as subset_module
+
+    monkeypatch.setattr(subset_module, "BATCH_VALUES", batch_values)
+    rng = np.random.default_rng(7)
+    a = rng.standard_normal(40)
+    X = np.column_stack([a, a, rng.standard_normal((40, 6))])  # twins, in the same place
+    y = 1.5 * a + X[:, 2] - X[:, 7] + 0.1 * rng.standard_normal(40)
+    fit = best_subset(X, y, 3)
+    Xc, yc = X - X.mean(axis=0), y - y.mean()
+    subsets = list(itertools.combinations(range(8), 3))
+    expected = []
+    for S in subsets:
+        w_S = np.linalg.lstsq(Xc[:, S], yc, rcond=None)[0]
+        expected.append(np.sum((yc - Xc[:, S] @ w_S) ** 2) / (2 * len(y)))
+    np.testing.assert_allclose(fit.history, expected, rtol=1e-9)
+    best = subsets[int(np.argmin(np.round(expected, 12)))]
+    assert best[0] == 0 and np.flatnonzero(fit.coef).tolist() == list(best)  # not its twin 1
+    twin = subsets.index((1,) + best[1:])
+    assert fit.history[twin] == fit.history[subsets.index(best)]  # the tie, exactly
+    w_best = np.linalg.lstsq(Xc[:, best], yc, rcond=None)[0]
+    np.testing.assert_allclose(fit.coef[list(best)], w_best, rtol=1e-9)

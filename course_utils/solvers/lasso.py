@@ -57,7 +57,7 @@ def lasso(X, y, alpha, *, method="cd", fit_intercept=True, max_iter=1000, tol=1e
         Fit an unpenalized intercept ``b`` (by centering X and y).
     max_iter : int, default=1000
         Maximum number of passes: coordinate-descent passes over the working set, or
-        FISTA iterations; at most ``MAX_ITER`` (one million).
+        FISTA iterations; at most ``MAX_ITER`` (100,000).
     tol : float, default=1e-4
         Stop when the duality gap is at most ``tol * ||y - mean(y)||^2 / n`` (see Notes).
     coef_init : array-like of shape (p,), optional
@@ -83,6 +83,12 @@ def lasso(X, y, alpha, *, method="cd", fit_intercept=True, max_iter=1000, tol=1e
     gap ``P(w) - D(theta)`` bounds how far the objective ``P(w)`` is from its minimum. The
     solver stops once ``gap <= tol * ||y - mean(y)||^2 / n``; scikit-learn's
     ``gap <= tol * ||y - mean(y)||^2`` is the same rule for its objective multiplied by n.
+
+    Exact early stop of ``method="cd"``: a pass depends on the weights alone, so once they
+    repeat, bit for bit, those of an earlier pass (with a tiny or zero ``tol`` rounding can keep
+    the gap above it for ever), the passes cycle for ever. The solver then skips the whole
+    cycles left and returns the weights ``max_iter`` passes would give, with the same
+    ``converged`` and warning; ``n_iter`` counts the passes it ran.
 
     References
     ----------
@@ -367,36 +373,49 @@ def _working_set(X, y, x_offset, w, alpha, l1_ratio, tol_gap, max_iter, inner, p
     l2 = alpha * (1.0 - l1_ratio)
     Xty, yy, gram, gram_of = products
     ws_size = min(p, max(10, 2 * np.count_nonzero(w)))
-    n_iter, history = 0, []
+    n_iter, history, periodic = 0, [], False
     while True:
         if gram is None:
             gap, _, Xt_residual = _duality_gap(X, y, x_offset, w, alpha, l1_ratio)
         else:
             gap, _, Xt_residual = _gram_duality_gap(gram, Xty, yy, n, w, alpha, l1_ratio)
-        if gap <= tol_gap or n_iter >= max_iter:
+        # periodic: the inner solver skipped its last passes, which would have used up max_iter
+        if gap <= tol_gap or n_iter >= max_iter or periodic:
             return w, n_iter, gap, history
         score = np.abs(Xt_residual / n - l2 * w)
         score[w != 0] = np.inf  # the support always stays in the set
         ws = np.sort(np.argpartition(-score, ws_size - 1)[:ws_size])
         G = gram_of(ws)
-        w[ws], passes = inner(G, Xty[ws], yy, n, w[ws], alpha, l1_ratio, 0.3 * tol_gap,
-                              max_iter - n_iter, history)
+        w[ws], passes, periodic = inner(G, Xty[ws], yy, n, w[ws], alpha, l1_ratio,
+                                        0.3 * tol_gap, max_iter - n_iter, history)
         if passes == 0 and ws.size == p:  # rounding floor: the Gram gap is met, X's is not
             return w, n_iter, gap, history
         n_iter += passes
         ws_size = min(p, 2 * ws_size)
 
 
-def _cd_gram(G, Xty, yy, n, w, alpha, l1_ratio, tol_gap, max_passes, history):
-    """Cyclic coordinate descent on ``G = X^T X``, ``Xty = X^T y``; return (w, passes done)."""
+def _cd_gram(G, Xty, yy, n, w, alpha, l1_ratio, tol_gap, max_passes, history,
+             skip_cycles=True):
+    """Cyclic coordinate descent on ``G = X^T X``, ``Xty = X^T y``; return (w, passes done,
+    whether the passes had become periodic).
+
+    Exact stop, a CYCLE SKIP: a pass depends on w alone (it recomputes X^T residual from w),
+    so once w repeats, bit for bit, the w of ``period`` passes before (rounding can keep the gap
+    above a tiny ``tol_gap`` for ever: a pass that changes nothing is a period of 1), the passes
+    repeat for ever. Whole periods are skipped and only the rest of ``max_passes`` is run: the
+    w that ``max_passes`` passes give, in fewer passes. Repeats are looked for as Brent's cycle
+    detection does, against the w of pass 1, 2, 4, 8, ...
+    """
     col_norm2 = G.diagonal().tolist()  # X_j^T X_j
     l1, l2 = alpha * l1_ratio, alpha * (1.0 - l1_ratio)
     denominator = [c / n + l2 for c in col_norm2]
-    for n_pass in range(max_passes):
+    passes, budget = 0, max_passes
+    seen, seen_at = w.tobytes(), 0
+    while passes < budget:
         gap, objective, Xt_residual = _gram_duality_gap(G, Xty, yy, n, w, alpha, l1_ratio)
         history.append(objective)  # w is zero outside the set: this is the full objective
         if gap <= tol_gap:
-            return w, n_pass
+            return w, passes, False
         signs = np.sign(w)
         for j in range(w.shape[0]):
             if col_norm2[j] == 0.0:
@@ -411,7 +430,13 @@ def _cd_gram(G, Xty, yy, n, w, alpha, l1_ratio, tol_gap, max_passes, history):
         if np.array_equal(np.sign(w), signs):  # a pass kept the support and the signs
             S = np.flatnonzero(w)
             w[S] = _support_solve(G[np.ix_(S, S)], Xty[S], n, w[S], l1, l2)
-    return w, max_passes
+        passes += 1
+        if skip_cycles and w.tobytes() == seen:  # the cycle skip
+            period = passes - seen_at
+            budget -= (budget - passes) // period * period
+        elif passes & (passes - 1) == 0:  # pass 1, 2, 4, 8, ...: the w to compare with
+            seen, seen_at = w.tobytes(), passes
+    return w, passes, budget < max_passes
 
 
 def _support_solve(G_S, Xty_S, n, w_S, l1, l2):
@@ -451,13 +476,14 @@ def _soft_threshold(x: float, t: float) -> float:
 
 
 def _fista_gram(G, Xty, yy, n, w, alpha, l1_ratio, tol_gap, max_iter, history):
-    """FISTA with function-value restart (O'Donoghue & Candes, 2015) on ``G = X^T X``."""
+    """FISTA with function-value restart (O'Donoghue & Candes, 2015) on ``G = X^T X``; return
+    (w, iterations done, False: its momentum keeps changing, no cycle skip as in CD)."""
     L = np.linalg.eigvalsh(G)[-1] / n  # of the gradient of 1/(2n)||y - Xw||^2
     w_old, Xt_residual_old, t = w, 0.0, 1.0
     for n_iter in range(max_iter):
         gap, objective, Xt_residual = _gram_duality_gap(G, Xty, yy, n, w, alpha, l1_ratio)
         if gap <= tol_gap:
-            return w, n_iter
+            return w, n_iter, False
         if n_iter > 0 and objective > history[-1]:
             t = 1.0  # restart: no momentum when the objective went up
         history.append(objective)
@@ -468,7 +494,7 @@ def _fista_gram(G, Xty, yy, n, w, alpha, l1_ratio, tol_gap, max_iter, history):
         Xt_residual_z = Xt_residual + momentum * (Xt_residual - Xt_residual_old)
         w_old, Xt_residual_old, t = w, Xt_residual, t_next
         w = _soft_threshold_unchecked(z + Xt_residual_z / (n * L), alpha / L)
-    return w, max_iter
+    return w, max_iter, False
 
 
 def _lipschitz(X, x_offset):

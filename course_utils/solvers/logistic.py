@@ -57,7 +57,7 @@ def logistic_l1(X, y, alpha, *, method="fista", fit_intercept=True, max_iter=100
         Fit an intercept ``b``; it is not penalized.
     max_iter : int, default=1000
         Maximum number of iterations (FISTA steps or Newton steps); at most ``MAX_ITER``
-        (one million).
+        (100,000).
     tol : float, default=1e-6
         Stop when the optimality measure (see Notes) is at most ``tol``.
 
@@ -231,8 +231,8 @@ def _proximal_newton(X, X_t, y, alpha, fit_intercept, max_iter, tol):
         # rounding floor): more exactly as the optimum nears.
         gap = _gram_duality_gap(G, Xtz, zz, n, w[ws], alpha, 1.0)[0]
         inner_tol = max(INNER_GAP_RATIO * gap, 1e-14 * zz / n)
-        w_new, _ = _cd_gram(G, Xtz, zz, n, w[ws].copy(), alpha, 1.0, inner_tol,
-                            INNER_MAX_PASSES, [])
+        w_new, _, _ = _cd_gram(G, Xtz, zz, n, w[ws].copy(), alpha, 1.0, inner_tol,
+                               INNER_MAX_PASSES, [])
         b_new = z_mean - x_mean @ w_new if fit_intercept else 0.0
 
         # 3. Backtracking line search (Armijo) on the true objective, by its CHANGE: near the

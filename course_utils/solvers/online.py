@@ -129,7 +129,7 @@ def sgd_l1(
     learning_rate : float, default=0.1
         Constant step size ``lr > 0``.
     epochs : int, default=5
-        Passes over the data, each in a fresh random order; at most ``MAX_EPOCHS`` (10,000).
+        Passes over the data, each in a fresh random order; at most ``MAX_EPOCHS`` (1,000).
     method : {"cumulative", "fobos", "subgradient"}, default="cumulative"
         What the L1 step of size ``lr * alpha`` does after each gradient step (see Notes):
 
@@ -390,7 +390,7 @@ def ftrl_proximal(
         L1 and L2 penalty strengths, ``>= 0``. Larger ``l1`` gives more exact zeros.
     epochs : int, default=1
         Passes over the data, in the given order (the algorithm is online: one pass is usual);
-        at most ``MAX_EPOCHS`` (10,000).
+        at most ``MAX_EPOCHS`` (1,000).
     fit_intercept : bool, default=True
         Add an intercept as an always-on feature (``x = 1``), updated exactly like the others
         but exempt from ``l1`` and ``l2`` (see Notes).
@@ -710,7 +710,7 @@ def adagrad_fobos(
         L1 penalty per example, in the units of ``sgd_l1``'s ``alpha`` (the objective is the
         mean log loss plus ``l1 * ||w||_1``), ``>= 0``.
     epochs : int, default=1
-        Passes over the data, in the given order; at most ``MAX_EPOCHS`` (10,000).
+        Passes over the data, in the given order; at most ``MAX_EPOCHS`` (1,000).
     fit_intercept : bool, default=True
         Add an always-on feature (``x = 1``) as the intercept, exempt from ``l1``.
 
