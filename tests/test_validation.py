@@ -86,5 +86,5 @@ def test_lasso_path_caps_the_number_of_alphas():
 
     assert check_length(np.ones(MAX_ALPHAS), "alphas", MAX_ALPHAS).size == MAX_ALPHAS
     X = np.eye(3)
-    with pytest.raises(ValueError, match="alphas must hold at most 10,000 values"):
+    with pytest.raises(ValueError, match=f"alphas must hold at most {MAX_ALPHAS:,} values"):
         lasso_path(X, np.ones(3), np.full(MAX_ALPHAS + 1, 0.1))

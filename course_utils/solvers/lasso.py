@@ -174,7 +174,7 @@ def lasso_path(X, y, alphas, *, fit_intercept=True, max_iter=1000, tol=1e-4) -> 
     y : array-like of shape (n,)
         Target.
     alphas : array-like of shape (n_alphas,)
-        Penalty strengths, all > 0, in any order; at most ``MAX_ALPHAS`` (10,000) of them.
+        Penalty strengths, all > 0, in any order; at most ``MAX_ALPHAS`` (1,000) of them.
     fit_intercept, max_iter, tol
         As in :func:`lasso`, for each alpha.
 
