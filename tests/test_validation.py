@@ -73,6 +73,12 @@ def test_lil_whose_rows_and_data_disagree_is_refused_before_conversion():
         check_array(m, "w", sparse_ok=True)
 
 
+def test_lil_with_no_entries_is_a_valid_matrix():
+    # its column list is empty, so a float array: the integer check must not run on it
+    m = check_array(sp.lil_matrix((2, 3)), "w", sparse_ok=True)
+    assert sp.issparse(m) and m.shape == (2, 3) and m.nnz == 0
+
+
 def test_check_X_y_caps_the_number_of_columns():
     y = np.ones(3)
     assert check_X_y(sp.csr_matrix((3, MAX_DENSE_FEATURES)), y)[0].shape[1] == MAX_DENSE_FEATURES
