@@ -328,6 +328,8 @@ def test_inclusion_bad_input():
         BloomInclusion(0)
     with pytest.raises(ValueError, match="n_counters"):
         BloomInclusion(2, n_counters=0)
+    with pytest.raises(ValueError, match="n_counters"):  # documented: at most 2**31 (2 GiB)
+        BloomInclusion(2, n_counters=2**31 + 1)
     with pytest.raises(ValueError, match="features"):
         BloomInclusion(2).admit([-1, 2])
     with pytest.raises(TypeError, match="features"):
