@@ -232,6 +232,19 @@ def test_histogram_keeps_numpy_bins_when_they_exist():
     np.testing.assert_allclose(edges, np.histogram_bin_edges([-1.0, 0.5, 2.0, 3.0], 5))
 
 
+def test_histogram_bins_cap_is_inclusive(monkeypatch):
+    # "at most 10,000" bins: the cap itself is allowed. 10,000 bars take 9 s to build, so the
+    # inclusive bound is checked on a cap of 3 (the documented value is pinned by the first line).
+    from course_utils import plotting
+
+    assert plotting.MAX_BINS == 10_000
+    monkeypatch.setattr(plotting, "MAX_BINS", 3)
+    ax = plot_weight_histogram([0.0, 1.0, 2.0, 3.0], bins=3)
+    assert [p.get_height() for p in ax.patches] == [1, 1, 1]
+    with pytest.raises(ValueError, match="bins must be between 1 and 3, got 4"):
+        plot_weight_histogram([1.0], bins=4)
+
+
 def test_labels_may_be_any_iterable_of_strings():
     ax = plot_frontier([1, 2], [0.5, 0.4], labels=iter(["a", "b"]))
     assert [t.get_text() for t in ax.texts] == ["a", "b"]
