@@ -259,6 +259,22 @@ def test_sgd_l1_is_seeded():
     assert not np.array_equal(a.coef, sgd_l1(X, y, 0.01, random_state=8).coef)
 
 
+@pytest.mark.parametrize("loss", ["log", "squared"])
+def test_sgd_l1_history_is_the_documented_objective_of_the_result(loss):
+    # the last epoch's objective, recomputed from the returned weights: scikit-learn's mean log
+    # loss of the probabilities, or half the mean squared error, plus alpha * ||w||_1
+    from sklearn.metrics import log_loss, mean_squared_error
+
+    X, y = _sparse_classification(n=100, p=20)
+    fit = sgd_l1(X, y, 0.01, loss=loss, learning_rate=0.05, epochs=2)
+    f = X @ fit.coef + fit.intercept
+    if loss == "log":
+        data = log_loss(y, 1.0 / (1.0 + np.exp(-f)))
+    else:
+        data = 0.5 * mean_squared_error(y, f)
+    assert fit.history[-1] == pytest.approx(data + 0.01 * np.abs(fit.coef).sum(), rel=1e-9)
+
+
 # --------------------------------------------------------------------------- ftrl_proximal
 
 # A hand computation of McMahan et al. (2013), Algorithm 1, with alpha = 1, beta = 1,
