@@ -19,10 +19,13 @@ def _problem(seed=0, n=300, p=40):
     return X, y
 
 
-def _reference(X, y, alpha, beta, l1, epochs):
+def _reference(X, y, alpha, beta, l1, epochs, fit_intercept=True):
     # Every weight gets its L1 step after every example, touched or not (no laziness).
-    X = sp.hstack([X, np.ones((X.shape[0], 1))], format="csr")
+    # Without an intercept there is no ones column, and the intercept is 0.
+    if fit_intercept:
+        X = sp.hstack([X, np.ones((X.shape[0], 1))], format="csr")
     p = X.shape[1]
+    last = p - 1 if fit_intercept else -1  # the unpenalized column
     w, n = np.zeros(p), np.zeros(p)
     for _ in range(epochs):
         for t in range(X.shape[0]):
@@ -34,14 +37,14 @@ def _reference(X, y, alpha, beta, l1, epochs):
                 n[i] += g * g
                 eta = alpha / (beta + math.sqrt(n[i]))
                 step = w[i] - eta * g
-                lam = 0.0 if i == p - 1 else eta * l1
+                lam = 0.0 if i == last else eta * l1
                 w[i] = math.copysign(max(abs(step) - lam, 0.0), step)
                 touched[i] = True
             for i in np.flatnonzero(~touched & (n > 0)):
-                if i != p - 1:
+                if i != last:
                     eta = alpha / (beta + math.sqrt(n[i]))
                     w[i] = math.copysign(max(abs(w[i]) - eta * l1, 0.0), w[i])
-    return w[:-1], w[-1]
+    return (w[:-1], w[-1]) if fit_intercept else (w, 0.0)
 
 
 @pytest.mark.parametrize("epochs", [1, 2])
@@ -51,6 +54,15 @@ def test_lazy_loop_equals_the_plain_reference(epochs):
     w, b = _reference(X, y, 0.3, 1.0, 0.01, epochs)
     np.testing.assert_allclose(fit.coef, w, rtol=0, atol=1e-12)
     assert fit.intercept == pytest.approx(b, abs=1e-12)
+    assert np.array_equal(fit.coef == 0, w == 0)
+
+
+def test_without_intercept_the_weights_are_the_reference_and_the_intercept_is_zero():
+    X, y = _problem(3)
+    fit = adagrad_fobos(X, y, alpha=0.3, beta=1.0, l1=0.01, epochs=1, fit_intercept=False)
+    w, b = _reference(X, y, 0.3, 1.0, 0.01, 1, fit_intercept=False)
+    np.testing.assert_allclose(fit.coef, w, rtol=0, atol=1e-12)
+    assert fit.intercept == b == 0.0
     assert np.array_equal(fit.coef == 0, w == 0)
 
 
