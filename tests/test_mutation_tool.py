@@ -40,6 +40,22 @@ def f(x: int = 3) -> float:
                    for m in mutation.list_mutants(ROOT))
 
 
+def test_a_default_is_tied_to_the_tests_that_call_its_function():
+    # coverage.py gives a default's line only to the test file that imported the module first
+    source = '''
+def f(x,
+      high=2**63 - 1):
+    """Doc."""
+    return x <= high
+'''
+    tree = ast.parse(source)
+    lines = mutation._lines_run(tree)
+    default = tree.body[0].args.defaults[0]
+    assert lines[id(default)] == [2, 3, 5]  # the def, its own line, the first statement
+    assert lines[id(default.left)] == [2, 3, 5]  # 2**63 inside it
+    assert lines[id(tree.body[0].body[1].value)] == [5]  # the body's own nodes are unchanged
+
+
 def test_every_listed_equivalent_mutant_exists():
     """An entry of tools/mutation_equivalent.txt names a mutant by file, line and column: an edit
     above it moves the mutant, and the stale entry would then excuse nothing (or another mutant).

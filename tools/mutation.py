@@ -158,7 +158,8 @@ def _unary_mutations(tree: ast.AST, skipped: set[int]):
 
 def _lines_run(tree: ast.AST) -> dict[int, list[int]]:
     """For each expression node, the lines a tracer may report when it runs: its own lines and
-    the first line of the statement it belongs to."""
+    the first line of the statement it belongs to, and for a default argument the function's
+    first statement."""
     lines = {}
 
     def visit(node, statement_line):
@@ -171,6 +172,18 @@ def _lines_run(tree: ast.AST) -> dict[int, list[int]]:
             visit(child, statement_line)
 
     visit(tree, None)
+    # A default runs once, at import, where coverage.py ties it to whichever test file imported
+    # the module first; the tests that call the function reach its first statement.
+    for function in ast.walk(tree):
+        if isinstance(function, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            body = function.body
+            if (len(body) > 1 and isinstance(body[0], ast.Expr)
+                    and isinstance(body[0].value, ast.Constant)):
+                body = body[1:]  # coverage.py does not report a docstring as run
+            for default in [*function.args.defaults, *function.args.kw_defaults]:
+                for node in ast.walk(default) if default is not None else ():
+                    if id(node) in lines:  # (operators and contexts have no line)
+                        lines[id(node)] = sorted({*lines[id(node)], body[0].lineno})
     return lines
 
 
