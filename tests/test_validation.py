@@ -94,3 +94,14 @@ def test_lasso_path_caps_the_number_of_alphas():
     X = np.eye(3)
     with pytest.raises(ValueError, match=f"alphas must hold at most {MAX_ALPHAS:,} values"):
         lasso_path(X, np.ones(3), np.full(MAX_ALPHAS + 1, 0.1))
+
+
+@pytest.mark.parametrize("fmt", ["csr", "csc", "coo", "bsr", "dia", "lil", "dok"])
+def test_every_sparse_format_of_a_valid_matrix_is_accepted_as_its_values(fmt):
+    """The checks that run before a sparse matrix is converted must pass every valid matrix of
+    every scipy format (a check that refuses a valid one would pass the hostile sweep, which takes
+    a clear ValueError as an answer): the solver then sees the same values as the dense array."""
+    dense = np.array([[0.0, 1.5, 0.0], [2.0, 0.0, -3.0], [0.0, 0.0, 4.0], [5.0, 0.0, 0.0]])
+    y = np.array([1.0, 2.0, 3.0, 4.0])
+    X, _ = check_X_y(sp.csr_matrix(dense).asformat(fmt), y)
+    np.testing.assert_array_equal(X.toarray() if sp.issparse(X) else X, dense)
