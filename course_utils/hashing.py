@@ -10,6 +10,8 @@ buckets differ, the idea does not.
 
 from __future__ import annotations
 
+import functools
+
 import numpy as np
 import pandas as pd
 import scipy.sparse as sp
@@ -46,6 +48,7 @@ def _murmur_finish(h, n_bytes):
     return h ^ (h >> 16)
 
 
+@functools.lru_cache(maxsize=2**16)  # a stream's chunks repeat the same names
 def _murmurhash_text(text: str, seed: int = 0) -> int:
     """MurmurHash3 of a string's UTF-8 bytes."""
     data = text.encode("utf-8")
