@@ -25,7 +25,7 @@ _MASK = 0xFFFFFFFF  # arithmetic modulo 2**32, on Python ints or uint64 arrays
 
 
 # MurmurHash3 (x86, 32 bits; Appleby), the hash of sklearn.utils.murmurhash3_32 with
-# positive=True, bit for bit (tests/test_hashing.py), written here so that hashing a stream
+# positive=True, bit for bit (tests/test_stream.py), written here so that hashing a stream
 # does not import scikit-learn (1.5 s and 60 MB). Each step works on a Python int or a uint64
 # array of 32-bit values alike.
 def _murmur_block(h, k, last=False):
