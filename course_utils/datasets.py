@@ -30,7 +30,6 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-import sklearn.datasets
 
 from course_utils._files import (
     FileTooLargeError,
@@ -209,6 +208,8 @@ def load_diabetes() -> tuple[pd.DataFrame, np.ndarray]:
     y : numpy.ndarray of float64, shape (442,)
         Disease progression one year after baseline.
     """
+    import sklearn.datasets  # here, not at the top: the Adult data loads without sklearn
+
     return _from_sklearn(sklearn.datasets.load_diabetes(as_frame=True))
 
 
@@ -222,6 +223,8 @@ def load_breast_cancer() -> tuple[pd.DataFrame, np.ndarray]:
     y : numpy.ndarray of int64, shape (569,)
         1 = benign, 0 = malignant (scikit-learn's coding).
     """
+    import sklearn.datasets  # here, not at the top: the Adult data loads without sklearn
+
     return _from_sklearn(sklearn.datasets.load_breast_cancer(as_frame=True))
 
 
@@ -236,6 +239,8 @@ def load_digits() -> tuple[pd.DataFrame, np.ndarray]:
     y : numpy.ndarray of int64, shape (1797,)
         The digit, 0..9.
     """
+    import sklearn.datasets  # here, not at the top: the Adult data loads without sklearn
+
     return _from_sklearn(sklearn.datasets.load_digits(as_frame=True))
 
 

@@ -54,7 +54,6 @@ from typing import NamedTuple
 import numpy as np
 import pandas as pd
 import scipy.sparse as sp
-from sklearn.utils import murmurhash3_32
 
 from course_utils._validation import (
     check_array,
@@ -389,6 +388,8 @@ def hash_buckets(names, n_buckets: int) -> np.ndarray:
     """
     names = check_strings(names, "names")
     n_buckets = check_int(n_buckets, "n_buckets", low=1, high=MAX_HASH_BUCKETS)
+    from sklearn.utils import murmurhash3_32  # here: bucketizing and crosses need no sklearn
+
     return np.array([abs(murmurhash3_32(s, seed=0)) % n_buckets for s in names], dtype=np.int64)
 
 

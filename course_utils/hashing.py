@@ -10,16 +10,61 @@ buckets differ, the idea does not.
 
 from __future__ import annotations
 
+import functools
+
 import numpy as np
 import pandas as pd
 import scipy.sparse as sp
-from sklearn.utils import murmurhash3_32
 
 from ._validation import check_array, check_int, check_strings, check_table
 
 __all__ = ["hash_crosses", "fold_buckets"]
 
 MAX_BUCKETS = 2**32  # a 32-bit hash addresses at most this many buckets
+_MASK = 0xFFFFFFFF  # arithmetic modulo 2**32, on Python ints or uint64 arrays
+
+
+# MurmurHash3 (x86, 32 bits; Appleby), the hash of sklearn.utils.murmurhash3_32 with
+# positive=True, bit for bit (tests/test_stream.py), written here so that hashing a stream
+# does not import scikit-learn (1.5 s and 60 MB). Each step works on a Python int or a uint64
+# array of 32-bit values alike.
+def _murmur_block(h, k, last=False):
+    """Mix the 4-byte block ``k`` (the last, shorter one: ``last``) into the hash ``h``."""
+    k = (k * 0xCC9E2D51) & _MASK
+    k = ((k << 15) | (k >> 17)) & _MASK
+    h ^= (k * 0x1B873593) & _MASK
+    if last:
+        return h
+    h = ((h << 13) | (h >> 19)) & _MASK
+    return (h * 5 + 0xE6546B64) & _MASK
+
+
+def _murmur_finish(h, n_bytes):
+    h ^= n_bytes
+    h ^= h >> 16
+    h = (h * 0x85EBCA6B) & _MASK
+    h ^= h >> 13
+    h = (h * 0xC2B2AE35) & _MASK
+    return h ^ (h >> 16)
+
+
+@functools.lru_cache(maxsize=2**16)  # a stream's chunks repeat the same names
+def _murmurhash_text(text: str, seed: int = 0) -> int:
+    """MurmurHash3 of a string's UTF-8 bytes."""
+    data = text.encode("utf-8")
+    n_blocks = len(data) // 4
+    h = seed
+    for i in range(n_blocks):
+        h = _murmur_block(h, int.from_bytes(data[4 * i:4 * i + 4], "little"))
+    if len(data) % 4:
+        h = _murmur_block(h, int.from_bytes(data[4 * n_blocks:], "little"), last=True)
+    return _murmur_finish(h, len(data))
+
+
+def _murmurhash_keys(keys: np.ndarray, seed: int) -> np.ndarray:
+    """MurmurHash3 of each 32-bit key (its 4 bytes, little-endian), as uint32."""
+    h = _murmur_block(np.uint64(seed), keys.astype(np.uint64))
+    return _murmur_finish(h, 4).astype(np.uint32)
 
 
 def _value_hashes(table: pd.DataFrame, column) -> np.ndarray:
@@ -33,15 +78,14 @@ def _value_hashes(table: pd.DataFrame, column) -> np.ndarray:
         raise ValueError(f"table: column {column!r} has missing values (NaN/None); "
                          "fill them first.")
     names = check_strings([f"{column}={u}" for u in uniques], f"table's values in {column!r}")
-    by_value = np.array([murmurhash3_32(name, seed=0, positive=True) for name in names],
-                        dtype=np.uint32)
+    by_value = np.array([_murmurhash_text(name) for name in names], dtype=np.uint32)
     return by_value[codes]
 
 
 def _combine(h: np.ndarray, h_next: np.ndarray, order: int) -> np.ndarray:
     """Hash of a cross from the hashes of its parts (order matters, as in a name)."""
     key = (h.astype(np.uint64) * 0x9E3779B1 + h_next) % 2**32
-    return murmurhash3_32(key.astype(np.uint32).view(np.int32), seed=order, positive=True)
+    return _murmurhash_keys(key, seed=order)
 
 
 def hash_crosses(table, spec, n_buckets: int) -> sp.csr_matrix:
@@ -66,7 +110,8 @@ def hash_crosses(table, spec, n_buckets: int) -> sp.csr_matrix:
     Notes
     -----
     A value's hash is ``murmurhash3_32("column=value")``; a cross's is folded from its values'
-    hashes with :func:`sklearn.utils.murmurhash3_32` on 32-bit integers; the bucket is the
+    hashes with MurmurHash3 on 32-bit integers (the numbers of
+    :func:`sklearn.utils.murmurhash3_32`, computed here with numpy); the bucket is the
     hash modulo ``n_buckets``. With ``n_buckets`` a power of two the bucket in ``2**b`` is the
     bucket in ``2**24`` modulo ``2**b`` (its last ``b`` bits): see :func:`fold_buckets`.
     """

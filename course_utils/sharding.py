@@ -48,7 +48,6 @@ from ._validation import (
     check_n_features,
     check_scalar,
     check_state,
-    check_X_y,
 )
 from .solvers import FTRLProximal
 from .solvers.online import _ftrl_weights
@@ -251,6 +250,8 @@ class RowShard:
     ----------
     X : array-like or scipy.sparse matrix of shape (n_rows, n_features)
         The worker's rows (hashed features), learned in order; ``n_features <= 2**31``.
+        Kept as float32 when given so (each chunk is read as float64 when learned: the same
+        numbers), as float64 otherwise.
     y : array-like of shape (n_rows,)
         Their labels, 0 or 1.
     alpha, beta, l1, l2 : float
@@ -263,10 +264,14 @@ class RowShard:
     """
 
     def __init__(self, X, y, alpha=0.1, beta=1.0, l1=1.0, l2=0.0):
-        X, y = check_X_y(X, y, sparse_ok=True, max_features=MAX_FEATURES)
+        X = _rows_as_csr(X)  # float32 rows kept as they came: no float64 copy on the worker
+        y = check_array(y, "y", ndim=1)
+        if X.shape[0] != y.shape[0]:
+            raise ValueError(f"X and y must have the same number of rows: X has {X.shape[0]}, "
+                             f"y has {y.shape[0]}.")
         check_binary_labels(y)
         check_magnitude(X, "X", X.shape[0])  # n_i sums a squared gradient per row
-        self._X, self._y = sp.csr_matrix(X), y
+        self._X, self._y = X, y
         self.model = FTRLProximal(X.shape[1], alpha, beta, l1, l2)
 
     def _checked_model(self):
@@ -356,7 +361,8 @@ class FeatureShard:
     ----------
     X : array-like or scipy.sparse matrix of shape (n_rows, n_features)
         Every training row, restricted to this worker's buckets (the other columns empty);
-        ``n_features <= 2**31``.
+        ``n_features <= 2**31``. Kept as float32 when given so (scipy sums its products in
+        float64: the same logits and gradients), as float64 otherwise.
     alpha, beta, l1, l2 : float
         As in :class:`~course_utils.solvers.FTRLProximal`.
     intercept : bool, default=False
@@ -395,13 +401,11 @@ class FeatureShard:
     """
 
     def __init__(self, X, alpha=0.1, beta=1.0, l1=1.0, l2=0.0, *, intercept=False):
-        X = check_array(X, "X", ndim=2, sparse_ok=True)
-        check_n_features(X, cap=MAX_FEATURES)
+        X = _rows_as_csr(X)  # float32 kept: half the memory on the worker, the same sums
         # n_i sums the squares of batch gradients, each a sum over up to n_rows rows
         check_magnitude(X, "X", X.shape[0] ** 2)
         self.alpha, self.beta, self.l1, self.l2 = alpha, beta, l1, l2
         self.intercept = intercept
-        X = sp.csr_matrix(X)
         # the buckets this worker owns that the rows touch, and the rows in those coordinates
         self._n_features = X.shape[1]
         self.features_ = np.unique(X.indices).astype(np.int64)

@@ -8,6 +8,7 @@ import pytest
 import scipy.sparse as sp
 from sklearn.feature_extraction import FeatureHasher
 from sklearn.preprocessing import OneHotEncoder
+from sklearn.utils import murmurhash3_32
 
 from course_utils import datasets, features
 from course_utils.features import (
@@ -340,7 +341,7 @@ def test_one_hot_of_a_table_without_columns_names_the_table():
 def test_hash_buckets_takes_up_to_2_31_buckets_as_documented():
     names = ["education=Bachelors", "age=[25, 35)"]
     expected = [abs(int(h)) % 2**31 for h in
-                (features.murmurhash3_32(s, seed=0) for s in names)]
+                (murmurhash3_32(s, seed=0) for s in names)]
     assert features.hash_buckets(names, 2**31).tolist() == expected
     with pytest.raises(ValueError, match="n_buckets"):
         features.hash_buckets(names, 2**31 + 1)

@@ -96,6 +96,28 @@ def test_a_row_shard_continues_from_the_mixed_weights(l1):
     np.testing.assert_array_equal(again.learn(100, 150, mixed)[1], shards[0].learn(100, 150)[1])
 
 
+def test_float32_rows_are_kept_and_learn_the_same_model():
+    # a worker keeps float32 rows as they came (half the memory of float64) and learns exactly
+    # what it learns from the same rows in float64: the values are read as float64 when used
+    X32, y = hashed_rows()
+    X32.data = np.random.default_rng(1).uniform(0.5, 2.0, X32.nnz).astype(np.float32)
+    X = X32.astype(np.float64)  # the same numbers
+    rows = [sharding.RowShard(rows, y, l1=2.0, **SETTINGS) for rows in (X, X32)]
+    assert rows[0]._X.dtype == np.float64 and rows[1]._X.dtype == np.float32
+    for a, b in zip(*(shard.learn(0, len(y)) for shard in rows), strict=True):
+        np.testing.assert_array_equal(a, b)
+    parts = [sharding.split_buckets(rows, 2)[1] for rows in (X, X32)]
+    features = [sharding.FeatureShard(part, l1=2.0, intercept=True, **SETTINGS)
+                for part in parts]
+    assert features[0]._X.dtype == np.float64 and features[1]._X.dtype == np.float32
+    logits = [shard.step(None, 0, 100) for shard in features]
+    np.testing.assert_array_equal(logits[0], logits[1])
+    for shard in features:
+        shard.learn(1 / (1 + np.exp(-logits[0])) - y[:100], 0)
+    for a, b in zip(*(shard.sparse_coef() for shard in features), strict=True):
+        np.testing.assert_array_equal(a, b)
+
+
 def test_average_weights_keeps_the_union_of_the_supports():
     a = (np.array([1, 5]), np.array([2.0, 4.0]), 1.0)
     b = (np.array([5, 9]), np.array([-4.0, 6.0]), 3.0)

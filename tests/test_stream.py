@@ -529,3 +529,25 @@ def test_bloom_n_counters_is_capped_at_2_to_the_31_also_when_replaced():
     bloom.n_counters = 2**31 + 1
     with pytest.raises(ValueError, match=r"^n_counters must be <= 2,147,483,648"):
         bloom.admit(np.array([1]))
+
+
+def test_hashing_is_sklearns_murmurhash3_bit_for_bit():
+    # course_utils.hashing computes MurmurHash3 itself (so that a stream loads without
+    # scikit-learn): the same numbers as sklearn's, for 32-bit keys and for text of every
+    # length modulo 4, ASCII or not
+    from sklearn.utils import murmurhash3_32
+
+    from course_utils.hashing import _murmurhash_keys, _murmurhash_text
+
+    keys = np.random.default_rng(0).integers(0, 2**32, 50_000, dtype=np.uint64)
+    keys[:4] = [0, 1, 2**31, 2**32 - 1]
+    for seed in (0, 1, 7, 2**32 - 1):
+        expected = murmurhash3_32(keys.astype(np.uint32).view(np.int32), seed=seed,
+                                  positive=True)
+        np.testing.assert_array_equal(_murmurhash_keys(keys, seed), expected)
+        assert _murmurhash_keys(keys, seed).dtype == np.uint32
+    for text in ["", "a", "ab", "abc", "abcd", "age=30", "native-country=Côte d'Ivoire",
+                 "é", "日本語", "x" * 37]:
+        for seed in (0, 5):
+            assert _murmurhash_text(text, seed) == murmurhash3_32(text, seed=seed,
+                                                                  positive=True), text

@@ -34,3 +34,14 @@ class FitResult:
 
     def __post_init__(self):
         self.converged = bool(self.converged)  # not numpy.bool_, which prints np.True_
+
+
+def convergence_warning() -> type[Warning]:
+    """scikit-learn's ``ConvergenceWarning``, the class its users already filter on.
+
+    Imported only when a solver warns, so that the solvers (and FTRL on a stream, notebooks 07
+    and 08) load without scikit-learn's 1.5 s of imports.
+    """
+    from sklearn.exceptions import ConvergenceWarning
+
+    return ConvergenceWarning

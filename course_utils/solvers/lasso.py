@@ -14,7 +14,6 @@ import warnings
 import numpy as np
 import scipy.sparse as sp
 from scipy.sparse.linalg import ArpackError, LinearOperator, svds
-from sklearn.exceptions import ConvergenceWarning
 
 from .._validation import (
     MAX_ALPHAS,
@@ -30,7 +29,7 @@ from .._validation import (
     check_X_y,
 )
 from ..penalties import _soft_threshold_unchecked
-from ._result import FitResult
+from ._result import FitResult, convergence_warning
 
 __all__ = ["lasso", "lasso_path", "elastic_net"]
 
@@ -239,7 +238,7 @@ def _result(w, n_iter, gap, history, tol_gap, x_offset, y_mean, name, max_iter, 
         warnings.warn(
             f"{name} did not converge in max_iter={max_iter} passes: duality gap {gap:.3g} > "
             f"{tol_gap:.3g}. Increase max_iter or tol.",
-            ConvergenceWarning,
+            convergence_warning(),
             stacklevel=stacklevel,
         )
     return result

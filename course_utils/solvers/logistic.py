@@ -8,7 +8,6 @@ import warnings
 import numpy as np
 import scipy.sparse as sp
 from scipy.special import expit, logit
-from sklearn.exceptions import ConvergenceWarning
 
 from .._validation import (
     MAX_ITER,
@@ -22,7 +21,7 @@ from .._validation import (
     check_X_y,
 )
 from ..penalties import _soft_threshold_unchecked
-from ._result import FitResult
+from ._result import FitResult, convergence_warning
 from .lasso import _cd_gram, _gram_duality_gap, _lipschitz
 
 __all__ = ["logistic_l1"]
@@ -119,14 +118,14 @@ def logistic_l1(X, y, alpha, *, method="fista", fit_intercept=True, max_iter=100
             f"step along the next Newton direction lowers the objective any more (rounding), "
             f"at optimality measure {violation:.3g} > tol={tol:.3g}. Increase tol, or use "
             f"method='fista'.",
-            ConvergenceWarning,
+            convergence_warning(),
             stacklevel=2,
         )
     elif not converged:
         warnings.warn(
             f"logistic_l1 did not converge in max_iter={max_iter} iterations: optimality "
             f"measure {violation:.3g} > tol={tol:.3g}. Increase max_iter or tol.",
-            ConvergenceWarning,
+            convergence_warning(),
             stacklevel=2,
         )
     return result

@@ -16,7 +16,6 @@ import math
 import warnings
 
 import numpy as np
-from sklearn.exceptions import ConvergenceWarning
 
 from .._validation import (
     MAX_ITER,
@@ -31,7 +30,7 @@ from .._validation import (
     check_X_y,
 )
 from ..penalties import _hard_threshold_unchecked as hard_threshold
-from ._result import FitResult
+from ._result import FitResult, convergence_warning
 
 __all__ = ["iht", "htp", "best_subset"]
 
@@ -191,7 +190,7 @@ def iht(X, y, k, *, method="constant", fit_intercept=True, max_iter=500, tol=1e-
         warnings.warn(
             f"iht did not converge in max_iter={max_iter} iterations; "
             "increase max_iter or tol.",
-            ConvergenceWarning,
+            convergence_warning(),
             stacklevel=2,
         )
     return result
@@ -278,7 +277,7 @@ def htp(X, y, k, *, fit_intercept=True, max_iter=100) -> FitResult:
         warnings.warn(
             f"htp did not converge in max_iter={max_iter} iterations (the support kept "
             "changing); increase max_iter.",
-            ConvergenceWarning,
+            convergence_warning(),
             stacklevel=2,
         )
     return result
