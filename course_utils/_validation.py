@@ -44,6 +44,9 @@ MAX_SUBSETS = 1_000_000  # best_subset: subsets tried, about 2 s; its default (t
 MAX_ALPHAS = 1_000  # lasso_path: penalty strengths on one path (the course uses at most 100,
 # benchmarks 200; at tol=0 a path of 10,000 alphas took 118 s on 30 x 60)
 MAX_SHARDS = 1_024  # sharding.split_buckets: ranges of columns (the course uses 2 workers)
+# sharding.payload_bytes: the most parts of a message given as a tuple (the course sends at most
+# 3: indices, values, intercept); each part is serialized, so a huge tuple would take long
+MAX_MESSAGE_PARTS = 1_024
 # The most columns a solver accepts (check_n_features). A solver keeps dense vectors of one
 # float64 per column, so X of shape (n, 2**40) (empty and sparse: scipy allows it) must be
 # refused before np.zeros(2**40) fails deep inside numpy: MAX_DENSE_FEATURES (1 GiB per vector).
@@ -57,6 +60,7 @@ __all__ = [
     "MAX_SUBSETS",
     "MAX_ALPHAS",
     "MAX_SHARDS",
+    "MAX_MESSAGE_PARTS",
     "MAX_FEATURES",
     "MAX_DENSE_FEATURES",
     "n_elements",

@@ -36,6 +36,7 @@ import scipy.sparse as sp
 
 from ._validation import (
     MAX_FEATURES,
+    MAX_MESSAGE_PARTS,
     MAX_SHARDS,
     check_array,
     check_binary_labels,
@@ -104,9 +105,10 @@ def payload_bytes(message) -> int:
     Parameters
     ----------
     message : array-like, or tuple of array-likes and numbers
-        What one process sends another: one numeric array, or a tuple of parts (numpy arrays
-        and real numbers), such as a model's ``(indices, values, intercept)``. Arrays hold
-        int32, int64, float16, float32 or float64 numbers.
+        What one process sends another: one numeric array, or a tuple of at most
+        ``MAX_MESSAGE_PARTS`` (1,024) parts (numpy arrays and real numbers), such as a model's
+        ``(indices, values, intercept)``. Arrays hold int32, int64, float16, float32 or float64
+        numbers (not booleans); numbers are finite and within float64's range.
 
     Returns
     -------
@@ -119,6 +121,9 @@ def payload_bytes(message) -> int:
         copy.
     """
     if isinstance(message, tuple):
+        if len(message) > MAX_MESSAGE_PARTS:
+            raise ValueError(f"message must have at most {MAX_MESSAGE_PARTS:,} parts, got "
+                             f"{len(message):,}.")
         parts = tuple(_message_part(part, f"message[{k}]") for k, part in enumerate(message))
     else:
         parts = _message_part(message, "message")
@@ -137,8 +142,11 @@ def _message_part(part, name):
     of one of the types the course sends."""
     if isinstance(part, (int, float, np.integer, np.floating)) and not isinstance(
             part, (bool, np.bool_)):
+        if isinstance(part, (int, np.integer)) and abs(int(part)) > int(np.finfo(np.float64).max):
+            raise ValueError(f"{name} is too large: a float64 holds at most "
+                             f"{np.finfo(np.float64).max:.4g}.")
         return check_scalar(part, name, low=None)
-    part = check_array(part, name, allow_empty=True, dtype=None)
+    part = check_array(part, name, allow_empty=True, dtype=None, bool_ok=False)
     if part.dtype not in _MESSAGE_DTYPES:
         names = ", ".join(np.dtype(d).name for d in _MESSAGE_DTYPES)
         raise TypeError(f"{name} must hold numbers of one of the types {names}, "
@@ -217,9 +225,12 @@ def average_weights(messages):
     :math:`\\bar w = \\sum_k \\mu_k w_k` with :math:`\\mu_k = 1/K` here, and every worker starts
     the next epoch from :math:`\\bar w`.
     """
-    if not isinstance(messages, (list, tuple)) or not messages:
+    if not isinstance(messages, (list, tuple)):
         raise TypeError("messages must be a non-empty list of (indices, values, intercept), "
                         f"one per worker, got {type(messages).__name__}.")
+    if not messages:
+        raise ValueError("messages is empty: give one (indices, values, intercept) per worker, "
+                         "at least one.")
     if len(messages) > MAX_SHARDS:
         raise ValueError(f"messages must hold at most {MAX_SHARDS:,} messages (one per "
                          f"worker), got {len(messages):,}.")

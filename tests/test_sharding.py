@@ -217,6 +217,38 @@ def test_arguments_are_checked_at_the_door():
         sharding.sparse_decision(X, np.array([N_FEATURES]), np.array([1.0]), 0.0)
 
 
+def test_payload_bytes_refuses_what_is_not_a_course_message():
+    with pytest.raises(TypeError, match=r"message\[0\] must hold real numbers, got booleans"):
+        sharding.payload_bytes((np.array([True, False]), 0.0))
+    with pytest.raises(TypeError, match="message must hold real numbers, got booleans"):
+        sharding.payload_bytes(np.ones(3, dtype=bool))
+    cap = sharding.MAX_MESSAGE_PARTS
+    assert sharding.payload_bytes((0.0,) * cap) > 0  # at the cap: measured
+    with pytest.raises(ValueError, match=f"at most {cap:,} parts, got {cap + 1:,}"):
+        sharding.payload_bytes((0.0,) * (cap + 1))
+    for huge in (10**400, -(10**400)):
+        with pytest.raises(ValueError, match=r"message\[1\] is too large") as caught:
+            sharding.payload_bytes((np.zeros(2), huge))
+        assert "finite" not in str(caught.value)
+    with pytest.raises(ValueError, match="must be finite"):
+        sharding.payload_bytes((np.zeros(2), float("inf")))
+
+
+def test_average_weights_of_no_message_says_it_is_empty():
+    with pytest.raises(ValueError, match="messages is empty"):
+        sharding.average_weights([])
+    with pytest.raises(TypeError, match="messages must be a non-empty list"):
+        sharding.average_weights("no")
+
+
+def test_q2_feedback_says_a_zero_weight_does_not_make_a_zero_gradient():
+    from course_utils.exercises import ex08
+
+    feedback = ex08.q2.options["b"][1]
+    assert "does not make $g_i" in feedback and "zero" in feedback
+    assert "does not depend on the weight" not in feedback
+
+
 def test_public_state_is_checked_again_before_every_call():
     X, y = hashed_rows(n_rows=20)
     shard = sharding.FeatureShard(X, l1=1.0, intercept=True, **SETTINGS)

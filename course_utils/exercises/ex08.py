@@ -45,8 +45,8 @@ q2 = MultipleChoice(
               "The pulls shrink, but the gradient of a feature whose weight is zero is "
               "$\\sum (p - y)\\, x_i$, not zero: its $z_i$ must still learn."),
         "b": ("Only the pushes: zero weights have zero gradients",
-              "The gradient does not depend on the weight being zero; a zero weight is "
-              "exactly the case where $z_i$ still has to be updated."),
+              "A zero $w_i$ does not make $g_i = \\sum (p - y)\\, x_i$ zero: a zero weight "
+              "is exactly the case where $z_i$ still has to be updated."),
         "c": ("Only the pulls of the weights",
               "A zero weight need not be sent, as in the rows-sharded messages of this "
               "notebook, but every feature in the batch gets a gradient, zero weight or not."),
