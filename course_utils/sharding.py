@@ -6,9 +6,10 @@ worker computes and what the learner measures:
 
 * :class:`RowShard`: a worker that owns some *rows*. It runs one-row-at-a-time FTRL-Proximal
   (:class:`~course_utils.solvers.FTRLProximal`) on them, sends its non-zero weights, and
-  continues from the average of every worker's weights (iterative parameter mixing,
-  McDonald et al. 2010; Vowpal Wabbit's AllReduce averages in the same way, Agarwal et al.
-  2014). :func:`average_weights` is the mixing.
+  continues from the average of every worker's weights (a variant of iterative parameter
+  mixing, McDonald et al. 2010, which averages after each full pass over the shards: notebook
+  08 averages after every chunk, and each worker keeps its own ``n``; Vowpal Wabbit's AllReduce
+  averages in the same way, Agarwal et al. 2014). :func:`average_weights` is the mixing.
 * :class:`FeatureShard`: a worker that owns the ``z``, ``n`` of some *buckets*. For a batch of
   rows it sends its partial logits; given the batch's residuals ``p - y`` it updates its
   coordinates once for the whole batch (FTRL-Proximal on mini-batches).
@@ -223,7 +224,9 @@ def average_weights(messages):
     -----
     McDonald, Hall and Mann (2010) average the workers' weights after every epoch,
     :math:`\\bar w = \\sum_k \\mu_k w_k` with :math:`\\mu_k = 1/K` here, and every worker starts
-    the next epoch from :math:`\\bar w`.
+    the next epoch from :math:`\\bar w`. Notebook 08 mixes more often, after every chunk of
+    the stream (a variant), and :meth:`RowShard.mix` carries the average into FTRL-Proximal's
+    ``z``, each worker keeping its own ``n``.
     """
     if not isinstance(messages, (list, tuple)):
         raise TypeError("messages must be a non-empty list of (indices, values, intercept), "
