@@ -451,6 +451,24 @@ def test_closed_form_bracket_holds_the_plain_loop_in_the_subnormals(w0, factor, 
     half_subnormals = S64 / (1 - factor) * (1 - factor**n)  # to first order in u
     assert high - low <= w * (2 * n * 2.0**-53 + 2.2e-11) * 1.01 + half_subnormals * 1.01 + 10 * S64
 
+@pytest.mark.parametrize("w0", [1.0, 1e300, 1e-300])
+@pytest.mark.parametrize("factor", [1 - 10**-10.75, 1 - 1e-11, 1 - 10**-10.25])
+def test_skip_stops_above_the_subnormals_when_a_run_from_there_is_affordable(w0, factor):
+    # As skip() documents: far enough that a run costs at most a third of the budget, but not
+    # into the subnormals (where the bracket's half-subnormal terms widen it) when a run from
+    # just above them costs at most 1.5 budgets. Read off the bracket: its lower end is normal.
+    stepper = decay._Decay(factor, np.dtype(np.float64), False)
+    tiny, budget = float(np.finfo(np.float64).tiny), decay._WORK_BUDGET
+    n = stepper.skip(w0)
+    low, high = stepper.bracket(w0, n)
+    if stepper.work(2 * tiny) <= 1.5 * budget:
+        assert stepper.work(2 * tiny) > budget / 3  # (else the skip could stop above anyway)
+        assert low >= tiny
+    else:  # a run from tiny is too long: the skip goes on, to a third of the budget
+        assert low < tiny
+        assert stepper.work(low) <= budget / 3 <= stepper.work(high)
+
+
 def _result_and_range(w0, factor, flush):
     """steps_until_zero, and the range its warning gives (just ``[step, step]`` if exact)."""
     with warnings.catch_warnings(record=True) as caught:

@@ -56,6 +56,23 @@ def f(x,
     assert lines[id(tree.body[0].body[1].value)] == [5]  # the body's own nodes are unchanged
 
 
+def test_a_module_constant_is_tied_to_the_lines_that_read_it():
+    # it too runs at import, which coverage.py gives to whichever test file imported it first
+    source = '''
+LIMIT = 2**31
+
+
+def f(n):
+    return min(n, LIMIT)
+'''
+    tree = ast.parse(source)
+    lines = mutation._lines_run(tree)
+    constant = tree.body[0].value
+    assert lines[id(constant)] == [2, 6]  # its own line and the line reading LIMIT
+    assert lines[id(constant.left)] == [2, 6]
+    assert lines[id(tree.body[1].body[0].value)] == [6]  # f's own nodes are unchanged
+
+
 def test_every_listed_equivalent_mutant_exists():
     """An entry of tools/mutation_equivalent.txt names a mutant by file, line and column: an edit
     above it moves the mutant, and the stale entry would then excuse nothing (or another mutant).

@@ -214,6 +214,7 @@ def test_bad_input_names_the_argument(func, args, kwargs, exc, name):
         ([5e-324, 5e-324, 0.0], 40),  # one value: numpy centres 40 bins on it
         ([5e-324, 1e-323, -5e-324, 0.0], 3),  # subnormal only: one bar per distinct value
         ([1.0, np.nextafter(1.0, 2.0)], 2),  # two adjacent floats: too narrow for 40 bins
+        ([-1.0, np.nextafter(-1.0, -2.0), 0.0], 2),  # the same below zero
     ],
 )
 def test_histogram_of_too_narrow_weights(w, bars):
@@ -222,6 +223,22 @@ def test_histogram_of_too_narrow_weights(w, bars):
     heights = [p.get_height() for p in ax.patches]
     assert len(heights) == bars and sum(heights) == np.count_nonzero(w)
     assert ax.get_title().endswith(f"{len(w) - np.count_nonzero(w)} of {len(w)} exactly zero")
+
+
+def test_histogram_of_too_narrow_weights_where_numpy_returns_edges_that_do_not_increase(
+        monkeypatch):
+    # numpy 1.26 (CI's oldest leg) does not raise for a range too narrow for its bins: it returns
+    # linspace(min, max, bins + 1), repeated edges. Those must not reach ax.hist either: one bar
+    # per distinct value, as with numpy 2 (which raises).
+    def numpy_1_26_edges(values, bins):
+        values = np.asarray(values)
+        return np.linspace(values.min(), values.max(), bins + 1)
+
+    monkeypatch.setattr(np, "histogram_bin_edges", numpy_1_26_edges)
+    w = [1.0, np.nextafter(1.0, 2.0), 0.0]
+    assert not np.all(np.diff(numpy_1_26_edges(w[:2], 40)) > 0)
+    ax = plot_weight_histogram(w)
+    assert [p.get_height() for p in ax.patches] == [1, 1]
 
 
 def test_histogram_keeps_numpy_bins_when_they_exist():

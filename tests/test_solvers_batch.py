@@ -282,6 +282,30 @@ def log_loss_objective(X, y, w, b, alpha):
     return np.mean(np.logaddexp(0.0, margin) - y * margin) + alpha * np.abs(w).sum()
 
 
+def test_objective_change_is_the_difference_of_the_objectives():
+    # As _objective_change documents: the change of the mean log-loss plus L1 penalty, term by
+    # term. Each term alone (one margin): for |d| large the plain difference of logaddexp is exact
+    # enough; for tiny d the Taylor series of log(1 + e^(m + d)) in d, with q = expit(m):
+    # q d + q (1 - q) d^2 / 2 + q (1 - q) (1 - 2 q) d^3 / 6 (next term below 1e-17 relative).
+    from course_utils.solvers.logistic import _objective_change
+
+    w, w_new, alpha = np.array([0.5, -1.0]), np.array([0.25, 0.0]), 0.1
+    penalty = alpha * (0.25 - 1.5)
+    for m in [-3.0, -0.5, 0.0, 0.7, 4.0]:
+        for y in [0.0, 1.0]:
+            for d in [-3.0, -2.0, -1.5, -1.0, -0.4, 0.4, 1.0, 1.25, 1.5, 2.0, 3.0]:
+                plain = np.logaddexp(0.0, m + d) - np.logaddexp(0.0, m) - y * d + penalty
+                got = _objective_change(np.array([m]), np.array([d]), np.array([y]), w, w_new,
+                                        alpha)
+                assert got == pytest.approx(plain, rel=1e-12, abs=1e-15), (m, y, d)
+            for d in [1e-6, -1e-9, 3e-12]:
+                q = 1.0 / (1.0 + np.exp(-m))
+                taylor = q * d + q * (1 - q) * d**2 / 2 + q * (1 - q) * (1 - 2 * q) * d**3 / 6
+                got = _objective_change(np.array([m]), np.array([d]), np.array([y]), w, w,
+                                        alpha)
+                assert got == pytest.approx(taylor - y * d, rel=1e-12), (m, y, d)
+
+
 @pytest.mark.parametrize("method", ["fista", "newton"])
 @pytest.mark.parametrize("fit_intercept", [True, False])
 @pytest.mark.parametrize("sparse", [False, True])

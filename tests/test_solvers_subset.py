@@ -92,6 +92,86 @@ def test_htp_ends_at_the_least_squares_fit_on_its_support():
     np.testing.assert_allclose(X[:, support].T @ residual, 0.0, atol=1e-9)
 
 
+def reference_normalized_iht(X, y, k, max_iter=500, tol=1e-8, c=0.01, kappa=2.0):
+    """Normalized IHT written from iht's docstring (Blumensath & Davies 2010): the history."""
+    Xc, yc = X - X.mean(axis=0), y - y.mean()
+    n, p = Xc.shape
+
+    def keep(v):  # the k largest magnitudes
+        out = np.zeros(p)
+        top = np.argsort(-np.abs(v), kind="stable")[:k]
+        out[top] = v[top]
+        return out
+
+    w, history = np.zeros(p), []
+    for _ in range(max_iter):
+        g = Xc.T @ (yc - Xc @ w) / n
+        g_S = np.where(w != 0, g, 0.0)
+        if not g_S.any():  # at the start: the support the first step would pick
+            g_S = keep(g)
+        mu = (g_S @ g_S) / (np.sum((Xc @ g_S) ** 2) / n)
+        w_new = keep(w + mu * g)
+        while not np.array_equal(w_new != 0, w != 0):
+            move = w_new - w
+            if mu <= (1 - c) * (move @ move) / (np.sum((Xc @ move) ** 2) / n):
+                break
+            mu /= kappa * (1 - c)
+            w_new = keep(w + mu * g)
+        residual = yc - Xc @ w_new
+        history.append(residual @ residual / (2 * n))
+        done = np.linalg.norm(w_new - w) <= tol * np.linalg.norm(w_new)
+        w = w_new
+        if done:
+            break
+    return history
+
+
+@pytest.mark.parametrize("scale", [1.0, 10.0])
+@pytest.mark.parametrize("seed", range(4))
+def test_normalized_iht_takes_the_steps_of_its_documented_rule(seed, scale):
+    # scale 10: every step mu is about 1/100, so the shrinking must work below mu = 1 as well
+    X, y, _ = make_sparse_regression(30, 100, 10, noise=1.0, random_state=seed)
+    fit = iht(X * scale, y, 10, method="normalized")
+    expected = reference_normalized_iht(X * scale, y, 10)
+    assert fit.n_iter == len(expected)
+    np.testing.assert_allclose(fit.history, expected, rtol=1e-9)
+
+
+def reference_htp(X, y, k, max_iter=500):
+    """HTP written from its docstring (Foucart 2011 with the documented step): a gradient step
+    with mu = ||g_T||^2 / (||X g_T||^2 / n) on the k largest |g| picks the k largest |w + mu g|,
+    least squares refits them; stop when the support repeats. The supports it visits."""
+    Xc, yc = X - X.mean(axis=0), y - y.mean()
+    n, p = Xc.shape
+    w, support, supports = np.zeros(p), None, []
+    for _ in range(max_iter):
+        g = Xc.T @ (yc - Xc @ w) / n
+        g_T = np.zeros(p)
+        top = np.argsort(-np.abs(g), kind="stable")[:k]
+        g_T[top] = g[top]
+        mu = (g_T @ g_T) / (np.sum((Xc @ g_T) ** 2) / n)
+        new = np.sort(np.argsort(-np.abs(w + mu * g), kind="stable")[:k])
+        supports.append(new.tolist())
+        if support is not None and np.array_equal(new, support):
+            break
+        support = new
+        w = np.zeros(p)
+        w[support] = np.linalg.lstsq(Xc[:, support], yc, rcond=None)[0]
+    return supports
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_htp_visits_the_supports_of_its_documented_iteration(seed):
+    # correlated columns and a weak signal, so that the support moves for a few iterations
+    rng = np.random.default_rng(seed)
+    X = rng.standard_normal((40, 30)) + 0.8 * rng.standard_normal((40, 1))
+    y = X[:, :6] @ rng.uniform(0.5, 1.5, 6) + 1.5 * rng.standard_normal(40)
+    supports = reference_htp(X, y, 5)
+    fit = htp(X, y, 5)
+    assert fit.n_iter == len(supports)
+    assert np.flatnonzero(fit.coef).tolist() == supports[-1]
+
+
 @pytest.mark.parametrize("solver", STRONG_L0)
 def test_trivial_sizes(solver):
     X, y, _ = make_sparse_regression(40, 6, 2, noise=0.3, random_state=0)

@@ -232,6 +232,26 @@ def test_bad_input_names_the_argument():
 # ------------------------------------------------------------------ inclusion
 
 
+def test_features_must_be_strictly_increasing_a_repeat_too():
+    X = sp.csr_matrix(np.array([[1.0, 0.0, 2.0], [0.0, 1.0, 1.0]]))
+    y = np.array([1.0, 0.0])
+    model = FTRLProximal(3).partial_fit(X, y)
+    model.features_ = np.array([0, 0, 2], dtype=np.int64)  # feature 0 twice, 1 missing
+    with pytest.raises(ValueError, match="features_ must be strictly increasing"):
+        model.partial_fit(X, y)
+
+
+@pytest.mark.parametrize("dtype, scale, hint", [
+    (np.float16, 300.0, True), ((np.float64, np.float16), 300.0, True), (np.float32, 1e20, False),
+])
+def test_state_overflow_names_float16_s_limit_only_when_float16_is_stored(dtype, scale, hint):
+    # squared gradients of 300 (9e4) pass float16's 65504; of 1e20 (1e40), float32's 3.4e38
+    X = sp.csr_matrix(np.array([[1.0, 0.0, 2.0], [0.0, 1.0, 1.0]]) * scale)
+    with pytest.raises(ValueError, match="state overflowed") as caught:
+        FTRLProximal(3, state_dtype=dtype).partial_fit(X, np.array([1.0, 0.0]))
+    assert ("float16 holds at most 65504" in str(caught.value)) == hint
+
+
 def test_bloom_inclusion_no_state_below_the_threshold():
     X, y = _stream(seed=3)
     counts = np.bincount(X.indices, minlength=X.shape[1])

@@ -73,6 +73,18 @@ def test_lil_whose_rows_and_data_disagree_is_refused_before_conversion():
         check_array(m, "w", sparse_ok=True)
 
 
+@pytest.mark.parametrize("shape", [(5, 4), (4, 5), (5, 5)])
+def test_bsr_whose_blocks_do_not_tile_its_shape_is_refused(shape):
+    """A BSR matrix's shape must be a whole number of its blocks each way: one whose shape was
+    set past its 2 x 2 blocks (a row or a column no block covers) is refused by name, not read
+    as a matrix with an empty row or column added."""
+    m = sp.bsr_matrix(np.arange(16.0).reshape(4, 4), blocksize=(2, 2))
+    m._shape = shape
+    with pytest.raises(ValueError, match=rf"w is not a valid sparse matrix: its blocks do not "
+                                         rf"tile its shape \({shape[0]}, {shape[1]}\)"):
+        check_array(m, "w", sparse_ok=True)
+
+
 def test_lil_with_no_entries_is_a_valid_matrix():
     # its column list is empty, so a float array: the integer check must not run on it
     m = check_array(sp.lil_matrix((2, 3)), "w", sparse_ok=True)

@@ -158,8 +158,8 @@ def _unary_mutations(tree: ast.AST, skipped: set[int]):
 
 def _lines_run(tree: ast.AST) -> dict[int, list[int]]:
     """For each expression node, the lines a tracer may report when it runs: its own lines and
-    the first line of the statement it belongs to, and for a default argument the function's
-    first statement."""
+    the first line of the statement it belongs to, for a default argument the function's first
+    statement, and for a module constant the lines that read it."""
     lines = {}
 
     def visit(node, statement_line):
@@ -184,6 +184,18 @@ def _lines_run(tree: ast.AST) -> dict[int, list[int]]:
                 for node in ast.walk(default) if default is not None else ():
                     if id(node) in lines:  # (operators and contexts have no line)
                         lines[id(node)] = sorted({*lines[id(node)], body[0].lineno})
+    # A module constant (``LIMIT = 2**31``) runs once, at import, too: the tests that reach a
+    # line of the module reading it are the ones it can change.
+    for statement in getattr(tree, "body", []):
+        if not isinstance(statement, (ast.Assign, ast.AnnAssign)):
+            continue
+        targets = statement.targets if isinstance(statement, ast.Assign) else [statement.target]
+        names = {target.id for target in targets if isinstance(target, ast.Name)}
+        readers = {node.lineno for node in ast.walk(tree) if isinstance(node, ast.Name)
+                   and node.id in names and isinstance(node.ctx, ast.Load)}
+        for node in ast.walk(statement):
+            if id(node) in lines:
+                lines[id(node)] = sorted({*lines[id(node)], *readers})
     return lines
 
 
