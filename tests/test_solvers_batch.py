@@ -728,8 +728,9 @@ def test_the_cd_cycle_skip_gives_what_every_pass_would(solver, max_iter, seed, m
         assert fast.converged is slow.converged is False
         assert slow.n_iter == max_iter
         # fewer passes (where the cycle starts depends on the numpy release and CPU kernel:
-        # 5-100 passes on numpy 2.4, about 260 for one elastic net on numpy 1.26)
-        assert fast.n_iter == len(fast.history) < max_iter
+        # 5-100 passes on numpy 2.4, about 260 for one elastic net on numpy 1.26); history holds
+        # one more objective per working-set round that ended on its own gap test (Haswell)
+        assert fast.n_iter < max_iter and len(fast.history) < max_iter
     assert skipped_warnings == plain_warnings != []
 
 
