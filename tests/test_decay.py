@@ -413,6 +413,14 @@ def test_out_of_reach_with_flush_to_zero_reaches_zero():
                                         rel=1e-3)
 
 
+def _plain_loop_and_bracket(w0, factor, n):
+    """The plain loop's float64 w_n, and the closed-form skip's bracket [L, U] for it."""
+    w = w0
+    for _ in range(n):
+        w *= factor
+    return w, *decay._Decay(factor, np.dtype(np.float64), False).bracket(w0, n)
+
+
 @pytest.mark.parametrize("w0, factor, n", [
     *((1.0, factor, n) for factor in (0.9999, 0.99999, 1 - 2.0**-20)
       for n in (1_000, 20_000, 60_000)),
@@ -425,13 +433,9 @@ def test_out_of_reach_with_flush_to_zero_reaches_zero():
 def test_closed_form_bracket_holds_the_plain_loop_and_is_tight(w0, factor, n):
     # The skip's bracket [L, U] must hold the exact w_n, and be no wider than its proof allows:
     # a relative rounding of at most u = 2**-53 per step on each side, plus the 1e-11 margins.
-    w = w0
-    for _ in range(n):
-        w *= factor
-    low, high = decay._Decay(factor, np.dtype(np.float64), False).bracket(w0, n)
+    w, low, high = _plain_loop_and_bracket(w0, factor, n)
     assert low <= w <= high
     assert (high - low) / w <= 2 * n * 2.0**-53 * 1.01 + 2.2e-11
-
 
 
 @pytest.mark.parametrize("w0, factor, n", [
@@ -443,10 +447,7 @@ def test_closed_form_bracket_holds_the_plain_loop_in_the_subnormals(w0, factor, 
     # it must carry (about 500 s for f = 0.999, against a relative margin of 1e-11 w). After n
     # steps the two sequences are apart by 2 n u w from the rounding, plus (c_up + c_down)
     # (1 - f**n) from the half subnormals, plus the margins.
-    w = w0
-    for _ in range(n):
-        w *= factor
-    low, high = decay._Decay(factor, np.dtype(np.float64), False).bracket(w0, n)
+    w, low, high = _plain_loop_and_bracket(w0, factor, n)
     assert low <= w <= high
     half_subnormals = S64 / (1 - factor) * (1 - factor**n)  # to first order in u
     assert high - low <= w * (2 * n * 2.0**-53 + 2.2e-11) * 1.01 + half_subnormals * 1.01 + 10 * S64
