@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import argparse
 import functools
+import inspect
 import os
 import platform
 import time
@@ -111,8 +112,6 @@ def compare_path(X, y, repeat, n_alphas=50, tol=1e-8):
 
 def sklearn_l1_logistic(C, **kwargs):
     """L1 LogisticRegression without a deprecation warning on scikit-learn 1.4 ... 1.9+."""
-    import inspect
-
     params = inspect.signature(LogisticRegression).parameters
     if "penalty" not in params or params["penalty"].default == "deprecated":
         return LogisticRegression(C=C, l1_ratio=1.0, **kwargs)
@@ -178,9 +177,11 @@ def logistic_row(X, y, C, theirs, fit_intercept, repeat):
         f_target = min([f_theirs(fit_theirs(1e-10))]
                        + [f_ours(fit(tol=1e-12)) for fit in fit_ours.values()])
     t_sk, f_sk, tol_sk = time_to_reach(fit_theirs, f_theirs, f_target, repeat)
+    default = inspect.signature(logistic_l1).parameters["method"].default
     for method, fit in fit_ours.items():
         t, f, tol = time_to_reach(lambda tol, fit=fit: fit(tol=tol), f_ours, f_target, repeat)
-        report(f"logistic_l1 ({method}, tol {tol:.0e}) vs {theirs} (tol {tol_sk:.0e}), C={C:g}",
+        name = f"{method}, the default" if method == default else method
+        report(f"logistic_l1 ({name}, tol {tol:.0e}) vs {theirs} (tol {tol_sk:.0e}), C={C:g}",
                t, t_sk, f, f_sk)
 
 
