@@ -62,8 +62,9 @@ CASES = {
     "lasso_path (MAX_ALPHAS)": "solvers.lasso_path(X, y, np.geomspace(1.0, 0.01, MAX_ALPHAS))",
     "lasso_path (MAX_ALPHAS, tol=0)": "solvers.lasso_path(X, y, np.geomspace(1.0, 0.01, "
                                       "MAX_ALPHAS), tol=0, max_iter=MAX_ITER)",
-    "logistic_l1 fista": "solvers.logistic_l1(X, y01, 0.02, tol=0, max_iter=MAX_ITER)",
-    "logistic_l1 fista 300x60": "solvers.logistic_l1(X60c, y60, 0.002, tol=0, "
+    "logistic_l1 fista": "solvers.logistic_l1(X, y01, 0.02, method='fista', tol=0, "
+                         "max_iter=MAX_ITER)",
+    "logistic_l1 fista 300x60": "solvers.logistic_l1(X60c, y60, 0.002, method='fista', tol=0, "
                                 "max_iter=MAX_ITER)",
     "logistic_l1 newton": "solvers.logistic_l1(X, y01, 0.02, method='newton', tol=0, "
                           "max_iter=MAX_ITER)",

@@ -512,9 +512,9 @@ SOLVERS = {
     "lasso_fista": lambda X=_X, y=_y, alpha=0.1, **kw: lasso(X, y, alpha, method="fista", **kw),
     "elastic_net": lambda X=_X, y=_y, alpha=0.1, **kw: elastic_net(X, y, alpha, **kw),
     "ridge": lambda X=_X, y=_y, alpha=0.1, **kw: ridge(X, y, alpha, **kw),
-    "logistic_l1": lambda X=_X, y=_y01, alpha=0.1, **kw: logistic_l1(X, y, alpha, **kw),
-    "logistic_l1_newton": lambda X=_X, y=_y01, alpha=0.1, **kw: logistic_l1(
-        X, y, alpha, method="newton", **kw),
+    "logistic_l1": lambda X=_X, y=_y01, alpha=0.1, **kw: logistic_l1(X, y, alpha, **kw),  # Newton
+    "logistic_l1_fista": lambda X=_X, y=_y01, alpha=0.1, **kw: logistic_l1(
+        X, y, alpha, method="fista", **kw),
 }
 # (case, keyword arguments, exception, word the message must contain)
 BAD_INPUT = [
@@ -649,7 +649,7 @@ def test_bad_options_are_refused(call, words):
 
 
 @pytest.mark.parametrize("solver", ["lasso_cd", "lasso_fista", "elastic_net", "logistic_l1",
-                                    "logistic_l1_newton"])
+                                    "logistic_l1_fista"])
 def test_max_iter_reached_warns_and_says_not_converged(solver):
     _, X, y = make_problem(0, False)
     y = (y > np.median(y)).astype(float) if solver.startswith("logistic") else y
@@ -687,7 +687,7 @@ def test_converged_is_a_python_bool_for_every_solver(max_iter):
     if max_iter == 2:  # the iterative batch solvers did stop early
         assert not any(fits[name].converged for name in
                        ["lasso_cd", "lasso_fista", "elastic_net", "logistic_l1",
-                        "logistic_l1_newton", "lasso_path", "iht"])
+                        "logistic_l1_fista", "lasso_path", "iht"])
 
 
 # ----------------------------------------------------------------------------- lasso_path
