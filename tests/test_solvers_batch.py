@@ -466,7 +466,7 @@ def test_logistic_l1_newton_reaches_tol_wherever_fista_does(tol):
     for i, (X, y, alpha) in enumerate(problems):
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", ConvergenceWarning)
-            fista = logistic_l1(X, y, alpha, method="fista", tol=tol, max_iter=1000)
+            fista = logistic_l1(X, y, alpha, method="fista", tol=tol, max_iter=600)
             newton = logistic_l1(X, y, alpha, method="newton", tol=tol, max_iter=200)
         if fista.converged:
             fista_reached += 1
@@ -474,7 +474,7 @@ def test_logistic_l1_newton_reaches_tol_wherever_fista_does(tol):
             f_fista, f_newton = (log_loss_objective(X, y, r.coef, r.intercept, alpha)
                                  for r in (fista, newton))
             assert f_newton <= f_fista * (1 + 1e-12), i
-    assert fista_reached >= 5  # the family is no test if FISTA reaches tol nowhere (measured: 9, 7)
+    assert fista_reached >= 4  # the family is no test if FISTA reaches tol nowhere (measured: 8, 6)
 
 
 @pytest.mark.parametrize("alpha", [3e-3, 1e-3, 3e-4])
