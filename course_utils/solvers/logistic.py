@@ -236,6 +236,7 @@ def _proximal_newton(X, X_t, y, alpha, fit_intercept, max_iter, tol):
         Gw = G @ w[ws]
         Xtz = Gw - n * (grad_w[ws] - x_mean * grad_b)
         residual = (prob - y) / d - e_mean  # X w - z, centered, at the current weights
+        # z^T z such that zz - 2 w^T X^T z + w^T G w, the gap's |z - X w|^2, is this residual's
         zz = d @ residual**2 + 2 * w[ws] @ Xtz - w[ws] @ Gw
         # Solve it to INNER_GAP_RATIO times its gap at the current weights (not below the gap's
         # rounding floor): more exactly as the optimum nears. A gap already at that floor (or
