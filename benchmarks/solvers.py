@@ -264,6 +264,8 @@ def main():
     parser.add_argument("--ftrl", action="store_true", help="the FTRL rows only (issue 15)")
     parser.add_argument("--logistic", action="store_true",
                         help="the logistic_l1 rows only (issue 26)")
+    parser.add_argument("--lasso", action="store_true",
+                        help="the lasso and lasso_path rows only (with --wide-path, its path too)")
     parser.add_argument("--wide-path", action="store_true",
                         help="also the 50-alpha path on 1000 x 1000 (minutes)")
     args = parser.parse_args()
@@ -291,7 +293,7 @@ def run(args):
     X, y = wide_problem()
     for method in ("cd", "fista"):
         compare_lasso("lasso, wide 1000x5000, 30 non-zeros, a_max/20", X, y,
-                      alpha_max(X, y) / 20, args.repeat, method=method, target=0.5)
+                      alpha_max(X, y) / 20, args.repeat, method=method, target=0.35)
     if args.quick:
         return
     X_d, y_d = load_diabetes()
@@ -306,7 +308,9 @@ def run(args):
                   args.repeat)
     compare_path(X_d, y_d, 10 * args.repeat)
     if args.wide_path:
-        compare_path(X[:, :1000], y, 1)
+        compare_path(X[:, :1000], y, args.repeat)
+    if args.lasso:
+        return
     compare_logistic(args.repeat)
     compare_logistic_path(args.repeat)
     compare_ftrl(args.repeat)

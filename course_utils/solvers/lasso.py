@@ -87,10 +87,10 @@ def lasso(X, y, alpha, *, method="cd", fit_intercept=True, max_iter=1000, tol=1e
     ``gap <= tol * ||y - mean(y)||^2`` is the same rule for its objective multiplied by n.
 
     What makes ``method="cd"`` converge in few passes (:func:`_working_set`, :func:`_cd_gram`):
-    a WORKING SET, the support plus the features that violate the optimality conditions most,
-    doubled each round and solved only to 0.3 times the full problem's duality gap before the
-    gap is checked again (celer's rule, Massias et al. 2018), so no passes polish weights while
-    a feature outside the set is still wrong; inside it, compiled cyclic CD passes, a SUPPORT
+    a WORKING SET, the support plus the features that violate the optimality conditions most
+    (twice the support, at least 30), solved only to 0.3 times the full problem's duality gap
+    while features outside it still violate them (celer's rule, Massias et al. 2018), so no
+    passes polish weights that a feature outside the set will change; inside it, compiled cyclic CD passes, a SUPPORT
     SOLVE when a pass keeps the zeros and signs, and ANDERSON EXTRAPOLATION of the iterates
     every 6 passes (Bertrand & Massias 2021, as skglm does), which on correlated and p > n
     problems jumps ahead along the valley where plain CD crawls. Each of the two jumps is kept
@@ -382,8 +382,10 @@ def _working_set(X, y, x_offset, w, alpha, l1_ratio, tol_gap, max_iter, inner, p
     The inner solver runs on the set's Gram matrix ``G = X_ws^T X_ws`` and ``X_ws^T y``, so a
     pass costs O(k^2) for k coordinates in the set, whatever n. One product X^T residual screens
     all p coordinates; the set holds the current support plus the worst violators of
-    ``|X_j^T residual| / n <= alpha`` and doubles until the duality gap of the full problem is
-    small (at worst it becomes all of p). When X is tall (n >= 2p, p moderate) or along a path,
+    ``|X_j^T residual| / n <= alpha``, twice the support's size (at least 30; twice the last
+    set when that one needed no pass), until the duality gap of the full problem is small (at
+    worst the set becomes all of p). Each set is solved to 0.3 times the full gap while
+    coordinates outside it violate, else to 0.3 times the target gap (celer's rule). When X is tall (n >= 2p, p moderate) or along a path,
     the full p x p Gram matrix is computed once and the screening costs O(p^2) too: X is never
     touched again.
     ``products`` (:func:`_products`) holds these, shared by the fits of a path.
@@ -391,10 +393,13 @@ def _working_set(X, y, x_offset, w, alpha, l1_ratio, tol_gap, max_iter, inner, p
     n, p = X.shape
     l2 = alpha * (1.0 - l1_ratio)
     Xty, yy, gram, gram_of = products
-    ws_size = min(p, max(10, 2 * np.count_nonzero(w)))
+    ws_size = min(p, max(30, 2 * np.count_nonzero(w)))
     n_iter, history, periodic = 0, [], False
     while True:
-        if gram is None:
+        if gram is None and not np.any(w):  # residual = y: X^T residual is X^T y, known
+            gap, _ = _gap(Xty, yy / n, yy / n, w, alpha, l1_ratio, n)
+            Xt_residual = Xty
+        elif gram is None:
             gap, _, Xt_residual = _duality_gap(X, y, x_offset, w, alpha, l1_ratio)
         else:
             gap, _, Xt_residual = _gram_duality_gap(gram, Xty, yy, n, w, alpha, l1_ratio)
@@ -405,15 +410,23 @@ def _working_set(X, y, x_offset, w, alpha, l1_ratio, tol_gap, max_iter, inner, p
         score[w != 0] = np.inf  # the support always stays in the set
         ws = np.sort(np.argpartition(-score, ws_size - 1)[:ws_size])
         G = gram_of(ws)
-        # a set smaller than p is solved only to 0.3 times the full problem's gap (celer's
-        # rule): no passes are spent polishing weights while features outside still violate
-        inner_tol = tol_gap if ws.size == p else 0.3 * gap
+        # While features outside the set violate |X_j^T residual| / n <= alpha, the set is
+        # solved only to 0.3 times the full problem's gap (celer's rule): no passes polish
+        # weights that those features will change. Once none does, to 0.3 times the target.
+        if ws.size == p:
+            inner_tol = tol_gap
+        elif np.count_nonzero(score > alpha * l1_ratio) > ws.size:
+            inner_tol = 0.3 * gap
+        else:
+            inner_tol = 0.3 * tol_gap
         w[ws], passes, periodic = inner(G, Xty[ws], yy, n, w[ws], alpha, l1_ratio,
                                         inner_tol, max_iter - n_iter, history)
         if passes == 0 and ws.size == p:  # rounding floor: the Gram gap is met, X's is not
             return w, n_iter, gap, history
         n_iter += passes
-        ws_size = min(p, 2 * ws_size)
+        # the next set: twice the support (as celer and skglm do), or twice this set if this
+        # one was already solved (no pass was needed): the set grows only when it must
+        ws_size = min(p, 2 * ws_size if passes == 0 else max(30, 2 * np.count_nonzero(w)))
 
 
 def _cd_gram(G, Xty, yy, n, w, alpha, l1_ratio, tol_gap, max_passes, history,
@@ -445,7 +458,7 @@ def _cd_gram(G, Xty, yy, n, w, alpha, l1_ratio, tol_gap, max_passes, history,
     def objective_at(v):
         return _gram_duality_gap(G, Xty, yy, n, v, alpha, l1_ratio)[1]
 
-    iterates, refused_signs = [], b""  # the last passes' w; signs whose support solve failed
+    iterates = []  # the last passes' w, for the extrapolation
     passes, budget = 0, max_passes
     seen, seen_at = None, 0
     while passes < budget:
@@ -455,24 +468,23 @@ def _cd_gram(G, Xty, yy, n, w, alpha, l1_ratio, tol_gap, max_passes, history,
             return w, passes, False
         signs = np.sign(w)
         cd_pass(G, Xt_residual, w, l1, l2, n)
-        if np.array_equal(np.sign(w), signs) and signs.tobytes() != refused_signs:
+        if np.array_equal(np.sign(w), signs):  # the pass kept the zeros and the signs
             S = np.flatnonzero(w)
             w_S = _support_solve(G[np.ix_(S, S)], Xty[S], n, w[S], l1, l2)
-            # refused (no descent): the same support and signs would aim at the same point
-            refused_signs = signs.tobytes() if w_S is None else b""
             if w_S is not None:
                 w[S] = w_S
         iterates.append(w.copy())
         if len(iterates) == ANDERSON_PASSES + 1:
             extrapolated = _anderson(iterates)
             iterates = []
-            # kept if it lowers the objective by more than its rounding (noise must not move w)
+            # kept if it lowers the objective clearly (by more than 1e-12 of it): a step within
+            # the objective's rounding noise would keep w from settling (see the cycle skip)
             if extrapolated is not None:
                 f = objective_at(w)
-                if objective_at(extrapolated) < f - 1e-15 * abs(f):
+                if objective_at(extrapolated) < f - 1e-12 * abs(f):
                     w[:] = extrapolated
         passes += 1
-        state = b"".join([w.tobytes(), refused_signs] + [v.tobytes() for v in iterates])
+        state = b"".join([w.tobytes()] + [v.tobytes() for v in iterates])
         if skip_cycles and state == seen:  # the cycle skip
             period = passes - seen_at
             budget -= (budget - passes) // period * period
