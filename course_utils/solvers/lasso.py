@@ -90,8 +90,9 @@ def lasso(X, y, alpha, *, method="cd", fit_intercept=True, max_iter=1000, tol=1e
     a WORKING SET, the support plus the features that violate the optimality conditions most
     (twice the support, at least 30), solved only to 0.3 times the full problem's duality gap
     while features outside it still violate them (celer's rule, Massias et al. 2018), so no
-    passes polish weights that a feature outside the set will change; inside it, compiled cyclic CD passes, a SUPPORT
-    SOLVE when a pass keeps the zeros and signs, and ANDERSON EXTRAPOLATION of the iterates
+    passes polish weights that a feature outside the set will change; inside it, compiled
+    cyclic CD passes, a SUPPORT SOLVE when a pass keeps the zeros and signs, and ANDERSON
+    EXTRAPOLATION of the iterates
     every 6 passes (Bertrand & Massias 2021, as skglm does), which on correlated and p > n
     problems jumps ahead along the valley where plain CD crawls. Each of the two jumps is kept
     only when it lowers the objective. On the family of ``tests/test_lasso_convergence.py``
@@ -385,7 +386,8 @@ def _working_set(X, y, x_offset, w, alpha, l1_ratio, tol_gap, max_iter, inner, p
     ``|X_j^T residual| / n <= alpha``, twice the support's size (at least 30; twice the last
     set when that one needed no pass), until the duality gap of the full problem is small (at
     worst the set becomes all of p). Each set is solved to 0.3 times the full gap while
-    coordinates outside it violate, else to 0.3 times the target gap (celer's rule). When X is tall (n >= 2p, p moderate) or along a path,
+    coordinates outside it violate, else to 0.3 times the target gap (celer's rule).
+    When X is tall (n >= 2p, p moderate) or along a path,
     the full p x p Gram matrix is computed once and the screening costs O(p^2) too: X is never
     touched again.
     ``products`` (:func:`_products`) holds these, shared by the fits of a path.
