@@ -301,13 +301,15 @@ def _duality_gap(X, y, x_offset, w, alpha, l1_ratio):
     return gap, objective, Xt_residual
 
 
-def _gram_duality_gap(G, Xty, yy, n, w, alpha, l1_ratio):
+def _gram_duality_gap(G, Xty, yy, n, w, alpha, l1_ratio, Xt_residual=None):
     """:func:`_duality_gap` from ``G = X^T X``, ``Xty = X^T y`` and ``yy = y^T y`` alone.
 
     With ``residual = y - Xw``: ``X^T residual = Xty - G w``, ``residual^T y = yy - w^T Xty``
-    and ``residual^T residual = residual^T y - w^T X^T residual``: O(k^2), no product with X.
+    and ``residual^T residual = residual^T y - w^T X^T residual``: O(k^2), no product with X;
+    O(k) when ``Xt_residual``, X^T residual at w, is given.
     """
-    Xt_residual = Xty - G @ w
+    if Xt_residual is None:
+        Xt_residual = Xty - G @ w
     ry = yy - w @ Xty
     gap, objective = _gap(Xt_residual, (ry - w @ Xt_residual) / n, ry / n, w, alpha, l1_ratio,
                           n)
@@ -342,7 +344,7 @@ def _products(X, y, x_offset, cache_gram=False):
     Xty, yy = _rmatvec(X, y, x_offset), y @ y
     if (n >= 2 * p or cache_gram) and p <= GRAM_MAX_FEATURES:
         gram = _gram(X, x_offset)
-        return Xty, yy, gram, lambda ws: gram[np.ix_(ws, ws)]
+        return Xty, yy, gram, lambda ws: gram if ws.size == p else gram[np.ix_(ws, ws)]
     if cache_gram:
         return Xty, yy, None, _GramCache(X, x_offset)
     return Xty, yy, None, lambda ws: _gram(X[:, ws], x_offset[ws])
@@ -415,9 +417,10 @@ def _working_set(X, y, x_offset, w, alpha, l1_ratio, tol_gap, max_iter, inner, p
         # While features outside the set violate |X_j^T residual| / n <= alpha, the set is
         # solved only to 0.3 times the full problem's gap (celer's rule): no passes polish
         # weights that those features will change. Once none does, to 0.3 times the target.
+        violated_outside = np.count_nonzero(score > alpha * l1_ratio) > ws.size
         if ws.size == p:
             inner_tol = tol_gap
-        elif np.count_nonzero(score > alpha * l1_ratio) > ws.size:
+        elif violated_outside:
             inner_tol = 0.3 * gap
         else:
             inner_tol = 0.3 * tol_gap
@@ -426,9 +429,9 @@ def _working_set(X, y, x_offset, w, alpha, l1_ratio, tol_gap, max_iter, inner, p
         if passes == 0 and ws.size == p:  # rounding floor: the Gram gap is met, X's is not
             return w, n_iter, gap, history
         n_iter += passes
-        # the next set: twice the support (as celer and skglm do), or twice this set if this
-        # one was already solved (no pass was needed): the set grows only when it must
-        ws_size = min(p, 2 * ws_size if passes == 0 else max(30, 2 * np.count_nonzero(w)))
+        # the next set: twice the support (as celer and skglm do) after a loose round; after a
+        # round solved to the target whose full gap is still above it, twice this set
+        ws_size = min(p, max(30, 2 * np.count_nonzero(w)) if violated_outside else 2 * ws_size)
 
 
 def _cd_gram(G, Xty, yy, n, w, alpha, l1_ratio, tol_gap, max_passes, history,
@@ -457,36 +460,44 @@ def _cd_gram(G, Xty, yy, n, w, alpha, l1_ratio, tol_gap, max_passes, history,
     cd_pass = _compiled_cd_pass()
     l1, l2 = alpha * l1_ratio, alpha * (1.0 - l1_ratio)
 
-    def objective_at(v):
-        return _gram_duality_gap(G, Xty, yy, n, v, alpha, l1_ratio)[1]
+    def objective_at(v, Xt_residual=None):
+        return _gram_duality_gap(G, Xty, yy, n, v, alpha, l1_ratio, Xt_residual)[1]
 
-    iterates = []  # the last passes' w, for the extrapolation
+    iterates, passes_since_solve = [], w.size  # the last passes' w, for the extrapolation
+    Xt_residual = None  # X^T residual, kept up to date by the passes, recomputed after a jump
     passes, budget = 0, max_passes
     seen, seen_at = None, 0
     while passes < budget:
-        gap, objective, Xt_residual = _gram_duality_gap(G, Xty, yy, n, w, alpha, l1_ratio)
+        gap, objective, Xt_residual = _gram_duality_gap(G, Xty, yy, n, w, alpha, l1_ratio,
+                                                        Xt_residual)
         history.append(objective)  # w is zero outside the set: this is the full objective
         if gap <= tol_gap:
             return w, passes, False
         signs = np.sign(w)
         cd_pass(G, Xt_residual, w, l1, l2, n)
-        if np.array_equal(np.sign(w), signs):  # the pass kept the zeros and the signs
+        passes_since_solve = min(passes_since_solve + 1, w.size)  # bounded: a finite state
+        # a support solve costs about k^3 / 3 flops, a pass about 2 k^2: one is tried only
+        # after k / 6 passes since the last, so solves take at most about as long as passes
+        k = np.count_nonzero(w)
+        if np.array_equal(np.sign(w), signs) and 6 * passes_since_solve >= k:
+            passes_since_solve = 0
             S = np.flatnonzero(w)
             w_S = _support_solve(G[np.ix_(S, S)], Xty[S], n, w[S], l1, l2)
             if w_S is not None:
-                w[S] = w_S
+                w[S], Xt_residual = w_S, None
         iterates.append(w.copy())
         if len(iterates) == ANDERSON_PASSES + 1:
             extrapolated = _anderson(iterates)
-            iterates = []
             # kept if it lowers the objective clearly (by more than 1e-12 of it): a step within
             # the objective's rounding noise would keep w from settling (see the cycle skip)
             if extrapolated is not None:
-                f = objective_at(w)
+                f = objective_at(w, Xt_residual)
                 if objective_at(extrapolated) < f - 1e-12 * abs(f):
                     w[:] = extrapolated
+            iterates, Xt_residual = [], None  # recomputed: no rounding drift builds up
         passes += 1
-        state = b"".join([w.tobytes()] + [v.tobytes() for v in iterates])
+        state = b"".join([w.tobytes(), str(passes_since_solve).encode()]
+                         + [v.tobytes() for v in iterates + [Xt_residual] if v is not None])
         if skip_cycles and state == seen:  # the cycle skip
             period = passes - seen_at
             budget -= (budget - passes) // period * period
