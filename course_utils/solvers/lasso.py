@@ -61,7 +61,8 @@ def lasso(X, y, alpha, *, method="cd", fit_intercept=True, max_iter=1000, tol=1e
         Maximum number of passes: coordinate-descent passes over the working set, or
         FISTA iterations; at most ``MAX_ITER`` (100,000).
     tol : float, default=1e-4
-        Stop when the duality gap is at most ``tol * ||y - mean(y)||^2 / n`` (see Notes).
+        Stop when the duality gap is at most ``tol * ||y - mean(y)||^2 / n`` (see Notes);
+        ``tol=0`` runs all ``max_iter`` passes (a gap computed as 0 is only rounding).
     coef_init : array-like of shape (p,), optional
         Starting weights (a warm start, e.g. along a regularization path).
 
@@ -92,10 +93,9 @@ def lasso(X, y, alpha, *, method="cd", fit_intercept=True, max_iter=1000, tol=1e
     while features outside it still violate them (celer's rule, Massias et al. 2018), so no
     passes polish weights that a feature outside the set will change; inside it, compiled
     cyclic CD passes, a SUPPORT SOLVE when a pass keeps the zeros and signs, and ANDERSON
-    EXTRAPOLATION of the iterates
-    every 6 passes (Bertrand & Massias 2021, as skglm does), which on correlated and p > n
-    problems jumps ahead along the valley where plain CD crawls. Each of the two jumps is kept
-    only when it lowers the objective. On the family of ``tests/test_lasso_convergence.py``
+    EXTRAPOLATION of the iterates every 6 passes (Bertrand & Massias 2021, as skglm does),
+    which on correlated and p > n problems jumps ahead along the valley where plain CD crawls.
+    Each of the two jumps is kept only when it lowers the objective. On the family of ``tests/test_lasso_convergence.py``
     (p > n, correlation up to 0.95, raw scales, alphas down to alpha_max / 1000, the course's
     cross-validation folds) it converges wherever scikit-learn's ``Lasso`` does, in at most as
     many passes.
@@ -252,7 +252,7 @@ def lasso_path(X, y, alphas, *, fit_intercept=True, max_iter=1000, tol=1e-4) -> 
 
 def _result(w, n_iter, gap, history, tol_gap, x_offset, y_mean, name, max_iter, stacklevel):
     """The FitResult of a fit on centered data, with a ConvergenceWarning if the gap is not met."""
-    converged = bool(gap <= tol_gap)  # a Python bool, not numpy's
+    converged = _gap_met(gap, tol_gap)
     result = check_fit(FitResult(coef=w, intercept=float(y_mean - x_offset @ w), n_iter=n_iter,
                                  converged=converged, history=history), name.split(" ")[0])
     if not converged:
@@ -263,6 +263,13 @@ def _result(w, n_iter, gap, history, tol_gap, x_offset, y_mean, name, max_iter, 
             stacklevel=stacklevel,
         )
     return result
+
+
+def _gap_met(gap, tol_gap):
+    """The stopping rule ``gap <= tol_gap``, never met for ``tol_gap = 0``: a gap computed as 0
+    is rounding (of about 1e-16 of the objective), no proof of an exact minimum, so ``tol=0``
+    always runs ``max_iter`` passes (the cycle skip may end them early)."""
+    return bool(gap <= tol_gap and tol_gap > 0)  # a Python bool, not numpy's
 
 
 def _center(X, y, fit_intercept):
@@ -408,7 +415,7 @@ def _working_set(X, y, x_offset, w, alpha, l1_ratio, tol_gap, max_iter, inner, p
         else:
             gap, _, Xt_residual = _gram_duality_gap(gram, Xty, yy, n, w, alpha, l1_ratio)
         # periodic: the inner solver skipped its last passes, which would have used up max_iter
-        if gap <= tol_gap or n_iter >= max_iter or periodic:
+        if _gap_met(gap, tol_gap) or n_iter >= max_iter or periodic:
             return w, n_iter, gap, history
         score = np.abs(Xt_residual / n - l2 * w)
         score[w != 0] = np.inf  # the support always stays in the set
@@ -471,7 +478,7 @@ def _cd_gram(G, Xty, yy, n, w, alpha, l1_ratio, tol_gap, max_passes, history,
         gap, objective, Xt_residual = _gram_duality_gap(G, Xty, yy, n, w, alpha, l1_ratio,
                                                         Xt_residual)
         history.append(objective)  # w is zero outside the set: this is the full objective
-        if gap <= tol_gap:
+        if _gap_met(gap, tol_gap):
             return w, passes, False
         signs = np.sign(w)
         cd_pass(G, Xt_residual, w, l1, l2, n)
@@ -594,7 +601,7 @@ def _fista_gram(G, Xty, yy, n, w, alpha, l1_ratio, tol_gap, max_iter, history):
     w_old, Xt_residual_old, t = w, 0.0, 1.0
     for n_iter in range(max_iter):
         gap, objective, Xt_residual = _gram_duality_gap(G, Xty, yy, n, w, alpha, l1_ratio)
-        if gap <= tol_gap:
+        if _gap_met(gap, tol_gap):
             return w, n_iter, False
         if n_iter > 0 and objective > history[-1]:
             t = 1.0  # restart: no momentum when the objective went up
