@@ -95,10 +95,10 @@ def lasso(X, y, alpha, *, method="cd", fit_intercept=True, max_iter=1000, tol=1e
     cyclic CD passes, a SUPPORT SOLVE when a pass keeps the zeros and signs, and ANDERSON
     EXTRAPOLATION of the iterates every 6 passes (Bertrand & Massias 2021, as skglm does),
     which on correlated and p > n problems jumps ahead along the valley where plain CD crawls.
-    Each of the two jumps is kept only when it lowers the objective. On the family of ``tests/test_lasso_convergence.py``
-    (p > n, correlation up to 0.95, raw scales, alphas down to alpha_max / 1000, the course's
-    cross-validation folds) it converges wherever scikit-learn's ``Lasso`` does, in at most as
-    many passes.
+    Each of the two jumps is kept only when it lowers the objective. On the 125 problems of
+    ``tests/test_lasso_convergence.py`` (p > n, correlation up to 0.95, raw scales, alphas
+    down to alpha_max / 1000, cross-validation folds of the course's data) it converges
+    wherever scikit-learn's ``Lasso`` does, in at most as many passes.
 
     Exact early stop of ``method="cd"``: a pass depends on the weights alone (and the last few
     iterates the extrapolation keeps), so once they repeat, bit for bit, those of an earlier
