@@ -56,7 +56,7 @@ def alpha_max(X, y):
 def report(name, t_ours, t_sklearn, f_ours, f_sklearn, target=1.0):
     ratio = t_ours / t_sklearn
     print(f"{name:<48} ours {t_ours:8.4f} s  sklearn {t_sklearn:8.4f} s  ratio {ratio:6.3f}  "
-          f"objective gap {(f_ours - f_sklearn) / f_sklearn:+.1e}  target <= {target:.1f} "
+          f"objective gap {(f_ours - f_sklearn) / f_sklearn:+.1e}  target <= {target:.2f} "
           f"{'met' if ratio <= target else 'MISSED'}  load {os.getloadavg()[0]:.1f}", flush=True)
 
 
