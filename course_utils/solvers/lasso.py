@@ -461,9 +461,10 @@ def _cd_gram(G, Xty, yy, n, w, alpha, l1_ratio, tol_gap, max_passes, history,
     keep it, the iterates kept for the extrapolation and the passes since the last support
     solve), so once the state repeats, bit for bit, the state of ``period`` passes before
     (rounding can keep the gap above a tiny ``tol_gap`` for ever: a pass that changes nothing
-    is a period of 1), the passes repeat for ever. Whole periods are skipped and only the rest of ``max_passes`` is run: the w that ``max_passes``
-    passes give, in fewer passes. Repeats are looked for as Brent's cycle detection does,
-    against the state of pass 1, 2, 4, 8, ...
+    is a period of 1), the passes repeat for ever. Whole periods are skipped and only the
+    rest of ``max_passes`` is run: the w that ``max_passes`` passes give, in fewer passes.
+    Repeats are looked for as Brent's cycle detection does, against the state of pass 1, 2,
+    4, 8, ...
     """
     cd_pass = _compiled_cd_pass()
     l1, l2 = alpha * l1_ratio, alpha * (1.0 - l1_ratio)
