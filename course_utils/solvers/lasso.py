@@ -424,13 +424,8 @@ def _working_set(X, y, x_offset, w, alpha, l1_ratio, tol_gap, max_iter, inner, p
         # While features outside the set violate |X_j^T residual| / n <= alpha, the set is
         # solved only to 0.3 times the full problem's gap (celer's rule): no passes polish
         # weights that those features will change. Once none does, to 0.3 times the target.
-        violated_outside = np.count_nonzero(score > alpha * l1_ratio) > ws.size
-        if ws.size == p:
-            inner_tol = tol_gap
-        elif violated_outside:
-            inner_tol = 0.3 * gap
-        else:
-            inner_tol = 0.3 * tol_gap
+        violated_outside = ws.size < p and np.count_nonzero(score > alpha * l1_ratio) > ws.size
+        inner_tol = 0.3 * (gap if violated_outside else tol_gap)
         w[ws], passes, periodic = inner(G, Xty[ws], yy, n, w[ws], alpha, l1_ratio,
                                         inner_tol, max_iter - n_iter, history)
         if passes == 0 and ws.size == p:  # rounding floor: the Gram gap is met, X's is not
