@@ -172,7 +172,7 @@ def _fit(X, y, alpha, l1_ratio, method, fit_intercept, max_iter, tol, coef_init,
 
     X, y, x_offset, y_mean = _center(X, y, fit_intercept)
     tol_gap = tol * (y @ y) / n
-    inner = _cd_gram if method == "cd" else _fista_gram
+    inner = functools.partial(_cd_gram, balance_solves=True) if method == "cd" else _fista_gram
     fit = _working_set(X, y, x_offset, w, alpha, l1_ratio, tol_gap, max_iter, inner,
                        _products(X, y, x_offset))
     return _result(*fit, tol_gap, x_offset, y_mean, name, max_iter, stacklevel=4)
@@ -242,7 +242,8 @@ def lasso_path(X, y, alphas, *, fit_intercept=True, max_iter=1000, tol=1e-4) -> 
         if S.size > 0:  # the previous support and signs are a good guess: a support solve first
             w_S = _support_solve(gram_of(S), Xty[S], n, w[S], alphas[i], 0.0)
             w[S] = w[S] if w_S is None else w_S
-        fit = _working_set(X, y, x_offset, w, alphas[i], 1.0, tol_gap, max_iter, _cd_gram,
+        fit = _working_set(X, y, x_offset, w, alphas[i], 1.0, tol_gap, max_iter,
+                           functools.partial(_cd_gram, balance_solves=True),
                            products)
         results[i] = _result(*fit, tol_gap, x_offset, y_mean, f"lasso_path (alpha={alphas[i]:.3g})",
                              max_iter, stacklevel=3)
@@ -437,7 +438,7 @@ def _working_set(X, y, x_offset, w, alpha, l1_ratio, tol_gap, max_iter, inner, p
 
 
 def _cd_gram(G, Xty, yy, n, w, alpha, l1_ratio, tol_gap, max_passes, history,
-             skip_cycles=True):
+             skip_cycles=True, balance_solves=False):
     """Cyclic coordinate descent on ``G = X^T X``, ``Xty = X^T y``; return (w, passes done,
     whether the passes had become periodic).
 
@@ -445,8 +446,10 @@ def _cd_gram(G, Xty, yy, n, w, alpha, l1_ratio, tol_gap, max_passes, history,
     when it lowers the objective, so the stopping rule and the minimum are unchanged:
 
     - SUPPORT SOLVE (:func:`_support_solve`): after a pass that kept the zeros and signs, a
-      jump toward the minimum on that support; with k non-zeros, at most once per k / 6
-      passes, as a solve (k^3 / 3 flops) costs about k / 6 passes (2 k^2 each).
+      jump toward the minimum on that support. With ``balance_solves`` (the Lasso's fits; the
+      Newton steps of ``logistic_l1``, a few passes each, try one after every such pass), at
+      most once per k / 6 passes for k non-zeros, as a solve (k^3 / 3 flops) costs about
+      k / 6 passes (2 k^2 each).
     - ANDERSON EXTRAPOLATION (:func:`_anderson`; Bertrand & Massias 2021, as skglm does):
       every ``ANDERSON_PASSES + 1`` passes, the combination of the last iterates that best
       cancels their differences: on correlated or p > n problems plain CD crawls along a
@@ -483,7 +486,8 @@ def _cd_gram(G, Xty, yy, n, w, alpha, l1_ratio, tol_gap, max_passes, history,
         # a support solve costs about k^3 / 3 flops, a pass about 2 k^2: one is tried only
         # after k / 6 passes since the last, so solves take at most about as long as passes
         k = np.count_nonzero(w)
-        if np.array_equal(np.sign(w), signs) and 6 * passes_since_solve >= k:
+        if np.array_equal(np.sign(w), signs) and (6 * passes_since_solve >= k
+                                                  or not balance_solves):
             passes_since_solve = 0
             S = np.flatnonzero(w)
             w_S = _support_solve(G[np.ix_(S, S)], Xty[S], n, w[S], l1, l2)
