@@ -447,9 +447,9 @@ def _cd_gram(G, Xty, yy, n, w, alpha, l1_ratio, tol_gap, max_passes, history,
 
     - SUPPORT SOLVE (:func:`_support_solve`): after a pass that kept the zeros and signs, a
       jump toward the minimum on that support. With ``balance_solves`` (the Lasso's fits; the
-      Newton steps of ``logistic_l1``, a few passes each, try one after every such pass), at
-      most once per k / 6 passes for k non-zeros, as a solve (k^3 / 3 flops) costs about
-      k / 6 passes (2 k^2 each).
+      Newton steps of ``logistic_l1``, a few passes each, try one after every such pass) and
+      k > 60 non-zeros, at most once per (k - 60) / 6 passes, as a solve (k^3 / 3 flops)
+      costs about k / 6 passes (2 k^2 each).
     - ANDERSON EXTRAPOLATION (:func:`_anderson`; Bertrand & Massias 2021, as skglm does):
       every ``ANDERSON_PASSES + 1`` passes, the combination of the last iterates that best
       cancels their differences: on correlated or p > n problems plain CD crawls along a
@@ -483,10 +483,11 @@ def _cd_gram(G, Xty, yy, n, w, alpha, l1_ratio, tol_gap, max_passes, history,
         signs = np.sign(w)
         cd_pass(G, Xt_residual, w, l1, l2, n)
         passes_since_solve = min(passes_since_solve + 1, w.size)  # bounded: a finite state
-        # a support solve costs about k^3 / 3 flops, a pass about 2 k^2: one is tried only
-        # after k / 6 passes since the last, so solves take at most about as long as passes
+        # a support solve costs about k^3 / 3 flops, a pass about 2 k^2: beyond 60 non-zeros
+        # (below, Python's own overhead makes both cheap), one is tried only after (k - 60) / 6
+        # passes since the last, so solves take at most about as long as passes
         k = np.count_nonzero(w)
-        if np.array_equal(np.sign(w), signs) and (6 * passes_since_solve >= k
+        if np.array_equal(np.sign(w), signs) and (6 * passes_since_solve + 60 >= k
                                                   or not balance_solves):
             passes_since_solve = 0
             S = np.flatnonzero(w)
@@ -499,6 +500,7 @@ def _cd_gram(G, Xty, yy, n, w, alpha, l1_ratio, tol_gap, max_passes, history,
             # kept if it lowers the objective clearly (by more than 1e-12 of it): a step within
             # the objective's rounding noise would keep w from settling (see the cycle skip)
             if extrapolated is not None:
+                extrapolated[w == 0] = 0.0  # only the support moves: no weight made non-zero
                 f = objective_at(w, Xt_residual)
                 if objective_at(extrapolated) < f - 1e-12 * abs(f):
                     w[:] = extrapolated
