@@ -683,7 +683,8 @@ def check_magnitude(a, name: str, n_terms: int):
         allowed range.
     """
     values = a.data if sp.issparse(a) else a
-    largest = float(np.max(np.abs(values), initial=0.0))
+    # max and -min rather than max(abs): no temporary copy of a large X
+    largest = float(max(np.max(values, initial=0.0), -np.min(values, initial=0.0)))
     high = float(np.sqrt(np.finfo(np.float64).max / (100.0 * max(n_terms, 1))))
     low = float(np.sqrt(np.finfo(np.float64).tiny)) * 1e4  # about 1.5e-150
     if largest > high or 0.0 < largest < low:
