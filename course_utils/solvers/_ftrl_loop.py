@@ -64,7 +64,10 @@ def seed_rounding(seed):
     np.random.seed(seed)  # noqa: NPY002  (numba compiles only the legacy functions)
 
 
-@njit(cache=True)
+# error_model="numpy": no zero-divisor test before each division (numba's default raises
+# ZeroDivisionError, as Python would). No divisor here is ever zero (alpha > 0, and a zero
+# denominator is tested before it divides): the same numbers, without the branches.
+@njit(cache=True, error_model="numpy")
 def ftrl_rows(z, n, indptr, indices, data, y, alpha, beta, l1, l2, intercept, z_bits, n_bits,
               logits):
     """Algorithm 1 over the rows of a CSR matrix, in order, updating ``z`` and ``n`` in place.
@@ -74,11 +77,15 @@ def ftrl_rows(z, n, indptr, indices, data, y, alpha, beta, l1, l2, intercept, z_
     intercept, exempt from ``l1`` and ``l2``. After every update ``z_i`` is rounded as
     storage in ``z_bits`` bits would round it, ``n_i`` as storage in ``n_bits`` bits
     (:func:`round_to`; ``-16``: float16 with randomized rounding). ``logits[t]``
-    receives ``x_t @ w``, predicted before the row is learned.
+    receives ``x_t @ w``, predicted before the row is learned. Returns True when every
+    ``z_i`` and ``n_i`` it wrote is finite, False after an overflow (inf or NaN).
     """
+    finite = True
     if y.size == 0:
-        return
-    w = np.zeros(np.max(indptr[1:] - indptr[:-1]))  # the weights of the row's coordinates
+        return finite
+    longest = np.max(indptr[1:] - indptr[:-1])
+    w = np.zeros(longest)  # the weights of the row's coordinates
+    root_n = np.zeros(longest)  # and their sqrt(n_i), used again to learn
     for t in range(y.size):
         start, end = indptr[t], indptr[t + 1]
         # Predict: w_i from the state, only for the coordinates this row touches.
@@ -86,7 +93,8 @@ def ftrl_rows(z, n, indptr, indices, data, y, alpha, beta, l1, l2, intercept, z_
         for j in range(start, end):
             i = indices[j]
             l1_i, l2_i = (0.0, 0.0) if intercept and j == end - 1 else (l1, l2)
-            denominator = (beta + math.sqrt(n[i])) / alpha + l2_i
+            root_n[j - start] = math.sqrt(n[i])
+            denominator = (beta + root_n[j - start]) / alpha + l2_i
             # |z_i| <= l1 gives exactly zero, the source of sparsity (a zero denominator needs
             # beta = l2_i = n_i = 0: a coordinate not yet learned)
             if abs(z[i]) <= l1_i or denominator == 0.0:
@@ -99,7 +107,9 @@ def ftrl_rows(z, n, indptr, indices, data, y, alpha, beta, l1, l2, intercept, z_
         for j in range(start, end):
             i = indices[j]
             g = (p - y[t]) * data[j]
-            sigma = (math.sqrt(n[i] + g * g) - math.sqrt(n[i])) / alpha
+            sigma = (math.sqrt(n[i] + g * g) - root_n[j - start]) / alpha
             z[i] = round_to(z[i] + g - sigma * w[j - start], z_bits)
             n[i] = round_to(n[i] + g * g, n_bits)
+            finite &= math.isfinite(z[i]) & math.isfinite(n[i])
         logits[t] = logit
+    return finite

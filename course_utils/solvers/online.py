@@ -330,15 +330,14 @@ def _ftrl_pass(z, n, X, y, alpha, beta, l1, l2, intercept, seed=None):
         z_bits, n_bits = (-16 if bits == 16 else bits for bits in (z_bits, n_bits))
     z64, n64 = z.astype(np.float64, copy=False), n.astype(np.float64, copy=False)
     f = np.empty(len(y))
-    ftrl_rows(z64, n64, X.indptr.astype(np.int64, copy=False),
-              X.indices.astype(np.int64, copy=False), X.data.astype(np.float64, copy=False),
-              np.asarray(y, dtype=np.float64), float(alpha), float(beta), float(l1), float(l2),
-              bool(intercept), z_bits, n_bits, f)
-    # the state the pass wrote: at the entries it touched, or all of it when that is shorter;
-    # sum |f| bounds the sum of the rows' log losses (each is at most |f| + log 2)
-    touched = X.indices if X.indices.size < z64.size else slice(None)
-    if not (np.all(np.isfinite(z64[touched])) and np.all(np.isfinite(n64[touched]))
-            and np.isfinite(np.abs(f).sum())):
+    finite = ftrl_rows(z64, n64, X.indptr.astype(np.int64, copy=False),
+                       X.indices.astype(np.int64, copy=False),
+                       X.data.astype(np.float64, copy=False), np.asarray(y, dtype=np.float64),
+                       float(alpha), float(beta), float(l1), float(l2), bool(intercept),
+                       z_bits, n_bits, f)
+    # the loop checks every z_i and n_i it writes; sum |f| bounds the sum of the rows' log
+    # losses (each is at most |f| + log 2)
+    if not (finite and np.isfinite(np.abs(f).sum())):
         hint = (" (n sums squared gradients, and float16 holds at most 65504: use float32)"
                 if 16 in (abs(z_bits), abs(n_bits)) else "")
         stored = z.dtype.name if z.dtype == n.dtype else f"{z.dtype.name} and {n.dtype.name}"
