@@ -659,17 +659,16 @@ class FTRLProximal:
         X = _canonical_csr(X)
         indices, values = self.sparse_coef()
         table = pd.Index(indices)  # a hash table of the non-zero weights' indices
+        values = np.append(values, 0.0)  # position -1, "no weight", reads this 0
         logits, rows_per_block = np.empty(X.shape[0]), 4096
         for start in range(0, X.shape[0], rows_per_block):  # a block at a time, as a server
-            block = X[start:start + rows_per_block]
+            stop = min(start + rows_per_block, X.shape[0])
+            entries = slice(X.indptr[start], X.indptr[stop])
             # each entry's weight; -1: no weight, the entry costs nothing
-            at = table.get_indexer(block.indices)
-            w = np.zeros(block.nnz)
-            hit = at >= 0
-            w[hit] = values[at[hit]]
-            rows = np.repeat(np.arange(block.shape[0]), np.diff(block.indptr))
-            logits[start:start + rows_per_block] = np.bincount(
-                rows, weights=block.data * w, minlength=block.shape[0])
+            w = values[table.get_indexer(X.indices[entries])]
+            rows = np.repeat(np.arange(stop - start), np.diff(X.indptr[start:stop + 1]))
+            logits[start:stop] = np.bincount(rows, weights=X.data[entries] * w,
+                                             minlength=stop - start)
         return logits + self.intercept_
 
     def predict_proba(self, X):
