@@ -315,8 +315,9 @@ def _ftrl_pass(z, n, X, y, alpha, beta, l1, l2, intercept, seed=None):
     imported here so that only FTRL pays for numba's start-up). State stored in fewer bits
     (float32, float16) is worked on in float64 and rounded back after every update, as
     storage would round it, ``z`` and ``n`` each to its own dtype; with a ``seed``, float16
-    state is rounded at random (randomized rounding), from that seed. Returns the logit of
-    each row, predicted before it was learned.
+    state is rounded at random (randomized rounding), from that seed. With ``intercept``,
+    the last coordinate of ``z`` and ``n`` is the intercept's, an entry 1 of every row that
+    ``X`` does not hold. Returns the logit of each row, predicted before it was learned.
 
     Raises ``ValueError`` if the state it touched overflowed (inf or NaN): then reduced-precision
     state is left as it was (it is written back only when finite); float64 state, updated in
@@ -455,15 +456,17 @@ def ftrl_proximal(
 
     n_samples, n_features = X.shape
     X = _canonical_csr(X)
-    if fit_intercept:  # the intercept as one more column of ones (the last), without penalty
-        X = _with_ones_column(X)
-    z, n = np.zeros(X.shape[1]), np.zeros(X.shape[1])
+    # the intercept: one more coordinate (the last), an entry 1 of every row, without penalty
+    z, n = np.zeros(n_features + fit_intercept), np.zeros(n_features + fit_intercept)
 
     history = []
     for _ in range(epochs):
         f = _ftrl_pass(z, n, X, y, alpha, beta, l1, l2, fit_intercept)
         history.append(_sum_in_order(0.0, np.logaddexp(0.0, f) - y * f) / n_samples)
-    w = _ftrl_weights(z, n, alpha, beta, l1, l2, fit_intercept)
+    from ._ftrl_loop import weights_over_z
+
+    w = z  # the state is not needed any more: the weights overwrite it
+    weights_over_z(w, n, float(alpha), float(beta), float(l1), float(l2), bool(fit_intercept))
     intercept = float(w[-1]) if fit_intercept else 0.0
     return check_fit(FitResult(coef=w[:n_features], intercept=intercept, n_iter=epochs,
                                converged=True, history=history), "ftrl_proximal",
@@ -603,10 +606,7 @@ class FTRLProximal:
             self.z_, self.n_ = np.insert(self.z_, at, 0.0), np.insert(self.n_, at, 0.0)
             self.features_ = np.insert(self.features_, at, new)
             slots = pd.Index(self.features_).get_indexer(columns)
-        if self.fit_intercept:  # the intercept's slot, the last, ends every row
-            ends = np.searchsorted(rows, np.arange(1, X.shape[0] + 1))
-            slots = np.insert(slots, ends, self.features_.size)
-            values, rows = np.insert(values, ends, 1.0), np.insert(rows, ends, np.arange(len(y)))
+        # (the intercept's slot, the last, ends every row inside the loop: _ftrl_pass)
         indptr = np.searchsorted(rows, np.arange(X.shape[0] + 1))
         X = sp.csr_matrix((values, slots, indptr), shape=(X.shape[0], self.z_.size))
         seed = None
