@@ -31,19 +31,25 @@ def _as_features(features) -> np.ndarray:
 
 
 def _increments_so_far(cells, t, m):
-    """For each (cell, sighting t) pair: how many pairs hit that cell at sightings <= t."""
+    """For each (cell, sighting t) pair: how many pairs hit that cell at sightings <= t.
+
+    Also the cells hit, sorted, and how many pairs hit each.
+    """
     key = cells * m + t
-    order = np.argsort(key, kind="stable")
+    # equal keys (one sighting hitting a cell twice) get equal answers: no stable sort needed
+    order = np.argsort(key)
     key = key[order]
     position = np.arange(key.size)
     cell = key // m
-    first_of_cell = np.maximum.accumulate(np.where(np.r_[True, cell[1:] != cell[:-1]], position, 0))
+    new_cell = np.r_[True, cell[1:] != cell[:-1]]
+    first_of_cell = np.maximum.accumulate(np.where(new_cell, position, 0))
     # the same sighting can hit a cell twice (two hashes agree): both read the later count
     last_of_tie = np.minimum.accumulate(
         np.where(np.r_[key[1:] != key[:-1], True], position, key.size)[::-1])[::-1]
     so_far = np.empty(key.size, dtype=np.int64)
     so_far[order] = last_of_tie - first_of_cell + 1
-    return so_far
+    starts = np.flatnonzero(new_cell)
+    return so_far, cell[starts], np.diff(np.r_[starts, key.size])
 
 
 class PoissonInclusion:
@@ -222,10 +228,9 @@ class BloomInclusion:
         t = np.tile(np.arange(m), self.n_hashes)  # the sighting each cell belongs to
         # Exactly as one sighting after another: the count a sighting reads in a counter is
         # the counter before this array plus every increment of it up to this sighting.
-        so_far = _increments_so_far(cells, t, m)
+        so_far, hit, increments = _increments_so_far(cells, t, m)
         count = (self.counters_[cells] + so_far).reshape(self.n_hashes, m).min(axis=0)
         # only the counters hit change: O(sightings), whatever n_counters (a bincount over all
         # 2**31 counters would allocate 16 GB)
-        hit, increments = np.unique(cells, return_counts=True)
         self.counters_[hit] = np.minimum(self.counters_[hit] + increments, 255)  # saturates
         return count >= self.min_count
