@@ -30,28 +30,6 @@ def _as_features(features) -> np.ndarray:
     return check_indices(features, "features")
 
 
-def _increments_so_far(cells, t, m):
-    """For each (cell, sighting t) pair: how many pairs hit that cell at sightings <= t.
-
-    Also the cells hit, sorted, and how many pairs hit each.
-    """
-    key = cells * m + t
-    # equal keys (one sighting hitting a cell twice) get equal answers: no stable sort needed
-    order = np.argsort(key)
-    key = key[order]
-    position = np.arange(key.size)
-    cell = key // m
-    new_cell = np.r_[True, cell[1:] != cell[:-1]]
-    first_of_cell = np.maximum.accumulate(np.where(new_cell, position, 0))
-    # the same sighting can hit a cell twice (two hashes agree): both read the later count
-    last_of_tie = np.minimum.accumulate(
-        np.where(np.r_[key[1:] != key[:-1], True], position, key.size)[::-1])[::-1]
-    so_far = np.empty(key.size, dtype=np.int64)
-    so_far[order] = last_of_tie - first_of_cell + 1
-    starts = np.flatnonzero(new_cell)
-    return so_far, cell[starts], np.diff(np.r_[starts, key.size])
-
-
 class PoissonInclusion:
     """Admit a feature without state with probability ``p`` at each sighting.
 
@@ -137,8 +115,6 @@ class BloomInclusion:
         The filter (``counters_.nbytes`` bytes, whatever the number of features).
     """
 
-    BLOCK = 2**16  # sightings counted at once by admit
-
     def __init__(self, min_count, n_counters=2**20, n_hashes=3, random_state=0):
         self.min_count = check_int(min_count, "min_count", low=1, high=255)
         self.n_counters = check_int(n_counters, "n_counters", low=1, high=2**31)
@@ -212,25 +188,9 @@ class BloomInclusion:
         """
         self._check_state()
         features = _as_features(features)
-        # A block of sightings at a time, in order: the same answers as all at once (each block
-        # reads the counters the blocks before it left), with a fraction of the temporaries
-        # (a dozen arrays of n_hashes int64 per sighting: 110 MB for notebook 07's chunks).
-        learned = np.zeros(features.size, dtype=bool)
-        for start in range(0, features.size, self.BLOCK):
-            learned[start:start + self.BLOCK] = self._admit_block(
-                features[start:start + self.BLOCK])
-        return learned
+        from ._bloom_loop import count_sightings  # compiled by numba, loaded on first use
 
-    def _admit_block(self, features):
-        """:meth:`admit` for one block of sightings (int64 features, already checked)."""
-        cells = self._cells(features).ravel()  # hash after hash, each over all sightings
-        m = features.size
-        t = np.tile(np.arange(m), self.n_hashes)  # the sighting each cell belongs to
-        # Exactly as one sighting after another: the count a sighting reads in a counter is
-        # the counter before this array plus every increment of it up to this sighting.
-        so_far, hit, increments = _increments_so_far(cells, t, m)
-        count = (self.counters_[cells] + so_far).reshape(self.n_hashes, m).min(axis=0)
-        # only the counters hit change: O(sightings), whatever n_counters (a bincount over all
-        # 2**31 counters would allocate 16 GB)
-        self.counters_[hit] = np.minimum(self.counters_[hit] + increments, 255)  # saturates
-        return count >= self.min_count
+        learned = np.zeros(features.size, dtype=bool)
+        # one sighting after another: a sighting's count includes the sightings before it
+        count_sightings(self.counters_, self._cells(features), self.min_count, learned)
+        return learned
