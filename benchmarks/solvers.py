@@ -215,7 +215,8 @@ def hashed_adult(bits=22):
 
 
 def compare_ftrl(repeat, n_train=25_000):
-    """One ftrl_proximal pass against one epoch of SGDClassifier(penalty="l1") (target <= 3x),
+    """One ftrl_proximal pass against one epoch of SGDClassifier(penalty="l1") (issue 26's
+    target: <= 1.0x in wall and in CPU time),
     then FTRLProximal's sparse prediction against X @ dense coef (the same logits)."""
     X, y = hashed_adult()
     X_tr, y_tr, X_te = X[:n_train], y[:n_train], X[n_train:]
@@ -244,8 +245,9 @@ def compare_ftrl(repeat, n_train=25_000):
     print(f"{label + ', Adult 2^22 hashed':<48} "
           f"ours {t_ftrl:8.4f} s  sklearn {t_sgd:8.4f} s  ratio {ratio:6.3f}  "
           f"(CPU-time ratio {cpu['ftrl'] / cpu['sgd']:5.2f})  "
-          f"({np.count_nonzero(fit.coef)} non-zeros)  target <= 3.0 "
-          f"{'met' if ratio <= 3.0 else 'MISSED'}  load {os.getloadavg()[0]:.1f}", flush=True)
+          f"({np.count_nonzero(fit.coef)} non-zeros)  target <= 1.0 (wall and CPU) "
+          f"{'met' if max(ratio, cpu['ftrl'] / cpu['sgd']) <= 1.0 else 'MISSED'}  "
+          f"load {os.getloadavg()[0]:.1f}", flush=True)
     model = FTRLProximal(X.shape[1], alpha=0.1, beta=1.0, l1=2.0, l2=1.0).partial_fit(X_tr, y_tr)
     coef = model.coef_
     t_sparse, _ = best_time(lambda: model.decision_function(X_te), repeat)

@@ -17,9 +17,9 @@ Both are seeded, and both take the features of a chunk as one flat array, in str
 from __future__ import annotations
 
 import numpy as np
-from sklearn.utils import murmurhash3_32
 
 from ._validation import check_indices, check_int, check_random_state, check_scalar, check_state
+from .hashing import _murmurhash_keys  # sklearn's murmurhash3_32, without importing sklearn
 
 __all__ = ["PoissonInclusion", "BloomInclusion"]
 
@@ -28,22 +28,6 @@ def _as_features(features) -> np.ndarray:
     """Feature ids as int64, range-checked on their own dtype (a uint64 id >= 2**63 is refused,
     not wrapped around to a negative id)."""
     return check_indices(features, "features")
-
-
-def _increments_so_far(cells, t, m):
-    """For each (cell, sighting t) pair: how many pairs hit that cell at sightings <= t."""
-    key = cells * m + t
-    order = np.argsort(key, kind="stable")
-    key = key[order]
-    position = np.arange(key.size)
-    cell = key // m
-    first_of_cell = np.maximum.accumulate(np.where(np.r_[True, cell[1:] != cell[:-1]], position, 0))
-    # the same sighting can hit a cell twice (two hashes agree): both read the later count
-    last_of_tie = np.minimum.accumulate(
-        np.where(np.r_[key[1:] != key[:-1], True], position, key.size)[::-1])[::-1]
-    so_far = np.empty(key.size, dtype=np.int64)
-    so_far[order] = last_of_tie - first_of_cell + 1
-    return so_far
 
 
 class PoissonInclusion:
@@ -151,20 +135,19 @@ class BloomInclusion:
     def _cells(self, features):
         """The ``n_hashes`` counters of each feature, shape (n_hashes, len(features)).
 
-        sklearn's vectorized murmurhash3_32 takes 32-bit keys: a feature is hashed by its low
-        32 bits, and a feature at or above 2**32 gets that hash mixed with its high 32 bits
-        and hashed again (so ``5 + 2**32`` does not share the counters of ``5``).
+        MurmurHash3 (sklearn's ``murmurhash3_32``, positive) takes 32-bit keys: a feature is
+        hashed by its low 32 bits, and a feature at or above 2**32 gets that hash mixed with
+        its high 32 bits and hashed again (so ``5 + 2**32`` does not share the counters of ``5``).
         """
-        low = (features & 0xFFFFFFFF).astype(np.uint32).view(np.int32)
+        low = (features & 0xFFFFFFFF).astype(np.uint32)
         high = (features >> 32).astype(np.uint64)
         wide = np.flatnonzero(high)
         cells = []
         for s in self._seeds:
-            h = murmurhash3_32(low, seed=s, positive=True).astype(np.int64)
+            h = _murmurhash_keys(low, s).astype(np.int64)
             if wide.size:
                 key = (h[wide].astype(np.uint64) * 0x9E3779B1 + high[wide]) % 2**32
-                h[wide] = murmurhash3_32(key.astype(np.uint32).view(np.int32), seed=s,
-                                         positive=True)
+                h[wide] = _murmurhash_keys(key.astype(np.uint32), s)
             cells.append(h % self.counters_.size)
         return np.stack(cells)
 
@@ -205,17 +188,9 @@ class BloomInclusion:
         """
         self._check_state()
         features = _as_features(features)
-        if features.size == 0:
-            return np.zeros(0, dtype=bool)
-        cells = self._cells(features).ravel()  # hash after hash, each over all sightings
-        m = features.size
-        t = np.tile(np.arange(m), self.n_hashes)  # the sighting each cell belongs to
-        # Exactly as one sighting after another: the count a sighting reads in a counter is
-        # the counter before this array plus every increment of it up to this sighting.
-        so_far = _increments_so_far(cells, t, m)
-        count = (self.counters_[cells] + so_far).reshape(self.n_hashes, m).min(axis=0)
-        # only the counters hit change: O(sightings), whatever n_counters (a bincount over all
-        # 2**31 counters would allocate 16 GB)
-        hit, increments = np.unique(cells, return_counts=True)
-        self.counters_[hit] = np.minimum(self.counters_[hit] + increments, 255)  # saturates
-        return count >= self.min_count
+        from ._bloom_loop import count_sightings  # compiled by numba, loaded on first use
+
+        learned = np.zeros(features.size, dtype=bool)
+        # one sighting after another: a sighting's count includes the sightings before it
+        count_sightings(self.counters_, self._cells(features), self.min_count, learned)
+        return learned

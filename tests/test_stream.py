@@ -130,11 +130,10 @@ def test_compiled_loop_equals_its_plain_python_source(dtype):
     if not hasattr(ftrl_rows, "py_func"):
         pytest.skip("numba is not compiling here (NUMBA_DISABLE_JIT=1, or numba missing)")
     X, y = _stream(n=200)
-    X = sp.hstack([X, np.ones((X.shape[0], 1))], format="csr")
     bits = 8 * np.dtype(dtype).itemsize
     results = []
-    for loop in (ftrl_rows, ftrl_rows.py_func):
-        z, n, f = np.zeros(X.shape[1]), np.zeros(X.shape[1]), np.empty(X.shape[0])
+    for loop in (ftrl_rows, ftrl_rows.py_func):  # the intercept: one more coordinate, the last
+        z, n, f = np.zeros(X.shape[1] + 1), np.zeros(X.shape[1] + 1), np.empty(X.shape[0])
         loop(z, n, X.indptr.astype(np.int64), X.indices.astype(np.int64), X.data, y,
              0.5, 1.0, 0.3, 0.1, True, bits, bits, f)
         results.append((z, n, f))

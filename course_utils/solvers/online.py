@@ -315,8 +315,9 @@ def _ftrl_pass(z, n, X, y, alpha, beta, l1, l2, intercept, seed=None):
     imported here so that only FTRL pays for numba's start-up). State stored in fewer bits
     (float32, float16) is worked on in float64 and rounded back after every update, as
     storage would round it, ``z`` and ``n`` each to its own dtype; with a ``seed``, float16
-    state is rounded at random (randomized rounding), from that seed. Returns the logit of
-    each row, predicted before it was learned.
+    state is rounded at random (randomized rounding), from that seed. With ``intercept``,
+    the last coordinate of ``z`` and ``n`` is the intercept's, an entry 1 of every row that
+    ``X`` does not hold. Returns the logit of each row, predicted before it was learned.
 
     Raises ``ValueError`` if the state it touched overflowed (inf or NaN): then reduced-precision
     state is left as it was (it is written back only when finite); float64 state, updated in
@@ -330,15 +331,14 @@ def _ftrl_pass(z, n, X, y, alpha, beta, l1, l2, intercept, seed=None):
         z_bits, n_bits = (-16 if bits == 16 else bits for bits in (z_bits, n_bits))
     z64, n64 = z.astype(np.float64, copy=False), n.astype(np.float64, copy=False)
     f = np.empty(len(y))
-    ftrl_rows(z64, n64, X.indptr.astype(np.int64, copy=False),
-              X.indices.astype(np.int64, copy=False), X.data.astype(np.float64, copy=False),
-              np.asarray(y, dtype=np.float64), float(alpha), float(beta), float(l1), float(l2),
-              bool(intercept), z_bits, n_bits, f)
-    # the state the pass wrote: at the entries it touched, or all of it when that is shorter;
-    # sum |f| bounds the sum of the rows' log losses (each is at most |f| + log 2)
-    touched = X.indices if X.indices.size < z64.size else slice(None)
-    if not (np.all(np.isfinite(z64[touched])) and np.all(np.isfinite(n64[touched]))
-            and np.isfinite(np.abs(f).sum())):
+    finite = ftrl_rows(z64, n64, X.indptr.astype(np.int64, copy=False),
+                       X.indices.astype(np.int64, copy=False),
+                       X.data.astype(np.float64, copy=False), np.asarray(y, dtype=np.float64),
+                       float(alpha), float(beta), float(l1), float(l2), bool(intercept),
+                       z_bits, n_bits, f)
+    # the loop checks every z_i and n_i it writes; sum |f| bounds the sum of the rows' log
+    # losses (each is at most |f| + log 2)
+    if not (finite and np.isfinite(np.abs(f).sum())):
         hint = (" (n sums squared gradients, and float16 holds at most 65504: use float32)"
                 if 16 in (abs(z_bits), abs(n_bits)) else "")
         stored = z.dtype.name if z.dtype == n.dtype else f"{z.dtype.name} and {n.dtype.name}"
@@ -366,6 +366,25 @@ def _with_ones_column(X):
     data = np.insert(X.data, ends, 1.0)
     indptr = X.indptr.astype(index) + np.arange(n_samples + 1, dtype=index)
     return sp.csr_matrix((data, indices, indptr), shape=(n_samples, n_features + 1))
+
+
+def _zeros_in_small_pages(size):
+    """``np.zeros(size)`` (float64), without numpy's request for transparent huge pages.
+
+    On Linux numpy asks for 2 MiB pages for arrays over 4 MiB. A dense weight vector whose
+    non-zero weights are a few thousand scattered entries then becomes resident in full as
+    they are written (2**24 weights: all 128 MB), where 4 KiB pages make resident only the
+    pages written (about 28 MB for notebook 07's 8,133 weights). The same array otherwise.
+    """
+    core = getattr(np, "_core", None) or np.core  # numpy 2, numpy 1.26
+    set_hugepage = getattr(core.multiarray, "_set_madvise_hugepage", None)
+    if set_hugepage is None:  # not a setting this numpy has
+        return np.zeros(size)
+    previous = set_hugepage(False)
+    try:
+        return np.zeros(size)
+    finally:
+        set_hugepage(previous)
 
 
 def _sum_in_order(total, values):
@@ -437,15 +456,17 @@ def ftrl_proximal(
 
     n_samples, n_features = X.shape
     X = _canonical_csr(X)
-    if fit_intercept:  # the intercept as one more column of ones (the last), without penalty
-        X = _with_ones_column(X)
-    z, n = np.zeros(X.shape[1]), np.zeros(X.shape[1])
+    # the intercept: one more coordinate (the last), an entry 1 of every row, without penalty
+    z, n = np.zeros(n_features + fit_intercept), np.zeros(n_features + fit_intercept)
 
     history = []
     for _ in range(epochs):
         f = _ftrl_pass(z, n, X, y, alpha, beta, l1, l2, fit_intercept)
         history.append(_sum_in_order(0.0, np.logaddexp(0.0, f) - y * f) / n_samples)
-    w = _ftrl_weights(z, n, alpha, beta, l1, l2, fit_intercept)
+    from ._ftrl_loop import weights_over_z
+
+    w = z  # the state is not needed any more: the weights overwrite it
+    weights_over_z(w, n, float(alpha), float(beta), float(l1), float(l2), bool(fit_intercept))
     intercept = float(w[-1]) if fit_intercept else 0.0
     return check_fit(FitResult(coef=w[:n_features], intercept=intercept, n_iter=epochs,
                                converged=True, history=history), "ftrl_proximal",
@@ -585,10 +606,7 @@ class FTRLProximal:
             self.z_, self.n_ = np.insert(self.z_, at, 0.0), np.insert(self.n_, at, 0.0)
             self.features_ = np.insert(self.features_, at, new)
             slots = pd.Index(self.features_).get_indexer(columns)
-        if self.fit_intercept:  # the intercept's slot, the last, ends every row
-            ends = np.searchsorted(rows, np.arange(1, X.shape[0] + 1))
-            slots = np.insert(slots, ends, self.features_.size)
-            values, rows = np.insert(values, ends, 1.0), np.insert(rows, ends, np.arange(len(y)))
+        # (the intercept's slot, the last, ends every row inside the loop: _ftrl_pass)
         indptr = np.searchsorted(rows, np.arange(X.shape[0] + 1))
         X = sp.csr_matrix((values, slots, indptr), shape=(X.shape[0], self.z_.size))
         seed = None
@@ -626,7 +644,7 @@ class FTRLProximal:
                 f"({8 * self.n_features / 2**30:.3g} GiB), more than {MAX_DENSE_COEF:,} "
                 "features; use sparse_coef(), which holds only the non-zero weights."
             )
-        coef = np.zeros(self.n_features)
+        coef = _zeros_in_small_pages(self.n_features)  # resident: the pages of non-zeros
         coef[self.features_] = _ftrl_weights(self.z_, self.n_, self.alpha, self.beta, self.l1,
                                              self.l2, True)[:-1]  # the state checked above
         return coef
@@ -660,17 +678,16 @@ class FTRLProximal:
         X = _canonical_csr(X)
         indices, values = self.sparse_coef()
         table = pd.Index(indices)  # a hash table of the non-zero weights' indices
+        values = np.append(values, 0.0)  # position -1, "no weight", reads this 0
         logits, rows_per_block = np.empty(X.shape[0]), 4096
         for start in range(0, X.shape[0], rows_per_block):  # a block at a time, as a server
-            block = X[start:start + rows_per_block]
+            stop = min(start + rows_per_block, X.shape[0])
+            entries = slice(X.indptr[start], X.indptr[stop])
             # each entry's weight; -1: no weight, the entry costs nothing
-            at = table.get_indexer(block.indices)
-            w = np.zeros(block.nnz)
-            hit = at >= 0
-            w[hit] = values[at[hit]]
-            rows = np.repeat(np.arange(block.shape[0]), np.diff(block.indptr))
-            logits[start:start + rows_per_block] = np.bincount(
-                rows, weights=block.data * w, minlength=block.shape[0])
+            w = values[table.get_indexer(X.indices[entries])]
+            rows = np.repeat(np.arange(stop - start), np.diff(X.indptr[start:stop + 1]))
+            logits[start:stop] = np.bincount(rows, weights=X.data[entries] * w,
+                                             minlength=stop - start)
         return logits + self.intercept_
 
     def predict_proba(self, X):
