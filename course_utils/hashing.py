@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 import scipy.sparse as sp
 
-from ._validation import check_array, check_int, check_strings, check_table
+from ._validation import check_array, check_int, check_strings, check_table, user_values
 
 __all__ = ["hash_crosses", "fold_buckets"]
 
@@ -69,15 +69,17 @@ def _murmurhash_keys(keys: np.ndarray, seed: int) -> np.ndarray:
 
 def _value_hashes(table: pd.DataFrame, column) -> np.ndarray:
     """32-bit hash of each row's ``"column=value"``, hashing each distinct value once."""
-    try:
-        codes, uniques = pd.factorize(table[column])
-    except TypeError:  # unhashable values (lists), or a column name that selects several
-        raise TypeError(f"table: column {column!r} must hold one hashable value per row "
-                        "(strings, numbers); convert it, e.g. with .astype(str).") from None
-    if np.any(codes < 0):
-        raise ValueError(f"table: column {column!r} has missing values (NaN/None); "
-                         "fill them first.")
-    names = check_strings([f"{column}={u}" for u in uniques], f"table's values in {column!r}")
+    with user_values("table", f"the values of column {column!r}"):  # their __hash__, __str__
+        try:
+            codes, uniques = pd.factorize(table[column])
+        except TypeError:  # unhashable values (lists), or a column name that selects several
+            raise TypeError(f"table: column {column!r} must hold one hashable value per row "
+                            "(strings, numbers); convert it, e.g. with .astype(str).") from None
+        if np.any(codes < 0):
+            raise ValueError(f"table: column {column!r} has missing values (NaN/None); "
+                             "fill them first.")
+        names = [f"{column}={u}" for u in uniques]
+    names = check_strings(names, f"table's values in {column!r}")
     by_value = np.array([_murmurhash_text(name) for name in names], dtype=np.uint32)
     return by_value[codes]
 
