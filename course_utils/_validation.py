@@ -13,7 +13,8 @@ One check per kind of trouble, so that a new function is protected by calling it
   and no array may hold more than ``MAX_ARRAY_ELEMENTS`` values (its logical size: a
   broadcast array of 10**9 values takes 8 bytes but a pass over it takes seconds);
 - counts of iterations, epochs or subsets: :func:`check_count`, bounded by the caps below;
-- state arrays a compiled loop writes to: :func:`check_state`, on every call;
+- state arrays a compiled loop writes to: :func:`check_state`, on every call, and the feature
+  ids that place that state: :func:`check_feature_state`;
 - the scale of a solver's input and of its result: :func:`check_magnitude`, :func:`check_fit`;
 - what a user-supplied object returns (an inclusion's mask): :func:`check_mask`;
 - sizes from shapes: :func:`n_elements` (Python ints, exact: ``np.prod`` of a sparse matrix's
@@ -94,6 +95,7 @@ __all__ = [
     "check_length",
     "check_state",
     "check_fit",
+    "check_feature_state",
     "check_mask",
     "check_X_y",
     "check_scalar",
@@ -164,7 +166,7 @@ def check_array(
     if a is None:
         raise TypeError(f"{name} must be an array of numbers, got None.")
     if isinstance(a, (str, bytes)):
-        raise TypeError(f"{name} must be an array of numbers, got a string: {a!r:.40}.")
+        raise TypeError(f"{name} must be an array of numbers, got a string: {_short(a)}.")
     if isinstance(a, np.ma.MaskedArray):  # numpy would silently drop the mask
         raise TypeError(
             f"{name} must be a plain array, got a masked array (its mask would be ignored); "
@@ -482,10 +484,19 @@ def _check_dok(a) -> None:
         raise ValueError(f"its keys must be inside its shape {a.shape}")
 
 
-def _short(value) -> str:
-    """``repr(value)`` cut to 40 characters (a 400-digit integer stays readable)."""
-    text = repr(value)
-    return text if len(text) <= 40 else f"{text[:30]}... ({len(text)} characters)"
+def _short(value, width: int = 40) -> str:
+    """``repr(value)`` cut to ``width`` characters (a 400-digit integer stays readable).
+
+    Every error message shows a user's value through here: an object whose ``__repr__``
+    raises is shown by its type, so that the message itself cannot fail.
+    """
+    try:
+        text = repr(value)
+    except Exception:  # noqa: BLE001 - a hostile __repr__
+        return f"<a {type(value).__name__} whose repr() fails>"
+    if not isinstance(text, str):
+        return f"<a {type(value).__name__}>"
+    return text if len(text) <= width else f"{text[:width - 10]}... ({len(text)} characters)"
 
 
 def check_X_y(X, y, *, sparse_ok: bool = True, max_features: int = MAX_DENSE_FEATURES):
@@ -632,6 +643,23 @@ def check_state(a, name: str, *, size: int, dtypes, why: str = "") -> np.ndarray
     return a
 
 
+def check_feature_state(a, name: str, *, high: int | None = None) -> np.ndarray:
+    """Return a public array of feature ids (``features_``, ``admitted_``) after checking it.
+
+    It must be a plain 1-D ``numpy.ndarray`` of int64 inside its own memory (it is read by
+    compiled code and used to place state), strictly increasing (compared elementwise: the
+    ``np.diff`` of int64 ids can wrap around), from 0 and below ``high`` when given.
+    """
+    if type(a) is not np.ndarray or a.dtype != np.int64 or a.ndim != 1:
+        raise TypeError(f"{name} must be a 1-D numpy.ndarray of int64.")
+    _check_memory(a, name)
+    if a.size and (np.any(a[1:] <= a[:-1]) or a[0] < 0 or (high is not None and a[-1] >= high)):
+        if high is None:
+            raise ValueError(f"{name} must hold features (>= 0), strictly increasing.")
+        raise ValueError(f"{name} must be strictly increasing, in [0, {high}).")
+    return a
+
+
 def check_mask(mask, name: str, size: int) -> np.ndarray:
     """Return ``mask`` if it is a 1-D boolean array of length ``size`` (e.g. what an
     inclusion's ``admit`` returned); an integer array would be used as indices, silently."""
@@ -719,7 +747,7 @@ def check_binary_labels(y, name: str = "y") -> np.ndarray:
 def check_choice(value, name: str, choices) -> str:
     """Return ``value`` if it is one of ``choices``, or raise naming ``name``."""
     if not isinstance(value, str) or value not in choices:
-        raise ValueError(f"{name} must be one of {sorted(choices)}, got {value!r:.40}.")
+        raise ValueError(f"{name} must be one of {sorted(choices)}, got {_short(value)}.")
     return value
 
 
@@ -737,7 +765,7 @@ def check_dtype(value, name: str, choices) -> np.dtype:
     allowed = [np.dtype(c) for c in choices]
     if dtype is None or value is None or dtype not in allowed:
         names = ", ".join(d.name for d in allowed)
-        raise TypeError(f"{name} must be one of the dtypes {names}; got {value!r:.40}.")
+        raise TypeError(f"{name} must be one of the dtypes {names}; got {_short(value)}.")
     return dtype
 
 
@@ -774,7 +802,7 @@ def check_table(table, columns=None, *, name: str = "table", min_columns: int = 
                         f"{table.columns.nlevels} levels.")
     if table.columns.has_duplicates:
         repeated = table.columns[table.columns.duplicated()].tolist()
-        raise ValueError(f"{name} has duplicate column names: {repeated!r:.80}.")
+        raise ValueError(f"{name} has duplicate column names: {_short(repeated, 80)}.")
     if columns is None:
         columns = list(table.columns)
     elif isinstance(columns, str):
@@ -787,6 +815,12 @@ def check_table(table, columns=None, *, name: str = "table", min_columns: int = 
             f"{columns_name} must be a column name or a list of names, "
             f"got {type(columns).__name__}."
         )
+    with user_values(columns_name, "its column names"):  # their __hash__ and __eq__
+        return _known_columns(table, columns, name, columns_name, min_columns)
+
+
+def _known_columns(table, columns: list, name: str, columns_name: str, min_columns: int) -> list:
+    """``check_table``'s checks of the column names asked for (hashed and compared here)."""
     unhashable = [c for c in columns if not isinstance(c, Hashable)][:1]
     if unhashable:
         raise TypeError(
@@ -797,15 +831,15 @@ def check_table(table, columns=None, *, name: str = "table", min_columns: int = 
     unknown = [c for c in columns if c not in table.columns]
     if unknown:
         raise ValueError(
-            f"{columns_name}: unknown column(s) {unknown!r:.80} "
-            f"(the {name} has {list(table.columns)!r:.200})."
+            f"{columns_name}: unknown column(s) {_short(unknown, 80)} "
+            f"(the {name} has {_short(list(table.columns), 200)})."
         )
     if len(set(columns)) != len(columns):
-        raise ValueError(f"{columns_name} must not repeat a column, got {columns!r:.120}.")
+        raise ValueError(f"{columns_name} must not repeat a column, got {_short(columns, 120)}.")
     if len(columns) < min_columns:
         raise ValueError(
             f"{columns_name} must name at least {min_columns} columns, "
-            f"got {len(columns)}: {columns!r:.80}."
+            f"got {len(columns)}: {_short(columns, 80)}."
         )
     return columns
 
@@ -814,7 +848,7 @@ def check_increasing(a, name: str) -> np.ndarray:
     """Return ``a`` as a finite, non-empty, strictly increasing 1-D float array, or raise."""
     a = check_array(a, name, ndim=1)
     if np.any(np.diff(a) <= 0):
-        raise ValueError(f"{name} must be strictly increasing, got {a.tolist()!r:.80}.")
+        raise ValueError(f"{name} must be strictly increasing, got {_short(a.tolist(), 80)}.")
     return a
 
 
@@ -822,7 +856,7 @@ def check_strings(values, name: str) -> list:
     """Return ``values`` (a non-empty list, array or Series of str) as a list of str, or raise."""
     if values is None or isinstance(values, (str, bytes)) or not hasattr(values, "__iter__"):
         raise TypeError(
-            f"{name} must be a list of strings, got {type(values).__name__}: {values!r:.40}."
+            f"{name} must be a list of strings, got {type(values).__name__}: {_short(values)}."
         )
     try:
         values = list(values)
@@ -834,7 +868,8 @@ def check_strings(values, name: str) -> list:
     bad = [v for v in values if not isinstance(v, str)][:1]
     if bad:
         bad = bad[0]
-        raise TypeError(f"{name} must hold only strings, found {type(bad).__name__}: {bad!r:.40}.")
+        raise TypeError(f"{name} must hold only strings, found {type(bad).__name__}: "
+                        f"{_short(bad)}.")
     try:  # a lone surrogate ("\\ud800") is a str that has no UTF-8 bytes to hash or write
         "".join(values).encode("utf-8")
     except UnicodeEncodeError as exc:
@@ -848,7 +883,8 @@ def check_strings(values, name: str) -> list:
 def check_bool(value, name: str) -> bool:
     """Return ``value`` if it is a bool (a string such as "False" would be silently truthy)."""
     if not isinstance(value, (bool, np.bool_)):
-        raise TypeError(f"{name} must be True or False, got {type(value).__name__}: {value!r:.40}.")
+        raise TypeError(f"{name} must be True or False, got {type(value).__name__}: "
+                        f"{_short(value)}.")
     return bool(value)
 
 

@@ -18,12 +18,14 @@ from .._validation import (
     MAX_DENSE_FEATURES,
     MAX_EPOCHS,
     MAX_FEATURES,
+    _short,
     check_array,
     check_binary_labels,
     check_bool,
     check_choice,
     check_count,
     check_dtype,
+    check_feature_state,
     check_fit,
     check_int,
     check_magnitude,
@@ -284,7 +286,7 @@ def _sgd_method(method, clip) -> str:
         clip = check_bool(clip, "clip")
         if method is not None:
             raise ValueError(
-                f"give method or clip, not both (got method={method!r:.20}, clip={clip}); "
+                f"give method or clip, not both (got method={_short(method, 20)}, clip={clip}); "
                 "clip=True is method='cumulative', clip=False is method='subgradient'."
             )
         return "cumulative" if clip else "subgradient"
@@ -540,12 +542,7 @@ class FTRLProximal:
         self.random_state = check_int(self.random_state, "random_state", low=0, high=2**31 - 1)
         if self.inclusion is not None and not callable(getattr(self.inclusion, "admit", None)):
             raise TypeError("inclusion must be None or an object with an admit(features) method.")
-        features = self.features_
-        if type(features) is not np.ndarray or features.dtype != np.int64 or features.ndim != 1:
-            raise TypeError("features_ must be a 1-D numpy.ndarray of int64.")
-        if features.size and (np.any(np.diff(features) <= 0) or features[0] < 0
-                              or features[-1] >= self.n_features):
-            raise ValueError(f"features_ must be strictly increasing, in [0, {self.n_features}).")
+        features = check_feature_state(self.features_, "features_", high=self.n_features)
         why = " (one entry per feature of features_, and the intercept's)"
         check_state(self.z_, "z_", size=features.size + 1, dtypes=STATE_DTYPES, why=why)
         n = check_state(self.n_, "n_", size=features.size + 1, dtypes=STATE_DTYPES, why=why)
@@ -584,6 +581,8 @@ class FTRLProximal:
                                   "inclusion.admit(features)", X.nnz)
             try:  # admit is the user's code: it may have replaced or frozen the state
                 self._check_state()
+                if X.shape[1] != self.n_features:
+                    raise ValueError(f"n_features became {self.n_features}.")
             except (TypeError, ValueError) as exc:
                 raise type(exc)(f"inclusion.admit changed the model's state: {exc}") from None
         # From here no user code runs: the state is read and written through these names.
