@@ -56,6 +56,7 @@ import pandas as pd
 import scipy.sparse as sp
 
 from course_utils._validation import (
+    _short,
     check_array,
     check_increasing,
     check_int,
@@ -234,7 +235,7 @@ def one_hot(table, columns=None) -> tuple[sp.csr_matrix, list[str]]:
         codes, values = _codes(table, column)
         blocks.append(_indicator(codes, len(values)))
         names += [f"{column}={v}" for v in values]
-    return sp.hstack(blocks, format="csr"), _distinct(names, "columns")
+    return sp.hstack(blocks, format="csr"), _distinct(names, "table")
 
 
 def bucketize(x, edges, name=None) -> tuple[sp.csr_matrix, list[str]]:
@@ -338,7 +339,7 @@ def cross(table, columns) -> tuple[sp.csr_matrix, list[str]]:
     """
     columns = check_table(table, columns, min_columns=2)
     codes, names = _cross_codes(table, columns)
-    return _indicator(codes, len(names)), _distinct(names, "columns")
+    return _indicator(codes, len(names)), _distinct(names, "table")
 
 
 class CrossDimension(NamedTuple):
@@ -455,7 +456,8 @@ def hash_features(table, columns, n_buckets: int) -> tuple[sp.csr_matrix, list[s
     if isinstance(columns, str):
         columns = [columns]
     if not isinstance(columns, (list, tuple)) or not columns:
-        raise TypeError(f"columns must be a non-empty list of names or tuples, got {columns!r:.40}")
+        raise TypeError(
+            f"columns must be a non-empty list of names or tuples, got {_short(columns)}")
     buckets = []
     for spec in columns:
         if isinstance(spec, (tuple, list)):

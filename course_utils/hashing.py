@@ -16,7 +16,14 @@ import numpy as np
 import pandas as pd
 import scipy.sparse as sp
 
-from ._validation import check_array, check_int, check_strings, check_table, user_values
+from ._validation import (
+    _short,
+    check_array,
+    check_int,
+    check_strings,
+    check_table,
+    user_values,
+)
 
 __all__ = ["hash_crosses", "fold_buckets"]
 
@@ -119,7 +126,7 @@ def hash_crosses(table, spec, n_buckets: int) -> sp.csr_matrix:
     """
     n_buckets = check_int(n_buckets, "n_buckets", low=1, high=MAX_BUCKETS)
     if not isinstance(spec, (list, tuple)) or not spec:
-        raise TypeError(f"spec must be a non-empty list of names or tuples, got {spec!r:.40}")
+        raise TypeError(f"spec must be a non-empty list of names or tuples, got {_short(spec)}")
     items = [list(s) if isinstance(s, (tuple, list)) else [s] for s in spec]
     used = [c for item in items for c in item]
     check_table(table, [c for i, c in enumerate(used) if c not in used[:i]], columns_name="spec")

@@ -19,7 +19,14 @@ import numpy as np
 from matplotlib.axes import Axes
 from matplotlib.ticker import FuncFormatter, MaxNLocator
 
-from ._validation import check_array, check_int, check_scalar, check_strings, check_text
+from ._validation import (
+    _short,
+    check_array,
+    check_int,
+    check_scalar,
+    check_strings,
+    check_text,
+)
 
 __all__ = [
     "use_course_style",
@@ -239,7 +246,7 @@ def plot_weight_histogram(w, ax=None, bins=40, title="Weights") -> Axes:
     """
     w = _check_data(w, "w", ndim=None).ravel()
     if isinstance(bins, (bool, np.bool_)) or not isinstance(bins, (int, np.integer)):
-        raise ValueError(f"bins must be a positive integer, got {bins!r:.40}.")
+        raise ValueError(f"bins must be a positive integer, got {_short(bins)}.")
     bins = check_int(bins, "bins", low=1)
     if not 1 <= bins <= MAX_BINS:  # each bin is one drawn bar
         raise ValueError(f"bins must be between 1 and {MAX_BINS:,}, got {str(bins):.40}.")
@@ -294,7 +301,7 @@ def plot_decay(curves, ax=None, log=True, title="Decay of a weight") -> Axes:
         raise TypeError("curves must be a non-empty dict mapping a label to an array of weights.")
     _check_names(list(curves), "curves' labels", len(curves))
     if not isinstance(log, (bool, np.bool_)):
-        raise TypeError(f"log must be True or False, got {log!r:.40}.")
+        raise TypeError(f"log must be True or False, got {_short(log)}.")
     title = _check_title(title)
     data = {label: _check_data(w, f"curves[{label!r}]", ndim=1) for label, w in curves.items()}
     ax = _axes(ax)
