@@ -21,7 +21,16 @@ How the table of calls is built:
   size; and a method that accepted a value must leave its instance usable with valid values;
 - a fitted instance's public attributes (``z_``, ``n_``, ``features_``, ``counters_``, ...) are
   replaced by shorter, read-only, memory-mapped, other-dtype, NaN... values and every method
-  called.
+  called; and every property of a fresh instance is read before any method (``#fresh``);
+- kinds that reach past the value itself: sparse index arrays whose ``indptr`` wraps around
+  (int8 to uint64, so that ``np.diff`` never sees it decrease), 2-D ``data``, views made with
+  ``as_strided`` that point outside their buffer, broadcast arrays of 10**9 values (8 bytes),
+  objects whose ``__hash__``/``__str__``/``__repr__`` raise (inside tables and lists too), an
+  ``admit`` callback that shrinks, freezes or retunes the model that called it (found up the
+  stack, as a learner's closure would hold it), and titles or labels with a formula matplotlib
+  cannot parse (a returned figure is then drawn);
+- results are checked beyond NaN: a fit marked converged must have weights below 1.34e154, and
+  an encoder's feature names must be distinct.
 
 Each call runs in a worker subprocess (many calls per worker, two workers in parallel); a call
 that crashes the worker (a signal) or runs past ``PER_CALL_SECONDS`` is a failure and the
