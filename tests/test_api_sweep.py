@@ -626,7 +626,7 @@ def _tampers(change):
 
 def _shrink(model, name, value):
     if isinstance(value, np.ndarray):
-        setattr(model, name, value[:1].copy())
+        setattr(model, name, value[:-1].copy())
 
 
 def _freeze(model, name, value):
@@ -933,6 +933,10 @@ MUST_REFUSE = {
     "csr indptr decreasing", "csr 2-D data", "coo_array uint64 coords", "bad dunders",
     "bad dunders inside", "values with bad dunders", "values whose __str__ raises",
 }
+# Callbacks that change their caller: the instance is used twice (the second time it has state
+# that a method may update in place)
+USED_TWICE = {"admit shrinks the model's state", "admit freezes the model's state",
+              "admit sets the model's numbers to 1"}
 # Kinds after which a returned figure is drawn (a bad formula in a title fails only then)
 DRAWN = {f"mathtext: {k}" for k in BAD_MATHTEXT}
 # The bound a converged fit's weights stay below (_validation.MAX_FIT_MAGNITUDE, sqrt of
@@ -990,7 +994,7 @@ def _call(target, param, kind, values, then=None):
     instance = _instance(values, qualname, obj) if len(rest) == 2 else None
     func = getattr(instance, rest[1]) if len(rest) == 2 else obj
     if inspect.isclass(func):  # a constructor: the instance is then used as it would be
-        func = _constructed_and_used(func, values, qualname)
+        func = _constructed_and_used(func, values, qualname, 2 if kind in USED_TWICE else 1)
     args, kwargs, inputs = [], {}, {}
     for p in _signature_params(func):
         value = valid_value(values, target, p)
@@ -1038,9 +1042,11 @@ def _fresh_properties(values, qualname, cls):
     return results, None
 
 
-def _constructed_and_used(cls, values, qualname):
+def _constructed_and_used(cls, values, qualname, rounds=1):
     def construct(*args, **kwargs):
-        instance = _use(cls(*args, **kwargs), values, qualname)
+        instance = cls(*args, **kwargs)
+        for _ in range(rounds):
+            instance = _use(instance, values, qualname)
         return instance.__dict__.pop("_sweep_results")
 
     construct.__signature__ = inspect.signature(cls)
