@@ -8,9 +8,13 @@ One check per kind of trouble, so that a new function is protected by calling it
 
 - arrays (dense or scipy.sparse of any format): :func:`check_array`, which checks a sparse
   matrix's own index arrays with numpy *before* scipy converts it (scipy's compiled conversion
-  trusts them, and a CSC or COO matrix pointing outside itself crashes the process there);
+  trusts them, and a CSC or COO matrix pointing outside itself crashes the process there), then
+  rebuilds it from int64 copies of them; a dense array's strides must stay inside its memory,
+  and no array may hold more than ``MAX_ARRAY_ELEMENTS`` values (its logical size: a
+  broadcast array of 10**9 values takes 8 bytes but a pass over it takes seconds);
 - counts of iterations, epochs or subsets: :func:`check_count`, bounded by the caps below;
-- state arrays a compiled loop writes to: :func:`check_state`, on every call;
+- state arrays a compiled loop writes to: :func:`check_state`, on every call, and the feature
+  ids that place that state: :func:`check_feature_state`;
 - the scale of a solver's input and of its result: :func:`check_magnitude`, :func:`check_fit`;
 - what a user-supplied object returns (an inclusion's mask): :func:`check_mask`;
 - sizes from shapes: :func:`n_elements` (Python ints, exact: ``np.prod`` of a sparse matrix's
@@ -18,7 +22,11 @@ One check per kind of trouble, so that a new function is protected by calling it
 - the number of columns a solver allocates a dense weight vector for: :func:`check_n_features`,
   bounded by ``MAX_FEATURES``;
 - values a function adds up: ``check_array(..., dtype="sum")`` (int8 ``100 + 100`` is ``-56``);
-- integer indices (feature ids): :func:`check_indices` (range checked before any cast).
+- integer indices (feature ids): :func:`check_indices` (range checked before any cast);
+- ``|w| > tol`` for weights of any dtype: :func:`above` (exact for integers);
+- a user's objects whose ``__hash__`` or ``__str__`` may fail (values of a table):
+  :func:`user_values`;
+- text matplotlib draws (titles, labels): :func:`check_text` (mathtext parsed at the door).
 """
 
 from __future__ import annotations
@@ -53,6 +61,16 @@ MAX_MESSAGE_PARTS = 1_024
 # FTRLProximal keeps its state sparse, and accepts as many columns as there are hash buckets.
 MAX_DENSE_FEATURES = 2**27
 MAX_FEATURES = 2**31
+# The most values an array (dense, or a sparse matrix's stored entries) may hold: 2**27, 1 GiB
+# as float64. Counted by the array's logical size, not its bytes: np.broadcast_to(0.0, 10**9)
+# takes 8 bytes, but every pass over it takes seconds. The course's largest array is the wide
+# Adult matrix, 32,561 x 2,882 sparse with 0.5 million entries.
+MAX_ARRAY_ELEMENTS = 2**27
+# A fitted model's weights and decision values must stay below this bound (check_fit):
+# sqrt(float64's largest), so that their squares, which every objective adds up, stay finite.
+# A larger one means the solver diverged (e.g. a learning rate of 1e300), even if its numbers
+# are finite.
+MAX_FIT_MAGNITUDE = float(np.sqrt(np.finfo(np.float64).max))  # about 1.3e154
 
 __all__ = [
     "MAX_ITER",
@@ -63,7 +81,12 @@ __all__ = [
     "MAX_MESSAGE_PARTS",
     "MAX_FEATURES",
     "MAX_DENSE_FEATURES",
+    "MAX_ARRAY_ELEMENTS",
+    "MAX_FIT_MAGNITUDE",
     "n_elements",
+    "above",
+    "user_values",
+    "check_text",
     "sum_dtype",
     "check_n_features",
     "check_indices",
@@ -72,6 +95,7 @@ __all__ = [
     "check_length",
     "check_state",
     "check_fit",
+    "check_feature_state",
     "check_mask",
     "check_X_y",
     "check_scalar",
@@ -129,12 +153,20 @@ def check_array(
     TypeError
         If ``a`` is None, a string, non-numeric, or sparse when not allowed.
     ValueError
-        If ``a`` has the wrong number of dimensions, is empty, or holds NaN or inf.
+        If ``a`` has the wrong number of dimensions, is empty, holds NaN or inf, holds more
+        than ``MAX_ARRAY_ELEMENTS`` values, has strides pointing outside its memory, or is a
+        malformed sparse matrix.
+
+    Notes
+    -----
+    A sparse matrix is returned as a new CSR matrix that shares no memory with ``a`` (a
+    callback the function runs later cannot change what it learns from); a dense array may be
+    ``a`` itself.
     """
     if a is None:
         raise TypeError(f"{name} must be an array of numbers, got None.")
     if isinstance(a, (str, bytes)):
-        raise TypeError(f"{name} must be an array of numbers, got a string: {a!r:.40}.")
+        raise TypeError(f"{name} must be an array of numbers, got a string: {_short(a)}.")
     if isinstance(a, np.ma.MaskedArray):  # numpy would silently drop the mask
         raise TypeError(
             f"{name} must be a plain array, got a masked array (its mask would be ignored); "
@@ -160,6 +192,8 @@ def check_array(
                 f"{name} must be an array of numbers; reading it as an array failed with "
                 f"{type(exc).__name__}."
             ) from None
+        _check_size(n_elements(arr), name)
+        _check_memory(arr, name)
         if arr.dtype == bool:
             if not bool_ok:
                 raise TypeError(f"{name} must hold real numbers, got booleans (dtype bool).")
@@ -240,29 +274,72 @@ def _is_real_number_dtype(dtype) -> bool:
     )
 
 
+def _check_size(size: int, name: str) -> None:
+    """Refuse an array of more than ``MAX_ARRAY_ELEMENTS`` values (its logical size)."""
+    if size > MAX_ARRAY_ELEMENTS:
+        raise ValueError(
+            f"{name} holds {size:,} values, more than the {MAX_ARRAY_ELEMENTS:,} an array may "
+            "hold here (counted by its shape, so a broadcast array counts in full)."
+        )
+
+
+def _check_memory(arr: np.ndarray, name: str) -> None:
+    """Refuse an array whose strides reach outside the memory it was made from.
+
+    ``numpy.lib.stride_tricks.as_strided`` makes such views without complaint, and reading one
+    reads (or a compiled loop writes) another object's memory, or crashes the process. The
+    view's byte range must lie inside the range of the object at the end of its ``.base``
+    chain (the array, bytes or memory map that owns the buffer); memory whose owner cannot
+    say its range (a raw pointer) is accepted as it is.
+    """
+    if not isinstance(arr, np.ndarray) or arr.size == 0:
+        return
+    from numpy.lib.array_utils import byte_bounds
+
+    owner = arr
+    for _ in range(100):  # a view of a view of ...: the chain is short
+        base = getattr(owner, "base", None)
+        if base is None:
+            break
+        owner = base
+    try:
+        if isinstance(owner, np.ndarray):
+            if owner.size == 0 or not owner.flags.owndata:
+                return  # made from a pointer: nothing to compare with
+            low, high = byte_bounds(owner)
+        else:
+            low, high = byte_bounds(np.frombuffer(owner, dtype=np.uint8))
+    except Exception:  # noqa: BLE001 - an owner without a buffer to compare with
+        return
+    start, stop = byte_bounds(arr)
+    if start < low or stop > high:
+        raise ValueError(
+            f"{name} is a view whose strides reach outside its memory (made with "
+            f"as_strided?); reading it would read another object's memory. Pass a copy "
+            "made from valid data."
+        )
+
+
 def _sparse_to_csr(a, name: str, dtype):
-    """A scipy.sparse matrix of any format as CSR, its index arrays checked before conversion.
+    """A scipy.sparse matrix or array of any format as a new CSR matrix, checked first.
 
     scipy converts between formats in compiled code that trusts the index arrays: a CSC or COO
-    matrix whose indices point outside it writes outside memory there (a crash, or worse),
-    before ``check_format`` could run. So the raw arrays are checked here with numpy, in
-    O(nnz), first. DIA, LIL and DOK are built by scipy in Python; they are checked as COO.
+    matrix whose indices point outside it, or a CSR whose ``indptr`` decreases, writes outside
+    memory there (a crash, or worse), before ``check_format`` could run. So the raw arrays are
+    checked here with numpy, in O(nnz), first: each index array is 1-D, of an integer dtype,
+    and compared elementwise with its bounds (no subtraction: ``np.diff`` of an int64
+    ``indptr`` holding 2**63 - 1 wraps around, of a uint64 one is never negative); ``data``
+    is 1-D (3-D for BSR). The matrix is then rebuilt from int64 copies of the checked arrays,
+    so that scipy converts those, and the caller's arrays are never shared. DIA, LIL and DOK
+    are checked and converted to COO first (scipy does that in Python).
     """
     if not _is_real_number_dtype(a.dtype):
         raise TypeError(f"{name} must hold real numbers, got dtype {a.dtype}.")
     if a.ndim != 2:
         raise ValueError(f"{name} must be a 2-D sparse matrix, got shape {a.shape}.")
     try:
-        if a.format in ("csr", "csc", "bsr"):
-            _check_compressed(a)
-        else:
-            if a.format == "lil":
-                _check_lil(a)
-            elif a.format == "dok":
-                _check_dok(a)
-            if a.format != "coo":
-                a = a.tocoo()
-            _check_coo(a)
+        a = _rebuilt(a, name)
+        a = a.tocsr()
     except (TypeError, ValueError, IndexError, OverflowError) as exc:
         raise ValueError(f"{name} is not a valid sparse matrix: {exc}") from None
     a = sp.csr_matrix(a, dtype=dtype if dtype is not None else a.dtype)
@@ -273,30 +350,107 @@ def _sparse_to_csr(a, name: str, dtype):
     return a
 
 
-def _index_array(values, what: str) -> np.ndarray:
+def _rebuilt(a, name: str):
+    """The same matrix, built anew from checked int64 copies of its arrays (see above)."""
+    shape = tuple(int(d) for d in a.shape)
+    if a.format in ("csr", "csc", "bsr"):
+        data, indices, indptr = _compressed_parts(a, name)
+        if a.format == "bsr":
+            return sp.bsr_matrix((data, indices, indptr), shape=shape, blocksize=data.shape[1:])
+        kind = sp.csr_matrix if a.format == "csr" else sp.csc_matrix
+        return kind((data, indices, indptr), shape=shape)
+    if a.format == "dia":
+        a = _checked_dia(a, name)
+    elif a.format == "lil":
+        _check_lil(a)
+    elif a.format == "dok":
+        _check_dok(a)
+    elif a.format != "coo":
+        raise ValueError(f"its format {a.format!r} is not one this package knows")
+    if a.format != "coo":
+        a = a.tocoo()
+    data, (row, col) = _coo_parts(a, name)
+    return sp.coo_matrix((data, (row, col)), shape=shape)
+
+
+def _data_array(data, name: str, ndim: int) -> np.ndarray:
+    """A sparse matrix's ``data``: an ndarray of ``ndim`` dimensions, at most
+    ``MAX_ARRAY_ELEMENTS`` values."""
+    if not (isinstance(data, np.ndarray) and data.ndim == ndim):
+        shape = data.shape if isinstance(data, np.ndarray) else type(data).__name__
+        raise ValueError(f"its data must be a {ndim}-D array, got {shape}")
+    _check_size(data.size, name)
+    return data
+
+
+def _index_array(values, what: str, high: int) -> np.ndarray:
+    """An int64 copy of a 1-D integer index array, every entry checked to be in ``[0, high]``.
+
+    Compared elementwise, on the array's own dtype (int8 to uint64), before any cast or
+    arithmetic: nothing can wrap around.
+    """
     if not (isinstance(values, np.ndarray) and values.ndim == 1 and values.dtype.kind in "iu"):
         raise ValueError(f"its {what} must be a 1-D array of integers")
-    return values
+    if values.size and (np.any(values < 0) or np.any(values > high)):
+        raise ValueError(f"its {what} must be in [0, {high}], some point outside it")
+    return values.astype(np.int64)
 
 
-def _check_compressed(a) -> None:
-    """CSR, CSC, BSR: ``indptr`` from 0, non-decreasing, ``indices`` in range, sizes agree."""
+def _compressed_parts(a, name: str):
+    """CSR, CSC, BSR: ``indptr`` from 0, in [0, nnz], non-decreasing; ``indices`` in range;
+    ``data`` 1-D (3-D blocks for BSR) and as long as ``indices``. Returns checked copies."""
     rows, columns = a.shape
+    data = _data_array(a.data, name, 3 if a.format == "bsr" else 1)
     if a.format == "bsr":
-        R, C = a.blocksize
-        if a.data.ndim != 3 or a.data.shape[1:] != (R, C) or rows % R or columns % C:
+        R, C = data.shape[1:]
+        if R < 1 or C < 1 or rows % R or columns % C:
             raise ValueError(f"its blocks do not tile its shape {a.shape}")
         rows, columns = rows // R, columns // C
     major, minor = (columns, rows) if a.format == "csc" else (rows, columns)
-    indptr = _index_array(a.indptr, "indptr")
-    indices = _index_array(a.indices, "indices")
-    if indptr.size != major + 1 or indptr[0] != 0 or np.any(np.diff(indptr) < 0):
-        raise ValueError(f"its indptr must start at 0, not decrease and have {major + 1} entries")
-    if indptr[-1] > indices.size or a.data.shape[0] != indices.size:
-        raise ValueError("its indptr, indices and data disagree on the number of entries")
-    indices = indices[:indptr[-1]]  # (scipy allows unused room after the last entry)
-    if indices.size and (indices.min() < 0 or indices.max() >= minor):
-        raise ValueError(f"its indices must be in [0, {minor}), they point outside it")
+    if not (isinstance(a.indices, np.ndarray) and isinstance(a.indptr, np.ndarray)):
+        raise ValueError("its indices and indptr must be arrays of integers")
+    if a.indptr.shape != (major + 1,):
+        raise ValueError(f"its indptr must have {major + 1} entries")
+    indptr = _index_array(a.indptr, "indptr", high=a.indices.size)
+    if indptr[0] != 0 or np.any(np.diff(indptr) < 0):  # values in [0, nnz]: no overflow
+        raise ValueError("its indptr must start at 0 and not decrease")
+    end = int(indptr[-1])
+    if data.shape[0] != a.indices.size:
+        raise ValueError("its indices and data disagree on the number of entries")
+    # (scipy allows unused room after the last entry)
+    indices = _index_array(a.indices[:end], "indices", high=minor - 1)
+    return data[:end].copy(), indices, indptr
+
+
+def _coo_parts(a, name: str):
+    """COO: two coordinate arrays, as long as the 1-D ``data``, each in range. Returns
+    checked copies."""
+    data = _data_array(a.data, name, 1)
+    coords = a.coords if hasattr(a, "coords") else (a.row, a.col)
+    if len(coords) != 2:
+        raise ValueError("it must have two coordinate arrays (row and column)")
+    checked = []
+    for axis, (coord, size) in enumerate(zip(coords, a.shape, strict=True)):
+        if not (isinstance(coord, np.ndarray) and coord.shape == data.shape):
+            raise ValueError("its coordinates and data disagree on the number of entries")
+        checked.append(_index_array(coord, f"axis-{axis} coordinates", high=int(size) - 1))
+    return data.copy(), checked
+
+
+def _checked_dia(a, name: str):
+    """DIA: 1-D integer ``offsets``, one row of 2-D ``data`` per offset; a rebuilt copy."""
+    data = _data_array(a.data, name, 2)
+    offsets = a.offsets
+    if not (isinstance(offsets, np.ndarray) and offsets.ndim == 1 and offsets.dtype.kind in "iu"):
+        raise ValueError("its offsets must be a 1-D array of integers")
+    if offsets.size != data.shape[0]:
+        raise ValueError("its offsets and data disagree on the number of diagonals")
+    rows, columns = (int(d) for d in a.shape)
+    if offsets.size and (np.any(offsets < -rows) or np.any(offsets > columns)):
+        raise ValueError(f"its offsets must be in [-{rows}, {columns}]")
+    if np.unique(offsets).size != offsets.size:
+        raise ValueError("its offsets must not repeat")
+    return sp.dia_matrix((data.copy(), offsets.astype(np.int64)), shape=(rows, columns))
 
 
 def _check_lil(a) -> None:
@@ -330,21 +484,19 @@ def _check_dok(a) -> None:
         raise ValueError(f"its keys must be inside its shape {a.shape}")
 
 
-def _check_coo(a) -> None:
-    """COO: one coordinate array per dimension, as long as ``data``, each in range."""
-    coords = a.coords if hasattr(a, "coords") else (a.row, a.col)
-    for axis, (coord, size) in enumerate(zip(coords, a.shape, strict=True)):
-        coord = _index_array(coord, "coordinates")
-        if coord.size != a.data.size:
-            raise ValueError("its coordinates and data disagree on the number of entries")
-        if coord.size and (coord.min() < 0 or coord.max() >= size):
-            raise ValueError(f"its axis-{axis} coordinates must be in [0, {size})")
+def _short(value, width: int = 40) -> str:
+    """``repr(value)`` cut to ``width`` characters (a 400-digit integer stays readable).
 
-
-def _short(value) -> str:
-    """``repr(value)`` cut to 40 characters (a 400-digit integer stays readable)."""
-    text = repr(value)
-    return text if len(text) <= 40 else f"{text[:30]}... ({len(text)} characters)"
+    Every error message shows a user's value through here: an object whose ``__repr__``
+    raises is shown by its type, so that the message itself cannot fail.
+    """
+    try:
+        text = repr(value)
+    except Exception:  # noqa: BLE001 - a hostile __repr__
+        return f"<a {type(value).__name__} whose repr() fails>"
+    if not isinstance(text, str):
+        return f"<a {type(value).__name__}>"
+    return text if len(text) <= width else f"{text[:width - 10]}... ({len(text)} characters)"
 
 
 def check_X_y(X, y, *, sparse_ok: bool = True, max_features: int = MAX_DENSE_FEATURES):
@@ -485,8 +637,26 @@ def check_state(a, name: str, *, size: int, dtypes, why: str = "") -> np.ndarray
         raise ValueError(f"{name} must have shape ({size},){why}, got {a.shape}.")
     if not (a.flags.c_contiguous and a.flags.writeable):
         raise ValueError(f"{name} must be a C-contiguous, writeable array (use {name}.copy()).")
+    _check_memory(a, name)  # a contiguous view made by as_strided may still run past its buffer
     if a.dtype.kind == "f" and not np.all(np.isfinite(a)):  # (integers are always finite)
         raise ValueError(f"{name} must not contain NaN or infinity.")
+    return a
+
+
+def check_feature_state(a, name: str, *, high: int | None = None) -> np.ndarray:
+    """Return a public array of feature ids (``features_``, ``admitted_``) after checking it.
+
+    It must be a plain 1-D ``numpy.ndarray`` of int64 inside its own memory (it is read by
+    compiled code and used to place state), strictly increasing (compared elementwise: the
+    ``np.diff`` of int64 ids can wrap around), from 0 and below ``high`` when given.
+    """
+    if type(a) is not np.ndarray or a.dtype != np.int64 or a.ndim != 1:
+        raise TypeError(f"{name} must be a 1-D numpy.ndarray of int64.")
+    _check_memory(a, name)
+    if a.size and (np.any(a[1:] <= a[:-1]) or a[0] < 0 or (high is not None and a[-1] >= high)):
+        if high is None:
+            raise ValueError(f"{name} must hold features (>= 0), strictly increasing.")
+        raise ValueError(f"{name} must be strictly increasing, in [0, {high}).")
     return a
 
 
@@ -500,12 +670,41 @@ def check_mask(mask, name: str, size: int) -> np.ndarray:
     return mask
 
 
-def check_fit(result, solver: str, *, inputs: str = "X and y"):
-    """Return a solver's ``FitResult`` if its weights, intercept and history are finite.
+def check_fit(result, solver: str, *, inputs: str = "X and y", X=None):
+    """Return a solver's ``FitResult`` if its numbers are finite and of a sane size.
 
     A float64 overflow inside a solver gives inf or NaN, and NaN compares False with every
     threshold, so a weight can come back as 0.0 "converged". Every solver passes its result
-    through here: a non-finite one is a ``ValueError`` naming the inputs to rescale.
+    through here:
+
+    - a non-finite weight, intercept or objective is a ``ValueError`` naming the inputs to
+      rescale;
+    - a finite result that is still out of scale, a weight or intercept above
+      ``MAX_FIT_MAGNITUDE`` (about 1.3e154) in absolute value, or, when ``X`` is given, a
+      decision value ``X @ coef + intercept`` above it (or overflowing), is returned with
+      ``converged=False`` and a ``ConvergenceWarning``: the solver diverged (a learning
+      rate of 1e300 gives weights of 1e300, whose squares, logits and losses are inf).
+
+    Parameters
+    ----------
+    result : FitResult
+        What the solver found.
+    solver : str
+        The solver's name, used in messages.
+    inputs : str, default="X and y"
+        The arguments to rescale, used in messages (e.g. "X and y, or learning_rate").
+    X : numpy.ndarray or scipy.sparse matrix, optional
+        The (checked) design matrix, to check the decision values too.
+
+    Returns
+    -------
+    FitResult
+        ``result``, its ``converged`` set to False when it is out of scale.
+
+    Raises
+    ------
+    ValueError
+        If a weight, the intercept or an objective value is inf or NaN.
     """
     finite = (np.all(np.isfinite(result.coef)) and np.isfinite(result.intercept)
               and np.all(np.isfinite(result.history)))
@@ -514,6 +713,23 @@ def check_fit(result, solver: str, *, inputs: str = "X and y"):
             f"{solver} overflowed float64 (its weights or objective became inf or NaN): "
             f"{inputs} are too large for it; rescale them (e.g. standardize the columns)."
         )
+    largest = max(float(np.max(np.abs(result.coef), initial=0.0)), abs(float(result.intercept)))
+    if X is not None and largest <= MAX_FIT_MAGNITUDE:
+        with np.errstate(over="ignore", invalid="ignore"):
+            decision = X @ np.asarray(result.coef, dtype=np.float64) + float(result.intercept)
+        largest = max(largest, float(np.max(np.abs(decision), initial=0.0)))  # inf if overflowed
+    if not largest <= MAX_FIT_MAGNITUDE:
+        import warnings
+
+        from .solvers._result import convergence_warning
+
+        warnings.warn(
+            f"{solver} diverged: its weights or decision values reach {largest:.3g}, above "
+            f"{MAX_FIT_MAGNITUDE:.3g} (their squares overflow float64); the result is marked "
+            f"converged=False. Rescale {inputs}.",
+            convergence_warning(), stacklevel=3,
+        )
+        result.converged = False
     return result
 
 
@@ -531,7 +747,7 @@ def check_binary_labels(y, name: str = "y") -> np.ndarray:
 def check_choice(value, name: str, choices) -> str:
     """Return ``value`` if it is one of ``choices``, or raise naming ``name``."""
     if not isinstance(value, str) or value not in choices:
-        raise ValueError(f"{name} must be one of {sorted(choices)}, got {value!r:.40}.")
+        raise ValueError(f"{name} must be one of {sorted(choices)}, got {_short(value)}.")
     return value
 
 
@@ -549,12 +765,17 @@ def check_dtype(value, name: str, choices) -> np.dtype:
     allowed = [np.dtype(c) for c in choices]
     if dtype is None or value is None or dtype not in allowed:
         names = ", ".join(d.name for d in allowed)
-        raise TypeError(f"{name} must be one of the dtypes {names}; got {value!r:.40}.")
+        raise TypeError(f"{name} must be one of the dtypes {names}; got {_short(value)}.")
     return dtype
 
 
 def check_random_state(random_state, name: str = "random_state") -> np.random.Generator:
-    """Return a numpy Generator from a seed (int >= 0) or a Generator; None is refused (seeded)."""
+    """Return a numpy Generator from a seed (int >= 0) or a Generator; None is refused (seeded).
+
+    A Generator is returned as it is, not copied: the function that draws from it advances
+    the caller's generator (as in numpy and scikit-learn), so two calls with the same
+    Generator give different draws. Pass an int seed for the same draws every time.
+    """
     if isinstance(random_state, np.random.Generator):
         return random_state
     seed = check_int(random_state, name, low=0)
@@ -581,7 +802,7 @@ def check_table(table, columns=None, *, name: str = "table", min_columns: int = 
                         f"{table.columns.nlevels} levels.")
     if table.columns.has_duplicates:
         repeated = table.columns[table.columns.duplicated()].tolist()
-        raise ValueError(f"{name} has duplicate column names: {repeated!r:.80}.")
+        raise ValueError(f"{name} has duplicate column names: {_short(repeated, 80)}.")
     if columns is None:
         columns = list(table.columns)
     elif isinstance(columns, str):
@@ -594,6 +815,12 @@ def check_table(table, columns=None, *, name: str = "table", min_columns: int = 
             f"{columns_name} must be a column name or a list of names, "
             f"got {type(columns).__name__}."
         )
+    with user_values(columns_name, "its column names"):  # their __hash__ and __eq__
+        return _known_columns(table, columns, name, columns_name, min_columns)
+
+
+def _known_columns(table, columns: list, name: str, columns_name: str, min_columns: int) -> list:
+    """``check_table``'s checks of the column names asked for (hashed and compared here)."""
     unhashable = [c for c in columns if not isinstance(c, Hashable)][:1]
     if unhashable:
         raise TypeError(
@@ -604,15 +831,15 @@ def check_table(table, columns=None, *, name: str = "table", min_columns: int = 
     unknown = [c for c in columns if c not in table.columns]
     if unknown:
         raise ValueError(
-            f"{columns_name}: unknown column(s) {unknown!r:.80} "
-            f"(the {name} has {list(table.columns)!r:.200})."
+            f"{columns_name}: unknown column(s) {_short(unknown, 80)} "
+            f"(the {name} has {_short(list(table.columns), 200)})."
         )
     if len(set(columns)) != len(columns):
-        raise ValueError(f"{columns_name} must not repeat a column, got {columns!r:.120}.")
+        raise ValueError(f"{columns_name} must not repeat a column, got {_short(columns, 120)}.")
     if len(columns) < min_columns:
         raise ValueError(
             f"{columns_name} must name at least {min_columns} columns, "
-            f"got {len(columns)}: {columns!r:.80}."
+            f"got {len(columns)}: {_short(columns, 80)}."
         )
     return columns
 
@@ -621,7 +848,7 @@ def check_increasing(a, name: str) -> np.ndarray:
     """Return ``a`` as a finite, non-empty, strictly increasing 1-D float array, or raise."""
     a = check_array(a, name, ndim=1)
     if np.any(np.diff(a) <= 0):
-        raise ValueError(f"{name} must be strictly increasing, got {a.tolist()!r:.80}.")
+        raise ValueError(f"{name} must be strictly increasing, got {_short(a.tolist(), 80)}.")
     return a
 
 
@@ -629,7 +856,7 @@ def check_strings(values, name: str) -> list:
     """Return ``values`` (a non-empty list, array or Series of str) as a list of str, or raise."""
     if values is None or isinstance(values, (str, bytes)) or not hasattr(values, "__iter__"):
         raise TypeError(
-            f"{name} must be a list of strings, got {type(values).__name__}: {values!r:.40}."
+            f"{name} must be a list of strings, got {type(values).__name__}: {_short(values)}."
         )
     try:
         values = list(values)
@@ -641,7 +868,8 @@ def check_strings(values, name: str) -> list:
     bad = [v for v in values if not isinstance(v, str)][:1]
     if bad:
         bad = bad[0]
-        raise TypeError(f"{name} must hold only strings, found {type(bad).__name__}: {bad!r:.40}.")
+        raise TypeError(f"{name} must hold only strings, found {type(bad).__name__}: "
+                        f"{_short(bad)}.")
     try:  # a lone surrogate ("\\ud800") is a str that has no UTF-8 bytes to hash or write
         "".join(values).encode("utf-8")
     except UnicodeEncodeError as exc:
@@ -655,7 +883,8 @@ def check_strings(values, name: str) -> list:
 def check_bool(value, name: str) -> bool:
     """Return ``value`` if it is a bool (a string such as "False" would be silently truthy)."""
     if not isinstance(value, (bool, np.bool_)):
-        raise TypeError(f"{name} must be True or False, got {type(value).__name__}: {value!r:.40}.")
+        raise TypeError(f"{name} must be True or False, got {type(value).__name__}: "
+                        f"{_short(value)}.")
     return bool(value)
 
 
@@ -694,3 +923,101 @@ def check_magnitude(a, name: str, n_terms: int):
             f"products); rescale it, e.g. divide it by {largest:.3g}."
         )
     return a
+
+
+def above(values, tol: float) -> np.ndarray:
+    """Boolean mask of ``|values| > tol``, exact whatever the dtype of ``values``.
+
+    Integers are compared as integers (``v > floor(tol)`` or ``v < -floor(tol)``): cast to
+    float64 first, ``2**53 + 1`` becomes ``2**53`` and is not above ``tol=2.0**53``, and
+    ``abs`` of int64's smallest value wraps around to a negative number. Floats are compared
+    in float64 (a float16 array compared with a Python float would round ``tol`` to float16).
+
+    Parameters
+    ----------
+    values : numpy.ndarray
+        Finite real numbers, of any integer or float dtype.
+    tol : float
+        A finite ``tol >= 0`` (as returned by :func:`check_scalar`).
+
+    Returns
+    -------
+    numpy.ndarray of bool, shape of ``values``
+    """
+    values = np.asarray(values)
+    if values.dtype.kind in "iu":
+        t = math.floor(tol)  # a Python int: numpy compares it exactly with every integer dtype
+        return (values > t) | (values < -t)
+    if values.dtype == bool:
+        return values & (tol < 1.0)
+    return np.abs(values.astype(np.float64, copy=False)) > tol
+
+
+class user_values:  # noqa: N801 - used as ``with user_values("table"):``, like a function
+    """Context manager: an error raised by a user's objects becomes a ``TypeError`` naming
+    ``name``.
+
+    Encoders hash, compare and print the values of a learner's table; an object whose
+    ``__hash__``, ``__eq__``, ``__lt__`` or ``__str__`` raises would otherwise come out as a
+    ``RuntimeError`` (or anything else) from deep inside pandas. Wrap only the lines that
+    touch the user's values::
+
+        with user_values("table", "the values of column 'a'"):
+            codes, uniques = pd.factorize(table["a"])
+
+    ``KeyboardInterrupt`` and other ``BaseException`` pass through unchanged.
+    """
+
+    def __init__(self, name: str, what: str = "its values"):
+        self.name, self.what = name, what
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, kind, exc, tb):
+        if kind is None or not issubclass(kind, Exception):
+            return False
+        if issubclass(kind, (TypeError, ValueError)) and _names(str(exc), self.name):
+            return False  # already ours, and clear
+        raise TypeError(
+            f"{self.name}: reading {self.what} failed with {kind.__name__}: {str(exc)[:120]} "
+            "(hashing, comparing or printing one of them raised); convert them first, "
+            "e.g. with .astype(str)."
+        ) from None
+
+
+def _names(message: str, name: str) -> bool:
+    import re
+
+    return re.search(rf"(?<![A-Za-z0-9_]){re.escape(name)}(?![A-Za-z0-9_])", message) is not None
+
+
+def check_text(value, name: str) -> str:
+    """Return ``value`` if it is a str that matplotlib can draw, or raise naming ``name``.
+
+    Text between a pair of ``$`` is matplotlib *mathtext* (``r"$\\alpha$"`` draws the Greek
+    letter), as everywhere in matplotlib, and the course's own titles use it. A malformed
+    formula would fail only when the figure is drawn, with an error naming no argument; so it
+    is parsed here, at the door. A literal dollar sign is written ``\\$``; a text with an odd
+    number of unescaped ``$`` is drawn as plain text, as matplotlib does.
+    """
+    if not isinstance(value, str):
+        raise TypeError(f"{name} must be a string, got {type(value).__name__}: {_short(value)}.")
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        raise ValueError(f"{name} must be valid text, got a lone surrogate.") from None
+    dollars = value.count("$") - value.count("\\$")
+    if dollars > 0 and dollars % 2 == 0:  # matplotlib's own test for mathtext
+        from matplotlib.mathtext import MathTextParser
+
+        try:
+            MathTextParser("path").parse(value)
+        except Exception as exc:  # noqa: BLE001 - a ValueError, or worse, from the parser
+            first = str(exc).strip().splitlines()[-1:] or [type(exc).__name__]
+            raise ValueError(
+                f"{name} is not valid matplotlib mathtext ({first[0][:120]}): check the "
+                f"formula between the $ signs, or write a literal dollar as \\$; got "
+                f"{_short(value)}."
+            ) from None
+    return value

@@ -56,11 +56,13 @@ import pandas as pd
 import scipy.sparse as sp
 
 from course_utils._validation import (
+    _short,
     check_array,
     check_increasing,
     check_int,
     check_strings,
     check_table,
+    user_values,
 )
 
 __all__ = [
@@ -89,15 +91,16 @@ def _as_table(table):
 
 def _codes(table: pd.DataFrame, column) -> tuple[np.ndarray, list[str]]:
     """Integer code of each row's value in ``column``, and the sorted observed values as str."""
-    try:
-        codes, uniques = pd.factorize(table[column], sort=True)
-    except TypeError as error:  # lists or dicts as values (unhashable), or mixed types that
-        raise TypeError(  # cannot be sorted: "1" and 1
-            f"columns: column {column!r} must hold hashable values of one kind (strings, "
-            f"numbers, booleans) to be encoded ({error}); convert it, e.g. "
-            f"table[{column!r}].astype(str)."
-        ) from None
-    names = [str(u) for u in uniques]
+    with user_values("table", f"the values of column {column!r}"):  # their __hash__, __str__
+        try:
+            codes, uniques = pd.factorize(table[column], sort=True)
+        except TypeError as error:  # lists or dicts as values (unhashable), or mixed types
+            raise TypeError(  # that cannot be sorted: "1" and 1
+                f"columns: column {column!r} must hold hashable values of one kind (strings, "
+                f"numbers, booleans) to be encoded ({error}); convert it, e.g. "
+                f"table[{column!r}].astype(str)."
+            ) from None
+        names = [str(u) for u in uniques]
     if len(set(names)) < len(names):  # e.g. the string "1" and the number 1: one name, two columns
         alike = next(name for name in names if names.count(name) > 1)
         raise ValueError(
@@ -131,6 +134,19 @@ def _cross_codes(table: pd.DataFrame, columns: list) -> tuple[np.ndarray, list[s
         for c in range(len(parts[0]))
     ]
     return code, names
+
+
+def _distinct(names: list[str], name: str) -> list[str]:
+    """``names`` if no two are equal, else a ValueError naming ``name``: column ``a=x`` with
+    value ``y`` and column ``a`` with value ``x=y`` would both be called ``a=x=y``."""
+    if len(set(names)) < len(names):
+        seen = set()
+        twice = next(n for n in names if n in seen or seen.add(n))
+        raise ValueError(
+            f"{name}: two different features would have the same name {twice!r:.80} (a column "
+            "name or value holds '=' or ' & '); rename the columns or values first."
+        )
+    return names
 
 
 def _indicator(codes: np.ndarray, n_columns: int) -> sp.csr_matrix:
@@ -219,7 +235,7 @@ def one_hot(table, columns=None) -> tuple[sp.csr_matrix, list[str]]:
         codes, values = _codes(table, column)
         blocks.append(_indicator(codes, len(values)))
         names += [f"{column}={v}" for v in values]
-    return sp.hstack(blocks, format="csr"), names
+    return sp.hstack(blocks, format="csr"), _distinct(names, "table")
 
 
 def bucketize(x, edges, name=None) -> tuple[sp.csr_matrix, list[str]]:
@@ -323,7 +339,7 @@ def cross(table, columns) -> tuple[sp.csr_matrix, list[str]]:
     """
     columns = check_table(table, columns, min_columns=2)
     codes, names = _cross_codes(table, columns)
-    return _indicator(codes, len(names)), names
+    return _indicator(codes, len(names)), _distinct(names, "table")
 
 
 class CrossDimension(NamedTuple):
@@ -440,7 +456,8 @@ def hash_features(table, columns, n_buckets: int) -> tuple[sp.csr_matrix, list[s
     if isinstance(columns, str):
         columns = [columns]
     if not isinstance(columns, (list, tuple)) or not columns:
-        raise TypeError(f"columns must be a non-empty list of names or tuples, got {columns!r:.40}")
+        raise TypeError(
+            f"columns must be a non-empty list of names or tuples, got {_short(columns)}")
     buckets = []
     for spec in columns:
         if isinstance(spec, (tuple, list)):

@@ -16,7 +16,14 @@ import numpy as np
 import pandas as pd
 import scipy.sparse as sp
 
-from ._validation import check_array, check_int, check_strings, check_table
+from ._validation import (
+    _short,
+    check_array,
+    check_int,
+    check_strings,
+    check_table,
+    user_values,
+)
 
 __all__ = ["hash_crosses", "fold_buckets"]
 
@@ -69,15 +76,17 @@ def _murmurhash_keys(keys: np.ndarray, seed: int) -> np.ndarray:
 
 def _value_hashes(table: pd.DataFrame, column) -> np.ndarray:
     """32-bit hash of each row's ``"column=value"``, hashing each distinct value once."""
-    try:
-        codes, uniques = pd.factorize(table[column])
-    except TypeError:  # unhashable values (lists), or a column name that selects several
-        raise TypeError(f"table: column {column!r} must hold one hashable value per row "
-                        "(strings, numbers); convert it, e.g. with .astype(str).") from None
-    if np.any(codes < 0):
-        raise ValueError(f"table: column {column!r} has missing values (NaN/None); "
-                         "fill them first.")
-    names = check_strings([f"{column}={u}" for u in uniques], f"table's values in {column!r}")
+    with user_values("table", f"the values of column {column!r}"):  # their __hash__, __str__
+        try:
+            codes, uniques = pd.factorize(table[column])
+        except TypeError:  # unhashable values (lists), or a column name that selects several
+            raise TypeError(f"table: column {column!r} must hold one hashable value per row "
+                            "(strings, numbers); convert it, e.g. with .astype(str).") from None
+        if np.any(codes < 0):
+            raise ValueError(f"table: column {column!r} has missing values (NaN/None); "
+                             "fill them first.")
+        names = [f"{column}={u}" for u in uniques]
+    names = check_strings(names, f"table's values in {column!r}")
     by_value = np.array([_murmurhash_text(name) for name in names], dtype=np.uint32)
     return by_value[codes]
 
@@ -117,7 +126,7 @@ def hash_crosses(table, spec, n_buckets: int) -> sp.csr_matrix:
     """
     n_buckets = check_int(n_buckets, "n_buckets", low=1, high=MAX_BUCKETS)
     if not isinstance(spec, (list, tuple)) or not spec:
-        raise TypeError(f"spec must be a non-empty list of names or tuples, got {spec!r:.40}")
+        raise TypeError(f"spec must be a non-empty list of names or tuples, got {_short(spec)}")
     items = [list(s) if isinstance(s, (tuple, list)) else [s] for s in spec]
     used = [c for item in items for c in item]
     check_table(table, [c for i, c in enumerate(used) if c not in used[:i]], columns_name="spec")

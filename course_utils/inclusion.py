@@ -18,7 +18,14 @@ from __future__ import annotations
 
 import numpy as np
 
-from ._validation import check_indices, check_int, check_random_state, check_scalar, check_state
+from ._validation import (
+    check_feature_state,
+    check_indices,
+    check_int,
+    check_random_state,
+    check_scalar,
+    check_state,
+)
 from .hashing import _murmurhash_keys  # sklearn's murmurhash3_32, without importing sklearn
 
 __all__ = ["PoissonInclusion", "BloomInclusion"]
@@ -55,11 +62,7 @@ class PoissonInclusion:
     def _check_state(self):
         """Check the public settings and state (they can be replaced between calls)."""
         self.p = check_scalar(self.p, "p", low=0.0, low_inclusive=False, high=1.0)
-        admitted = self.admitted_
-        if type(admitted) is not np.ndarray or admitted.dtype != np.int64 or admitted.ndim != 1:
-            raise TypeError("admitted_ must be a 1-D numpy.ndarray of int64.")
-        if admitted.size and (np.any(np.diff(admitted) <= 0) or admitted[0] < 0):
-            raise ValueError("admitted_ must hold features (>= 0), strictly increasing.")
+        check_feature_state(self.admitted_, "admitted_")
 
     def admit(self, features):
         """Which occurrences of ``features`` (in stream order) are learned.

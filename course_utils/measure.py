@@ -17,7 +17,15 @@ from typing import NamedTuple
 import numpy as np
 import scipy.sparse as sp
 
-from ._validation import check_array, check_choice, check_dtype, check_scalar, n_elements
+from ._validation import (
+    above,
+    check_array,
+    check_choice,
+    check_dtype,
+    check_scalar,
+    n_elements,
+    sum_dtype,
+)
 
 __all__ = ["count_nonzero", "sparsity", "model_bytes", "support_recovery", "SupportRecovery"]
 
@@ -32,13 +40,13 @@ def _nonzero_mask(w, tol: float) -> np.ndarray:
     ``-1.0`` make an exact zero): duplicates are summed first, on a copy.
     """
     if sp.issparse(w):
-        if not w.has_canonical_format:
-            w = w.copy()
+        if not w.has_canonical_format:  # summed in a dtype that cannot overflow
+            w = w.astype(sum_dtype(w.dtype))
             w.sum_duplicates()
         values = w.data
     else:
         values = w
-    return np.abs(values) > tol
+    return above(values, tol)  # exact for integers (2**53 + 1 is above 2.0**53)
 
 
 def _size(w) -> int:
@@ -59,7 +67,7 @@ def count_nonzero(w, tol: float = 0.0) -> int:
     -------
     int
     """
-    w = check_array(w, "w", sparse_ok=True, allow_empty=True)
+    w = check_array(w, "w", sparse_ok=True, allow_empty=True, dtype=None)
     tol = check_scalar(tol, "tol")
     return int(np.count_nonzero(_nonzero_mask(w, tol)))
 
@@ -79,7 +87,7 @@ def sparsity(w, tol: float = 0.0) -> float:
     float
         In ``[0, 1]``: 0.0 for a fully dense model, 1.0 for the all-zero model.
     """
-    w = check_array(w, "w", sparse_ok=True)
+    w = check_array(w, "w", sparse_ok=True, dtype=None)
     tol = check_scalar(tol, "tol")
     size = _size(w)
     return (size - int(np.count_nonzero(_nonzero_mask(w, tol)))) / size
@@ -124,7 +132,7 @@ def model_bytes(
     Sparse storage pays off when ``nnz / w.size < value_bytes / (value_bytes + index_bytes)``,
     that is below 2/3 non-zeros for float64 values with int32 indices.
     """
-    w = check_array(w, "w", sparse_ok=True, allow_empty=True)
+    w = check_array(w, "w", sparse_ok=True, allow_empty=True, dtype=None)
     storage = check_choice(storage, "storage", ("dense", "sparse"))
     value_bytes = check_dtype(value_dtype, "value_dtype", VALUE_DTYPES).itemsize
     index_dtype = check_dtype(index_dtype, "index_dtype", INDEX_DTYPES)
@@ -176,14 +184,14 @@ def support_recovery(w_hat, w_true, tol: float = 0.0) -> SupportRecovery:
     So the all-zero estimate of an all-zero truth scores ``(1.0, 1.0)``, and the all-zero estimate
     of a non-zero truth scores ``(1.0, 0.0)``: its recall shows what it missed.
     """
-    w_hat = check_array(w_hat, "w_hat", allow_empty=True)
+    w_hat = check_array(w_hat, "w_hat", allow_empty=True, dtype=None)
     w_true = check_array(w_true, "w_true", allow_empty=True)
     if w_hat.shape != w_true.shape:
         raise ValueError(
             f"w_hat and w_true must have the same shape, got {w_hat.shape} and {w_true.shape}."
         )
     tol = check_scalar(tol, "tol")
-    selected = np.abs(w_hat) > tol
+    selected = above(w_hat, tol)
     true = w_true != 0
     hits = int(np.count_nonzero(selected & true))
     n_selected, n_true = int(np.count_nonzero(selected)), int(np.count_nonzero(true))

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ._validation import check_array, check_int, check_scalar
+from ._validation import above, check_array, check_int, check_scalar
 
 __all__ = [
     "l0_norm",
@@ -53,9 +53,9 @@ def l0_norm(w, tol: float = 0.0) -> int:
     -------
     int
     """
-    w = check_array(w, "w", allow_empty=True)
+    w = check_array(w, "w", allow_empty=True, dtype=None)  # integers compared exactly
     tol = check_scalar(tol, "tol")
-    return int(np.count_nonzero(np.abs(w) > tol))
+    return int(np.count_nonzero(above(w, tol)))
 
 
 def l1_norm(w) -> float:

@@ -3,6 +3,11 @@
 Call ``use_course_style()`` once per notebook. Every function draws on ``ax`` (a new figure when
 ``ax`` is None), sets a title and axis labels, tells lines apart by line style or marker as well as
 by colour, and returns the Axes.
+
+Titles and labels are drawn by matplotlib, so text between a pair of ``$`` is mathtext
+(``title=r"Path of $\\alpha$"`` draws the Greek letter); a formula matplotlib cannot parse is
+refused when the function is called (``ValueError`` naming the argument), not when the figure is
+drawn. Write a literal dollar sign as ``\\$``.
 """
 
 from __future__ import annotations
@@ -14,7 +19,14 @@ import numpy as np
 from matplotlib.axes import Axes
 from matplotlib.ticker import FuncFormatter, MaxNLocator
 
-from ._validation import check_array, check_int, check_scalar, check_strings
+from ._validation import (
+    _short,
+    check_array,
+    check_int,
+    check_scalar,
+    check_strings,
+    check_text,
+)
 
 __all__ = [
     "use_course_style",
@@ -69,16 +81,14 @@ def _check_data(values, name: str, *, ndim: int) -> np.ndarray:
 
 
 def _check_title(title) -> str:
-    if not isinstance(title, str):
-        raise TypeError(f"title must be a string, got {type(title).__name__}.")
-    return title
+    return check_text(title, "title")  # mathtext parsed now, not when the figure is drawn
 
 
 def _check_names(names, name: str, n: int) -> list[str]:
     names = check_strings(names, name)  # a list, read once: an iterator would be used up
     if len(names) != n:
         raise ValueError(f"{name} must have {n} entries, got {len(names)}.")
-    return names
+    return [check_text(text, name) for text in names]  # mathtext parsed now, as a title's
 
 
 def plot_unit_balls(ax=None) -> Axes:
@@ -236,7 +246,7 @@ def plot_weight_histogram(w, ax=None, bins=40, title="Weights") -> Axes:
     """
     w = _check_data(w, "w", ndim=None).ravel()
     if isinstance(bins, (bool, np.bool_)) or not isinstance(bins, (int, np.integer)):
-        raise ValueError(f"bins must be a positive integer, got {bins!r:.40}.")
+        raise ValueError(f"bins must be a positive integer, got {_short(bins)}.")
     bins = check_int(bins, "bins", low=1)
     if not 1 <= bins <= MAX_BINS:  # each bin is one drawn bar
         raise ValueError(f"bins must be between 1 and {MAX_BINS:,}, got {str(bins):.40}.")
@@ -291,7 +301,7 @@ def plot_decay(curves, ax=None, log=True, title="Decay of a weight") -> Axes:
         raise TypeError("curves must be a non-empty dict mapping a label to an array of weights.")
     _check_names(list(curves), "curves' labels", len(curves))
     if not isinstance(log, (bool, np.bool_)):
-        raise TypeError(f"log must be True or False, got {log!r:.40}.")
+        raise TypeError(f"log must be True or False, got {_short(log)}.")
     title = _check_title(title)
     data = {label: _check_data(w, f"curves[{label!r}]", ndim=1) for label, w in curves.items()}
     ax = _axes(ax)

@@ -44,6 +44,7 @@ from ._validation import (
     check_bool,
     check_count,
     check_dtype,
+    check_feature_state,
     check_indices,
     check_int,
     check_magnitude,
@@ -447,16 +448,11 @@ class FeatureShard:
     def _check_state(self):
         """Check the settings and the state (as built, or replaced by hand) before use."""
         self._check_settings()
-        features = self.features_
-        if type(features) is not np.ndarray or features.dtype != np.int64 or features.ndim != 1:
-            raise TypeError("features_ must be a 1-D numpy.ndarray of int64.")
+        features = check_feature_state(self.features_, "features_", high=self._n_features)
         if features.size + self.intercept != self._X.shape[1]:
             raise ValueError(
                 f"features_ ({features.size} entries) and intercept ({self.intercept}) must "
                 f"match the {self._X.shape[1]} columns this shard was built with.")
-        if features.size and (np.any(np.diff(features) <= 0) or features[0] < 0
-                              or features[-1] >= self._n_features):
-            raise ValueError(f"features_ must be strictly increasing, in [0, {self._n_features}).")
         why = " (one entry per feature of features_, and the intercept's if owned)"
         z = check_state(self.z_, "z_", size=self._X.shape[1], dtypes=(np.float64,), why=why)
         n = check_state(self.n_, "n_", size=self._X.shape[1], dtypes=(np.float64,), why=why)

@@ -105,3 +105,20 @@ def test_bad_input_names_the_argument():
         adagrad_fobos(X, y, l1=-1.0)
     with pytest.raises(ValueError):
         adagrad_fobos(X, 2 * y)
+
+
+def test_weights_that_diverge_are_not_reported_converged():
+    """A step of 1e300 gives finite weights of about 1e300 (main at a9513eb: converged=True)."""
+    from sklearn.exceptions import ConvergenceWarning
+
+    from course_utils.solvers import sgd_l1
+
+    rng = np.random.default_rng(0)
+    X = rng.standard_normal((30, 5))
+    y = (X[:, 0] > 0) * 1.0
+    with pytest.warns(ConvergenceWarning, match="adagrad_fobos diverged"):
+        assert adagrad_fobos(X, y, alpha=1e300, beta=0.0, l1=0.0).converged is False
+    for data in (X, sp.csr_matrix(X)):
+        with pytest.warns(ConvergenceWarning, match="sgd_l1 diverged"):
+            assert sgd_l1(data, y, 0.01, learning_rate=1e300).converged is False
+    assert sgd_l1(X, y, 0.01).converged is True

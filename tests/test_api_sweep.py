@@ -21,7 +21,16 @@ How the table of calls is built:
   size; and a method that accepted a value must leave its instance usable with valid values;
 - a fitted instance's public attributes (``z_``, ``n_``, ``features_``, ``counters_``, ...) are
   replaced by shorter, read-only, memory-mapped, other-dtype, NaN... values and every method
-  called.
+  called; and every property of a fresh instance is read before any method (``#fresh``);
+- kinds that reach past the value itself: sparse index arrays whose ``indptr`` wraps around
+  (int8 to uint64, so that ``np.diff`` never sees it decrease), 2-D ``data``, views made with
+  ``as_strided`` that point outside their buffer, broadcast arrays of 10**9 values (8 bytes),
+  objects whose ``__hash__``/``__str__``/``__repr__`` raise (inside tables and lists too), an
+  ``admit`` callback that shrinks, freezes or retunes the model that called it (found up the
+  stack, as a learner's closure would hold it), and titles or labels with a formula matplotlib
+  cannot parse (a returned figure is then drawn);
+- results are checked beyond NaN: a fit marked converged must have weights below 1.34e154, and
+  an encoder's feature names must be distinct.
 
 Each call runs in a worker subprocess (many calls per worker, two workers in parallel); a call
 that crashes the worker (a signal) or runs past ``PER_CALL_SECONDS`` is a failure and the
@@ -53,6 +62,7 @@ import numpy as np
 import pandas as pd
 import pytest
 import scipy.sparse as sp
+from numpy.lib.stride_tricks import as_strided
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 STARTUP_SECONDS = 180.0  # a worker's imports, on a busy machine
@@ -243,6 +253,37 @@ class _BadInt(int):
     __index__ = __int__
 
 
+class _BadDunders:
+    """An object whose ``__hash__``, ``__eq__``, ``__str__``, ``__repr__`` and ``__format__``
+    raise: a value in a table, a column name, a label (what an encoder hashes or prints)."""
+
+    def _fail(self, *args, **kwargs):
+        raise RuntimeError("hostile dunder")
+
+    __hash__ = __eq__ = __lt__ = __str__ = __repr__ = __format__ = _fail
+
+
+class _BadStr:
+    """Hashable and comparable, but ``str()`` (so printing, naming) raises."""
+
+    def __init__(self, key):
+        self.key = key
+
+    def __hash__(self):
+        return hash(self.key)
+
+    def __eq__(self, other):
+        return isinstance(other, _BadStr) and other.key == self.key
+
+    def __lt__(self, other):
+        return self.key < other.key
+
+    def __str__(self):
+        raise RuntimeError("hostile __str__")
+
+    __format__ = __str__
+
+
 class _HugeLen:
     """A sequence that says it has 10**12 items."""
 
@@ -262,6 +303,7 @@ GENERIC = {
     "nan": lambda b: float("nan"), "-inf": lambda b: float("-inf"), "complex": lambda b: 1 + 2j,
     "subnormal": lambda b: 5e-324, "1e308": lambda b: 1e308, "0-d nan": lambda b: np.array(np.nan),
     "empty list": lambda b: [], "generator": lambda b: (i for i in range(3)),
+    "bad dunders": lambda b: _BadDunders(), "int 2**53+1": lambda b: 2**53 + 1,
 }
 
 
@@ -318,6 +360,11 @@ ARRAY = {
     "uint8 near max": lambda a: np.full(a.shape, 250, dtype=np.uint8),
     "filled 1e154": lambda a: np.full(a.shape, 1e154),
     "uint64 2**63+5": lambda a: np.full(a.shape, 2**63 + 5, dtype=np.uint64),
+    "int64 2**53+1": lambda a: np.full(a.shape, 2**53 + 1, dtype=np.int64),
+    "strides outside": lambda a: as_strided(a.copy(), strides=(2**40,) * a.ndim),
+    "contiguous past its end": lambda a: as_strided(a.ravel()[:1].copy(), shape=a.shape,
+                                                    strides=np.empty(a.shape).strides),
+    "broadcast 10**9": lambda a: np.broadcast_to(a.flat[0], a.shape[:-1] + (10**9,)),
 }
 
 
@@ -348,6 +395,50 @@ def _bad_indptr(a):
 def _bad_bsr(a):
     m = sp.bsr_matrix(a)
     m.indices[0] = 999
+    return m
+
+
+def _wrapped_indptr(a, fmt="csr", dtype=np.int64):
+    """``indptr`` whose second entry is ``dtype``'s maximum and third a negative (or, unsigned,
+    0): ``np.diff`` wraps around and never sees it decrease."""
+    m = getattr(sp, f"{fmt}_matrix" if not fmt.endswith("array") else fmt)(a)
+    indptr = m.indptr.astype(dtype)
+    indptr[1] = np.iinfo(dtype).max
+    indptr[2] = -5 if np.iinfo(dtype).min < 0 else 0
+    m.indptr, m.indices = indptr, m.indices.astype(dtype)
+    return m
+
+
+def _decreasing_indptr(a):
+    m = sp.csr_matrix(a)
+    m.indptr[1], m.indptr[2] = m.indptr[-1], 0
+    return m
+
+
+def _small_indices(a, fmt):
+    """Index arrays cast to int8: valid while they fit, wrapped around (decreasing) beyond."""
+    m = getattr(sp, f"{fmt}_matrix")(a)
+    m.indptr, m.indices = m.indptr.astype(np.int8), m.indices.astype(np.int8)
+    return m
+
+
+def _data_2d(a):
+    m = sp.csr_matrix(a)
+    m.data = m.data[:, None]
+    return m
+
+
+def _huge_coords(a):
+    m = sp.coo_array(a)
+    m.coords = (m.coords[0].astype(np.uint64), m.coords[1].astype(np.uint64))
+    m.coords[1][0] = 2**64 - 1
+    return m
+
+
+def _wrapped_bsr(a):
+    m = sp.bsr_matrix(a, blocksize=(1, 1))
+    m.indptr = m.indptr.astype(np.int64)
+    m.indptr[1], m.indptr[2] = 2**63 - 1, -5
     return m
 
 
@@ -399,6 +490,15 @@ SPARSE = {
     "sparse int8 near max": lambda a: _near_max(a, np.int8),
     "sparse uint8 near max": lambda a: _near_max(a, np.uint8),
     "lil rows and data disagree": _lil_disagrees, "dok key outside": _dok_outside,
+    "csr indptr wraps int64": _wrapped_indptr,
+    "csc indptr wraps int64": lambda a: _wrapped_indptr(a, "csc"),
+    "csc indptr wraps int32": lambda a: _wrapped_indptr(a, "csc", np.int32),
+    "csr indptr wraps uint64": lambda a: _wrapped_indptr(a, "csr", np.uint64),
+    "csr_array indptr wraps": lambda a: _wrapped_indptr(a, "csr_array"),
+    "bsr indptr wraps": _wrapped_bsr, "csr indptr decreasing": _decreasing_indptr,
+    "csr int8 indices": lambda a: _small_indices(a, "csr"),
+    "csc int8 indices": lambda a: _small_indices(a, "csc"),
+    "csr 2-D data": _data_2d, "coo_array uint64 coords": _huge_coords,
 }
 
 # Empty sparse matrices whose shape overflows int64 arithmetic (np.prod((2, 2**62)) is
@@ -428,15 +528,20 @@ COUNT = {
     "10**9": lambda b: 10**9, "np.int64": lambda b: np.int64(3),
     "uint64 max": lambda b: np.uint64(2**64 - 1), "numeric str": lambda b: "3",
     "float 3.0": lambda b: 3.0, "bad __int__": lambda b: _BadInt(3),
-    "np.bool_": lambda b: np.bool_(True),
+    "np.bool_": lambda b: np.bool_(True)
 }
 
 BOOL = {"str False": lambda b: "False", "0": lambda b: 0, "1": lambda b: 1,
         "np.bool_": lambda b: np.bool_(False)}
 
+# Text with a formula matplotlib cannot parse (for a title or a label it is drawn as mathtext)
+BAD_MATHTEXT = {"undefined command": "$\\undefinedcmd$", "unclosed brace": "$\\foo{$",
+                "lone superscript": "a $^$ b"}
+
 CHOICE = {"empty str": lambda b: "", "upper": lambda b: str(b).upper(),
           "100k chars": lambda b: "x" * 100_000, "lone surrogate": lambda b: "\ud800",
-          "list": lambda b: [b]}
+          "list": lambda b: [b],
+          **{f"mathtext: {k}": (lambda b, t=t: t) for k, t in BAD_MATHTEXT.items()}}
 
 DTYPE = {"int8": lambda b: np.int8, "complex64": lambda b: "complex64",
          "object type": lambda b: object,
@@ -455,23 +560,30 @@ TABLE = {
     "0 rows": lambda t: t.iloc[:0], "no columns": lambda t: pd.DataFrame(index=t.index),
     "surrogate": lambda t: t.assign(a="\ud800"),
     "mixed str and int": lambda t: t.assign(a=["1", 1] * (len(t) // 2)),
+    "values with bad dunders": lambda t: t.assign(a=[_BadDunders()] * len(t)),
+    "values whose __str__ raises": lambda t: t.assign(a=[_BadStr(i % 3) for i in range(len(t))]),
+    # a cross of a and b would name rows 0 and 1 alike: "a=1 & b=2 & b=3"
+    "names that collide": lambda t: t.assign(a=["1 & b=2", "1"] * (len(t) // 2),
+                                             b=["3", "2 & b=3"] * (len(t) // 2)),
 }
 
 STRINGS = {"surrogate": lambda b: ["\ud800"], "ints": lambda b: [1, 2], "one str": lambda b: "abc",
            "bytes inside": lambda b: [b"x"], "str array": lambda b: np.array(b),
            "str series": lambda b: pd.Series(b),
            "None inside": lambda b: [None], "too short": lambda b: b[:-1],
-           "too long": lambda b: b + ["extra"]}
+           "too long": lambda b: b + ["extra"], "bad dunders inside": lambda b: [_BadDunders()],
+           **{f"mathtext: {k}": (lambda b, t=t: [t] + b[1:]) for k, t in BAD_MATHTEXT.items()}}
 
 COLUMNS = {"nested list": lambda b: [["a", "b"]], "unknown": lambda b: ["nosuch"],
            "int": lambda b: [1], "tuple": lambda b: ("a",), "set": lambda b: {"a"},
            "tuple inside": lambda b: [("a",)], "repeated": lambda b: ["a", "a"],
            "unknown in cross": lambda b: [("a", "nosuch")], "set inside": lambda b: [{"a"}],
-           "one name": lambda b: "a"}
+           "one name": lambda b: "a", "bad dunders inside": lambda b: [_BadDunders()]}
 
 CURVES = {"empty": lambda b: {}, "int key": lambda b: {1: [1.0]},
           "str values": lambda b: {"a": "b"},
-          "NaN": lambda b: {"a": [np.nan, 1.0]}, "empty curve": lambda b: {"a": []}}
+          "NaN": lambda b: {"a": [np.nan, 1.0]}, "empty curve": lambda b: {"a": []},
+          **{f"mathtext: {k}": (lambda b, t=t: {t: [1.0, 0.5]}) for k, t in BAD_MATHTEXT.items()}}
 
 
 class _Admit:
@@ -487,7 +599,50 @@ def _scribbles(features):
     return np.ones(features.size, dtype=bool)
 
 
+def _caller_self():
+    """The instance whose method called the callback (the first ``self`` up the stack that is
+    not the callback's own object), or None."""
+    frame = sys._getframe(1)
+    while frame is not None:
+        found = frame.f_locals.get("self")
+        if found is not None and not isinstance(found, _Admit):
+            return found
+        frame = frame.f_back
+    return None
+
+
+def _tampers(change):
+    """An ``admit`` that first changes the model that called it, then admits everything:
+    a user's callback may reach the model (a global, a closure) and replace its state."""
+    def admit(features):
+        model = _caller_self()
+        for name, value in list(vars(model).items() if model is not None else []):
+            if not name.startswith("_"):
+                change(model, name, value)
+        return np.ones(features.size, dtype=bool)
+
+    return _Admit(admit)
+
+
+def _shrink(model, name, value):
+    if isinstance(value, np.ndarray):
+        setattr(model, name, value[:-1].copy())
+
+
+def _freeze(model, name, value):
+    if isinstance(value, np.ndarray):
+        value.flags.writeable = False
+
+
+def _retune(model, name, value):
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        setattr(model, name, type(value)(1))
+
+
 INCLUSION = {
+    "admit shrinks the model's state": lambda b: _tampers(_shrink),
+    "admit freezes the model's state": lambda b: _tampers(_freeze),
+    "admit sets the model's numbers to 1": lambda b: _tampers(_retune),
     "no admit": lambda b: object(),
     "admit gives ints": lambda b: _Admit(lambda f: np.ones(f.size, dtype=int)),
     "admit gives one too few": lambda b: _Admit(lambda f: np.ones(f.size - 1, dtype=bool)),
@@ -560,6 +715,9 @@ STATE_ARRAY = {
     "negative": lambda a: -np.abs(a) - 1, "reversed": lambda a: a[::-1].copy(),
     "empty": lambda a: a[:0].copy(), "masked": lambda a: np.ma.array(a),
     "huge": lambda a: np.full_like(a, np.iinfo(a.dtype).max if a.dtype.kind in "iu" else 1e300),
+    "contiguous past its end": lambda a: as_strided(a[:1].copy(), shape=a.shape),
+    "strides outside": lambda a: as_strided(a.copy(), strides=(2**40,)),
+    "broadcast": lambda a: np.broadcast_to(a[:1], a.shape),
 }
 STATE_SCALAR = {"-1": lambda b: -1, "0": lambda b: 0, "str": lambda b: "x", "None": lambda b: None,
                 "10**400": lambda b: 10**400, "nan": lambda b: float("nan"), "True": lambda b: True,
@@ -587,6 +745,7 @@ def build_cases():
                 (f"{qualname}.{m}", getattr(obj, m)) for m, how in _methods(obj).items()
                 if how == "method"]
             cases.append((qualname, "#use", "valid"))  # every method and property, valid
+            cases.append((qualname, "#fresh", "valid"))  # every property, before any method
             instance = _instance(values, qualname, obj)
             for attribute, value in vars(instance).items():
                 if attribute.startswith("_"):
@@ -646,13 +805,25 @@ def _use(instance, values, qualname, calls=None):
 # ------------------------------------------------------------------ one call, in the worker
 
 
+def _memory_bytes(a: np.ndarray) -> bytes:
+    """The bytes of the memory ``a`` views: its own when it owns them, else its owner's (the
+    end of its ``.base`` chain). A view made by ``as_strided`` may point outside that memory,
+    and a broadcast one be 10**9 values of 8 bytes: neither is read element by element."""
+    owner = a
+    while getattr(owner, "base", None) is not None:
+        owner = owner.base
+    if owner is a or not isinstance(owner, np.ndarray):
+        return a.tobytes() if a.size <= 2**24 else memoryview(owner).tobytes()
+    return owner.tobytes()
+
+
 def _snapshot(value):
     """Something to compare before and after a call (None for what cannot be compared)."""
     try:
         if isinstance(value, np.ma.MaskedArray):
             return ("masked", value.data.tobytes(), np.ma.getmaskarray(value).tobytes())
         if isinstance(value, np.ndarray):
-            return ("array", value.dtype.str, value.shape, value.tobytes())
+            return ("array", value.dtype.str, value.shape, _memory_bytes(value))
         if sp.issparse(value):
             parts = [getattr(value, a) for a in ("data", "indices", "indptr", "row", "col",
                                                   "offsets") if hasattr(value, a)]
@@ -707,8 +878,18 @@ def _problems_in_result(result, depth=0) -> list[str]:
     if isinstance(result, (float, np.floating)):
         return [] if np.isfinite(result) else [f"a non-finite number {result}"]
     if hasattr(result, "__dataclass_fields__"):
-        return [f"{name}: {p}" for name in result.__dataclass_fields__
-                for p in _problems_in_result(getattr(result, name), depth + 1)]
+        found = [f"{name}: {p}" for name in result.__dataclass_fields__
+                 for p in _problems_in_result(getattr(result, name), depth + 1)]
+        coef = getattr(result, "coef", None)
+        if (not found and getattr(result, "converged", False) is True
+                and isinstance(coef, np.ndarray) and coef.size
+                and np.max(np.abs(coef)) > MAX_CONVERGED_WEIGHT):
+            found.append(f"converged=True with weights of {np.max(np.abs(coef)):.3g}")
+        return found
+    if (isinstance(result, tuple) and len(result) == 2 and isinstance(result[1], list)
+            and all(isinstance(n, str) for n in result[1])
+            and len(set(result[1])) < len(result[1])):  # an encoder's (M, names)
+        return ["two features with the same name"]
     if isinstance(result, (tuple, list)):
         found = []
         for item in list(result)[:1000]:
@@ -716,6 +897,19 @@ def _problems_in_result(result, depth=0) -> list[str]:
                                          depth + 1)
         return found
     return []
+
+
+def _draw_problem(result):
+    """Draw a returned Axes: what matplotlib raised, if anything (None if nothing to draw)."""
+    from matplotlib.axes import Axes
+
+    if not isinstance(result, Axes):
+        return None
+    try:
+        result.figure.canvas.draw()
+    except Exception as exc:  # noqa: BLE001 - any error here was accepted at the door
+        return f"accepted text the figure cannot draw: {type(exc).__name__}: {str(exc)[:120]}"
+    return None
 
 
 def _names_argument(message: str, param: str) -> bool:
@@ -732,7 +926,22 @@ MUST_REFUSE = {
     "bsr pointing outside", "csr float indices", "sparse NaN", "sparse complex", "raises",
     "lil rows and data disagree", "dok key outside",
     "recurses", "huge_len", "ragged", "nan", "-inf", "0-d nan", "bad __float__", "bad __int__",
+    # reading these would read outside memory; 10**9 values is above MAX_ARRAY_ELEMENTS
+    "strides outside", "contiguous past its end", "broadcast 10**9",
+    "csr indptr wraps int64", "csc indptr wraps int64", "csc indptr wraps int32",
+    "csr indptr wraps uint64", "csr_array indptr wraps", "bsr indptr wraps",
+    "csr indptr decreasing", "csr 2-D data", "coo_array uint64 coords", "bad dunders",
+    "bad dunders inside", "values with bad dunders", "values whose __str__ raises",
 }
+# Callbacks that change their caller: the instance is used twice (the second time it has state
+# that a method may update in place)
+USED_TWICE = {"admit shrinks the model's state", "admit freezes the model's state",
+              "admit sets the model's numbers to 1"}
+# Kinds after which a returned figure is drawn (a bad formula in a title fails only then)
+DRAWN = {f"mathtext: {k}" for k in BAD_MATHTEXT}
+# The bound a converged fit's weights stay below (_validation.MAX_FIT_MAGNITUDE, sqrt of
+# float64's largest): written here again, so that the sweep does not trust the code it tests
+MAX_CONVERGED_WEIGHT = 1.34e154
 # Kinds that hold the same values as the valid argument in another container or layout: the
 # answer must be the valid call's (or a refusal, e.g. sparse input where only dense makes sense).
 SAME_ANSWER = {
@@ -769,6 +978,8 @@ def _call(target, param, kind, values, then=None):
     module_name, *rest = target.split(".")
     obj = getattr(importlib.import_module(f"course_utils.{module_name}"), rest[0])
     qualname = f"{module_name}.{rest[0]}"
+    if param == "#fresh":
+        return _fresh_properties(values, qualname, obj)
     if param == "#use":
         instance = _instance(values, qualname, obj)
         return _use(instance, values, qualname).__dict__["_sweep_results"], None
@@ -783,7 +994,7 @@ def _call(target, param, kind, values, then=None):
     instance = _instance(values, qualname, obj) if len(rest) == 2 else None
     func = getattr(instance, rest[1]) if len(rest) == 2 else obj
     if inspect.isclass(func):  # a constructor: the instance is then used as it would be
-        func = _constructed_and_used(func, values, qualname)
+        func = _constructed_and_used(func, values, qualname, 2 if kind in USED_TWICE else 1)
     args, kwargs, inputs = [], {}, {}
     for p in _signature_params(func):
         value = valid_value(values, target, p)
@@ -813,9 +1024,29 @@ def _call(target, param, kind, values, then=None):
     return result, None
 
 
-def _constructed_and_used(cls, values, qualname):
+def _fresh_properties(values, qualname, cls):
+    """Read every property of a new instance, before any method: each must be a finite value
+    or a ValueError/TypeError naming the property (not NaN, not a deep traceback)."""
+    params = _signature_params(cls)
+    instance = cls(**_positional_ok(params, {p.name: valid_value(values, qualname, p)
+                                             for p in params}))
+    results = []
+    for name, how in _methods(cls).items():
+        if how != "property":
+            continue
+        try:
+            results.append(getattr(instance, name))
+        except (ValueError, TypeError) as exc:
+            if not _names_argument(str(exc), name):
+                return results, f"{name} before any method: {type(exc).__name__}: {exc}"
+    return results, None
+
+
+def _constructed_and_used(cls, values, qualname, rounds=1):
     def construct(*args, **kwargs):
-        instance = _use(cls(*args, **kwargs), values, qualname)
+        instance = cls(*args, **kwargs)
+        for _ in range(rounds):
+            instance = _use(instance, values, qualname)
         return instance.__dict__.pop("_sweep_results")
 
     construct.__signature__ = inspect.signature(cls)
@@ -863,7 +1094,7 @@ def run_case(case, values):
                 return failure
         except (ValueError, TypeError) as exc:
             message = str(exc)
-            if param in ("#valid", "#use"):
+            if param in ("#valid", "#use", "#fresh"):
                 return f"refused valid input: {type(exc).__name__}: {message[:200]}"
             if not _names_argument(message, expected_name):
                 return (f"{type(exc).__name__} not naming {expected_name!r}: "
@@ -877,6 +1108,10 @@ def run_case(case, values):
         problems = _problems_in_result(result)
         if problems:
             return f"returned {problems[0]}"
+        if kind in DRAWN:
+            problem = _draw_problem(result)
+            if problem:
+                return problem
         if kind in MUST_REFUSE and not param.startswith("#"):
             return f"accepted a {kind} value (it must be refused)"
         if kind in HUGE_SHAPE and not param.startswith("#"):

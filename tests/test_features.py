@@ -345,3 +345,45 @@ def test_hash_buckets_takes_up_to_2_31_buckets_as_documented():
     assert features.hash_buckets(names, 2**31).tolist() == expected
     with pytest.raises(ValueError, match="n_buckets"):
         features.hash_buckets(names, 2**31 + 1)
+
+
+class _HashRaises:
+    def __hash__(self):
+        raise RuntimeError("no hash")
+
+
+class _StrRaises:
+    def __init__(self, key):
+        self.key = key
+
+    def __hash__(self):
+        return hash(self.key)
+
+    def __eq__(self, other):
+        return isinstance(other, _StrRaises) and other.key == self.key
+
+    def __str__(self):
+        raise RuntimeError("no str")
+
+
+def test_values_whose_hash_or_str_raises_are_a_type_error_naming_table():
+    from course_utils.hashing import hash_crosses
+
+    table = pd.DataFrame({"a": list("xy") * 3})
+    with pytest.raises(TypeError, match="table: reading the values of column 'a' failed with "
+                                        "RuntimeError: no hash"):
+        one_hot(table.assign(a=[_HashRaises()] * 6), ["a"])
+    with pytest.raises(TypeError, match="table: .* RuntimeError: no str"):
+        hash_crosses(table.assign(a=[_StrRaises(i % 2) for i in range(6)]), ["a"], 16)
+
+
+def test_two_features_with_the_same_name_are_refused():
+    """Column "a=x" with value "y" and column "a" with value "x=y" are both "a=x=y"."""
+    table = pd.DataFrame({"a=x": ["y", "y"], "a": ["x=y", "x=y"]})
+    with pytest.raises(ValueError, match="table: two different features would have the same "
+                                         "name 'a=x=y'"):
+        one_hot(table, ["a=x", "a"])
+    crossing = pd.DataFrame({"a": ["1 & b=2", "1"], "b": ["3", "2 & b=3"]})
+    with pytest.raises(ValueError, match="'a=1 & b=2 & b=3'"):
+        cross(crossing, ["a", "b"])
+    assert one_hot(table, ["a"])[1] == ["a=x=y"]  # one column alone is fine

@@ -153,3 +153,15 @@ def test_empty_weights_work_as_in_numpy():
     assert support_recovery([], []) == (1.0, 1.0)  # nothing to find, nothing selected
     with pytest.raises(ValueError, match="^w "):
         sparsity([])
+
+
+def test_integer_weights_are_compared_with_tol_exactly():
+    """As float64, 2**53 + 1 is 2**53, not above tol = 2**53 (main at a9513eb counted 0)."""
+    from course_utils.penalties import l0_norm
+
+    w = np.array([2**53 + 1, 2**53, -(2**53) - 1, 0])
+    assert count_nonzero(w, tol=2.0**53) == 2
+    assert l0_norm(w, tol=2.0**53) == 2
+    assert sparsity(w, tol=2.0**53) == 0.5
+    assert count_nonzero(sp.csr_matrix(w.reshape(1, -1)), tol=2.0**53) == 2
+    assert count_nonzero(np.array([-(2**63)], dtype=np.int64), tol=1.0) == 1  # abs() would wrap

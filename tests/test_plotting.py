@@ -278,3 +278,23 @@ def test_plot_path_draws_the_smallest_allowed_alpha_and_refuses_below():
     plt.close(ax.figure)
     with pytest.raises(ValueError, match="alphas must all be >="):
         plot_path(np.array([1.0, smallest / 2]), np.zeros((2, 3)))
+
+
+@pytest.mark.parametrize("bad", [r"$\undefinedcmd$", r"$\foo{$", "a $^$ b"])
+def test_a_title_or_label_matplotlib_cannot_draw_is_refused_at_the_call(bad):
+    """(In main at a9513eb: a mathtext error from the parser, or none until drawn.)"""
+    with pytest.raises(ValueError, match="title is not valid matplotlib mathtext"):
+        plot_weight_histogram(np.array([1.0, 0.0, 2.0]), title=bad)
+    with pytest.raises(ValueError, match="feature_names is not valid matplotlib mathtext"):
+        plot_path(np.array([1.0, 0.1]), np.array([[0.0, 1.0], [1.0, 1.0]]),
+                  feature_names=[bad, "b"])
+    with pytest.raises(ValueError, match="curves' labels is not valid matplotlib mathtext"):
+        plot_decay({bad: np.array([1.0, 0.5])})
+
+
+def test_mathtext_and_plain_dollars_in_a_title_are_drawn():
+    for title in (r"Path of $\alpha$", "costs $5", r"a \$ and $x^2$"):
+        ax = plot_path(np.array([1.0, 0.1]), np.array([[0.0, 1.0], [1.0, 1.0]]), title=title)
+        ax.figure.canvas.draw()  # no error when drawn either
+        assert ax.get_title() == title
+        plt.close(ax.figure)

@@ -268,3 +268,12 @@ def test_public_state_is_checked_again_before_every_call():
     rows.model = "a model"
     with pytest.raises(TypeError, match="model must be"):
         rows.learn(0, 5)
+
+
+def test_arrays_are_capped_by_their_logical_size_not_their_bytes():
+    """np.broadcast_to(0.0, 10**9) takes 8 bytes; in main at a9513eb sparse_vector ran 20 s."""
+    huge = np.broadcast_to(0.0, (10**9,))
+    with pytest.raises(ValueError, match="values holds 1,000,000,000 values, more than"):
+        sharding.sparse_vector(huge)
+    with pytest.raises(ValueError, match="message holds 1,000,000,000 values"):
+        sharding.payload_bytes(huge)

@@ -570,3 +570,54 @@ def test_hashing_is_sklearns_murmurhash3_bit_for_bit():
         for seed in (0, 5):
             assert _murmurhash_text(text, seed) == murmurhash3_32(text, seed=seed,
                                                                   positive=True), text
+
+
+class _Admit:
+    """An inclusion whose admit runs ``before(model)`` once armed, then admits everything."""
+
+    def __init__(self, before):
+        self.before, self.model, self.armed = before, None, False
+
+    def admit(self, features):
+        if self.armed:
+            self.before(self.model)
+        return np.ones(features.size, dtype=bool)
+
+
+@pytest.mark.parametrize("change", [
+    lambda m: setattr(m, "z_", np.zeros(1)) or setattr(m, "n_", np.zeros(1)),
+    lambda m: setattr(m.z_.flags, "writeable", False),
+    lambda m: setattr(m, "n_features", 1),
+])
+def test_an_admit_that_changes_the_model_is_refused_naming_inclusion(change):
+    """(In main at a9513eb: a double free, a numba TypingError, or a corrupted model.)"""
+    X = sp.random(20, 50, density=0.2, random_state=1, format="csr")
+    y = np.arange(20) % 2 * 1.0
+    inclusion = _Admit(change)
+    model = inclusion.model = FTRLProximal(50, inclusion=inclusion)
+    model.partial_fit(X, y)
+    inclusion.armed = True
+    with pytest.raises((ValueError, TypeError), match="inclusion.admit changed the model's "
+                                                      "state"):
+        model.partial_fit(X, y)
+
+
+def test_an_admit_that_writes_into_the_callers_chunk_does_not_change_what_is_learned():
+    X = sp.random(20, 50, density=0.2, random_state=1, format="csr")
+    y = np.arange(20) % 2 * 1.0
+    expected = FTRLProximal(50).partial_fit(X, y)
+
+    def scribble(model):
+        X.indices[:] = 5
+        y[:] = 1.0
+
+    inclusion = _Admit(scribble)
+    inclusion.armed = True
+    model = FTRLProximal(50, inclusion=inclusion).partial_fit(X, y)
+    assert np.array_equal(model.features_, expected.features_)
+    assert np.array_equal(model.z_, expected.z_) and np.array_equal(model.n_, expected.n_)
+
+
+def test_progressive_loss_before_any_row_is_refused():
+    with pytest.raises(ValueError, match="progressive_loss_ is the mean over the rows learned"):
+        _ = FTRLProximal(3).progressive_loss_

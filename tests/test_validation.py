@@ -10,18 +10,26 @@ import re
 import numpy as np
 import pytest
 import scipy.sparse as sp
+from numpy.lib.stride_tricks import as_strided
 
 from course_utils._validation import (
     MAX_ALPHAS,
+    MAX_ARRAY_ELEMENTS,
     MAX_DENSE_FEATURES,
+    MAX_FIT_MAGNITUDE,
     _short,
+    above,
     check_array,
+    check_fit,
     check_indices,
     check_length,
+    check_text,
     check_X_y,
     n_elements,
     sum_dtype,
+    user_values,
 )
+from course_utils.solvers import FitResult
 
 
 def test_short_keeps_a_repr_of_40_characters_and_cuts_41():
@@ -117,3 +125,121 @@ def test_every_sparse_format_of_a_valid_matrix_is_accepted_as_its_values(fmt):
     y = np.array([1.0, 2.0, 3.0, 4.0])
     X, _ = check_X_y(sp.csr_matrix(dense).asformat(fmt), y)
     np.testing.assert_array_equal(X.toarray() if sp.issparse(X) else X, dense)
+
+
+def _wrapped(fmt, dtype, data_shape=None):
+    """A 4 x 3 matrix whose indptr holds ``dtype``'s maximum, then a negative (0 if unsigned):
+    ``np.diff`` wraps around and sees no decrease."""
+    m = sp.bsr_matrix((4, 3), blocksize=(1, 1)) if fmt == "bsr" else getattr(
+        sp, f"{fmt}_matrix")((4, 3))
+    major = 3 if fmt == "csc" else 4
+    indptr = np.full(major + 1, 3, dtype=dtype)
+    indptr[:3] = [0, np.iinfo(dtype).max, -5 if np.iinfo(dtype).min < 0 else 0]
+    m.indptr, m.indices = indptr, np.array([0, 1, 2], dtype=dtype)
+    m.data = np.ones(data_shape or ((3, 1, 1) if fmt == "bsr" else (3,)))
+    return m
+
+
+@pytest.mark.parametrize("dtype", [np.int8, np.int32, np.int64, np.uint64])
+@pytest.mark.parametrize("fmt", ["csr", "csc", "bsr"])
+def test_an_indptr_that_wraps_around_is_refused_before_scipy_reads_it(fmt, dtype):
+    """(In main, a9513eb: SIGSEGV for CSC and BSR, a C++ RuntimeError for CSR.)"""
+    with pytest.raises(ValueError, match="w is not a valid sparse matrix: its indptr"):
+        check_array(_wrapped(fmt, dtype), "w", sparse_ok=True)
+
+
+def test_an_indptr_that_decreases_inside_its_range_is_refused():
+    m = sp.csr_matrix(np.eye(4))
+    m.indptr[1], m.indptr[2] = 4, 0
+    with pytest.raises(ValueError, match="indptr must start at 0 and not decrease"):
+        check_array(m, "w", sparse_ok=True)
+
+
+def test_sparse_data_must_be_1d_and_bsr_data_3d():
+    with pytest.raises(ValueError, match="w is not a valid sparse matrix: its data must be a 1-D"):
+        check_array(_wrapped("csr", np.int64, data_shape=(3, 1)), "w", sparse_ok=True)
+    m = sp.bsr_matrix(np.eye(4), blocksize=(2, 2))
+    m.data = m.data.reshape(-1)
+    with pytest.raises(ValueError, match="its data must be a 3-D"):
+        check_array(m, "w", sparse_ok=True)
+
+
+def test_coordinates_beyond_int64_are_refused_and_small_index_dtypes_accepted():
+    m = sp.coo_array(np.eye(3))
+    m.coords = (m.coords[0].astype(np.uint64), np.array([0, 1, 2**64 - 1], dtype=np.uint64))
+    with pytest.raises(ValueError, match="axis-1 coordinates must be in \\[0, 2\\]"):
+        check_array(m, "w", sparse_ok=True)
+    small = sp.csc_matrix(np.arange(12.0).reshape(4, 3))
+    small.indptr, small.indices = small.indptr.astype(np.int8), small.indices.astype(np.int8)
+    assert np.array_equal(check_array(small, "w", sparse_ok=True).toarray(),
+                          np.arange(12.0).reshape(4, 3))
+
+
+def test_a_checked_sparse_matrix_shares_no_memory_with_the_input():
+    m = sp.csr_matrix(np.eye(3))
+    checked = check_array(m, "X", sparse_ok=True)
+    for part in ("data", "indices", "indptr"):
+        assert not np.shares_memory(getattr(checked, part), getattr(m, part))
+
+
+def test_arrays_are_capped_by_their_logical_size():
+    at_cap = np.broadcast_to(0.0, (MAX_ARRAY_ELEMENTS,))  # 8 bytes of memory
+    assert check_array(at_cap, "x").shape == (MAX_ARRAY_ELEMENTS,)
+    with pytest.raises(ValueError, match="x holds 134,217,729 values, more than the 134,217,728"):
+        check_array(np.broadcast_to(0.0, (MAX_ARRAY_ELEMENTS + 1,)), "x")
+
+
+def test_a_view_whose_strides_leave_its_buffer_is_refused():
+    base = np.zeros(4)
+    inside = as_strided(base, shape=(2,), strides=(24,))  # elements 0 and 3: inside
+    assert check_array(inside, "x").tolist() == [0.0, 0.0]
+    for outside in (as_strided(base, shape=(2,), strides=(32,)),  # one element past the end
+                    as_strided(base[:1], shape=(5,)),  # contiguous, but past the end
+                    as_strided(base, shape=(2,), strides=(2**40,))):
+        with pytest.raises(ValueError, match="x is a view whose strides reach outside"):
+            check_array(outside, "x")
+
+
+def test_above_is_exact_for_integers_and_compares_floats_in_float64():
+    assert above(np.array([2**53 + 1, 2**53, -(2**53) - 1]), 2.0**53).tolist() == [
+        True, False, True]
+    assert above(np.array([-(2**63)], dtype=np.int64), 1.0).tolist() == [True]
+    assert above(np.array([2**64 - 1], dtype=np.uint64), 2.0**64).tolist() == [False]
+    # float16(0.1) is 0.0999755859375: below 0.1 in float64, equal to it in float16
+    assert above(np.array([0.1], dtype=np.float16), 0.0999).tolist() == [True]
+    assert above(np.array([0.1], dtype=np.float16), 0.1).tolist() == [False]
+
+
+def test_check_fit_marks_a_diverged_result_not_converged():
+    ok = check_fit(FitResult(coef=np.array([MAX_FIT_MAGNITUDE]), converged=True), "s")
+    assert ok.converged is True
+    with pytest.warns(Warning, match="s diverged: its weights or decision values reach 3e"):
+        out = check_fit(FitResult(coef=np.array([3e300]), converged=True), "s")
+    assert out.converged is False
+    X = np.full((2, 1), 1e10)  # weights of 1e150, decision values of 1e160
+    with pytest.warns(Warning, match="diverged"):
+        assert check_fit(FitResult(coef=np.array([1e150])), "s", X=X).converged is False
+    with pytest.raises(ValueError, match="s overflowed float64"):
+        check_fit(FitResult(coef=np.array([np.inf])), "s")
+
+
+def test_user_values_names_the_argument_and_lets_clear_errors_through():
+    with pytest.raises(TypeError, match="table: reading its values failed with RuntimeError"):
+        with user_values("table"):
+            raise RuntimeError("from __hash__")
+    with pytest.raises(ValueError, match="^table must not be empty$"):
+        with user_values("table"):
+            raise ValueError("table must not be empty")
+    with pytest.raises(KeyboardInterrupt):
+        with user_values("table"):
+            raise KeyboardInterrupt
+
+
+def test_check_text_parses_mathtext_as_matplotlib_would_draw_it():
+    for good in (r"$\alpha$ path", "costs $5", r"a \$ and $x^2$", "plain"):
+        assert check_text(good, "title") == good
+    for bad in (r"$\undefinedcmd$", r"$\foo{$", "a $^$ b"):
+        with pytest.raises(ValueError, match="title is not valid matplotlib mathtext"):
+            check_text(bad, "title")
+    with pytest.raises(TypeError, match="title must be a string"):
+        check_text(3, "title")

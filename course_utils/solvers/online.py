@@ -18,12 +18,14 @@ from .._validation import (
     MAX_DENSE_FEATURES,
     MAX_EPOCHS,
     MAX_FEATURES,
+    _short,
     check_array,
     check_binary_labels,
     check_bool,
     check_choice,
     check_count,
     check_dtype,
+    check_feature_state,
     check_fit,
     check_int,
     check_magnitude,
@@ -144,14 +146,18 @@ def sgd_l1(
         ``clip=False`` is ``method="subgradient"``. Give ``method`` or ``clip``, not both.
     fit_intercept : bool, default=True
         Learn an unpenalized intercept ``b``.
-    random_state : int, default=0
-        Seed of the shuffling.
+    random_state : int or numpy.random.Generator, default=0
+        Seed of the shuffling. A Generator is used as it is, not copied: the call advances
+        it, so two calls with the same Generator shuffle differently (an int seed gives the
+        same order every time).
 
     Returns
     -------
     FitResult
         ``history`` is the objective after each epoch; ``n_iter`` is ``epochs``. There is no
-        stopping test, so ``converged`` is always True: judge convergence from ``history``.
+        stopping test, so ``converged`` is True unless the weights diverged (above
+        ``MAX_FIT_MAGNITUDE``, about 1e154, with a ``ConvergenceWarning``): judge
+        convergence from ``history``.
 
     Notes
     -----
@@ -237,7 +243,10 @@ def sgd_l1(
                 w -= step * np.sign(w)
         _end_of_epoch(X, y, w, b, alpha, loss, lr, history)
     return check_fit(FitResult(coef=w, intercept=float(b), n_iter=epochs, converged=True,
-                               history=history), "sgd_l1")
+                               history=history), "sgd_l1", inputs=_SGD_INPUTS, X=X)
+
+
+_SGD_INPUTS = "X and y (or lower learning_rate)"
 
 
 def _end_of_epoch(X, y, w, b, alpha, loss, lr, history) -> None:
@@ -268,7 +277,7 @@ def _sgd_l1_sparse(X, y, alpha, w, q, rng, loss, lr, epochs, method, fit_interce
         sgd_flush(w, q, last, t, u, float(step), code)  # the returned coef is exact
         _end_of_epoch(X, y, w, b, alpha, loss, lr, history)
     return check_fit(FitResult(coef=w, intercept=float(b), n_iter=epochs, converged=True,
-                               history=history), "sgd_l1")
+                               history=history), "sgd_l1", inputs=_SGD_INPUTS, X=X)
 
 
 def _sgd_method(method, clip) -> str:
@@ -277,7 +286,7 @@ def _sgd_method(method, clip) -> str:
         clip = check_bool(clip, "clip")
         if method is not None:
             raise ValueError(
-                f"give method or clip, not both (got method={method!r:.20}, clip={clip}); "
+                f"give method or clip, not both (got method={_short(method, 20)}, clip={clip}); "
                 "clip=True is method='cumulative', clip=False is method='subgradient'."
             )
         return "cumulative" if clip else "subgradient"
@@ -419,7 +428,8 @@ def ftrl_proximal(
     FitResult
         ``coef`` and ``intercept`` computed from the final state; ``n_iter`` is ``epochs``;
         ``history`` is the progressive-validation log loss of each epoch (the mean loss of
-        each prediction made *before* its example was learned); ``converged`` is always True.
+        each prediction made *before* its example was learned); ``converged`` is True unless
+        the weights diverged (see :func:`sgd_l1`).
 
     Notes
     -----
@@ -553,12 +563,7 @@ class FTRLProximal:
         self.random_state = check_int(self.random_state, "random_state", low=0, high=2**31 - 1)
         if self.inclusion is not None and not callable(getattr(self.inclusion, "admit", None)):
             raise TypeError("inclusion must be None or an object with an admit(features) method.")
-        features = self.features_
-        if type(features) is not np.ndarray or features.dtype != np.int64 or features.ndim != 1:
-            raise TypeError("features_ must be a 1-D numpy.ndarray of int64.")
-        if features.size and (np.any(np.diff(features) <= 0) or features[0] < 0
-                              or features[-1] >= self.n_features):
-            raise ValueError(f"features_ must be strictly increasing, in [0, {self.n_features}).")
+        features = check_feature_state(self.features_, "features_", high=self.n_features)
         why = " (one entry per feature of features_, and the intercept's)"
         check_state(self.z_, "z_", size=features.size + 1, dtypes=STATE_DTYPES, why=why)
         n = check_state(self.n_, "n_", size=features.size + 1, dtypes=STATE_DTYPES, why=why)
@@ -583,36 +588,47 @@ class FTRLProximal:
         """
         self._check_state()
         X, y = check_X_y(X, y, sparse_ok=True, max_features=MAX_FEATURES)
+        y = y.copy()  # admit, the user's code, runs below: y may be the caller's own array
         check_binary_labels(y)
         if X.shape[1] != self.n_features:
             raise ValueError(
                 f"X has {X.shape[1]} columns but this model has n_features={self.n_features}: "
                 "every chunk must have the same columns."
             )
-        X = _canonical_csr(X)
+        X = _canonical_csr(X)  # a new matrix (check_X_y copies a sparse one): admit cannot touch it
+        admitted = None
+        if self.inclusion is not None:  # a copy: admit may write into what it is given
+            admitted = check_mask(self.inclusion.admit(X.indices.copy()),
+                                  "inclusion.admit(features)", X.nnz)
+            try:  # admit is the user's code: it may have replaced or frozen the state
+                self._check_state()
+                if X.shape[1] != self.n_features:
+                    raise ValueError(f"n_features became {self.n_features}.")
+            except (TypeError, ValueError) as exc:
+                raise type(exc)(f"inclusion.admit changed the model's state: {exc}") from None
+        # From here no user code runs: the state is read and written through these names.
+        features, z, n = self.features_, self.z_, self.n_
         # Each entry's slot in the state: a hash-table lookup (pandas' Index), -1 for a
         # feature without state yet.
-        slots = pd.Index(self.features_).get_indexer(X.indices)
-        keep = np.ones(X.nnz, dtype=bool)
-        if self.inclusion is not None:  # a copy: admit may write into what it is given
-            admitted = self.inclusion.admit(X.indices.copy())
-            keep = (slots >= 0) | check_mask(admitted, "inclusion.admit(features)", X.nnz)
+        slots = pd.Index(features).get_indexer(X.indices)
+        keep = np.ones(X.nnz, dtype=bool) if admitted is None else (slots >= 0) | admitted
         rows = np.repeat(np.arange(X.shape[0]), np.diff(X.indptr))[keep]
         columns, values, slots = X.indices[keep].astype(np.int64), X.data[keep], slots[keep]
         # Give state (z = n = 0) to the features seen for the first time, keeping the order.
         new = np.unique(columns[slots < 0])
         if new.size:
-            at = np.searchsorted(self.features_, new)
-            self.z_, self.n_ = np.insert(self.z_, at, 0.0), np.insert(self.n_, at, 0.0)
-            self.features_ = np.insert(self.features_, at, new)
-            slots = pd.Index(self.features_).get_indexer(columns)
+            at = np.searchsorted(features, new)
+            z, n = np.insert(z, at, 0.0), np.insert(n, at, 0.0)
+            features = np.insert(features, at, new)
+            slots = pd.Index(features).get_indexer(columns)
         # (the intercept's slot, the last, ends every row inside the loop: _ftrl_pass)
         indptr = np.searchsorted(rows, np.arange(X.shape[0] + 1))
-        X = sp.csr_matrix((values, slots, indptr), shape=(X.shape[0], self.z_.size))
+        X = sp.csr_matrix((values, slots, indptr), shape=(X.shape[0], z.size))
         seed = None
         if self.rounding == "random":  # a seed per chunk, from random_state
             seed = (self.random_state * 1_000_003 + self._chunks) % 2**32
-        f = _ftrl_pass(self.z_, self.n_, X, y, self.alpha, self.beta, self.l1, self.l2,
+        self.features_, self.z_, self.n_ = features, z, n
+        f = _ftrl_pass(z, n, X, y, self.alpha, self.beta, self.l1, self.l2,
                        self.fit_intercept, seed)
         self._chunks += 1
         self._loss_sum = _sum_in_order(self._loss_sum, np.logaddexp(0.0, f) - y * f)
@@ -655,9 +671,16 @@ class FTRLProximal:
 
     @property
     def progressive_loss_(self):
-        """Mean log loss of each row predicted before it was learned (ftrl_proximal's history)."""
+        """Mean log loss of each row predicted before it was learned (ftrl_proximal's history).
+
+        Raises ``ValueError`` before :meth:`partial_fit` has learned a row (a mean of no
+        losses, not a NaN that would print as a number).
+        """
         self._check_state()
-        return self._loss_sum / self.n_rows_ if self.n_rows_ else float("nan")
+        if not self.n_rows_:
+            raise ValueError("progressive_loss_ is the mean over the rows learned so far: "
+                             "call partial_fit first.")
+        return self._loss_sum / self.n_rows_
 
     def decision_function(self, X):
         """Logits ``X @ w + b``, reading only the non-zero weights each row touches.
@@ -735,7 +758,7 @@ def adagrad_fobos(
     -------
     FitResult
         ``history`` holds the progressive-validation log loss of each epoch; ``converged``
-        is always True.
+        is True unless the weights diverged (see :func:`sgd_l1`).
 
     Notes
     -----
@@ -790,4 +813,4 @@ def adagrad_fobos(
     intercept = float(w[-1]) if fit_intercept else 0.0
     return check_fit(FitResult(coef=w[:n_features], intercept=intercept, n_iter=epochs,
                                converged=True, history=history), "adagrad_fobos",
-                     inputs="X or alpha")
+                     inputs="X or alpha", X=X[:, :n_features] if fit_intercept else X)
