@@ -169,7 +169,8 @@ def is_plain(x, budget: list | None = None, depth: int = 0) -> bool:
     """True when ``x`` is plain data: comparing it cannot run any code of the answer.
 
     Plain data is None, bool, int, float, complex, str, bytes, ``...``, numpy numbers, numpy
-    arrays of numbers or strings, tuples, lists and dicts of plain data (exact types, not
+    arrays of numbers or strings whose memory is ordinary (:func:`is_ordinary_array`; each of
+    their values counts as an item), tuples, lists and dicts of plain data (exact types, not
     subclasses), and the course's own ``FitResult`` holding plain data; at most
     ``_MAX_ITEMS`` items, nested at most ``_MAX_DEPTH`` deep (a deeper answer is graded in the
     runner, where a RecursionError is only a verdict).
@@ -182,7 +183,8 @@ def is_plain(x, budget: list | None = None, depth: int = 0) -> bool:
     if id(t) in _PLAIN_TYPE_IDS:
         return True
     if t is np.ndarray:
-        return x.dtype.kind in _ARRAY_KINDS
+        budget[0] -= x.size  # every value is read when it is compared
+        return budget[0] >= 0 and x.dtype.kind in _ARRAY_KINDS and is_ordinary_array(x)
     if t is tuple or t is list:
         return all(is_plain(item, budget, depth + 1) for item in x)
     if t is dict:
@@ -192,6 +194,46 @@ def is_plain(x, budget: list | None = None, depth: int = 0) -> bool:
     if result is not None and t is result.FitResult:
         return all(is_plain(v, budget, depth + 1) for v in vars(x).values())
     return False
+
+
+def _extent(x: np.ndarray) -> tuple[int, int]:
+    """The lowest and highest byte address ``x`` reads (for a non-empty array)."""
+    low = high = x.__array_interface__["data"][0]
+    for n, stride in zip(x.shape, x.strides, strict=True):
+        if stride < 0:
+            low += stride * (n - 1)
+        else:
+            high += stride * (n - 1)
+    return low, high + x.itemsize
+
+
+def is_ordinary_array(x: np.ndarray) -> bool:
+    """True when reading every value of the numpy array ``x`` stays inside memory numpy made.
+
+    Only its metadata is read (shape, strides, address, its ``base`` chain), never a value.
+    Ordinary: its chain of bases is made of numpy arrays and ends in one that owns its
+    (contiguous) buffer, ``x`` lies within that buffer, and no stride is zero with more than
+    one value along it (``np.broadcast_to``: a huge logical size on one number). Not
+    ordinary: ``as_strided`` views reaching outside their buffer, arrays over a ctypes
+    pointer (``np.ctypeslib.as_array``), a ``memoryview``, ``bytes`` or ``mmap``. Such an
+    array is graded in the sandbox, where a crash is only a verdict.
+    """
+    owner = x
+    for _ in range(1000):  # a view of a view of ...
+        if owner.base is None:
+            break
+        owner = owner.base
+        if type(owner) is not np.ndarray:
+            return False
+    if not (owner.flags.owndata and (owner.flags.c_contiguous or owner.flags.f_contiguous)):
+        return False
+    if x.size == 0:
+        return True
+    if any(stride == 0 and n > 1 for n, stride in zip(x.shape, x.strides, strict=True)):
+        return False
+    start = owner.__array_interface__["data"][0]
+    low, high = _extent(x)
+    return start <= low and high <= start + owner.nbytes
 
 
 def _decode(node):

@@ -16,6 +16,7 @@ named by :mod:`._slips`, with the same tolerance.
 from __future__ import annotations
 
 import math
+import numbers
 
 import numpy as np
 
@@ -110,6 +111,35 @@ def _check_tolerance(rtol, atol, digits):
         if rtol is not None or atol is not None:
             raise ValueError("give either digits or rtol/atol, not both.")
     return rtol, atol, digits
+
+
+def _check_key_value(value, name: str):
+    """A :class:`Value` key (``answer`` or a mistake): a number must be one a learner can type.
+
+    Numbers must be real (no complex, no ``Decimal``) and fit in float64 (no ``inf``,
+    ``10**400`` or a ``longdouble`` beyond float range): an answer that no typed value can
+    match is an authoring error. NaN is allowed (NaN matches NaN). Other values (strings,
+    tuples) are compared with ``==``.
+    """
+    if isinstance(value, (bool, np.bool_, str)) or value is None:
+        return value
+    if isinstance(value, np.ndarray) and value.ndim == 0:
+        value = value[()]
+    number = isinstance(value, (numbers.Number, np.generic))
+    if number and not isinstance(value, (int, float, np.integer, np.floating)):
+        raise TypeError(
+            f"{name} must be an int or a float, got {type(value).__name__}: a learner cannot "
+            "type that kind of number."
+        )
+    if number:
+        try:
+            infinite = math.isinf(float(value))
+        except OverflowError:
+            infinite = True
+        if infinite:
+            raise ValueError(f"{name} must be a number that fits in a float (not infinite), got "
+                             f"{_describe(value)}.")
+    return value
 
 
 def _check_mistakes(mistakes, what: str) -> list:
