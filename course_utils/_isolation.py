@@ -12,7 +12,10 @@ table, owned by that user namespace) when they call :func:`setup`, which
   ``writable_hidden``), so nothing in it can be read or written;
 * puts back, read-only, the ``visible`` folders and the folders Python itself needs
   (``sys.prefix``, the site-packages) that lie inside a hidden folder; a hidden folder that
-  lies inside Python's own folders stays visible (read-only).
+  lies inside Python's own folders stays visible (read-only). Where a folder cannot be put
+  back (a process whose user id has no number in its namespace cannot make the mount point:
+  a process without ``CAP_SETFCAP`` cannot map root, e.g. inside the grader's jail), the
+  folder around it stays visible, read-only, and :func:`setup` says so.
 
 The process that runs the learner's code must then hold **no capability** (:func:`drop_privileges`):
 without ``CAP_SYS_ADMIN`` it cannot unmount or remount anything, and a user namespace it
@@ -35,6 +38,7 @@ _LOCKED = {"nosuid": MS_NOSUID, "nodev": MS_NODEV, "noexec": MS_NOEXEC, "noatime
 HIDE_SIZE = "size=64m"  # the tmpfs over a hidden folder, when it is writable: not much
 
 _PR_CAPBSET_DROP, _PR_SET_NO_NEW_PRIVS = 24, 38
+_MNT_DETACH = 2
 _LINUX_CAPABILITY_VERSION_3 = 0x20080522
 
 
@@ -106,12 +110,23 @@ def setup(writable: str | None, hidden: list[str], visible: list[str] = (), *,
     for folder in hidden:
         if not os.path.isdir(folder) or any(inside(folder, p) for p in needed):
             continue  # inside Python's own folders: stays visible, read-only
+        if any(inside(folder, other) and folder != other for other in hidden):
+            continue  # the tmpfs over the folder around it hides it already
         mount("tmpfs", folder, "tmpfs", MS_NOSUID | MS_NODEV, HIDE_SIZE)
         covered.append(folder)
     for path, fd in shown.items():  # put back, read-only, what a hidden folder covered
         if (writable is None or not inside(path, writable)) and any(
                 inside(path, f) for f in covered):
-            os.makedirs(path, exist_ok=True)  # its mount point, on the tmpfs
+            try:
+                os.makedirs(path, exist_ok=True)  # its mount point, on the tmpfs
+            except OSError as exc:  # our user id has no number in this namespace (EOVERFLOW)
+                for folder in [f for f in covered if inside(path, f)]:
+                    _unmount(folder)
+                    covered.remove(folder)
+                    problems.append(f"{folder} stays visible, read-only ({path} could not be "
+                                    f"shown inside it: {exc.strerror})")
+                os.close(fd)
+                continue
             mount(f"/proc/self/fd/{fd}", path, None, MS_BIND | MS_REC)
             mount(None, path, None, MS_REMOUNT | MS_BIND | MS_RDONLY | MS_NOSUID | MS_NODEV)
         os.close(fd)
@@ -123,6 +138,13 @@ def setup(writable: str | None, hidden: list[str], visible: list[str] = (), *,
         for folder in covered:
             mount(None, folder, None, MS_REMOUNT | MS_RDONLY | MS_NOSUID | MS_NODEV, HIDE_SIZE)
     return problems
+
+
+def _unmount(folder: str) -> None:
+    """Detach the mounts on ``folder`` (the tmpfs that hid it, and what was shown inside)."""
+    if _libc().umount2(os.fsencode(folder), _MNT_DETACH) != 0:
+        errno = ctypes.get_errno()
+        raise OSError(errno, f"umount {folder}: {os.strerror(errno)}")
 
 
 def drop_privileges() -> bool:

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import numpy as np
-
 from . import _progress, _sandbox
 from ._display import _show
 from ._runner import _what_it_did
@@ -81,10 +79,11 @@ class Question:
     def _grade_safely(self, answer) -> Verdict:
         if answer is Ellipsis:
             return Verdict(NOT_ATTEMPTED, _NOT_ATTEMPTED_MESSAGE)
-        if type(answer) is np.ndarray and answer.size > MAX_ANSWER_VALUES:  # metadata only
+        values = _sandbox.array_values(answer)  # from the arrays' shapes only
+        if values > MAX_ANSWER_VALUES:
             return Verdict(
                 INCORRECT,
-                f"your answer is an array of {answer.size:,} values, far more than any answer "
+                f"your answer holds arrays of {values:,} values, far more than any answer "
                 f"here (at most {MAX_ANSWER_VALUES:,} are read): check what you computed.",
             )
         if self._grades_in_kernel(answer):

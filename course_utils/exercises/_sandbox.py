@@ -35,7 +35,10 @@ Which protection applies where:
   ``tmpfs``, with this package, the course's data folder and Python's own folders put back
   read-only. The runner mounts a ``/proc`` of its own PID namespace (no
   ``/proc/<pid>/root`` into another process's view of the files), then drops every
-  capability, so it cannot undo a mount. Where only user and PID namespaces are allowed,
+  capability, so it cannot undo a mount. (Where the user id cannot be mapped, e.g. root
+  inside ``tools/jail.py``, which already hides those folders, a hidden folder holding one
+  that must stay visible is left visible, read-only.) Where only user and PID namespaces
+  are allowed,
   or none (the fallback below), **there is no file or network isolation**: the runner can
   read and write whatever the user can (the solutions, the progress store) and use the
   network; only the processes are protected.
@@ -216,6 +219,26 @@ def is_plain(x, budget: list | None = None, depth: int = 0) -> bool:
     if result is not None and t is result.FitResult:
         return all(is_plain(v, budget, depth + 1) for v in vars(x).values())
     return False
+
+
+def array_values(x, budget: list | None = None, depth: int = 0) -> int:
+    """How many values the numpy arrays in ``x`` hold, looking at their shapes only.
+
+    Walks the exact types ``np.ndarray``, tuple, list and dict (no code of the answer runs),
+    at most ``_MAX_ITEMS`` items and ``_MAX_DEPTH`` deep; other objects count as none.
+    """
+    budget = [_MAX_ITEMS] if budget is None else budget
+    budget[0] -= 1
+    if budget[0] < 0 or depth > _MAX_DEPTH:
+        return 0
+    t = type(x)
+    if t is np.ndarray:
+        return x.size
+    if t is tuple or t is list:
+        return sum(array_values(item, budget, depth + 1) for item in x)
+    if t is dict:
+        return sum(array_values(v, budget, depth + 1) for v in x.values())
+    return 0
 
 
 def _extent(x: np.ndarray) -> tuple[int, int]:
@@ -431,13 +454,17 @@ def _enter_namespaces(hidden: list[str], visible: list[str]) -> str:
         level = "processes"
         if libc.unshare(_CLONE_NEWUSER | _CLONE_NEWPID) != 0:
             return ""
-    for name, text in (("setgroups", "deny"), ("uid_map", f"{uid} {uid} 1"),
-                       ("gid_map", f"{gid} {gid} 1")):
-        try:
-            with open(f"/proc/self/{name}", "w") as file:
-                file.write(text)
-        except OSError:  # an old kernel: the runner still runs, as user "nobody"
-            break
+    # Root mapped to itself needs CAP_SETFCAP outside (Linux 5.12+), which a process that
+    # dropped its capabilities (the grader's jail) lacks: then root is user 65534 inside.
+    for name, texts in (("setgroups", ["deny"]), ("uid_map", [f"{uid} {uid} 1", f"65534 {uid} 1"]),
+                        ("gid_map", [f"{gid} {gid} 1", f"65534 {gid} 1"])):
+        for text in texts:
+            try:
+                with open(f"/proc/self/{name}", "w") as file:
+                    file.write(text)
+                break
+            except OSError:  # an old kernel: the runner still runs, as user "nobody"
+                continue
     if level == "files":
         try:
             _isolation.setup(None, hidden, visible, writable_hidden=False)

@@ -118,9 +118,16 @@ def _check_key_value(value, name: str):
 
     Numbers must be real (no complex, no ``Decimal``) and fit in float64 (no ``inf``,
     ``10**400`` or a ``longdouble`` beyond float range): an answer that no typed value can
-    match is an authoring error. NaN is allowed (NaN matches NaN). Other values (strings,
-    tuples) are compared with ``==``.
+    match is an authoring error. NaN is allowed (NaN matches NaN). Other values must be plain
+    data (strings, tuples... :func:`._sandbox.is_plain`), compared with ``==``.
     """
+    from ._sandbox import is_plain  # (imported here: _sandbox imports nothing of the engine)
+
+    if not is_plain(value):  # a key is compared in the kernel: no code of its own may run
+        raise TypeError(
+            f"{name} must be plain data (a number, a string, a tuple or list of them), got "
+            f"{_describe(value)}."
+        )
     if isinstance(value, (bool, np.bool_, str)) or value is None:
         return value
     if isinstance(value, np.ndarray) and value.ndim == 0:
