@@ -10,7 +10,7 @@ import numpy as np
 
 from .._validation import check_scalar
 from . import _sandbox
-from ._question import Question
+from ._question import MAX_LIST, Question
 from ._runner import _run, _run_answer, _what_it_did
 from ._slips import asks_for_fraction, name_function_slip
 from ._values import _describe, _difference, _is_number
@@ -131,7 +131,7 @@ class Function(Question):
         super().__init__(prompt, hints=hints, solution=solution)
         if not callable(answer):
             raise TypeError("Function expects a callable as its answer.")
-        if isinstance(cases, (str, bytes)) or not hasattr(cases, "__iter__"):
+        if not isinstance(cases, (list, tuple)) or len(cases) > MAX_LIST:
             raise TypeError("cases must be a non-empty list of tuples of arguments.")
         cases = list(cases)
         if not cases or not all(isinstance(case, tuple) for case in cases):
@@ -142,6 +142,8 @@ class Function(Question):
         self.atol = 1e-12 if atol is None else check_scalar(atol, "atol")
         self.timeout = check_scalar(timeout, "timeout", low=0.0, low_inclusive=False, high=600.0)
         self.mistakes = []
+        if not isinstance(mistakes, (list, tuple)) or len(mistakes) > MAX_LIST:
+            raise TypeError("mistakes must be a list of (function, feedback) pairs.")
         for item in mistakes:
             if not (isinstance(item, tuple) and len(item) == 2 and callable(item[0])):
                 raise TypeError("mistakes must be a list of (function, feedback) pairs.")

@@ -18,6 +18,9 @@ from ._verdict import (
 #: An array answer with more values than this gets its verdict from its shape alone (reading
 #: it, e.g. a ``np.broadcast_to`` of one number to 10**9 values, would take seconds and GBs).
 MAX_ANSWER_VALUES = 10**7
+#: The most hints, cases, mistakes or predicted values a question's author may list (a list
+#: or a tuple: an array or a generator of millions would be read in full at construction).
+MAX_LIST = 1000
 
 _NOT_ATTEMPTED_MESSAGE = "replace the ... with your answer, then run this cell again."
 
@@ -38,7 +41,7 @@ class Question:
     def __init__(self, prompt: str, *, hints=(), solution: str | None = None):
         if not isinstance(prompt, str) or not prompt:
             raise TypeError("prompt must be a non-empty string.")
-        if isinstance(hints, (str, bytes)) or not hasattr(hints, "__iter__"):
+        if not isinstance(hints, (list, tuple)) or len(hints) > MAX_LIST:
             raise TypeError("hints must be a list of strings.")
         hints = list(hints)
         if not all(isinstance(hint, str) and hint.strip() for hint in hints):

@@ -21,6 +21,7 @@ import numbers
 import numpy as np
 
 from .._validation import check_int, check_scalar
+from ._question import MAX_LIST
 from ._values import _as_array, _describe, _is_number
 
 DIGITS = 4  # significant digits a float Value is checked to, unless its question says otherwise
@@ -151,7 +152,7 @@ def _check_key_value(value, name: str):
 
 def _check_mistakes(mistakes, what: str) -> list:
     """``mistakes`` as a list of (value, feedback) pairs, or raise naming the argument."""
-    if isinstance(mistakes, (str, bytes, dict)):
+    if not isinstance(mistakes, (list, tuple)) or len(mistakes) > MAX_LIST:
         raise TypeError(f"mistakes must be a list of ({what}, feedback) pairs.")
     pairs = list(mistakes)
     for pair in pairs:
@@ -167,7 +168,7 @@ def _check_mistakes(mistakes, what: str) -> list:
 
 def _check_predicted(predicted) -> list:
     """``predicted`` as a list of finite numbers, or raise naming the argument."""
-    if isinstance(predicted, (str, bytes, dict)) or not hasattr(predicted, "__iter__"):
+    if not isinstance(predicted, (list, tuple)) or len(predicted) > MAX_LIST:
         raise TypeError("predicted must be a list of numbers.")
     values = list(predicted)
     for value in values:

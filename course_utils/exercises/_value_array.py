@@ -8,7 +8,7 @@ from __future__ import annotations
 import numpy as np
 
 from .._validation import check_bool
-from ._question import Question
+from ._question import MAX_ANSWER_VALUES, Question
 from ._slips import asks_for_fraction, name_slip
 from ._tolerance import (
     DIGITS,
@@ -99,9 +99,16 @@ def _check_key_array(value, name: str) -> np.ndarray:
     """An :class:`Array` key as an array of numbers, or raise naming ``name``."""
     if isinstance(value, np.ma.MaskedArray):  # np.asarray would drop its mask silently
         raise TypeError(f"{name} must be a plain array, not a masked array: fill it first.")
-    expected = _as_array(value)
+    try:
+        expected = _as_array(value)
+    except Exception as exc:  # an object whose attributes raise
+        raise TypeError(f"Array expects an array of numbers as its {name}; reading it raised "
+                        f"{type(exc).__name__}.") from None
     if expected is None or expected.ndim == 0:
         raise TypeError(f"Array expects an array of numbers as its {name}.")
+    if expected.size > MAX_ANSWER_VALUES:  # no answer that large would be read
+        raise ValueError(f"{name} holds {expected.size:,} values, more than the "
+                         f"{MAX_ANSWER_VALUES:,} an answer may have.")
     return np.array(expected)  # a copy: the key cannot change afterwards
 
 
@@ -147,7 +154,7 @@ class Value(_Compared):
         solution=None,
     ):
         if isinstance(answer, np.ndarray) and answer.ndim > 0:
-            raise TypeError("Value expects a single value; use Array for arrays.")
+            raise TypeError("answer must be a single value for Value; use Array for arrays.")
         answer = _check_key_value(answer, "answer")
         mistakes = [(_check_key_value(value, "mistakes"), feedback)
                     for value, feedback in _check_mistakes(mistakes, "value")]
