@@ -33,7 +33,7 @@ except ImportError:  # pragma: no cover
     fcntl = None
 
 __all__ = ["NotARegularFileError", "FileTooLargeError", "file_kind", "folder_from_env",
-           "read_regular_file", "locked"]
+           "json_nesting_depth", "read_regular_file", "locked"]
 
 _FLAGS = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOCTTY", 0) | getattr(
     os, "O_CLOEXEC", 0) | getattr(os, "O_BINARY", 0)
@@ -172,3 +172,27 @@ def folder_from_env(variable: str) -> Path | None:
             f"{variable}={value!r}: its '~' cannot be expanded (no such user, or no home "
             f"folder); set {variable} to a folder's full path."
         ) from None
+
+
+def json_nesting_depth(raw: bytes) -> int:
+    """How deep the arrays and objects of the JSON text ``raw`` nest, in linear time.
+
+    Brackets inside strings do not count: a quote opens or closes a string unless an odd
+    number of backslashes precedes it. (On invalid JSON the count can be off after the first
+    error, where the parser stops anyway.) Computed with numpy, without recursion, so a file
+    of ``"[" * 200_000`` is refused before ``json.loads`` recurses into it, whatever the
+    recursion limit. The progress store and ``tools/notebooks.py`` check it before parsing.
+    """
+    import numpy as np  # here: the rest of this module needs only the standard library
+
+    text = np.frombuffer(raw, dtype=np.uint8)
+    index = np.arange(text.size)
+    backslash = text == ord("\\")
+    last_other = np.maximum.accumulate(np.where(backslash, -1, index))
+    run = index - last_other  # backslashes ending at each position
+    escaped = np.zeros(text.size, dtype=bool)
+    escaped[1:] = run[:-1] % 2 == 1
+    in_string = np.cumsum((text == ord('"')) & ~escaped) % 2 == 1
+    opens = np.isin(text, (ord("["), ord("{"))) & ~in_string
+    closes = np.isin(text, (ord("]"), ord("}"))) & ~in_string
+    return int(np.cumsum(opens.astype(np.int64) - closes).max(initial=0))

@@ -309,37 +309,48 @@ def test_a_result_is_rebuilt_from_plain_data_only(tmp_path):
     assert not marker.exists()
 
 
-def _starts_a_process(pid_file, detach):
+def _starts_a_process(marker, detach):
     def starts_a_process(w):
+        ready, told = os.pipe()  # no file: the run may see no writable folder
         if os.fork() == 0:
             if detach:
                 os.setsid()  # its own session and group: out of reach of a group kill
                 if os.fork():  # a daemon's double fork: orphaned at once
                     os._exit(0)
-            # its id as the kernel sees it (inside a PID namespace os.getpid() is another)
-            pid_file.write_text(os.readlink("/proc/self"))
+            # a name the kernel can find in /proc (inside a PID namespace pids differ)
+            ctypes.CDLL(None).prctl(15, marker.encode(), 0, 0, 0)  # PR_SET_NAME
+            os.write(told, b"!")
             while True:
                 time.sleep(0.01)
-        while not pid_file.exists():
-            time.sleep(0.001)
+        os.read(ready, 1)
         while True:
             pass
 
     return starts_a_process
 
 
+def _named(marker) -> list[str]:
+    """The ids of the processes called ``marker`` (their ``comm``)."""
+    found = []
+    for pid in filter(str.isdigit, os.listdir("/proc")):
+        try:
+            with open(f"/proc/{pid}/comm") as comm:
+                found += [pid] if comm.read().strip() == marker else []
+        except OSError:  # it ended meanwhile
+            pass
+    return found
+
+
 @linux_only
-@pytest.mark.parametrize("namespaces", [True, False], ids=["namespaces", "fallback"])
+@pytest.mark.parametrize("level", ["files", "processes", "fallback"])
 @pytest.mark.parametrize("detach", [False, True], ids=["child", "setsid-grandchild"])
-def test_every_process_the_function_started_is_gone_with_the_verdict(
-    tmp_path, monkeypatch, namespaces, detach
-):
-    monkeypatch.setattr(_sandbox, "USE_NAMESPACES", namespaces)
-    pid_file = tmp_path / "pid"
-    verdict = _graded_in_time(_question(), _starts_a_process(pid_file, detach))
+def test_every_process_the_function_started_is_gone_with_the_verdict(monkeypatch, level, detach):
+    monkeypatch.setattr(_sandbox, "USE_NAMESPACES", level != "fallback")
+    monkeypatch.setattr(_sandbox, "USE_FILE_ISOLATION", level == "files")
+    marker = f"started-{os.getpid() % 10000}"
+    verdict = _graded_in_time(_question(), _starts_a_process(marker, detach))
     assert "did not finish in time" in verdict.message
-    pid = int(pid_file.read_text())
-    assert not os.path.exists(f"/proc/{pid}"), "a process started by the answer survived"
+    assert not _named(marker), "a process started by the answer survived"
 
 
 @linux_only
@@ -767,35 +778,44 @@ def test_a_deeply_nested_answer_gets_a_verdict(depth):
 
 
 _UNPRIVILEGED_PROBE = """
-import os, signal, sys, time
+import ctypes, os, signal, sys, time
 from course_utils.exercises import _sandbox
 kernel, got = os.getpid(), []
 for number in (signal.SIGTERM, signal.SIGINT):
     signal.signal(number, lambda *args: got.append(number))
-def hostile(spawned):
+def hostile(marker):
     for number in (signal.SIGTERM, signal.SIGINT):
         for target in (kernel, os.getppid()):
             try:
                 os.kill(target, number)
             except OSError:
                 pass
+    ready, told = os.pipe()  # no file: the run may see no writable folder
     if os.fork() == 0:
         os.setsid()
         if os.fork():
             os._exit(0)
-        open(os.path.join(spawned, os.readlink("/proc/self")), "w").close()
+        ctypes.CDLL(None).prctl(15, marker.encode(), 0, 0, 0)  # PR_SET_NAME: seen from outside
+        os.write(told, b"!")
         while True:
             time.sleep(0.01)
-    while not os.listdir(spawned):
-        time.sleep(0.01)
+    os.read(ready, 1)
     return os.getpid()
-for namespaces in (True, False):
-    _sandbox.USE_NAMESPACES = namespaces
-    spawned = os.path.join(sys.argv[1], str(namespaces))
-    os.mkdir(spawned)
-    (outcome,) = _sandbox.run(hostile, [(spawned,)], 5.0)
-    left = [pid for pid in os.listdir(spawned) if os.path.exists(f"/proc/{pid}")]
-    print(namespaces, outcome.value, got, left)
+def named(marker):
+    found = []
+    for pid in filter(str.isdigit, os.listdir("/proc")):
+        try:
+            with open(f"/proc/{pid}/comm") as comm:
+                found += [pid] if comm.read().strip() == marker else []
+        except OSError:
+            pass
+    return found
+for level, namespaces, files in (("files", True, True), ("processes", True, False),
+                                 ("none", False, False)):
+    _sandbox.USE_NAMESPACES, _sandbox.USE_FILE_ISOLATION = namespaces, files
+    marker = f"spawned-{level}"
+    (outcome,) = _sandbox.run(hostile, [(marker,)], 5.0)
+    print(level, outcome.value, got, named(marker))
 """
 
 
@@ -817,9 +837,10 @@ def test_the_protections_hold_for_an_unprivileged_user(tmp_path):
     if done.returncode != 0 and "unshare" in done.stderr:
         pytest.skip(f"user namespaces refused here: {done.stderr.strip()[:100]}")
     lines = done.stdout.splitlines()
-    assert len(lines) == 2, (done.stdout, done.stderr)
-    assert lines[0] == "True 1 [] []"  # process 1 of its namespace; no signal, no survivor
-    assert re.fullmatch(r"False \d+ \[\] \[\]", lines[1])  # the fallback: the same
+    assert len(lines) == 3, (done.stdout, done.stderr)
+    assert lines[0] == "files 1 [] []"  # process 1 of its namespace; no signal, no survivor
+    assert lines[1] == "processes 1 [] []"  # without mount and network namespaces: the same
+    assert re.fullmatch(r"none \d+ \[\] \[\]", lines[2])  # the fallback: the same
 
 
 _MEMORY_PROBE = """

@@ -4,18 +4,26 @@ The questions are found by introspection (every ``qK`` of every ``course_utils.e
 module), so a new question is swept without adding a case, and the test fails if one is not
 reached. Each module's questions are checked in one subprocess (a stand-in for the learner's
 kernel, in its own session, so that a signal that got through would hit it and nothing else),
-with every answer of ``ANSWERS`` (objects) and, for ``Function`` questions, of ``FUNCTIONS``.
-After each ``check()`` the worker asserts:
+with every answer of ``ANSWERS`` (objects, including arrays over memory numpy does not own:
+``as_strided`` views outside their buffer, ctypes pointers, broadcasts of 10**8 values; the
+first question of each module gets each of them inside a list too) and, for ``Function``
+questions, of ``FUNCTIONS`` (including functions that sleep just under the per-call limit on
+every case, return 60 MB strings, 99,000 strings or lists nested 49,000 deep, or reach for the
+network, files outside, the progress store and the solutions). After each ``check()`` the
+worker asserts:
 
 - it returned ``True`` or ``False`` within ``bound`` seconds, and raised nothing;
 - the kernel's state is as before: signal handlers, recursion limit, ``np.sum``, numpy's and
   Python's random state, the working folder, ``sys.stdout``, and no signal received;
-- no process is left: none of the processes the hostile functions started (they write their
-  ids to a folder), detached or not, is alive when the verdict is given; and the kernel's own
+- nothing reached out: no connection to the worker's listener on 127.0.0.1, no file written
+  outside or in the progress store, the solution notebook not read;
+- no process is left: none of the processes the hostile functions started (they set their
+  names, seen in /proc), detached or not, is alive when the verdict is given; and the kernel's own
   children (the runner's keepers, reaped by a thread) are gone within two seconds.
 
-Time limits are lowered in the worker (``Question.grade_timeout``, and each ``Function``'s
-``timeout`` for the answers that hang) so the sweep stays under a minute or two on two cores.
+Time limits are lowered in the worker (``Question.grade_timeout``, ``Function.check_seconds``,
+and each ``Function``'s ``timeout`` for the answers that hang). A module takes one to two
+minutes on a busy two-core machine (``SWEEP_VERBOSE=1`` prints each check's time).
 Run it alone with
 ``python -m pytest -p no:cacheprovider -o addopts="" -n 2 tests/test_exercise_sweep.py``.
 """
@@ -42,6 +50,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from numpy.lib.stride_tricks import as_strided
 
 import course_utils.exercises as exercises
 from course_utils.exercises import _sandbox
@@ -212,6 +221,13 @@ def _read_only():
     return array
 
 
+def _object_array(*items):
+    array = np.empty(len(items), dtype=object)  # np.array would call their __len__...
+    for i, item in enumerate(items):
+        array[i] = item
+    return array
+
+
 # name -> factory; each makes a fresh answer inside the worker
 ANSWERS = {
     "masked": lambda: np.ma.array([5.0, 1.0], mask=[1, 0]),
@@ -269,8 +285,23 @@ ANSWERS = {
     "float-equals-all": lambda: FloatThatEqualsAll(0.5),
     "str-says-a": lambda: StrThatIsA("z"),
     "builtin": lambda: print,
+    "as-strided-out-of-bounds": lambda: as_strided(np.zeros(1), shape=(2,), strides=(2**40,)),
+    "as-strided-negative": lambda: as_strided(np.zeros(1), shape=(3,), strides=(-(2**30),)),
+    "ctypes-bad-pointer": lambda: np.ctypeslib.as_array(
+        ctypes.cast(ctypes.c_void_p(8), ctypes.POINTER(ctypes.c_double)), shape=(2,)),
+    "broadcast-huge": lambda: np.broadcast_to(6.0, (2 * 10**8,)),
+    "broadcast-small": lambda: np.broadcast_to(2.0, (2,)),
+    "memoryview": lambda: memoryview(np.arange(2.0)),
+    "ctypes-array": lambda: (ctypes.c_double * 2)(1.0, 2.0),
+    "longdouble-1e4000": lambda: np.longdouble("1e4000"),
+    "object-array-hostile": lambda: _object_array(Hangs(), Raises()),
+    "matrix-subclass": lambda: np.matrix([[1.0, 2.0]]),
 }
-HANGING = {"hangs", "range-10**12"}  # answers that use up their time limit
+HANGING = {"hangs", "range-10**12", "object-array-hostile"}  # they use up their time limit
+# Every answer above is also given inside a list (to the first question of each module): a
+# hostile value must not get through because it is wrapped. (Tuples and dicts are walked by
+# the same code; adding them here would double the sweep's time.)
+CONTAINERS = {"list": lambda x: [x]}
 
 
 # --------------------------------------------------------------------------- hostile functions
@@ -279,10 +310,9 @@ HANGING = {"hangs", "range-10**12"}  # answers that use up their time limit
 def _functions(context) -> dict:
     """name -> a learner's function (made in the worker: some capture the kernel's pid)."""
     kernel = os.getpid()
-    spawned = context["spawned"]
 
-    def note_pid():  # the id the kernel sees (inside a PID namespace os.getpid() differs)
-        (Path(spawned) / os.readlink("/proc/self")).touch()
+    def note_pid():  # a name the kernel finds in /proc (the runner can write no file)
+        ctypes.CDLL(None).prctl(15, context["marker"].encode(), 0, 0, 0)  # PR_SET_NAME
 
     def child(detach):
         def starts(*args):
@@ -348,6 +378,26 @@ def _functions(context) -> dict:
         os.closerange(0, 1 << 16)
         return 0.0
 
+    def sleeps_under_the_limit(*args):  # on every case: only the check's total time stops it
+        time.sleep(context["sleep"])
+        return 0.0
+
+    def reaches_out(*args):  # network, files outside, the progress store, the solutions
+        import socket
+
+        for attempt in (
+            lambda: socket.create_connection(("127.0.0.1", context["port"]), 1).send(b"leak"),
+            lambda: Path(context["outside"]).write_text("x"),
+            lambda: (Path(context["progress"]) / "progress.json").write_text('{"pwned": 1}'),
+            lambda: (Path(context["progress"]) / "pwned").write_text("x"),
+            lambda: context.__setitem__("read", (ROOT / context["solution"]).read_bytes()),
+        ):
+            try:
+                attempt()
+            except Exception:
+                pass
+        return "READ-THE-SOLUTIONS" if context.get("read") else 0.0
+
     return {
         "returns-none": lambda *args: None,
         "raises": _raise,
@@ -376,11 +426,20 @@ def _functions(context) -> dict:
         "class": float,
         "builtin": len,
         "huge-result": lambda *args: np.zeros(20_000_000),
+        "sleeps-under-the-limit": sleeps_under_the_limit,
+        "huge-string": lambda *args: "x" * (60 * 2**20),
+        "many-strings": lambda *args: [f"s{i}" for i in range(99_000)],
+        "nested-lists": lambda *args: _nested(49_000),
+        "reaches-out": reaches_out,
+        "returns-out-of-bounds": lambda *args: as_strided(np.zeros(1), shape=(2,),
+                                                          strides=(2**40,)),
+        "returns-broadcast-huge": lambda *args: np.broadcast_to(1.0, (2 * 10**8,)),
     }
 
 
 FUNCTIONS_HANGING = {"infinite-loop", "source-from-fifo", "wrapped-hangs", "child",
-                     "setsid-grandchild"}
+                     "setsid-grandchild", "sleeps-under-the-limit"}
+CHECK_SECONDS = 1.0  # Function.check_seconds in the worker (10 s in a notebook)
 
 
 # --------------------------------------------------------------------------- the worker
@@ -396,19 +455,20 @@ def _kernel_state():
     )
 
 
-def _left_processes(spawned: Path) -> list[str]:
+def _left_processes(marker: str) -> list[str]:
     """Survivors among the processes the answer started, then children of the kernel that stay.
 
-    The answer's processes must be gone when the verdict is given. The kernel's only children
-    are the runner's keepers (ours), whose exit is reaped by a thread: they must be gone soon
-    after (two seconds here).
+    The answer's processes (named ``marker``) must be gone when the verdict is given. The
+    kernel's only children are the runner's keepers (ours), whose exit is reaped by a thread:
+    they must be gone soon after (two seconds here).
     """
     left = []
-    for entry in spawned.iterdir():
-        if os.path.exists(f"/proc/{entry.name}"):
-            state = Path(f"/proc/{entry.name}/stat").read_text().rpartition(")")[2].split()[0]
-            left.append(f"process {entry.name} ({state})")
-        entry.unlink()
+    for pid in filter(str.isdigit, os.listdir("/proc")):
+        try:
+            if Path(f"/proc/{pid}/comm").read_text().strip() == marker:
+                left.append(f"process {pid}")
+        except OSError:  # it ended meanwhile
+            pass
     deadline = time.monotonic() + 2.0
     while True:
         try:  # WNOWAIT: look without reaping (the kernel's reaper thread does that)
@@ -420,27 +480,61 @@ def _left_processes(spawned: Path) -> list[str]:
         time.sleep(0.002)
 
 
+def _leaks(context, listener) -> list[str]:
+    """What a function that reaches out managed: a connection, a file written, progress lost."""
+    found = []
+    try:
+        connection, _ = listener.accept()
+        connection.close()
+        found.append("it connected to 127.0.0.1")
+    except BlockingIOError:
+        pass
+    if os.path.exists(context["outside"]):
+        os.unlink(context["outside"])
+        found.append(f"it wrote {context['outside']}")
+    folder = Path(context["progress"])
+    written = [path.name for path in folder.glob("*") if path.is_file() and (
+        path.name == "pwned" or b"pwned" in path.read_bytes())]
+    if written:
+        found.append(f"it wrote the progress store ({', '.join(written)})")
+        for name in written:
+            (folder / name).unlink()
+    return found
+
+
 def worker(name: str, tmp: str) -> dict:
     """Check every question of module ``name`` with every hostile answer; return a summary."""
-    spawned = Path(tmp) / "spawned"
-    spawned.mkdir()
+    import socket
+
     fifos = Path(tmp) / "fifos"
     fifos.mkdir()
     os.environ["COURSE_PROGRESS_DIR"] = str(Path(tmp) / "progress")
     Question.grade_timeout = GRADE_TIMEOUT
+    Function.check_seconds = CHECK_SECONDS
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen()
+    listener.setblocking(False)
     received = []
     for number in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
         signal.signal(number, lambda number, frame: received.append(number))
     shown = io.StringIO()
     sys.stdout = shown  # check() prints its verdict
-    context = {"spawned": str(spawned), "tmp": str(fifos)}
+    context = {"tmp": str(fifos), "marker": f"swept-{os.getpid() % 10**6}",
+               "port": listener.getsockname()[1], "outside": str(Path(tmp) / "outside"),
+               "progress": str(Path(tmp) / "progress"),
+               "solution": "notebooks/solutions/00_start_here.ipynb", "sleep": 0.0}
     questions = questions_of(name)
+    first = min(questions)
     failures, reached, calls, times = [], [], 0, {}
     started = time.monotonic()
     for key, question in sorted(questions.items()):
         question.check(question.answer)  # the course's own runs are made (and cached) here,
         # and IPython imported (its first import raises the recursion limit to 3000)
         pairs = [(answer, make(), answer in HANGING) for answer, make in ANSWERS.items()]
+        if key == first:
+            pairs += [(f"{kind}:{answer}", wrap(make()), answer in HANGING)
+                      for kind, wrap in CONTAINERS.items() for answer, make in ANSWERS.items()]
         if isinstance(question, Function):
             pairs += [(f"function:{answer}", f, answer in FUNCTIONS_HANGING)
                       for answer, f in _functions(context).items()]
@@ -450,6 +544,7 @@ def worker(name: str, tmp: str) -> dict:
                 asked = copy.copy(question)
                 asked.timeout, asked._course_outcomes = HANG_TIMEOUT, {}
             limit = asked.timeout if isinstance(asked, Function) else 0.0
+            context["sleep"] = 0.9 * limit  # just under the limit of each call
             bound = 3 * max(limit, GRADE_TIMEOUT) + 3.0
             before = _kernel_state()
             called = time.monotonic()
@@ -461,6 +556,8 @@ def worker(name: str, tmp: str) -> dict:
             calls += 1
             times[answer_name] = times.get(answer_name, 0.0) + took
             where = f"{name}.{key} <- {answer_name}"
+            if os.environ.get("SWEEP_VERBOSE"):  # to find a slow kind: SWEEP_VERBOSE=1
+                print(f"{took:6.2f} s  {where}", file=sys.__stderr__, flush=True)
             if type(result) is not CheckResult or result not in (0, 1):
                 failures.append(f"{where}: check returned {result!r}")
             if took > bound:
@@ -475,7 +572,12 @@ def worker(name: str, tmp: str) -> dict:
             if received:
                 failures.append(f"{where}: the kernel received signals {received}")
                 received.clear()
-            left = _left_processes(spawned)
+            leaks = _leaks(context, listener)
+            if "READ-THE-SOLUTIONS" in shown.getvalue():
+                leaks.append(f"it read {context['solution']}")
+            if leaks:
+                failures.append(f"{where}: {', '.join(leaks)}")
+            left = _left_processes(context["marker"])
             if left:
                 failures.append(f"{where}: left {', '.join(left)}")
             shown.seek(0)

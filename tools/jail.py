@@ -11,7 +11,9 @@ namespaces**:
 * **files**: every mount is made read-only; the one writable folder is the submission's own
   throwaway folder (``writable``); the folders in ``hidden`` (the room of submissions, the other
   submissions' folders, the course checkout, ``/tmp``, ``/dev/shm``) are covered by an empty
-  private ``tmpfs``, so they can be neither read nor written; ``/proc`` is the namespace's own;
+  private ``tmpfs``, so they can be neither read nor written (Python's own folders inside them
+  are put back, read-only); ``/proc`` is the namespace's own. The mounts are made by
+  ``course_utils/_isolation.py``, which the exercise engine's sandbox uses too;
 * **processes**: the command is not PID 1 but its child; when the command ends, or when the
   grader kills ``unshare`` (``--kill-child``), PID 1 exits and the kernel kills every process
   left in the namespace, however detached (``setsid``, double fork). A process inside cannot
@@ -31,7 +33,6 @@ Usage (by the grader; nothing a learner controls is passed here)::
 from __future__ import annotations
 
 import argparse
-import ctypes
 import os
 import shutil
 import signal
@@ -43,13 +44,6 @@ _UNSHARE = ["--user", "--map-root-user", "--mount", "--net", "--pid", "--fork", 
             "--mount-proc"]
 _SETPRIV = ["--inh-caps=-all", "--ambient-caps=-all", "--bounding-set=-all", "--no-new-privs"]
 
-# mount(2) flags (linux/mount.h)
-MS_RDONLY, MS_NOSUID, MS_NODEV, MS_NOEXEC = 1, 2, 4, 8
-MS_REMOUNT, MS_NOATIME, MS_NODIRATIME, MS_BIND = 32, 1024, 2048, 4096
-MS_REC, MS_PRIVATE, MS_RELATIME, MS_STRICTATIME = 16384, 1 << 18, 1 << 21, 1 << 24
-_LOCKED = {"nosuid": MS_NOSUID, "nodev": MS_NODEV, "noexec": MS_NOEXEC, "noatime": MS_NOATIME,
-           "nodiratime": MS_NODIRATIME, "relatime": MS_RELATIME}
-_HIDE_SIZE = "size=64m"  # the tmpfs over a hidden folder: a learner may write there, not much
 
 
 def probe() -> tuple[bool, str]:
@@ -93,79 +87,11 @@ def command(argv: list[str], *, writable: Path, cwd: Path, hidden: list[Path],
 
 
 # --------------------------------------------------------------------------- inside the namespaces
+# The mounts are made by course_utils/_isolation.py, shared with the exercise engine's sandbox
+# (a function run by check() in a live kernel gets the same read-only, hidden-folder view).
 
-
-_libc = ctypes.CDLL(None, use_errno=True)
-
-
-def _mount(source: str | None, target: str, fstype: str | None, flags: int,
-           data: str | None = None) -> None:
-    def b(text):
-        return None if text is None else os.fsencode(text)
-
-    if _libc.mount(b(source), b(target), b(fstype), flags, b(data)) != 0:
-        errno = ctypes.get_errno()
-        raise OSError(errno, f"mount {target}: {os.strerror(errno)}")
-
-
-def _mounts() -> list[tuple[str, set[str]]]:
-    """Mount points (deepest last) and their per-mount options, from /proc/self/mountinfo."""
-    found = []
-    with open("/proc/self/mountinfo", encoding="utf-8") as stream:
-        for line in stream:
-            fields = line.split()
-            point = fields[4].encode().decode("unicode_escape")  # "\040" is a space
-            found.append((point, set(fields[5].split(","))))
-    return found
-
-
-def _inside(path: str, folder: str) -> bool:
-    return path == folder or path.startswith(folder.rstrip("/") + "/")
-
-
-def _needed() -> list[str]:
-    """Folders the command needs to see: Python itself and its installed packages."""
-    import site
-
-    folders = [sys.prefix, sys.base_prefix, sys.executable, *site.getsitepackages()]
-    return [os.path.realpath(p) for p in folders if os.path.exists(p)]
-
-
-def setup(writable: str, hidden: list[str], visible: list[str] = ()) -> list[str]:
-    """Make every mount read-only except ``writable``; cover ``hidden`` but keep ``visible``.
-
-    Returns what could not be made read-only.
-    """
-    problems = []
-    _mount(None, "/", None, MS_REC | MS_PRIVATE)  # nothing done here reaches the real system
-    _mount(writable, writable, None, MS_BIND)  # its own mount: stays writable
-    own = os.open(writable, os.O_RDONLY | os.O_DIRECTORY)
-    shown = {path: os.open(path, os.O_RDONLY | os.O_DIRECTORY) for path in visible
-             if os.path.isdir(path)}
-    for point, options in reversed(_mounts()):
-        if point == writable or _inside(point, "/proc") or point in ("/dev/null",):
-            continue
-        flags = MS_REMOUNT | MS_BIND | MS_RDONLY
-        flags |= sum(bit for name, bit in _LOCKED.items() if name in options)
-        try:
-            _mount(None, point, None, flags)
-        except OSError as exc:
-            problems.append(f"{point} stays writable ({exc.strerror})")
-    needed = _needed()
-    for folder in hidden:
-        if not os.path.isdir(folder) or any(_inside(p, folder) for p in needed):
-            continue  # Python lives there: it stays visible, read-only
-        _mount("tmpfs", folder, "tmpfs", MS_NOSUID | MS_NODEV, _HIDE_SIZE)
-    for path, fd in shown.items():  # put back, read-only, what a hidden folder covered
-        if not _inside(path, writable) and any(_inside(path, f) for f in hidden):
-            os.makedirs(path, exist_ok=True)
-            _mount(f"/proc/self/fd/{fd}", path, None, MS_BIND | MS_REC)
-            _mount(None, path, None, MS_REMOUNT | MS_BIND | MS_RDONLY | MS_NOSUID | MS_NODEV)
-        os.close(fd)
-    os.makedirs(writable, exist_ok=True)  # again, if a hidden folder covered it
-    _mount(f"/proc/self/fd/{own}", writable, None, MS_BIND)
-    os.close(own)
-    return problems
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # the course's own package
+from course_utils._isolation import setup  # noqa: E402
 
 
 def main(argv: list[str] | None = None) -> int:

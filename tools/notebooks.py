@@ -77,6 +77,14 @@ from urllib.parse import quote
 
 import nbformat
 
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # the course's own package
+from course_utils._files import (  # noqa: E402
+    FileTooLargeError,
+    NotARegularFileError,
+    json_nesting_depth,
+    read_regular_file,
+)
+
 REPO_URL = "https://github.com/sparsity-course/regularization-for-sparsity"
 BRANCH = "main"
 SITE_URL = "https://sparsity-course.github.io/regularization-for-sparsity/"  # GitHub Pages
@@ -219,9 +227,44 @@ print("Setup done: course_utils is ready.")'''
 # --------------------------------------------------------------------------- reading and writing
 
 
+MAX_NOTEBOOK_BYTES = 16 * 2**20  # a course notebook is under 1 MB (CONTRIBUTING)
+MAX_NOTEBOOK_DEPTH = 64  # a notebook's JSON nests about 6 deep; deeper is damaged
+
+
+class NotebookError(Exception):
+    """A file that cannot be read as a notebook; its message is one line naming the file."""
+
+
 def read(path: Path) -> nbformat.NotebookNode:
-    """Read a notebook (format 4)."""
-    return nbformat.read(path, as_version=4)
+    """Read a notebook (format 4) through the package's safe reader, or raise NotebookError.
+
+    ``course_utils/_files.py`` opens it without blocking, checks after opening that it is a
+    regular file (a FIFO or ``/dev/zero`` is refused, not waited on) and reads at most
+    ``MAX_NOTEBOOK_BYTES``; its JSON nesting is counted without recursion before parsing.
+    Every error (from the file, the JSON or nbformat) becomes one line naming the file.
+    """
+    try:
+        data = read_regular_file(path, MAX_NOTEBOOK_BYTES)
+    except NotARegularFileError as exc:
+        raise NotebookError(f"{path}: not a regular file ({exc.kind})") from None
+    except FileTooLargeError:
+        raise NotebookError(
+            f"{path}: larger than {MAX_NOTEBOOK_BYTES // 2**20} MB, not a course notebook"
+        ) from None
+    except OSError as exc:
+        raise NotebookError(f"{path}: cannot be read ({exc.strerror or exc})") from None
+    if json_nesting_depth(data) > MAX_NOTEBOOK_DEPTH:
+        raise NotebookError(f"{path}: nested deeper than {MAX_NOTEBOOK_DEPTH} levels, "
+                            "not a notebook")
+    try:
+        nb = nbformat.reads(data.decode("utf-8"), as_version=4)
+        nbformat.validate(nb)
+    except Exception as exc:  # JSON, UTF-8, nbformat's own errors: all mean "not a notebook"
+        first = str(exc).strip().splitlines()[:1] or [""]
+        raise NotebookError(
+            f"{path}: not a valid notebook ({type(exc).__name__}: {first[0][:150]})"
+        ) from None
+    return nb
 
 
 def write(nb: nbformat.NotebookNode, path: Path) -> None:
@@ -762,7 +805,15 @@ def main(argv: list[str] | None = None) -> int:
     new.add_argument("stem", help="e.g. 03_zeno")
     new.add_argument("title")
     args = parser.parse_args(argv)
+    try:
+        return _run(args)
+    except NotebookError as exc:  # one line naming the file, as argparse reports a bad option
+        print(f"{Path(sys.argv[0]).name}: error: {exc}", file=sys.stderr)
+        return 2
 
+
+def _run(args: argparse.Namespace) -> int:
+    """Run the parsed command; return the exit status."""
     paths = getattr(args, "paths", [])
     if args.command in ("sync", "build"):
         for path in _solutions(paths):

@@ -59,6 +59,11 @@ class MultipleChoice(Question):
                     f"option {key!r} must be a pair of non-empty strings (text, explanation)."
                 )
             text, why = pair
+            if key.strip().lower() in self.options:  # the learner's "A" and "a" are one answer
+                raise ValueError(
+                    f"options has two keys that are the same ignoring case and spaces: "
+                    f"{key!r} and another; use distinct letters."
+                )
             self.options[key.strip().lower()] = (text, _sentence(_without_verdict_word(why)))
         if not isinstance(answer, str):
             raise TypeError(f"answer must be an option key (a string), got {_describe(answer)}.")

@@ -10,7 +10,7 @@ import numpy as np
 
 from .._validation import check_scalar
 from . import _sandbox
-from ._question import Question
+from ._question import MAX_LIST, Question
 from ._runner import _run, _run_answer, _what_it_did
 from ._slips import asks_for_fraction, name_function_slip
 from ._values import _describe, _difference, _is_number
@@ -97,6 +97,10 @@ class Function(Question):
         Tolerances for numeric results (default ``rtol=1e-6, atol=1e-12``).
     timeout : float, default=2.0
         Seconds allowed per call (0 < timeout <= 600), so an infinite loop gets a verdict.
+        All the calls of one check together get ``max(timeout, check_seconds)`` (10 s), and
+        their results together at most 32 MB (``_sandbox.MAX_RUN_BYTES``); the learner's run
+        stops at the first case that runs out of time, crashes or returns something that
+        cannot be compared (a result over 16 MB, an object of the learner's own class).
     mistakes : list of (callable, str), optional
         Typical wrong functions; when the learner's function behaves like one
         on every case, its feedback is shown (with the first failing case).
@@ -105,6 +109,11 @@ class Function(Question):
     solution : str, optional
         Code shown by ``solution()``.
     """
+
+    #: Seconds allowed for all the calls of the learner's function in one check together (at
+    #: least ``timeout``): a function just under the per-call limit on each case still gets
+    #: its verdict in time.
+    check_seconds = 10.0
 
     def __init__(
         self,
@@ -122,7 +131,7 @@ class Function(Question):
         super().__init__(prompt, hints=hints, solution=solution)
         if not callable(answer):
             raise TypeError("Function expects a callable as its answer.")
-        if isinstance(cases, (str, bytes)) or not hasattr(cases, "__iter__"):
+        if not isinstance(cases, (list, tuple)) or len(cases) > MAX_LIST:
             raise TypeError("cases must be a non-empty list of tuples of arguments.")
         cases = list(cases)
         if not cases or not all(isinstance(case, tuple) for case in cases):
@@ -133,6 +142,8 @@ class Function(Question):
         self.atol = 1e-12 if atol is None else check_scalar(atol, "atol")
         self.timeout = check_scalar(timeout, "timeout", low=0.0, low_inclusive=False, high=600.0)
         self.mistakes = []
+        if not isinstance(mistakes, (list, tuple)) or len(mistakes) > MAX_LIST:
+            raise TypeError("mistakes must be a list of (function, feedback) pairs.")
         for item in mistakes:
             if not (isinstance(item, tuple) and len(item) == 2 and callable(item[0])):
                 raise TypeError("mistakes must be a list of (function, feedback) pairs.")
@@ -169,7 +180,8 @@ class Function(Question):
     def _grade(self, answer) -> Verdict:
         if not callable(answer):
             return Verdict(INCORRECT, f"expected a function, got {_describe(answer)}.")
-        empty, outcomes = _run_answer(answer, self.cases, self.timeout)  # stops at a time-out
+        total = max(self.timeout, self.check_seconds)
+        empty, outcomes = _run_answer(answer, self.cases, self.timeout, total)  # stops early
         if empty:
             return Verdict(
                 NOT_ATTEMPTED,

@@ -37,12 +37,11 @@ import sys
 import tempfile
 from pathlib import Path
 
-import numpy as np
-
 from .._files import (
     FileTooLargeError,
     NotARegularFileError,
     folder_from_env,
+    json_nesting_depth,
     locked,
     read_regular_file,
 )
@@ -89,28 +88,6 @@ def _file() -> Path | None:
     return path
 
 
-def _nesting_depth(raw: bytes) -> int:
-    """How deep the arrays and objects of the JSON text ``raw`` nest, in linear time.
-
-    Brackets inside strings do not count: a quote opens or closes a string unless an odd
-    number of backslashes precedes it. (On invalid JSON the count can be off after the first
-    error, where the parser stops anyway.) Computed with numpy, without recursion, so a file
-    of ``"[" * 200_000`` is refused before ``json.loads`` recurses into it, whatever the
-    recursion limit.
-    """
-    text = np.frombuffer(raw, dtype=np.uint8)
-    index = np.arange(text.size)
-    backslash = text == ord("\\")
-    last_other = np.maximum.accumulate(np.where(backslash, -1, index))
-    run = index - last_other  # backslashes ending at each position
-    escaped = np.zeros(text.size, dtype=bool)
-    escaped[1:] = run[:-1] % 2 == 1
-    in_string = np.cumsum((text == ord('"')) & ~escaped) % 2 == 1
-    opens = np.isin(text, (ord("["), ord("{"))) & ~in_string
-    closes = np.isin(text, (ord("]"), ord("}"))) & ~in_string
-    return int(np.cumsum(opens.astype(np.int64) - closes).max(initial=0))
-
-
 def _read_store(path: Path | None) -> tuple[dict, str | None]:
     """The store's questions, and why the file is damaged (None when it is not).
 
@@ -128,7 +105,7 @@ def _read_store(path: Path | None) -> tuple[dict, str | None]:
         return {}, f"it is larger than {MAX_BYTES:,} bytes"
     except OSError:
         return {}, None
-    if _nesting_depth(raw) > MAX_DEPTH:
+    if json_nesting_depth(raw) > MAX_DEPTH:
         return {}, f"it nests more than {MAX_DEPTH} levels deep"
     try:
         data = json.loads(raw.decode("utf-8"))

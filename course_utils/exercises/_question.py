@@ -15,6 +15,13 @@ from ._verdict import (
     _is_verdict,
 )
 
+#: An array answer with more values than this gets its verdict from its shape alone (reading
+#: it, e.g. a ``np.broadcast_to`` of one number to 10**9 values, would take seconds and GBs).
+MAX_ANSWER_VALUES = 10**7
+#: The most hints, cases, mistakes or predicted values a question's author may list (a list
+#: or a tuple: an array or a generator of millions would be read in full at construction).
+MAX_LIST = 1000
+
 _NOT_ATTEMPTED_MESSAGE = "replace the ... with your answer, then run this cell again."
 
 
@@ -34,8 +41,16 @@ class Question:
     def __init__(self, prompt: str, *, hints=(), solution: str | None = None):
         if not isinstance(prompt, str) or not prompt:
             raise TypeError("prompt must be a non-empty string.")
+        if not isinstance(hints, (list, tuple)) or len(hints) > MAX_LIST:
+            raise TypeError("hints must be a list of strings.")
+        hints = list(hints)
+        if not all(isinstance(hint, str) and hint.strip() for hint in hints):
+            raise TypeError("hints must be a list of non-empty strings.")
+        if solution is not None and not isinstance(solution, str):
+            raise TypeError(f"solution must be a string (code or text), got "
+                            f"{type(solution).__name__}.")
         self.prompt = prompt
-        self.hints = list(hints)
+        self.hints = hints
         self._solution = solution
         self._hints_shown = 0
 
@@ -67,6 +82,13 @@ class Question:
     def _grade_safely(self, answer) -> Verdict:
         if answer is Ellipsis:
             return Verdict(NOT_ATTEMPTED, _NOT_ATTEMPTED_MESSAGE)
+        values = _sandbox.array_values(answer)  # from the arrays' shapes only
+        if values > MAX_ANSWER_VALUES:
+            return Verdict(
+                INCORRECT,
+                f"your answer holds arrays of {values:,} values, far more than any answer "
+                f"here (at most {MAX_ANSWER_VALUES:,} are read): check what you computed.",
+            )
         if self._grades_in_kernel(answer):
             try:
                 return self._grade(answer)
@@ -87,6 +109,14 @@ class Question:
             )
         if outcome.kind == "error":
             return _could_not_check(outcome.error_types, outcome.detail)
+        if outcome.kind == "crash":
+            return Verdict(
+                INCORRECT,
+                f"this answer could not be checked: reading it crashed the process that compared "
+                f"it ({_what_it_did(outcome).rpartition('(')[2]}: it points at memory it does not "
+                "own (an `as_strided` view, a ctypes pointer?). Pass an ordinary array, e.g. "
+                "np.array(...) of your values.",
+            )
         return Verdict(INCORRECT, f"this answer could not be checked: {_what_it_did(outcome)}.")
 
     def _grades_in_kernel(self, answer) -> bool:

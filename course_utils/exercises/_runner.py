@@ -11,6 +11,7 @@ import copy
 import inspect
 import signal
 import textwrap
+import time
 import types
 import warnings
 
@@ -23,6 +24,9 @@ from ._verdict import _clause
 
 def _what_it_did(outcome: _sandbox.Outcome) -> str:
     """What one call of a function did, as the end of a sentence ("it raised ...")."""
+    if outcome.kind == "timeout" and outcome.detail == "total":
+        return ("the check ran out of time: all the cases together took longer than the "
+                "check allows (is it much slower than it needs to be?)")
     if outcome.kind == "timeout":
         return "it did not finish in time (an infinite loop?)"
     if outcome.kind == "error":
@@ -42,10 +46,12 @@ def _what_it_did(outcome: _sandbox.Outcome) -> str:
     return f"got {_describe(outcome.value)}"
 
 
-def _run(func, cases, seconds: float, *, stop_at_timeout: bool = True):
+def _run(func, cases, seconds: float, *, stop_at_timeout: bool = True,
+         total_seconds: float | None = None, stop_at_opaque: bool = False):
     """Run ``func`` on each case in the sandbox, each on a deep copy of its arguments.
 
-    Returns a list of :class:`_sandbox.Outcome`, one per case that ran.
+    Returns a list of :class:`_sandbox.Outcome`, one per case that ran (see
+    :func:`_sandbox.run` for the limits).
     """
 
     def call(*args):
@@ -57,25 +63,31 @@ def _run(func, cases, seconds: float, *, stop_at_timeout: bool = True):
             warnings.simplefilter("ignore")
             return func(*args)
 
-    return _sandbox.run(call, cases, seconds, stop_at_timeout=stop_at_timeout)
+    return _sandbox.run(call, cases, seconds, stop_at_timeout=stop_at_timeout,
+                        total_seconds=total_seconds, stop_at_opaque=stop_at_opaque)
 
 
-def _run_answer(func, cases, seconds: float) -> tuple[bool, list]:
+def _run_answer(func, cases, seconds: float, total_seconds: float) -> tuple[bool, list]:
     """Whether the learner's ``func`` has an empty body, and its outcomes on ``cases``.
 
     Both in the sandbox, in one child process: reading a function's source follows its
     ``__wrapped__`` and opens its ``co_filename``, which a learner controls (a FIFO blocks for
-    ever). If that read does not give an answer, the function counts as written.
+    ever). If that read does not give an answer, the function counts as written. Each call
+    gets ``seconds``, all of them together ``total_seconds``; the run stops at the first case
+    that runs out of time, crashes or returns what cannot be compared (:func:`_sandbox.run`).
     """
 
     def step(kind, args):  # run by _run, on a deep copy of the case
         return _is_empty_function(func) if kind == "empty?" else func(*args)
 
-    first, *rest = _run(step, [("empty?", ())] + [("call", case) for case in cases], seconds)
+    started = time.monotonic()
+    first, *rest = _run(step, [("empty?", ())] + [("call", case) for case in cases], seconds,
+                        total_seconds=total_seconds, stop_at_opaque=True)
     if first.kind == "value" and first.value is True:
         return True, []
     if first.kind != "value":  # the read hung or crashed: run the cases on their own
-        return False, _run(func, cases, seconds)
+        left = max(total_seconds - (time.monotonic() - started), 0.0)
+        return False, _run(func, cases, seconds, total_seconds=left, stop_at_opaque=True)
     return False, rest
 
 
@@ -106,11 +118,13 @@ def _is_empty_function(func) -> bool:
         tree = ast.parse(textwrap.dedent(inspect.getsource(func)))
     except (OSError, TypeError, SyntaxError, IndentationError):
         code = getattr(func, "__code__", None)
-        # `return 0.5` can compile to the same bytecode as `...`: the constants tell them apart
+        # `return 0.5` or `return "0.5"` can compile to the same bytecode as `...`: the
+        # constants tell them apart (a string counts only as the function's own docstring)
         return (
             code is not None
             and code.co_code in _EMPTY_BYTECODES
-            and all(c is None or c is Ellipsis or type(c) is str for c in code.co_consts)
+            and all(c is None or c is Ellipsis or type(c) is str and c is func.__doc__
+                    for c in code.co_consts)
         )
     defs = [
         node for node in ast.walk(tree) if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef))

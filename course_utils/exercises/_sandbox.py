@@ -26,6 +26,22 @@ Which protection applies where:
   user (another kernel), which the namespace prevents. In both, the kernel is not "dumpable"
   while a run lasts, so the runner cannot open the kernel's ``/proc/<pid>/mem`` to write into
   it (the fallback could otherwise, as a process of the same user).
+- **Files and network.** With namespaces, the keeper also enters new mount and network
+  namespaces before it forks the runner, and makes the mounts with
+  :mod:`course_utils._isolation` (the mechanism ``tools/jail.py`` uses for the grader): no
+  network (a loopback that is down: ``127.0.0.1`` is unreachable, no DNS); every file
+  read-only; the progress store's folder, the notebook's folder, the course checkout, the
+  home folder and ``/tmp``, ``/var/tmp``, ``/dev/shm`` covered by an empty read-only
+  ``tmpfs``, with this package, the course's data folder and Python's own folders put back
+  read-only. The runner mounts a ``/proc`` of its own PID namespace (no
+  ``/proc/<pid>/root`` into another process's view of the files), then drops every
+  capability, so it cannot undo a mount. (Where the user id cannot be mapped, e.g. root
+  inside ``tools/jail.py``, which already hides those folders, a hidden folder holding one
+  that must stay visible is left visible, read-only.) Where only user and PID namespaces
+  are allowed,
+  or none (the fallback below), **there is no file or network isolation**: the runner can
+  read and write whatever the user can (the solutions, the progress store) and use the
+  network; only the processes are protected.
 - **The verdict waits for the cleanup.** The kernel tells the keeper to end the run, and the
   keeper answers (with the runner's exit status) only once the runner and everything it
   started are gone: no process of a run survives its verdict. The keeper's own exit is reaped by
@@ -39,7 +55,13 @@ The runner sends back one message per case through a pipe: the returned value as
 (numbers, strings, tuples, lists, dicts and numpy arrays of numbers, rebuilt in the kernel
 without running any code of the answer), or the exception's class names and message. A value
 that is not plain data (a learner's own class) comes back as its type name only. The kernel
-reads each message with a deadline and a size cap.
+reads each message with a deadline and a size cap, and decodes it under a cap on its items
+and depth. **Limits of one run** (:func:`run`): each call gets ``seconds``; all calls
+together may get ``total_seconds`` (a learner's function: ``Function.check_seconds``, so a
+function that sleeps just under the per-call limit on every case still gets its verdict in
+time); each result is read up to ``MAX_MESSAGE_BYTES`` (16 MB) and all of them together up to
+``MAX_RUN_BYTES`` (32 MB); a run ends at the first call that runs out of time, crashes,
+exceeds a cap, or (for a learner's function) returns what cannot be compared.
 
 The runner must not touch the kernel's channels to Jupyter: it sends its output (stdout and
 stderr, Python's and C's) to ``/dev/null``, closes every other inherited file (the kernel's
@@ -74,10 +96,13 @@ from typing import NamedTuple
 
 import numpy as np
 
+from .. import _isolation
+
 # Tests set it to False to exercise the in-process fallback.
 USE_FORK = sys.platform.startswith("linux") and hasattr(os, "fork")
 
-MAX_MESSAGE_BYTES = 64 * 2**20  # a larger result is refused: it is not a sensible answer
+MAX_MESSAGE_BYTES = 16 * 2**20  # a larger result is refused: it is not a sensible answer
+MAX_RUN_BYTES = 32 * 2**20  # all the results of one run together (the run ends beyond)
 _MAX_ITEMS = 100_000  # numbers, strings and containers in one result
 _MAX_DEPTH = 50
 _ARRAY_KINDS = "biufcmMSU"  # numbers, booleans, times and strings: never objects or records
@@ -169,7 +194,8 @@ def is_plain(x, budget: list | None = None, depth: int = 0) -> bool:
     """True when ``x`` is plain data: comparing it cannot run any code of the answer.
 
     Plain data is None, bool, int, float, complex, str, bytes, ``...``, numpy numbers, numpy
-    arrays of numbers or strings, tuples, lists and dicts of plain data (exact types, not
+    arrays of numbers or strings whose memory is ordinary (:func:`is_ordinary_array`; each of
+    their values counts as an item), tuples, lists and dicts of plain data (exact types, not
     subclasses), and the course's own ``FitResult`` holding plain data; at most
     ``_MAX_ITEMS`` items, nested at most ``_MAX_DEPTH`` deep (a deeper answer is graded in the
     runner, where a RecursionError is only a verdict).
@@ -182,7 +208,8 @@ def is_plain(x, budget: list | None = None, depth: int = 0) -> bool:
     if id(t) in _PLAIN_TYPE_IDS:
         return True
     if t is np.ndarray:
-        return x.dtype.kind in _ARRAY_KINDS
+        budget[0] -= x.size  # every value is read when it is compared
+        return budget[0] >= 0 and x.dtype.kind in _ARRAY_KINDS and is_ordinary_array(x)
     if t is tuple or t is list:
         return all(is_plain(item, budget, depth + 1) for item in x)
     if t is dict:
@@ -194,8 +221,77 @@ def is_plain(x, budget: list | None = None, depth: int = 0) -> bool:
     return False
 
 
-def _decode(node):
-    """Rebuild a value from :func:`_encode`'s tagged tuples (in the kernel: builtins only)."""
+def array_values(x, budget: list | None = None, depth: int = 0) -> int:
+    """How many values the numpy arrays in ``x`` hold, looking at their shapes only.
+
+    Walks the exact types ``np.ndarray``, tuple, list and dict (no code of the answer runs),
+    at most ``_MAX_ITEMS`` items and ``_MAX_DEPTH`` deep; other objects count as none.
+    """
+    budget = [_MAX_ITEMS] if budget is None else budget
+    budget[0] -= 1
+    if budget[0] < 0 or depth > _MAX_DEPTH:
+        return 0
+    t = type(x)
+    if t is np.ndarray:
+        return x.size
+    if t is tuple or t is list:
+        return sum(array_values(item, budget, depth + 1) for item in x)
+    if t is dict:
+        return sum(array_values(v, budget, depth + 1) for v in x.values())
+    return 0
+
+
+def _extent(x: np.ndarray) -> tuple[int, int]:
+    """The lowest and highest byte address ``x`` reads (for a non-empty array)."""
+    low = high = x.__array_interface__["data"][0]
+    for n, stride in zip(x.shape, x.strides, strict=True):
+        if stride < 0:
+            low += stride * (n - 1)
+        else:
+            high += stride * (n - 1)
+    return low, high + x.itemsize
+
+
+def is_ordinary_array(x: np.ndarray) -> bool:
+    """True when reading every value of the numpy array ``x`` stays inside memory numpy made.
+
+    Only its metadata is read (shape, strides, address, its ``base`` chain), never a value.
+    Ordinary: its chain of bases is made of numpy arrays and ends in one that owns its
+    (contiguous) buffer, ``x`` lies within that buffer, and no stride is zero with more than
+    one value along it (``np.broadcast_to``: a huge logical size on one number). Not
+    ordinary: ``as_strided`` views reaching outside their buffer, arrays over a ctypes
+    pointer (``np.ctypeslib.as_array``), a ``memoryview``, ``bytes`` or ``mmap``. Such an
+    array is graded in the sandbox, where a crash is only a verdict.
+    """
+    owner = x
+    for _ in range(1000):  # a view of a view of ...
+        if owner.base is None:
+            break
+        owner = owner.base
+        if type(owner) is not np.ndarray:
+            return False
+    if not (owner.flags.owndata and (owner.flags.c_contiguous or owner.flags.f_contiguous)):
+        return False
+    if x.size == 0:
+        return True
+    if any(stride == 0 and n > 1 for n, stride in zip(x.shape, x.strides, strict=True)):
+        return False
+    start = owner.__array_interface__["data"][0]
+    low, high = _extent(x)
+    return start <= low and high <= start + owner.nbytes
+
+
+def _decode(node, budget: list | None = None, depth: int = 0):
+    """Rebuild a value from :func:`_encode`'s tagged tuples (in the kernel: builtins only).
+
+    Under the same caps as :func:`_encode` (items, each array value counted, and depth): a
+    message made by other code than ours (a runner whose ``_encode`` was replaced) raises
+    ``ValueError`` instead of costing the kernel time, memory or a ``RecursionError``.
+    """
+    budget = [_MAX_ITEMS] if budget is None else budget
+    budget[0] -= 1
+    if budget[0] < 0 or depth > _MAX_DEPTH:
+        raise ValueError("a result too large or too deeply nested to read")
     tag = node[0]
     if tag == "v":
         return node[1]
@@ -211,8 +307,8 @@ def _decode(node):
             return np.empty(shape, dtype=dtype)
         return np.frombuffer(node[3], dtype=dtype).reshape(shape).copy()
     if tag == "d":
-        return {_decode(k): _decode(v) for k, v in node[1]}
-    items = [_decode(item) for item in node[1]]
+        return {_decode(k, budget, depth + 1): _decode(v, budget, depth + 1) for k, v in node[1]}
+    items = [_decode(item, budget, depth + 1) for item in node[1]]
     return {"t": tuple, "l": list, "s": set, "f": frozenset}[tag](items)
 
 
@@ -276,6 +372,14 @@ def describe_exception(exc: BaseException) -> tuple[tuple[str, ...], str]:
     return tuple(names), text[:1000]
 
 
+def _read_message(message: bytes) -> Outcome:
+    """The outcome a runner's message tells (builtins only, decoded under the caps)."""
+    try:
+        return _outcome(*_BuiltinsOnly(io.BytesIO(message)).load())
+    except Exception:
+        return Outcome("opaque", detail="a result that could not be read")
+
+
 def _outcome(kind, *fields) -> Outcome:
     if kind == "value":
         return Outcome("value", value=_decode(fields[0]))
@@ -288,33 +392,104 @@ def _outcome(kind, *fields) -> Outcome:
 # (the module docstring says what the keeper and the runner are, and which protection applies)
 
 _CLONE_NEWUSER, _CLONE_NEWPID = 0x10000000, 0x20000000
+_CLONE_NEWNS, _CLONE_NEWNET = 0x00020000, 0x40000000
 _PR_SET_PDEATHSIG, _PR_GET_DUMPABLE, _PR_SET_DUMPABLE, _PR_SET_CHILD_SUBREAPER = 1, 3, 4, 36
 _PR_SET_NO_NEW_PRIVS, _PR_SET_SECCOMP, _SECCOMP_MODE_FILTER = 38, 22, 2
-# Tests set it to False to exercise the fallback (subreaper and seccomp filter).
+# Tests set it to False to exercise the fallback (subreaper and seccomp filter), and
+# USE_FILE_ISOLATION to False for the level without mount and network namespaces.
 USE_NAMESPACES = True
+USE_FILE_ISOLATION = True
+_NO_ISOLATION = 121  # the runner's exit status when the isolation it was promised failed
 
 
 def _libc():
     return ctypes.CDLL(None, use_errno=True)
 
 
-def _enter_namespaces() -> bool:
+def _hidden_folders() -> tuple[list[str], list[str]]:
+    """In the kernel: the folders a run must not see, and those inside them it must see.
+
+    Hidden: the progress store's folder, the notebook's folder (the current directory), the
+    course checkout (the folder holding this package), the home folder and the temporary
+    folders. Visible again (read-only): this package and the course's data folder, so that a
+    function may still import the course's modules and load its data.
+    """
+    import tempfile
+
+    from .._files import folder_from_env
+    from ._progress import progress_dir
+
+    package = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    hidden = [os.getcwd(), os.path.dirname(package), os.path.expanduser("~"),
+              tempfile.gettempdir(), "/tmp", "/var/tmp", "/dev/shm"]
+    visible = [package, os.path.join(os.path.dirname(package), "data")]  # as datasets.data_dir
+    for folder, where in ((progress_dir, hidden), (lambda: folder_from_env("COURSE_DATA_DIR"),
+                                                   visible)):
+        try:
+            where.append(str(folder() or package))
+        except ValueError:  # a ~user that names no user
+            continue
+    resolved = [os.path.realpath(p) for p in hidden]
+    resolved = [p for p in dict.fromkeys(resolved) if p != "/"]  # a kernel started in /
+    return resolved, [os.path.realpath(p) for p in visible]
+
+
+def _enter_namespaces(hidden: list[str], visible: list[str]) -> str:
     """In the keeper: make its next child process 1 of new user and PID namespaces.
 
-    The user namespace maps the user to itself, so the runner keeps its user and group ids
-    (and can write files as before). Returns False where the system refuses.
+    Also, where the system allows, new mount and network namespaces for the keeper and so
+    for the runner: no network, every file read-only, ``hidden`` covered but ``visible``
+    (:mod:`course_utils._isolation`, the mechanism ``tools/jail.py`` uses). The user
+    namespace maps the user to itself, so the runner keeps its user and group ids. Returns
+    ``"files"`` (all of it), ``"processes"`` (user and PID namespaces only) or ``""`` where
+    the system refuses namespaces.
     """
     uid, gid = os.getuid(), os.getgid()
-    if not USE_NAMESPACES or _libc().unshare(_CLONE_NEWUSER | _CLONE_NEWPID) != 0:
-        return False
-    for name, text in (("setgroups", "deny"), ("uid_map", f"{uid} {uid} 1"),
-                       ("gid_map", f"{gid} {gid} 1")):
+    if not USE_NAMESPACES:
+        return ""
+    libc = _libc()
+    level = "files"
+    if not USE_FILE_ISOLATION or libc.unshare(
+            _CLONE_NEWUSER | _CLONE_NEWPID | _CLONE_NEWNS | _CLONE_NEWNET) != 0:
+        level = "processes"
+        if libc.unshare(_CLONE_NEWUSER | _CLONE_NEWPID) != 0:
+            return ""
+    # Root mapped to itself needs CAP_SETFCAP outside (Linux 5.12+), which a process that
+    # dropped its capabilities (the grader's jail) lacks: then root is user 65534 inside.
+    for name, texts in (("setgroups", ["deny"]), ("uid_map", [f"{uid} {uid} 1", f"65534 {uid} 1"]),
+                        ("gid_map", [f"{gid} {gid} 1", f"65534 {gid} 1"])):
+        for text in texts:
+            try:
+                with open(f"/proc/self/{name}", "w") as file:
+                    file.write(text)
+                break
+            except OSError:  # an old kernel: the runner still runs, as user "nobody"
+                continue
+    if level == "files":
         try:
-            with open(f"/proc/self/{name}", "w") as file:
-                file.write(text)
-        except OSError:  # an old kernel: the runner still runs, as user "nobody"
-            break
-    return True
+            _isolation.setup(None, hidden, visible, writable_hidden=False)
+        except OSError:  # a mount refused: the runner is told, and does not run
+            level = "failed"
+    return level
+
+
+def _lock_in(level: str) -> None:
+    """In the runner, before any untrusted code: its own /proc, and no capability left.
+
+    With ``level == "files"`` the runner mounts a /proc of its PID namespace (the kernel's
+    processes, and their view of the files through ``/proc/<pid>/root``, are out of sight),
+    then drops every capability, so no mount can be undone. Exits if that fails.
+    """
+    if level == "failed":
+        os._exit(_NO_ISOLATION)
+    if level == "files":
+        try:
+            _isolation.mount("proc", "/proc", "proc",
+                             _isolation.MS_NOSUID | _isolation.MS_NODEV | _isolation.MS_NOEXEC)
+        except OSError:
+            os._exit(_NO_ISOLATION)
+    if level and not _isolation.drop_privileges():
+        os._exit(_NO_ISOLATION)
 
 
 # x86-64 and arm64 syscall numbers: kill, tgkill, rt_sigqueueinfo, rt_tgsigqueueinfo (their
@@ -411,10 +586,15 @@ def _become_harmless(keep_fd: int) -> None:
     signal.signal(signal.SIGINT, signal.SIG_DFL)  # an interrupt ends the runner at once
 
 
-def _runner(func, cases, write_fd: int, protected: tuple[int, ...]) -> None:
+def _runner(func, cases, write_fd: int, protected: tuple[int, ...], level: str) -> None:
     """Run every case, sending one message after each; never returns."""
     try:
         _become_harmless(write_fd)
+        _lock_in(level)
+        try:  # the current folder, looked up again: the hidden one if it was hidden
+            os.chdir(os.getcwd())
+        except OSError:
+            os.chdir("/")
         if protected:  # no namespace: the filter keeps the kernel and the keeper out of reach
             _refuse_signals_to(protected)
         signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT, signal.SIGALRM})
@@ -430,7 +610,8 @@ def _runner(func, cases, write_fd: int, protected: tuple[int, ...]) -> None:
         os._exit(0)
 
 
-def _keeper(func, cases, write_fd: int, channel: socket.socket) -> None:
+def _keeper(func, cases, write_fd: int, channel: socket.socket,
+            folders: tuple[list[str], list[str]]) -> None:
     """Start the runner; when the kernel says so, end it and all it started; never returns.
 
     The kernel says so by shutting down its side of ``channel`` (or by dying). The keeper then
@@ -444,7 +625,8 @@ def _keeper(func, cases, write_fd: int, channel: socket.socket) -> None:
                     for number in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)}
         libc = _libc()
         libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)  # the kernel died: so do we
-        isolated = _enter_namespaces()
+        level = _enter_namespaces(*folders)
+        isolated = level != ""
         if not isolated:
             libc.prctl(_PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0)
         runner = os.fork()
@@ -452,7 +634,7 @@ def _keeper(func, cases, write_fd: int, channel: socket.socket) -> None:
             channel.close()
             for number, handler in previous.items():  # the kernel's, as before the keeper
                 signal.signal(number, handler)
-            _runner(func, cases, write_fd, () if isolated else (kernel, os.getppid()))
+            _runner(func, cases, write_fd, () if isolated else (kernel, os.getppid()), level)
         os.close(write_fd)
         while channel.recv(1):  # until the kernel shuts its side
             pass
@@ -519,14 +701,20 @@ def _read_exactly(fd: int, n: int, deadline: float) -> bytes | None:
     return b"".join(chunks)
 
 
-def _receive(fd: int, seconds: float) -> bytes | None:
-    """The next message within ``seconds``: None on time-out, ``b""`` if the runner died."""
+_OVER_CAP = b"\0"  # what _receive returns for a message beyond the run's byte cap
+
+
+def _receive(fd: int, seconds: float, cap: int = MAX_MESSAGE_BYTES) -> bytes | None:
+    """The next message within ``seconds``: None on time-out, ``b""`` if the runner died,
+    ``_OVER_CAP`` (unread) if it is longer than ``cap`` bytes."""
     deadline = time.monotonic() + seconds
     header = _read_exactly(fd, _HEADER.size, deadline)
     if not header:
         return header
     size = _HEADER.unpack(header)[0]
-    return _read_exactly(fd, size, deadline) if 0 < size <= MAX_MESSAGE_BYTES else b""
+    if size > min(cap, MAX_MESSAGE_BYTES):
+        return _OVER_CAP
+    return _read_exactly(fd, size, deadline) if size > 0 else b""
 
 
 class _Keeper:
@@ -594,6 +782,7 @@ def _death(status: int) -> Outcome:
 
 def _start(func, cases) -> tuple[_Keeper, int]:
     """Fork the keeper (which forks the runner); return it and the read end of the results."""
+    folders = _hidden_folders()  # here, not in the keeper: it reads the kernel's settings
     read_fd, write_fd = os.pipe()
     ours, theirs = socket.socketpair()
     with warnings.catch_warnings():
@@ -605,7 +794,7 @@ def _start(func, cases) -> tuple[_Keeper, int]:
         try:
             os.close(read_fd)
             ours.close()
-            _keeper(func, cases, write_fd, theirs)  # never returns
+            _keeper(func, cases, write_fd, theirs, folders)  # never returns
         finally:
             os._exit(1)
     os.close(write_fd)
@@ -613,7 +802,16 @@ def _start(func, cases) -> tuple[_Keeper, int]:
     return _Keeper(pid, ours), read_fd
 
 
-def _run_forked(func, cases, seconds: float, stop_at_timeout: bool) -> list[Outcome]:
+_OUT_OF_TIME = Outcome("timeout", detail="total")  # the run's whole time is used up
+_OUT_OF_BYTES = Outcome("opaque", detail=f"results larger than {MAX_RUN_BYTES // 2**20} MB in all")
+
+
+def _ends_run(outcome: Outcome, stop_at_opaque: bool) -> bool:
+    return outcome is _OUT_OF_BYTES or stop_at_opaque and outcome.kind == "opaque"
+
+
+def _run_forked(func, cases, seconds: float, stop_at_timeout: bool, total: float | None,
+                stop_at_opaque: bool) -> list[Outcome]:
     blocked = {signal.SIGINT, signal.SIGALRM}  # no interrupt between fork and the child's guard
     previous = signal.pthread_sigmask(signal.SIG_BLOCK, blocked)
     keeper = read_fd = None
@@ -632,21 +830,28 @@ def _run_forked(func, cases, seconds: float, stop_at_timeout: bool) -> list[Outc
             status = keeper.end()
             outcomes.append(Outcome("timeout") if ready is None else _death(status))
             cases = ()
+        deadline = None if total is None else time.monotonic() + total
+        received = 0  # bytes of results read so far: at most MAX_RUN_BYTES
         for _ in cases:
-            message = _receive(read_fd, seconds)
+            left = seconds if deadline is None else min(seconds, deadline - time.monotonic())
+            message = _receive(read_fd, max(left, 0.0), MAX_RUN_BYTES - received)
             if not message:
                 status = keeper.end()
-                if message is None:
+                if message is None and left < seconds:  # the whole run's time is used up
+                    outcomes.append(_OUT_OF_TIME)
+                elif message is None:
                     outcomes.append(Outcome("timeout"))
                     if not stop_at_timeout:  # the remaining cases run in a fresh child
-                        outcomes += _run_forked(func, cases[len(outcomes):], seconds, False)
+                        outcomes += _run_forked(func, cases[len(outcomes):], seconds, False,
+                                                None if deadline is None else
+                                                deadline - time.monotonic(), stop_at_opaque)
                 else:
                     outcomes.append(_death(status))
                 break
-            try:
-                outcomes.append(_outcome(*_BuiltinsOnly(io.BytesIO(message)).load()))
-            except Exception:
-                outcomes.append(Outcome("opaque", detail="a result that could not be read"))
+            received += len(message)
+            outcomes.append(_OUT_OF_BYTES if message is _OVER_CAP else _read_message(message))
+            if _ends_run(outcomes[-1], stop_at_opaque):
+                break
         keeper.end()  # every process of the run is gone before the verdict
     finally:
         if dumpable == 1:
@@ -706,28 +911,43 @@ def _call_with_time_limit(func, args, seconds: float):
     return box["value"]
 
 
-def _run_in_process(func, cases, seconds: float, stop_at_timeout: bool) -> list[Outcome]:
+def _run_in_process(func, cases, seconds: float, stop_at_timeout: bool, total: float | None,
+                    stop_at_opaque: bool) -> list[Outcome]:
     outcomes = []
+    deadline = None if total is None else time.monotonic() + total
+    received = 0
     for args in cases:
         limit = sys.getrecursionlimit()
+        left = seconds if deadline is None else min(seconds, deadline - time.monotonic())
         try:
-            message = _call_with_time_limit(_call_and_describe, (func, args), seconds)
+            message = _call_with_time_limit(_call_and_describe, (func, args), max(left, 1e-3))
         except _TimeLimit:
-            outcomes.append(Outcome("timeout"))
-            if stop_at_timeout:
+            outcomes.append(_OUT_OF_TIME if left < seconds else Outcome("timeout"))
+            if stop_at_timeout or left < seconds:
                 break
             continue
         finally:
             sys.setrecursionlimit(limit)
-        outcomes.append(_outcome(*_BuiltinsOnly(io.BytesIO(message[_HEADER.size:])).load()))
+        received += len(message)
+        too_large = len(message) > MAX_MESSAGE_BYTES or received > MAX_RUN_BYTES
+        outcomes.append(_OUT_OF_BYTES if too_large else _read_message(message[_HEADER.size:]))
+        if _ends_run(outcomes[-1], stop_at_opaque):
+            break
     return outcomes
 
 
 # --------------------------------------------------------------------------- the entry point
 
 
-def run(func, cases, seconds: float, *, stop_at_timeout: bool = True) -> list[Outcome]:
+def run(func, cases, seconds: float, *, stop_at_timeout: bool = True,
+        total_seconds: float | None = None, stop_at_opaque: bool = False) -> list[Outcome]:
     """Call ``func(*args)`` for each ``args`` in ``cases``, each call within ``seconds``.
+
+    The whole run is capped too: its results together are read up to ``MAX_RUN_BYTES`` (each
+    up to ``MAX_MESSAGE_BYTES``), and with ``total_seconds`` all its calls together get that
+    much time (counted once the runner is ready, not the time to start it). A run that uses
+    up either ends there; its last outcome says so (``"timeout"`` with detail ``"total"``, or
+    ``"opaque"``).
 
     Parameters
     ----------
@@ -739,17 +959,20 @@ def run(func, cases, seconds: float, *, stop_at_timeout: bool = True) -> list[Ou
         Time allowed per call.
     stop_at_timeout : bool, default=True
         Stop at the first call that runs out of time (the remaining cases get no outcome).
-        When False, the remaining cases run in a fresh process.
+        When False, the remaining cases run in a fresh process (within ``total_seconds``).
+    total_seconds : float, optional
+        Time allowed for all the calls together.
+    stop_at_opaque : bool, default=False
+        Stop at the first call whose result cannot be compared (too large, not plain data).
 
     Returns
     -------
     list of Outcome
         One per case that ran, in order; shorter than ``cases`` only after a time-out (with
-        ``stop_at_timeout``) or a crash, which ends the run.
+        ``stop_at_timeout``), a crash, or the end of the run's time or bytes.
     """
     cases = list(cases)
     if not cases:
         return []
-    if USE_FORK:
-        return _run_forked(func, cases, seconds, stop_at_timeout)
-    return _run_in_process(func, cases, seconds, stop_at_timeout)
+    runner = _run_forked if USE_FORK else _run_in_process
+    return runner(func, cases, seconds, stop_at_timeout, total_seconds, stop_at_opaque)

@@ -16,10 +16,12 @@ named by :mod:`._slips`, with the same tolerance.
 from __future__ import annotations
 
 import math
+import numbers
 
 import numpy as np
 
 from .._validation import check_int, check_scalar
+from ._question import MAX_LIST
 from ._values import _as_array, _describe, _is_number
 
 DIGITS = 4  # significant digits a float Value is checked to, unless its question says otherwise
@@ -112,9 +114,45 @@ def _check_tolerance(rtol, atol, digits):
     return rtol, atol, digits
 
 
+def _check_key_value(value, name: str):
+    """A :class:`Value` key (``answer`` or a mistake): a number must be one a learner can type.
+
+    Numbers must be real (no complex, no ``Decimal``) and fit in float64 (no ``inf``,
+    ``10**400`` or a ``longdouble`` beyond float range): an answer that no typed value can
+    match is an authoring error. NaN is allowed (NaN matches NaN). Other values must be plain
+    data (strings, tuples... :func:`._sandbox.is_plain`), compared with ``==``.
+    """
+    from ._sandbox import is_plain  # (imported here: _sandbox imports nothing of the engine)
+
+    if not is_plain(value):  # a key is compared in the kernel: no code of its own may run
+        raise TypeError(
+            f"{name} must be plain data (a number, a string, a tuple or list of them), got "
+            f"{_describe(value)}."
+        )
+    if isinstance(value, (bool, np.bool_, str)) or value is None:
+        return value
+    if isinstance(value, np.ndarray) and value.ndim == 0:
+        value = value[()]
+    number = isinstance(value, (numbers.Number, np.generic))
+    if number and not isinstance(value, (int, float, np.integer, np.floating)):
+        raise TypeError(
+            f"{name} must be an int or a float, got {type(value).__name__}: a learner cannot "
+            "type that kind of number."
+        )
+    if number:
+        try:
+            infinite = math.isinf(float(value))
+        except OverflowError:
+            infinite = True
+        if infinite:
+            raise ValueError(f"{name} must be a number that fits in a float (not infinite), got "
+                             f"{_describe(value)}.")
+    return value
+
+
 def _check_mistakes(mistakes, what: str) -> list:
     """``mistakes`` as a list of (value, feedback) pairs, or raise naming the argument."""
-    if isinstance(mistakes, (str, bytes, dict)):
+    if not isinstance(mistakes, (list, tuple)) or len(mistakes) > MAX_LIST:
         raise TypeError(f"mistakes must be a list of ({what}, feedback) pairs.")
     pairs = list(mistakes)
     for pair in pairs:
@@ -130,7 +168,7 @@ def _check_mistakes(mistakes, what: str) -> list:
 
 def _check_predicted(predicted) -> list:
     """``predicted`` as a list of finite numbers, or raise naming the argument."""
-    if isinstance(predicted, (str, bytes, dict)) or not hasattr(predicted, "__iter__"):
+    if not isinstance(predicted, (list, tuple)) or len(predicted) > MAX_LIST:
         raise TypeError("predicted must be a list of numbers.")
     values = list(predicted)
     for value in values:

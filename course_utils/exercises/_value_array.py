@@ -7,10 +7,12 @@ from __future__ import annotations
 
 import numpy as np
 
-from ._question import Question
+from .._validation import check_bool
+from ._question import MAX_ANSWER_VALUES, Question
 from ._slips import asks_for_fraction, name_slip
 from ._tolerance import (
     DIGITS,
+    _check_key_value,
     _check_mistakes,
     _check_predicted,
     _check_tolerance,
@@ -18,7 +20,7 @@ from ._tolerance import (
     _near_miss,
     _rounds_to,
 )
-from ._values import _as_array, _describe, _difference, _is_integral
+from ._values import _as_array, _describe, _difference, _is_integral, _not_finite
 from ._verdict import CORRECT, INCORRECT, Verdict, _sentence
 
 
@@ -46,6 +48,9 @@ class _Compared(Question):
         reason = _difference(answer, self.answer, self.rtol, self.atol)
         if reason is None:
             return Verdict(CORRECT, "well done.")
+        not_finite = _not_finite(answer)
+        if not_finite is not None:  # no slip or near miss can be read from it
+            return Verdict(INCORRECT, not_finite)
         for wrong, feedback in self.mistakes:
             if _difference(answer, wrong, *self._tolerance_of(wrong)) is None:
                 return Verdict(INCORRECT, feedback)
@@ -90,6 +95,23 @@ def _predicted_message(guess) -> str:
     )
 
 
+def _check_key_array(value, name: str) -> np.ndarray:
+    """An :class:`Array` key as an array of numbers, or raise naming ``name``."""
+    if isinstance(value, np.ma.MaskedArray):  # np.asarray would drop its mask silently
+        raise TypeError(f"{name} must be a plain array, not a masked array: fill it first.")
+    try:
+        expected = _as_array(value)
+    except Exception as exc:  # an object whose attributes raise
+        raise TypeError(f"Array expects an array of numbers as its {name}; reading it raised "
+                        f"{type(exc).__name__}.") from None
+    if expected is None or expected.ndim == 0:
+        raise TypeError(f"Array expects an array of numbers as its {name}.")
+    if expected.size > MAX_ANSWER_VALUES:  # no answer that large would be read
+        raise ValueError(f"{name} holds {expected.size:,} values, more than the "
+                         f"{MAX_ANSWER_VALUES:,} an answer may have.")
+    return np.array(expected)  # a copy: the key cannot change afterwards
+
+
 class Value(_Compared):
     """A single value, compared with the tolerance policy of this module.
 
@@ -132,7 +154,10 @@ class Value(_Compared):
         solution=None,
     ):
         if isinstance(answer, np.ndarray) and answer.ndim > 0:
-            raise TypeError("Value expects a single value; use Array for arrays.")
+            raise TypeError("answer must be a single value for Value; use Array for arrays.")
+        answer = _check_key_value(answer, "answer")
+        mistakes = [(_check_key_value(value, "mistakes"), feedback)
+                    for value, feedback in _check_mistakes(mistakes, "value")]
         rtol, atol, digits = _check_tolerance(rtol, atol, digits)
         if digits is None and rtol is None and atol is None:
             digits = DIGITS
@@ -141,7 +166,7 @@ class Value(_Compared):
             answer,
             rtol=rtol,
             atol=atol,
-            mistakes=_check_mistakes(mistakes, "value"),
+            mistakes=mistakes,
             hints=hints,
             solution=solution,
             digits=digits,
@@ -184,12 +209,12 @@ class Array(_Compared):
         hints=(),
         solution=None,
     ):
-        expected = _as_array(answer)
-        if expected is None or expected.ndim == 0:
-            raise TypeError("Array expects an array of numbers as its answer.")
+        expected = _check_key_array(answer, "answer")
         rtol, atol, _ = _check_tolerance(rtol, atol, None)
+        check_dtype = check_bool(check_dtype, "check_dtype")  # the string "False" is truthy
         mistakes = [
-            (np.asarray(value), feedback) for value, feedback in _check_mistakes(mistakes, "array")
+            (_check_key_array(value, "mistakes"), feedback)
+            for value, feedback in _check_mistakes(mistakes, "array")
         ]
         super().__init__(
             prompt,

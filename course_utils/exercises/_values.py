@@ -122,5 +122,23 @@ def _difference(got, expected, rtol: float, atol: float) -> str | None:
         return None if same else f"got {_describe(got)}"
 
 
+def _not_finite(x) -> str | None:
+    """The verdict's message for a number that is NaN, infinite or beyond float64, else None."""
+    if not _is_number(x):
+        return None
+    with np.errstate(all="ignore"), warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        try:
+            value = float(np.asarray(x))
+        except OverflowError:  # an int such as 10**400
+            value = math.inf
+    if math.isnan(value):
+        return "got NaN (not a number): something in the computation was undefined (0/0?)."
+    if math.isinf(value):
+        return ("got a number too large to be a float (infinity, or beyond 1.8e308): "
+                "something in the computation overflowed.")
+    return None
+
+
 def _is_integral(x) -> bool:
     return _as_array(x) is not None and np.asarray(x).dtype.kind in "biu"
