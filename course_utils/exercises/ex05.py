@@ -479,10 +479,10 @@ q5 = MultipleChoice(
 q6 = MultipleChoice(
     prompt=(
         "On split 0, at 50 non-zero weights, the L2 model pruned by raw $|w|$ without a "
-        "refit (row \"L2, prune |w|\", k=50) has a held-out loss of 0.3827, the same L2 "
-        "model pruned by $|w|$ times $\\mathrm{sd}(x)$ and refitted (row \"L2, prune |w| sd, "
-        "refit\", k=50) 0.3493. Over the five splits the gap averages 0.0242, with a "
-        "corrected standard error of 0.0252: not established, because the raw-pruned model "
+        "refit (row \"L2, prune |w|\", k=50) has a held-out loss of 0.3747, an L2 model "
+        "pruned by $|w|$ times $\\mathrm{sd}(x)$ and refitted (row \"L2, prune |w| sd, "
+        "refit\", k=50) 0.3493. Over the five splits the gap averages 0.0177, with a "
+        "corrected standard error of 0.0202: not established, because the raw-pruned model "
         "varies so much from split to split. What best explains the gap on split 0?"
     ),
     options={
@@ -500,8 +500,9 @@ q6 = MultipleChoice(
         ),
         "c": (
             "The L2 model overfits the training rows",
-            "Unpruned (row k=all) it scores 0.3542 on split 0, far better than either "
-            "50-weight row; the damage is done by cutting it to 50 weights without care",
+            "Unpruned (row k=all) it scores 0.3542 on split 0, far better than the "
+            "raw-pruned 50-weight row (0.3747); the damage is done by cutting it to 50 "
+            "weights without care",
         ),
         "d": (
             "The refitted row keeps more weights than 50",
