@@ -268,3 +268,17 @@ def test_public_state_is_checked_again_before_every_call():
     rows.model = "a model"
     with pytest.raises(TypeError, match="model must be"):
         rows.learn(0, 5)
+
+
+def test_row_shard_refuses_rows_whose_squared_gradients_would_overflow_their_sum():
+    # FTRL's n_i adds one squared gradient (|x_ij| <= the largest |value|) per row: a shard of
+    # n rows needs n * max|x|**2 below float64's 1.8e308, with check_magnitude's margin of 100,
+    # max|x| <= sqrt(1.8e308 / (100 n)): 4.2e151 for 1,000 rows. 1e152 is refused, though for
+    # the 2 columns alone it would be in range (9.5e152).
+    n = 1000
+    y = np.arange(n) % 2.0
+    limit = np.sqrt(np.finfo(np.float64).max / (100 * n))
+    assert limit < 1e152 < np.sqrt(np.finfo(np.float64).max / (100 * 2))
+    with pytest.raises(ValueError, match=r"^X is too large"):
+        sharding.RowShard(np.full((n, 2), 1e152), y)
+    sharding.RowShard(np.full((n, 2), 0.99 * limit), y)  # just inside: accepted
