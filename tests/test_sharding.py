@@ -282,3 +282,21 @@ def test_row_shard_refuses_rows_whose_squared_gradients_would_overflow_their_sum
     with pytest.raises(ValueError, match=r"^X is too large"):
         sharding.RowShard(np.full((n, 2), 1e152), y)
     sharding.RowShard(np.full((n, 2), 0.99 * limit), y)  # just inside: accepted
+
+
+def test_feature_shard_owns_the_first_and_the_last_bucket_and_refuses_features_outside():
+    # features_ must be strictly increasing, in [0, n_features): bucket 0 and bucket
+    # n_features - 1 are the two ends of that range, and a shard touching both works.
+    X = sp.csr_matrix(np.array([[1.0, 0.0, 1.0, 0.0, 2.0], [0.0, 0.0, 0.0, 0.0, 1.0],
+                                [3.0, 0.0, 0.0, 0.0, 0.0]]))
+    shard = sharding.FeatureShard(X, l1=0.0, **SETTINGS)
+    np.testing.assert_array_equal(shard.features_, [0, 2, 4])
+    logits = shard.step(None, 0, 3)
+    shard.step(1 / (1 + np.exp(-logits)) - np.array([1.0, 0.0, 1.0]), 3, 3)
+    indices, values, _ = shard.sparse_coef()
+    np.testing.assert_array_equal(indices, [0, 2, 4])  # all learned (l1 = 0)
+    assert np.all(values != 0)
+    for features in ([-1, 2, 4], [0, 2, 5], [0, 2, 2], [0, 0, 4], [4, 2, 0]):
+        shard.features_ = np.array(features, dtype=np.int64)
+        with pytest.raises(ValueError, match=r"features_ must be strictly increasing, in \[0, 5\)"):
+            shard.step(None, 0, 3)
