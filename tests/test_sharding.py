@@ -8,6 +8,7 @@ import os
 import sys
 
 import numpy as np
+import pandas as pd
 import psutil
 import pytest
 import scipy.sparse as sp
@@ -300,3 +301,26 @@ def test_feature_shard_owns_the_first_and_the_last_bucket_and_refuses_features_o
         shard.features_ = np.array(features, dtype=np.int64)
         with pytest.raises(ValueError, match=r"features_ must be strictly increasing, in \[0, 5\)"):
             shard.step(None, 0, 3)
+
+
+@pytest.mark.parametrize("n_rows, blocks", [(4096, 1), (4097, 2), (8192, 2), (8193, 3)])
+def test_sparse_decision_scores_4096_rows_at_a_time(monkeypatch, n_rows, blocks):
+    # As sharding.py documents: rows are scored in blocks of 4096 (temporary arrays of a few
+    # MB whatever the number of rows), one hash lookup (pandas.Index) per block; the logits are
+    # the dense product, block boundaries or not.
+    lookups, get_indexer = [], pd.Index.get_indexer
+
+    def counting(self, target, *args, **kwargs):
+        lookups.append(len(target))
+        return get_indexer(self, target, *args, **kwargs)
+
+    monkeypatch.setattr(pd.Index, "get_indexer", counting)
+    rng = np.random.default_rng(0)
+    X = sp.random(n_rows, 50, density=0.1, format="csr", random_state=rng)
+    indices = np.arange(0, 50, 3)
+    values = rng.normal(size=indices.size)
+    logits = sharding.sparse_decision(X, indices, values, 0.25)
+    assert len(lookups) == blocks
+    dense = np.zeros(50)
+    dense[indices] = values
+    np.testing.assert_allclose(logits, X @ dense + 0.25, rtol=1e-12, atol=1e-12)

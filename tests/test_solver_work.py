@@ -18,7 +18,7 @@ import pytest
 from sklearn.linear_model import Lasso
 
 from course_utils.datasets import make_sparse_regression
-from course_utils.solvers import lasso, logistic_l1
+from course_utils.solvers import best_subset, lasso, logistic_l1
 
 sys.path.insert(0, str(Path(__file__).parent))
 from test_solvers_batch import make_classification  # noqa: E402
@@ -160,3 +160,24 @@ def test_newton_line_search_halves_the_step_down_to_1e_10_before_it_gives_up(mon
         logistic_l1(X, y, 0.02, method="newton", tol=1e-20, max_iter=1000)
     last_step = log[len(log) - log[::-1].index("_cd_gram"):]
     assert last_step == ["_objective_change"] * 34
+
+
+# -- best_subset: batches of about 2**18 numbers -------------------------------------------------
+
+@pytest.mark.parametrize("p, k", [(12, 3), (20, 5)])
+def test_best_subset_solves_its_subsets_in_batches_of_2_to_the_18_numbers(monkeypatch, p, k):
+    # As subset.py documents: the k x k systems are solved a batch at a time, about 2**18
+    # numbers (2 MB) of them per batch, 2**18 // k**2 subsets: C(p, k) subsets in
+    # ceil(C(p, k) / (2**18 // k**2)) stacked solves, each with that many subsets but the last;
+    # then the best subset's weights, one more solve.
+    from math import comb
+
+    subset_module = importlib.import_module("course_utils.solvers.subset")
+    calls, _ = _spy(monkeypatch, subset_module, "_solve_subsets")
+    X, y, _ = make_sparse_regression(40, p, k, noise=0.1, random_state=0)
+    best_subset(X, y, k)
+    per_batch = 2**18 // k**2
+    sizes = [len(args[2]) for args, _ in calls]
+    expected = [per_batch] * (comb(p, k) // per_batch) + [comb(p, k) % per_batch] * bool(
+        comb(p, k) % per_batch)
+    assert sizes == [*expected, 1]
