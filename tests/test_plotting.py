@@ -278,3 +278,12 @@ def test_plot_path_draws_the_smallest_allowed_alpha_and_refuses_below():
     plt.close(ax.figure)
     with pytest.raises(ValueError, match="alphas must all be >="):
         plot_path(np.array([1.0, smallest / 2]), np.zeros((2, 3)))
+
+
+def test_a_coordinate_of_exactly_1e200_is_drawn_and_the_next_float_is_refused():
+    # "within +-1e200": the bound itself is drawable (its axis limits do not overflow)
+    ax = plot_path(np.array([1.0, 2.0]), np.array([[1e200], [-1e200]]))
+    assert len(ax.get_lines()) == 2  # the zero line and the feature
+    plt.close(ax.figure)
+    with pytest.raises(ValueError, match=r"coefs must be within \+-1e\+200"):
+        plot_path(np.array([1.0, 2.0]), np.array([[np.nextafter(1e200, np.inf)], [0.0]]))

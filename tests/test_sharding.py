@@ -324,3 +324,14 @@ def test_sparse_decision_scores_4096_rows_at_a_time(monkeypatch, n_rows, blocks)
     dense = np.zeros(50)
     dense[indices] = values
     np.testing.assert_allclose(logits, X @ dense + 0.25, rtol=1e-12, atol=1e-12)
+
+
+def test_average_weights_takes_features_up_to_the_last_of_2_to_the_31():
+    # features are buckets below MAX_FEATURES = 2**31: the last one, 2**31 - 1, is a feature
+    last = 2**31 - 1
+    indices, values, _ = sharding.average_weights([(np.array([0, last]), np.array([1.0, 2.0]),
+                                                    0.0), (np.array([last]), np.array([4.0]), 1.0)])
+    np.testing.assert_array_equal(indices, [0, last])
+    np.testing.assert_array_equal(values, [0.5, 3.0])
+    with pytest.raises(ValueError, match=r"messages\[0\]'s indices"):
+        sharding.average_weights([(np.array([2**31]), np.array([1.0]), 0.0)])
