@@ -1,0 +1,27 @@
+"""lasso's SUPPORT SOLVE (``_support_solve``), the jump of coordinate descent toward the optimum
+on a known support, against its docstring worked by hand."""
+
+import importlib
+
+import numpy as np
+
+lasso_module = importlib.import_module("course_utils.solvers.lasso")
+
+
+def test_the_walk_stops_where_one_weight_reaches_zero_and_sets_it_to_exactly_zero():
+    # G = I, X^T y = (1, -1), n = 1, no penalty: the quadratic's minimizer on the support is
+    # (1, -1). From w = (0.5, 0.5) (signs +, +) the walk toward it crosses 0 in the second weight
+    # at t = 0.5 / (0.5 + 1) = 1/3, at (0.5 + (1 - 0.5) / 3, 0) = (2/3, 0), where the objective
+    # v^T G v / 2 - (X^T y)^T v is 2/9 - 2/3 = -4/9, below its 0.25 at w: that point is returned,
+    # its second weight exactly 0 (it leaves the support), not the minimizer past it.
+    w = lasso_module._support_solve(np.eye(2), np.array([1.0, -1.0]), 1, np.array([0.5, 0.5]),
+                                    0.0, 0.0)
+    np.testing.assert_allclose(w, [2.0 / 3.0, 0.0], rtol=1e-15)
+    assert w[1] == 0.0
+
+
+def test_without_a_crossing_the_walk_goes_to_the_end():
+    # The same with X^T y = (1, 2): the minimizer (1, 2) keeps both signs, so it is returned.
+    w = lasso_module._support_solve(np.eye(2), np.array([1.0, 2.0]), 1, np.array([0.5, 0.5]),
+                                    0.0, 0.0)
+    np.testing.assert_allclose(w, [1.0, 2.0], rtol=1e-15)
