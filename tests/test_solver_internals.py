@@ -1,9 +1,12 @@
-"""lasso's SUPPORT SOLVE (``_support_solve``), the jump of coordinate descent toward the optimum
-on a known support, against its docstring worked by hand."""
+"""Private helpers of the solvers against their docstrings, worked by hand or with numpy: lasso's
+SUPPORT SOLVE (``_support_solve``), the jump of coordinate descent toward the optimum on a known
+support, and ``_lipschitz``, the step size of FISTA."""
 
 import importlib
 
 import numpy as np
+import pytest
+import scipy.sparse as sp
 
 lasso_module = importlib.import_module("course_utils.solvers.lasso")
 
@@ -25,3 +28,17 @@ def test_without_a_crossing_the_walk_goes_to_the_end():
     w = lasso_module._support_solve(np.eye(2), np.array([1.0, 2.0]), 1, np.array([0.5, 0.5]),
                                     0.0, 0.0)
     np.testing.assert_allclose(w, [1.0, 2.0], rtol=1e-15)
+
+
+@pytest.mark.parametrize("shape", [(30, 2), (2, 5), (40, 6)], ids=["thin", "short", "wide"])
+@pytest.mark.parametrize("sparse", [False, True])
+def test_lipschitz_is_the_largest_eigenvalue_of_the_centered_gram_over_n(shape, sparse):
+    # "Largest eigenvalue of X_c^T X_c / n, X_c the (implicitly) centered X": dense for n or p
+    # at most 2, by ARPACK otherwise; numpy's eigvalsh of the explicitly centered X here.
+    rng = np.random.default_rng(1)
+    X = rng.standard_normal(shape) + 3.0
+    offset = rng.uniform(1.0, 4.0, size=shape[1])
+    Xc = X - offset
+    expected = np.linalg.eigvalsh(Xc.T @ Xc / shape[0]).max()
+    got = lasso_module._lipschitz(sp.csr_matrix(X) if sparse else X, offset)
+    assert got == pytest.approx(expected, rel=1e-9)
