@@ -42,3 +42,20 @@ def test_lipschitz_is_the_largest_eigenvalue_of_the_centered_gram_over_n(shape, 
     expected = np.linalg.eigvalsh(Xc.T @ Xc / shape[0]).max()
     got = lasso_module._lipschitz(sp.csr_matrix(X) if sparse else X, offset)
     assert got == pytest.approx(expected, rel=1e-9)
+
+
+def test_ridge_fallback_for_a_singular_system_still_adds_alpha():
+    # ridge's _solve: when Cholesky fails on A + alpha I (A singular, alpha lost in its rounding)
+    # it solves (A + alpha I) x = rhs by least squares, alpha still added. Two equal columns make
+    # A's block [[1, 1], [1, 1]] singular even with alpha = 1e-17 added (1 + 1e-17 rounds to 1);
+    # a third column, orthogonal to them with ||x_3||^2 = 2 a^2 = 1e-10, keeps alpha: by hand its
+    # weight is x_3^T y / (||x_3||^2 + alpha) = a / (1e-10 + 1e-17), and the equal columns share
+    # their least-squares weight 1 (the minimum norm split, 0.5 each).
+    from course_utils.solvers import ridge
+
+    a = np.sqrt(5e-11)
+    X = np.array([[1.0, 1.0, 0.0], [0.0, 0.0, a], [0.0, 0.0, -a], [0.0, 0.0, 0.0]])
+    y = np.array([1.0, 1.0, 0.0, 0.0])
+    alpha = 1e-17
+    fit = ridge(X, y, alpha, fit_intercept=False)
+    np.testing.assert_allclose(fit.coef, [0.5, 0.5, a / (2 * a * a + alpha)], rtol=1e-12)
