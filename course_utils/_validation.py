@@ -109,6 +109,7 @@ __all__ = [
     "check_strings",
     "check_bool",
     "check_magnitude",
+    "check_spread",
 ]
 
 
@@ -1021,3 +1022,36 @@ def check_text(value, name: str) -> str:
                 f"{_short(value)}."
             ) from None
     return value
+
+
+def check_spread(a, name: str):
+    """Return ``a`` unchanged, or refuse data whose columns all vary by amounts whose squares
+    underflow.
+
+    A solver fitting an intercept works on ``a`` minus its column means. When some column
+    varies (its largest minus its smallest value is not 0) but none by more than the low end of
+    :func:`check_magnitude`'s range, the centered columns' squares round to 0 (or to a few
+    subnormals): the solver would take them for constants and return the intercept alone,
+    marked as converged.
+
+    Parameters
+    ----------
+    a : numpy.ndarray of shape (n_samples, n_features)
+        Finite values (as returned by :func:`check_array`).
+    name : str
+        The argument's name, used in error messages.
+
+    Raises
+    ------
+    ValueError
+        If the largest column range is above 0 and below about 1.5e-150.
+    """
+    largest = float(np.max(np.ptp(a, axis=0), initial=0.0))
+    low = float(np.sqrt(np.finfo(np.float64).tiny)) * 1e4  # as in check_magnitude
+    if 0.0 < largest < low:
+        raise ValueError(
+            f"{name}'s columns are constant to within {largest:.3g}: minus their means, its "
+            f"largest |value| is below {low:.3g}, too small to fit in float64 (its squares "
+            f"underflow); subtract the column means of {name}, then divide it by {largest:.3g}."
+        )
+    return a

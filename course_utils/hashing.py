@@ -120,8 +120,10 @@ def hash_crosses(table, spec, n_buckets: int) -> sp.csr_matrix:
     -----
     A value's hash is ``murmurhash3_32("column=value")``; a cross's is folded from its values'
     hashes with MurmurHash3 on 32-bit integers (the numbers of
-    :func:`sklearn.utils.murmurhash3_32`, computed here with numpy); the bucket is the
-    hash modulo ``n_buckets``. With ``n_buckets`` a power of two the bucket in ``2**b`` is the
+    :func:`sklearn.utils.murmurhash3_32`, computed here with numpy): for the ``j``-th value
+    (``j = 2, 3, ...``) ``h = murmurhash3_32(((h * 2654435761 + h_j) % 2**32)`` as 4 bytes,
+    little-endian, ``seed=j)``; the bucket is the hash modulo ``n_buckets``. With
+    ``n_buckets`` a power of two the bucket in ``2**b`` is the
     bucket in ``2**24`` modulo ``2**b`` (its last ``b`` bits): see :func:`fold_buckets`.
     """
     n_buckets = check_int(n_buckets, "n_buckets", low=1, high=MAX_BUCKETS)

@@ -517,3 +517,46 @@ def test_outward_rounds_to_the_neighbouring_float_on_the_asked_side(dtype):
         below, above = min(near, other), max(near, other)
         assert below < x < above
         assert stepper.outward(x, up=True) == above and stepper.outward(x, up=False) == below
+
+
+def _work_of_run(stepper, w):
+    """The work units run() spends from w to the end: the smallest budget it finishes within
+    (run returns None above its budget), found by bisection."""
+    low, high = 0, 64
+    while stepper.run(w, 0, high) is None:
+        high *= 2
+    while low < high:
+        middle = (low + high) // 2
+        if stepper.run(w, 0, middle) is None:
+            low = middle + 1
+        else:
+            high = middle
+    return low
+
+
+SUBNORMAL = {np.float64: 1e-310, np.float32: 2.0**-130, np.float16: 2.0**-20}
+
+
+@pytest.mark.parametrize("flush", [False, True])
+@pytest.mark.parametrize("dtype, factor", [
+    *((dtype, factor) for dtype in (np.float64, np.float32, np.float16)
+      for factor in (0.5, 0.75, 0.9, 0.99)),
+    (np.float16, 0.999),  # runs of equal drops from the normal range down (2**10 * d < ...)
+    (np.float64, 1.0), (np.float16, 1e-10),  # a factor of 1.0, one that rounds to 0.0: one step
+])
+def test_work_estimate_is_the_work_run_spends(dtype, factor, flush):
+    # steps_until_zero chooses between the plain loop and the closed-form skip, and how far to
+    # skip, by work(w), the estimated work units of run(w): an estimate off by a factor would
+    # send it down the wrong path (slower, or out of budget) with the same answer. Measured
+    # against run's own budget: from 1.0, 1e4 and a subnormal, within 0.7x to 2.1x (plain steps
+    # count 2 units each in the estimate, 1 to 2 in run), give or take a few steps.
+    factor = float(dtype(factor))
+    assert 0.0 <= factor <= 1.0
+    stepper = decay._Decay(factor, np.dtype(dtype), flush)
+    for w0 in (1.0, 1e4, SUBNORMAL[dtype]):
+        w = float(dtype(w0))
+        if flush and w < np.finfo(dtype).tiny:
+            assert stepper.work(w) == 0.0  # flushed to 0.0 at once
+            continue
+        spent = _work_of_run(stepper, w)
+        assert 0.7 * spent - 10 <= stepper.work(w) <= 2.1 * spent + 200, (w, spent)

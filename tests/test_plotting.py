@@ -298,3 +298,32 @@ def test_mathtext_and_plain_dollars_in_a_title_are_drawn():
         ax.figure.canvas.draw()  # no error when drawn either
         assert ax.get_title() == title
         plt.close(ax.figure)
+
+
+def test_a_coordinate_of_exactly_1e200_is_drawn_and_the_next_float_is_refused():
+    # "within +-1e200": the bound itself is drawable (its axis limits do not overflow)
+    ax = plot_path(np.array([1.0, 2.0]), np.array([[1e200], [-1e200]]))
+    assert len(ax.get_lines()) == 2  # the zero line and the feature
+    plt.close(ax.figure)
+    with pytest.raises(ValueError, match=r"coefs must be within \+-1e\+200"):
+        plot_path(np.array([1.0, 2.0]), np.array([[np.nextafter(1e200, np.inf)], [0.0]]))
+
+
+@pytest.mark.parametrize("n_colors", [1, 3, 5])
+def test_path_styles_shift_by_one_each_time_the_colours_come_round(n_colors):
+    # plot_path: line j has colour j % n_colors, and each time the colours come round again the
+    # styles shift by one (the next of "-", "--", "-.", ":"), starting from "-".
+    from cycler import cycler
+
+    order = ["-", "--", "-.", ":"]
+    palette = ["#0072b2", "#d55e00", "#009e73", "#e69f00", "#56b4e9"]
+    with mpl.rc_context({"axes.prop_cycle": cycler(color=palette[:n_colors])}):
+        ax = plot_path(np.logspace(-2, 0, 4), np.ones((4, 3 * n_colors)))
+    lines = [line for line in ax.get_lines() if not line.get_label().startswith("_")]
+    assert lines[0].get_linestyle() == "-"
+    for j in range(2 * n_colors):
+        same_colour = lines[j + n_colors]
+        assert same_colour.get_color() == lines[j].get_color()
+        step = order.index(same_colour.get_linestyle()) - order.index(lines[j].get_linestyle())
+        assert step % 4 == 1
+    plt.close(ax.figure)

@@ -95,3 +95,14 @@ def test_each_drawn_contour_is_a_level_set_of_the_loss():
         loss = np.einsum("ij,jk,ik->i", d, hessian, d)
         assert loss.max() <= 1.01 * loss.min()  # the loss is the same all along a contour
     plt.close(ax.figure)
+
+
+@pytest.mark.parametrize("center, radius", [((2.0, 0.8), 1.0), ((0.3, -0.2), 2.0),
+                                            ((-5.0, 1.0), 0.5)])
+def test_the_view_shows_both_balls_and_the_centre_with_a_margin(center, radius):
+    # Whatever is larger, the balls or the centre, all of it is inside the axes, not on the edge.
+    ax = plot_loss_contours(center, radius=radius)
+    extent = max(radius, float(np.abs(center).max()))
+    for low, high in (ax.get_xlim(), ax.get_ylim()):
+        assert low < -1.1 * extent and high > 1.1 * extent
+    plt.close(ax.figure)

@@ -8,6 +8,7 @@ import os
 import sys
 
 import numpy as np
+import pandas as pd
 import psutil
 import pytest
 import scipy.sparse as sp
@@ -277,3 +278,69 @@ def test_arrays_are_capped_by_their_logical_size_not_their_bytes():
         sharding.sparse_vector(huge)
     with pytest.raises(ValueError, match="message holds 1,000,000,000 values"):
         sharding.payload_bytes(huge)
+
+
+def test_row_shard_refuses_rows_whose_squared_gradients_would_overflow_their_sum():
+    # FTRL's n_i adds one squared gradient (|x_ij| <= the largest |value|) per row: a shard of
+    # n rows needs n * max|x|**2 below float64's 1.8e308, with check_magnitude's margin of 100,
+    # max|x| <= sqrt(1.8e308 / (100 n)): 4.2e151 for 1,000 rows. 1e152 is refused, though for
+    # the 2 columns alone it would be in range (9.5e152).
+    n = 1000
+    y = np.arange(n) % 2.0
+    limit = np.sqrt(np.finfo(np.float64).max / (100 * n))
+    assert limit < 1e152 < np.sqrt(np.finfo(np.float64).max / (100 * 2))
+    with pytest.raises(ValueError, match=r"^X is too large"):
+        sharding.RowShard(np.full((n, 2), 1e152), y)
+    sharding.RowShard(np.full((n, 2), 0.99 * limit), y)  # just inside: accepted
+
+
+def test_feature_shard_owns_the_first_and_the_last_bucket_and_refuses_features_outside():
+    # features_ must be strictly increasing, in [0, n_features): bucket 0 and bucket
+    # n_features - 1 are the two ends of that range, and a shard touching both works.
+    X = sp.csr_matrix(np.array([[1.0, 0.0, 1.0, 0.0, 2.0], [0.0, 0.0, 0.0, 0.0, 1.0],
+                                [3.0, 0.0, 0.0, 0.0, 0.0]]))
+    shard = sharding.FeatureShard(X, l1=0.0, **SETTINGS)
+    np.testing.assert_array_equal(shard.features_, [0, 2, 4])
+    logits = shard.step(None, 0, 3)
+    shard.step(1 / (1 + np.exp(-logits)) - np.array([1.0, 0.0, 1.0]), 3, 3)
+    indices, values, _ = shard.sparse_coef()
+    np.testing.assert_array_equal(indices, [0, 2, 4])  # all learned (l1 = 0)
+    assert np.all(values != 0)
+    for features in ([-1, 2, 4], [0, 2, 5], [0, 2, 2], [0, 0, 4], [4, 2, 0]):
+        shard.features_ = np.array(features, dtype=np.int64)
+        with pytest.raises(ValueError, match=r"features_ must be strictly increasing, in \[0, 5\)"):
+            shard.step(None, 0, 3)
+
+
+@pytest.mark.parametrize("n_rows, blocks", [(4096, 1), (4097, 2), (8192, 2), (8193, 3)])
+def test_sparse_decision_scores_4096_rows_at_a_time(monkeypatch, n_rows, blocks):
+    # As sharding.py documents: rows are scored in blocks of 4096 (temporary arrays of a few
+    # MB whatever the number of rows), one hash lookup (pandas.Index) per block; the logits are
+    # the dense product, block boundaries or not.
+    lookups, get_indexer = [], pd.Index.get_indexer
+
+    def counting(self, target, *args, **kwargs):
+        lookups.append(len(target))
+        return get_indexer(self, target, *args, **kwargs)
+
+    monkeypatch.setattr(pd.Index, "get_indexer", counting)
+    rng = np.random.default_rng(0)
+    X = sp.random(n_rows, 50, density=0.1, format="csr", random_state=rng)
+    indices = np.arange(0, 50, 3)
+    values = rng.normal(size=indices.size)
+    logits = sharding.sparse_decision(X, indices, values, 0.25)
+    assert len(lookups) == blocks
+    dense = np.zeros(50)
+    dense[indices] = values
+    np.testing.assert_allclose(logits, X @ dense + 0.25, rtol=1e-12, atol=1e-12)
+
+
+def test_average_weights_takes_features_up_to_the_last_of_2_to_the_31():
+    # features are buckets below MAX_FEATURES = 2**31: the last one, 2**31 - 1, is a feature
+    last = 2**31 - 1
+    indices, values, _ = sharding.average_weights([(np.array([0, last]), np.array([1.0, 2.0]),
+                                                    0.0), (np.array([last]), np.array([4.0]), 1.0)])
+    np.testing.assert_array_equal(indices, [0, last])
+    np.testing.assert_array_equal(values, [0.5, 3.0])
+    with pytest.raises(ValueError, match=r"messages\[0\]'s indices"):
+        sharding.average_weights([(np.array([2**31]), np.array([1.0]), 0.0)])

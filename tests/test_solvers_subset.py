@@ -270,3 +270,25 @@ def test_best_subset_in_batches_is_least_squares_on_each_subset(batch_values, mo
     assert fit.history[twin] == fit.history[subsets.index(best)]  # the tie, exactly
     w_best = np.linalg.lstsq(Xc[:, best], yc, rcond=None)[0]
     np.testing.assert_allclose(fit.coef[list(best)], w_best, rtol=1e-9)
+
+
+@pytest.mark.parametrize("solver", [iht, normalized_iht, htp, best_subset])
+def test_columns_constant_to_within_underflow_are_refused(solver):
+    # Columns 1e-149 + 1e-163 * (0, 1, 2, ...): X passes check_magnitude (1e-149 is in range)
+    # but minus its means it is about 1e-163, whose squares are 0 in float64: ||X_c||^2 / n = 0
+    # would make every column look constant and the fit return the intercept alone as converged.
+    rows = np.arange(20.0)
+    X = 1e-149 + 1e-163 * np.column_stack([rows, rows[::-1] ** 2 / 20, np.sin(rows)])
+    centered = X - X.mean(axis=0)
+    assert centered.any() and np.sum(centered**2) < np.finfo(np.float64).tiny
+    assert np.linalg.norm(centered, 2) ** 2 / 20 == 0.0  # iht's L
+    with pytest.raises(ValueError, match=r"^X's columns are constant to within"):
+        solver(X, rows, 2)
+    # exactly constant columns are a valid (intercept-only) problem at any scale: the mean of 23
+    # copies of 1e-140 rounds an ulp away from it, whose squares made 1 / L infinite (NaN weights)
+    for value in (1e-140, 1e-149, 0.1):
+        fit = solver(np.full((23, 3), value), np.arange(23.0), 2)
+        assert not fit.coef.any() and fit.intercept == 11.0
+    # and one column constant to within 1e-163 next to varying ones is harmless
+    fit = solver(np.column_stack([X[:, 0], rows / 20, np.cos(rows)]), rows, 2)
+    assert fit.coef[1] != 0

@@ -621,3 +621,27 @@ def test_an_admit_that_writes_into_the_callers_chunk_does_not_change_what_is_lea
 def test_progressive_loss_before_any_row_is_refused():
     with pytest.raises(ValueError, match="progressive_loss_ is the mean over the rows learned"):
         _ = FTRLProximal(3).progressive_loss_
+
+
+def test_a_cross_is_hashed_as_hash_crosses_documents_with_sklearns_murmurhash():
+    # hash_crosses' Notes: h = murmurhash3_32("column=value") for the first value, then for the
+    # j-th (j = 2, 3, ...) h = murmurhash3_32(((h * 2654435761 + h_j) % 2**32) as 4 bytes,
+    # little-endian, seed=j); the bucket is h % n_buckets. Computed here with scikit-learn's.
+    from sklearn.utils import murmurhash3_32
+
+    from course_utils.hashing import hash_crosses
+
+    def murmur(data, seed=0):
+        return murmurhash3_32(data, seed=seed, positive=True)
+
+    table = pd.DataFrame({"a": ["x", "y", "x"], "b": ["u", "v", "w"], "c": ["1", "2", "3"]})
+    n_buckets = 2**20
+    M = hash_crosses(table, ["a", ("a", "b"), ("a", "b", "c")], n_buckets)
+    for row, (a, b, c) in enumerate(table.itertuples(index=False)):
+        h = murmur(f"a={a}")
+        expected = [h % n_buckets]
+        for j, value in enumerate([f"b={b}", f"c={c}"], start=2):
+            key = (h * 2654435761 + murmur(value)) % 2**32
+            h = murmur(key.to_bytes(4, "little"), seed=j)
+            expected.append(h % n_buckets)
+        np.testing.assert_array_equal(np.sort(M[row].indices), np.sort(expected))

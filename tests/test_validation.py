@@ -243,3 +243,15 @@ def test_check_text_parses_mathtext_as_matplotlib_would_draw_it():
             check_text(bad, "title")
     with pytest.raises(TypeError, match="title must be a string"):
         check_text(3, "title")
+
+
+@pytest.mark.parametrize("key", [(1.0, 0), (0, 0.5), (0, 1, 2), 2],
+                         ids=["float row", "float column", "three numbers", "a number"])
+def test_a_dok_matrix_with_a_malformed_key_is_refused_before_conversion(key):
+    # DOK keys must be (row, column) pairs of integers: each of the three conditions alone (a
+    # float, not a pair, not even a tuple) is a malformed key. scipy's own __setitem__ refuses
+    # them, so the key is put in past it, as the only entry.
+    m = sp.dok_matrix((3, 3))
+    dict.__setitem__(getattr(m, "_dict", m), key, 1.0)
+    with pytest.raises(ValueError, match=r"^X .*keys must be \(row, column\) pairs of integers"):
+        check_X_y(m, np.ones(3))

@@ -27,6 +27,7 @@ from .._validation import (
     check_int,
     check_magnitude,
     check_scalar,
+    check_spread,
     check_X_y,
 )
 from ..penalties import _hard_threshold_unchecked as hard_threshold
@@ -47,10 +48,16 @@ def _check_data(X, y):
 
 
 def _center(X, y, fit_intercept):
-    """Center X and y when fitting an intercept: then b = mean(y) - mean(X) @ w is exact."""
+    """Center X and y when fitting an intercept: then b = mean(y) - mean(X) @ w is exact.
+
+    A constant column is centered to exact zeros (its mean, rounded, may differ from its value
+    by an ulp: 1e-140's rounding residue would have squares that make the step 1 / L infinite).
+    """
     if not fit_intercept:
         return X, y, np.zeros(X.shape[1]), 0.0
-    X_mean, y_mean = X.mean(axis=0), y.mean()
+    check_spread(X, "X")
+    X_mean = np.where(np.ptp(X, axis=0) == 0, X[0], X.mean(axis=0))
+    y_mean = y.mean()
     return X - X_mean, y - y_mean, X_mean, y_mean
 
 
