@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
 import time
@@ -237,3 +238,63 @@ def test_a_tilde_user_that_does_not_exist_is_a_value_error_naming_the_variable(
     else:
         with pytest.raises(ValueError, match=variable):
             datasets.load_adult()
+
+
+# Keys at and just past every edge of the key pattern ``exNN.qK`` (K of one to three ASCII
+# digits): the store keeps the first list and drops the second, and progress() never breaks.
+_GOOD_KEYS = ["ex00.q1", "ex99.q0", "ex00.q999", "ex07.q12"]
+_BAD_KEYS = [
+    "ex00.q", "ex00.q1000", "ex00.q" + "1" * 5000, "ex0.q1", "ex000.q1", "ex00.q1\n",
+    "\nex00.q1", " ex00.q1", "ex00.q1 ", "ex\u0660\u0661.q1", "ex00.q\u0661", "ex00.q\uff11",
+    "EX00.q1", "ex00.Q1", "ex00xq1", "ex00.q1.check", "ex00.q-1", "ex00.q+1", "ex00.q1x", "",
+]
+
+
+def test_keys_past_the_edges_of_the_key_pattern_are_dropped_and_progress_still_works(
+    folder, capsys
+):
+    folder.mkdir()
+    keys = _GOOD_KEYS + _BAD_KEYS
+    store = {"version": 1, "questions": {key: {"state": "correct"} for key in keys}}
+    (folder / "progress.json").write_text(json.dumps(store), encoding="utf-8")
+    assert sorted(_progress.load()) == sorted(_GOOD_KEYS)
+    ex00.q2.check(...)  # a record rewrites the store: only well-formed keys survive
+    saved = json.loads((folder / "progress.json").read_text(encoding="utf-8"))["questions"]
+    assert sorted(saved) == sorted(_GOOD_KEYS + ["ex00.q2"])
+    progress(0)
+    shown = capsys.readouterr().out
+    assert "Notebook 00: 2 of 5 correct" in shown  # ex00.q999 is shown as an extra row
+
+
+def test_every_question_pattern_of_the_store_is_built_from_the_one_ascii_key():
+    for pattern in (_progress._MODULE, _progress._CHECK, _progress._KEY):
+        assert pattern.flags & re.ASCII, pattern.pattern
+        assert _progress._NOTEBOOK in pattern.pattern
+    assert _progress._KEY.pattern == f"{_progress._NOTEBOOK}\\.{_progress._QUESTION}"
+    source = (ROOT / "course_utils/exercises/_progress.py").read_text(encoding="utf-8")
+    assert "q\\d+" not in source and "ex\\d\\d" not in source  # no second, looser pattern
+
+
+def test_the_store_is_written_compactly_and_never_larger_than_its_reader_accepts(
+    folder, monkeypatch
+):
+    ex00.q1.check(2)
+    raw = (folder / "progress.json").read_bytes()
+    assert b"\n" not in raw and b", " not in raw and b": " not in raw  # compact
+    assert _progress._parse(raw) == (_progress.load(), None)
+    # A store just under the cap (in its reader's terms) once rewritten must still be read.
+    cells = {str(i): {"label": "x" * 30, "message": "y"} for i in range(60000)}
+    store = {"version": 1, "questions": {"ex00.q1": {"state": "correct", "cells": cells}}}
+    (folder / "progress.json").write_text(json.dumps(store), encoding="utf-8")
+    assert (folder / "progress.json").stat().st_size <= _progress.MAX_BYTES
+    ex00.q2.check(...)
+    assert (folder / "progress.json").stat().st_size <= _progress.MAX_BYTES
+    assert _states() == {"ex00.q1": "correct", "ex00.q2": "not tried"}
+    # At the cap a record is not made, and the file keeps what it had (not set aside).
+    monkeypatch.setattr(_progress, "MAX_BYTES", (folder / "progress.json").stat().st_size + 10)
+    before = (folder / "progress.json").read_bytes()
+    ex00.q3.check(...)
+    assert (folder / "progress.json").read_bytes() == before
+    assert sorted(p.name for p in folder.iterdir()) == [".progress.lock", "progress.json"]
+    with pytest.raises(OSError, match="not written"):
+        _progress._save({"ex00.q1": {"state": "correct", "cells": cells, "more": "z" * 100_000}})

@@ -17,7 +17,10 @@ at most ``MAX_DEPTH`` deep (counted without recursion). A damaged file is set as
 ``progress.json.damaged``, the learner is told once, and recording starts afresh. Each record
 is a read-modify-write under a lock (``flock`` on ``.progress.lock``, given up after
 ``LOCK_SECONDS``: the check is then not recorded), so two kernels checking at once lose no
-record; writes are atomic (a temporary file in the folder, then ``os.replace``). Nothing is
+record; writes are atomic (a temporary file in the folder, then ``os.replace``), compact JSON,
+and parsed back by the reader before replacing the file: a record that would make the file
+larger than ``MAX_BYTES`` is not made (the check is shown, not recorded). Keys other than
+``exNN.qK`` (ASCII digits, K of one to three digits) are dropped on reading. Nothing is
 ever written outside the folder: the file name is fixed, and a ``progress.json`` or a folder
 that is a symbolic link is refused. ``COURSE_PROGRESS_DIR`` with a ``~user`` that does not
 exist makes ``progress()`` raise ``ValueError`` naming the variable (checks go on).
@@ -55,9 +58,14 @@ COURSE_ROOT = Path(__file__).resolve().parents[2]
 DEFAULT_DIR = COURSE_ROOT / ".course_progress"
 NOTEBOOKS = COURSE_ROOT / "notebooks"
 CORRECT, ATTEMPTED, NOT_TRIED = "correct", "attempted", "not tried"
-_MODULE = re.compile(r"^course_utils\.exercises\.(ex\d\d)$")
-_CHECK = re.compile(r"\b(ex\d\d)\.(q\d+)\.check\(")
-_KEY = re.compile(r"^ex\d\d\.q\d+$")
+# Every pattern over question names is built from these two, ASCII digits only, and matched
+# with ``fullmatch`` where it names a whole key: a key of 5,000 digits (or Unicode digits, or a
+# trailing newline) read from a hostile store is dropped, never turned into an int.
+_NOTEBOOK = r"ex[0-9]{2}"
+_QUESTION = r"q[0-9]{1,3}"
+_MODULE = re.compile(rf"course_utils\.exercises\.({_NOTEBOOK})", re.ASCII)
+_CHECK = re.compile(rf"\b({_NOTEBOOK})\.({_QUESTION})\.check\(", re.ASCII)
+_KEY = re.compile(rf"{_NOTEBOOK}\.{_QUESTION}", re.ASCII)
 NOTEBOOK_MAX_BYTES = 16 * 2**20  # a notebook is under 1 MB (CONTRIBUTING)
 
 
@@ -93,7 +101,8 @@ def _read_store(path: Path | None) -> tuple[dict, str | None]:
 
     Missing or unreadable (no permission, a symlink) reads as no progress, undamaged; a file
     that is not a regular file, larger than ``MAX_BYTES``, nested deeper than ``MAX_DEPTH``,
-    or not JSON reads as no progress, damaged. Never blocks (see :mod:`course_utils._files`).
+    or not JSON reads as no progress, damaged (see :func:`_parse`). Never blocks (see
+    :mod:`course_utils._files`).
     """
     if path is None:
         return {}, None
@@ -105,6 +114,20 @@ def _read_store(path: Path | None) -> tuple[dict, str | None]:
         return {}, f"it is larger than {MAX_BYTES:,} bytes"
     except OSError:
         return {}, None
+    return _parse(raw)
+
+
+def _parse(raw: bytes) -> tuple[dict, str | None]:
+    """The questions in the store's bytes ``raw``, and why they are damaged (None if not).
+
+    The one reader of the store's text: :func:`_read_store` parses the file with it, and
+    :func:`_save` parses what it is about to write with it, so the store never writes a file
+    its reader refuses. Entries whose key is not exactly ``exNN.qK`` (``_KEY``: two ASCII
+    digits, one to three ASCII digits, nothing around them) or whose record is not a dict
+    with a known state are dropped.
+    """
+    if len(raw) > MAX_BYTES:
+        return {}, f"it is larger than {MAX_BYTES:,} bytes"
     if json_nesting_depth(raw) > MAX_DEPTH:
         return {}, f"it nests more than {MAX_DEPTH} levels deep"
     try:
@@ -117,8 +140,8 @@ def _read_store(path: Path | None) -> tuple[dict, str | None]:
     return {
         key: entry
         for key, entry in questions.items()
-        if _KEY.match(str(key)) and isinstance(entry, dict) and entry.get("state") in
-        (CORRECT, ATTEMPTED, NOT_TRIED)
+        if isinstance(key, str) and _KEY.fullmatch(key) and isinstance(entry, dict)
+        and entry.get("state") in (CORRECT, ATTEMPTED, NOT_TRIED)
     }, None
 
 
@@ -144,15 +167,32 @@ def _set_aside(path: Path, why: str) -> None:
     )
 
 
+def _encode(questions: dict) -> bytes:
+    """The store's bytes for ``questions``: compact JSON (no indent), sorted keys, ASCII."""
+    store = {"version": 1, "questions": questions}
+    return json.dumps(store, separators=(",", ":"), sort_keys=True).encode("utf-8")
+
+
 def _save(questions: dict) -> None:
-    """Write the file atomically; raises OSError when it cannot. Call it under the lock."""
+    """Write the file atomically; raises OSError when it cannot. Call it under the lock.
+
+    What is written is first parsed back with :func:`_parse`, the reader's own checks: a
+    store that would be larger than ``MAX_BYTES`` (or that the reader would otherwise refuse)
+    is not written, ``OSError`` is raised, and the file keeps its previous records. At the cap
+    a check is therefore shown but not recorded; the course's records take a few tens of
+    kilobytes, so only a file grown by hand reaches it (delete the folder to start again).
+    """
     path = _file()
     if path is None:
         raise OSError("the progress folder or file is a symbolic link")
+    raw = _encode(questions)
+    _, damage = _parse(raw)
+    if damage is not None:
+        raise OSError(f"the progress file was not written: {damage}")
     handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=".progress-", suffix=".tmp")
     try:
-        with os.fdopen(handle, "w", encoding="utf-8") as stream:
-            json.dump({"version": 1, "questions": questions}, stream, indent=1, sort_keys=True)
+        with os.fdopen(handle, "wb") as stream:
+            stream.write(raw)
         os.replace(temporary, path)
     finally:
         if os.path.exists(temporary):
@@ -187,10 +227,10 @@ def _update(change) -> None:
 def _question_key(question) -> str | None:
     """``"ex03.q2"`` for a question defined in a loaded ``exNN`` module, else None."""
     for name, module in list(sys.modules.items()):
-        match = _MODULE.match(name)
+        match = _MODULE.fullmatch(name)
         if match:
             for attribute, value in vars(module).items():
-                if value is question and re.fullmatch(r"q\d+", attribute):
+                if value is question and re.fullmatch(_QUESTION, attribute, re.ASCII):
                     return f"{match.group(1)}.{attribute}"
     return None
 
@@ -281,10 +321,10 @@ def notebook_questions(number: str) -> tuple[str | None, list[tuple[str, str | N
 def _current_numbers(notebook) -> list[str]:
     """The notebooks to show: the one given, the one whose questions are loaded, or all."""
     if notebook is not None:
-        if isinstance(notebook, str) and re.fullmatch(r"(ex)?\d{1,2}", notebook.strip()):
+        if isinstance(notebook, str) and re.fullmatch(r"(ex)?[0-9]{1,2}", notebook.strip()):
             notebook = int(notebook.strip().removeprefix("ex"))  # "03" or "ex03" -> 3
         return [f"{check_int(notebook, 'notebook', low=0, high=99):02d}"]
-    loaded = sorted({m.group(1)[2:] for m in map(_MODULE.match, list(sys.modules)) if m})
+    loaded = sorted({m.group(1)[2:] for m in map(_MODULE.fullmatch, list(sys.modules)) if m})
     if len(loaded) == 1 and loaded != ["00"]:
         return loaded
     numbers = sorted({path.name[:2] for path in NOTEBOOKS.glob("[0-9][0-9]_*.ipynb")})
