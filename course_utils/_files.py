@@ -14,6 +14,11 @@ What they guarantee:
   bytes are ever read, even from a file that grows meanwhile.
 - **A lock never waits for ever.** :func:`locked` retries a non-blocking ``flock`` until its
   time limit, then raises ``TimeoutError``.
+- **Writes are whole or not at all.** :func:`write_atomically` takes bytes already encoded
+  (an encoding error happens before any file is touched), writes them to a temporary file in
+  the target's folder and renames it over the target with ``os.replace``: a reader sees the old
+  file or the new one, never a truncated one. The progress store and every file
+  ``tools/notebooks.py`` writes go through it.
 - **A folder named by an environment variable** with ``~user`` in it is expanded by
   :func:`folder_from_env`, which raises ``ValueError`` naming the variable when the user does
   not exist (``pathlib`` raises ``RuntimeError``).
@@ -24,6 +29,7 @@ from __future__ import annotations
 import contextlib
 import os
 import stat
+import tempfile
 import time
 from pathlib import Path
 
@@ -33,7 +39,7 @@ except ImportError:  # pragma: no cover
     fcntl = None
 
 __all__ = ["NotARegularFileError", "FileTooLargeError", "file_kind", "folder_from_env",
-           "json_nesting_depth", "read_regular_file", "locked"]
+           "json_nesting_depth", "read_regular_file", "locked", "write_atomically"]
 
 _FLAGS = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOCTTY", 0) | getattr(
     os, "O_CLOEXEC", 0) | getattr(os, "O_BINARY", 0)
@@ -123,6 +129,43 @@ def read_regular_file(path, max_bytes: int, *, follow_symlinks: bool = True) -> 
     if len(data) > max_bytes:
         raise FileTooLargeError(path, len(data), max_bytes)
     return data
+
+
+def write_atomically(path, data: bytes, mode: int = 0o644) -> None:
+    """Replace the file ``path`` by ``data`` in one step: a temporary file, then ``os.replace``.
+
+    Parameters
+    ----------
+    path : str or os.PathLike
+        The file written; its folder must exist. A symbolic link at ``path`` is replaced by a
+        regular file, not followed.
+    data : bytes
+        The whole new content, already encoded.
+    mode : int, default=0o644
+        The new file's permissions (the progress store passes ``0o600``).
+
+    Raises
+    ------
+    TypeError
+        If ``data`` is not bytes (text must be encoded first, so that an encoding error leaves
+        the file as it was).
+    OSError
+        When the file cannot be written; ``path`` is then unchanged and no temporary file is
+        left behind.
+    """
+    if not isinstance(data, bytes):
+        raise TypeError(f"data must be bytes (encode text first), got {type(data).__name__}")
+    path = Path(path)
+    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(handle, "wb") as stream:
+            if hasattr(os, "fchmod"):
+                os.fchmod(stream.fileno(), mode)
+            stream.write(data)
+        os.replace(temporary, path)
+    finally:
+        if os.path.exists(temporary):
+            os.unlink(temporary)
 
 
 @contextlib.contextmanager

@@ -98,3 +98,29 @@ def test_installed_data_copy_still_loads(tmp_path, monkeypatch):
     monkeypatch.setenv("COURSE_DATA_DIR", str(tmp_path))
     X, y = datasets.load_adult()
     assert X.shape == (32_561, 14)
+
+
+def test_write_atomically_replaces_the_file_whole_and_refuses_text(tmp_path):
+    path = tmp_path / "file.txt"
+    path.write_bytes(b"old")
+    _files.write_atomically(path, b"new")
+    assert path.read_bytes() == b"new"
+    assert (path.stat().st_mode & 0o777) == 0o644
+    with pytest.raises(TypeError, match="bytes"):
+        _files.write_atomically(path, "text")  # text must be encoded first
+    assert path.read_bytes() == b"new"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["file.txt"]  # no temporary left
+
+
+def test_write_atomically_leaves_the_old_file_when_the_write_fails(tmp_path, monkeypatch):
+    path = tmp_path / "file.txt"
+    path.write_bytes(b"old")
+
+    def failing_replace(source, target):
+        raise OSError("disk full")
+
+    monkeypatch.setattr(_files.os, "replace", failing_replace)
+    with pytest.raises(OSError, match="disk full"):
+        _files.write_atomically(path, b"new")
+    assert path.read_bytes() == b"old"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["file.txt"]

@@ -257,3 +257,104 @@ def test_readme_test_command_is_what_ci_runs():
     assert command in (ROOT / "README.md").read_text(encoding="utf-8")
     assert command in (ROOT / ".ci" / "run").read_text(encoding="utf-8").splitlines()
     assert "python -m pytest" in (ROOT / "ci" / "oldest.sh").read_text(encoding="utf-8")
+
+
+# --------------------------------------------------------------------------- the tool's writes
+
+
+def _written_files_calls(path: Path) -> list[str]:
+    """Calls in a tool's source that write a file some way other than the one helper.
+
+    Flagged: a method ``.write_text``/``.write_bytes``/``.write``/``.open`` on anything, the
+    built-in ``open``, and any writing function of ``os``, ``shutil``, ``tempfile``, ``json``
+    or ``nbformat``. Calls of the tool's own ``write_text``/``write`` (bare names) are the
+    helper and are allowed.
+    """
+    import ast
+
+    methods = {"write_text", "write_bytes", "write", "open"}
+    module_writers = {
+        "os": {"replace", "rename", "open", "write", "link", "symlink"},
+        "shutil": {"copy", "copy2", "copyfile", "copytree", "move"},
+        "tempfile": {"mkstemp", "NamedTemporaryFile", "TemporaryFile"},
+        "json": {"dump"},
+        "nbformat": {"write"},
+    }
+    found = []
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if not isinstance(node, ast.Call):
+            continue
+        func = node.func
+        if isinstance(func, ast.Name):
+            bad = func.id == "open"
+        elif isinstance(func, ast.Attribute):
+            owner = func.value.id if isinstance(func.value, ast.Name) else None
+            bad = (func.attr in module_writers.get(owner, ()) if owner in module_writers
+                   else func.attr in methods)
+        else:
+            bad = False
+        if bad:
+            found.append(f"{path.name}:{node.lineno} {ast.unparse(func)}")
+    return found
+
+
+def test_tool_every_file_it_writes_goes_through_the_one_atomic_writer():
+    """tools/notebooks.py (and tools/slides.py, which it runs) write only via write_text/write,
+    which encode first and ``os.replace`` a temporary file (course_utils._files)."""
+    notebooks_calls = _written_files_calls(ROOT / "tools" / "notebooks.py")
+    # The only write call left is write_text's own call of the helper, and write()'s of it.
+    assert notebooks_calls == [], notebooks_calls
+    assert _written_files_calls(ROOT / "tools" / "slides.py") == []
+    assert "write_atomically(path, text.encode(" in (ROOT / "tools" / "notebooks.py").read_text(
+        encoding="utf-8")
+
+
+def _notebook_with(text: str) -> nbformat.NotebookNode:
+    nb = nbformat.v4.new_notebook()
+    nb.cells = [nbformat.v4.new_markdown_cell(text)]
+    nb.cells[0].id = "cell-0"
+    return nb
+
+
+def test_tool_write_of_an_unencodable_notebook_leaves_the_file_as_it_was(tmp_path, capsys):
+    path = tmp_path / "98_x.ipynb"
+    tool.write(_notebook_with("fine"), path)
+    before = path.read_bytes()
+    with pytest.raises(tool.NotebookError, match="98_x.ipynb: not written"):
+        tool.write(_notebook_with("T\ud800"), path)
+    assert path.read_bytes() == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["98_x.ipynb"]
+    # The same through the command line: normalize of a notebook whose JSON holds "\ud800"
+    # (valid for nbformat) exits 2 with one line, and the file keeps its bytes.
+    path.write_text(before.decode("utf-8").replace('"fine"', '"T\\ud800"'), encoding="utf-8")
+    before = path.read_bytes()
+    assert tool.main(["normalize", str(path)]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "not written" in err
+    assert path.read_bytes() == before
+
+
+@pytest.mark.parametrize("stem", [
+    "../../../evil_nb", "98_../../evil", "/tmp/98_x", "98_x/y", "98_X", "9_x", "980_x", "98_",
+    "98x", "98_x\n", " 98_x", "98_x.ipynb", "\u0669\u0668_x", "98_\u00e9", "98-x", "",
+])
+def test_tool_new_refuses_a_stem_that_is_not_two_digits_and_a_name(stem, tmp_path, monkeypatch,
+                                                                   capsys):
+    monkeypatch.setattr(tool, "SOLUTIONS", tmp_path / "solutions")
+    assert tool.main(["new", stem, "Title"]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "stem" in err
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_tool_new_makes_the_skeleton_of_a_good_stem_and_nothing_for_an_unencodable_title(
+    tmp_path, monkeypatch, capsys
+):
+    monkeypatch.setattr(tool, "SOLUTIONS", tmp_path / "solutions")
+    monkeypatch.setattr(tool, "ROOT", tmp_path)
+    assert tool.main(["new", "98_bad_title", "T\udced"]) == 2
+    assert "not written" in capsys.readouterr().err
+    assert list((tmp_path / "solutions").iterdir()) == []  # no 0-byte file blocks `new` again
+    assert tool.main(["new", "98_x_2", "Title"]) == 0
+    assert tool.read(tmp_path / "solutions" / "98_x_2.ipynb").cells[0].source.startswith(
+        "# 98 · Title")

@@ -83,6 +83,7 @@ from course_utils._files import (  # noqa: E402
     NotARegularFileError,
     json_nesting_depth,
     read_regular_file,
+    write_atomically,
 )
 
 REPO_URL = "https://github.com/sparsity-course/regularization-for-sparsity"
@@ -267,10 +268,32 @@ def read(path: Path) -> nbformat.NotebookNode:
     return nb
 
 
+def write_text(path: Path, text: str) -> None:
+    """Write ``text`` to ``path`` as UTF-8, whole or not at all: every file this tool writes.
+
+    The text is encoded first (a lone surrogate such as ``"\\ud800"`` raises
+    ``UnicodeEncodeError`` before any file is touched), then written to a temporary file in the
+    same folder and moved over ``path`` with ``os.replace``
+    (:func:`course_utils._files.write_atomically`): an error leaves the old file as it was,
+    never a truncated one.
+    """
+    write_atomically(path, text.encode("utf-8"))
+
+
 def write(nb: nbformat.NotebookNode, path: Path) -> None:
-    """Write ``nb`` with a trailing newline, as Jupyter does (sorted keys, indent 1)."""
+    """Write ``nb`` with a trailing newline, as Jupyter does (sorted keys, indent 1).
+
+    Through :func:`write_text`, so a notebook nbformat accepts but UTF-8 cannot encode (a lone
+    surrogate in a string) leaves the file untouched and is reported as one line naming it.
+    """
     text = nbformat.writes(nb, version=4)
-    path.write_text(text if text.endswith("\n") else text + "\n", encoding="utf-8")
+    try:
+        write_text(path, text if text.endswith("\n") else text + "\n")
+    except UnicodeEncodeError as exc:
+        raise NotebookError(
+            f"{path}: not written, its text cannot be encoded as UTF-8 ({exc.reason} at "
+            f"character {exc.start})"
+        ) from None
 
 
 def solution_paths() -> list[Path]:
@@ -742,15 +765,29 @@ def update_readme() -> bool:
         raise SystemExit(f"README.md needs the lines:\n{TABLE_START}\n{TABLE_END}")
     new = _replace_between(text, TABLE_START, TABLE_END, notebook_table())
     if new != text:
-        README.write_text(new, encoding="utf-8")
+        write_text(README, new)
     return new != text
 
 
 # --------------------------------------------------------------------------- new notebook
 
 
+STEM = re.compile(r"[0-9]{2}_[a-z0-9_]+", re.ASCII)  # "03_zeno": two digits, then a name
+
+
 def new_notebook(stem: str, title: str) -> Path:
-    """Create ``notebooks/solutions/<stem>.ipynb`` from the conventions' skeleton."""
+    """Create ``notebooks/solutions/<stem>.ipynb`` from the conventions' skeleton.
+
+    ``stem`` must be two digits, an underscore and lower-case ASCII letters, digits or
+    underscores (``STEM``, matched whole): anything else, such as ``../evil`` or a name with
+    a slash, raises ``NotebookError`` (one line; the command exits with status 2), so the file
+    is always made in ``notebooks/solutions/``.
+    """
+    if not isinstance(stem, str) or not STEM.fullmatch(stem):
+        raise NotebookError(
+            f"new: stem {stem!r} must be two digits, '_' and lower-case letters, digits or "
+            "'_' (e.g. 03_zeno)"
+        )
     path = SOLUTIONS / f"{stem}.ipynb"
     if path.exists():
         raise SystemExit(f"{path.relative_to(ROOT)} exists")

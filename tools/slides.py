@@ -34,11 +34,12 @@ from __future__ import annotations
 
 import html
 import re
-import shutil
 import string
 from pathlib import Path
 
 import nbformat
+
+from course_utils._files import write_atomically
 
 TOOLS = Path(__file__).resolve().parent
 ROOT = TOOLS.parent
@@ -306,22 +307,21 @@ def build(solutions: list[Path], out: Path = OUT) -> list[Path]:
     out.mkdir(parents=True, exist_ok=True)
     for name in REVEAL_FILES:
         (out / "reveal.js" / name).parent.mkdir(parents=True, exist_ok=True)
-        shutil.copyfile(REVEAL / name, out / "reveal.js" / name)
+        write_atomically(out / "reveal.js" / name, (REVEAL / name).read_bytes())
     (out / "mathjax").mkdir(exist_ok=True)
     for name in MATHJAX_FILES:
-        shutil.copyfile(MATHJAX / name, out / "mathjax" / name)
+        write_atomically(out / "mathjax" / name, (MATHJAX / name).read_bytes())
     decks = []
     for path in solutions:
         nb = nbformat.read(path, as_version=4)
         if not deck_groups(nb):
             continue
         deck = out / f"{path.stem}.html"
-        deck.write_text(deck_html(nb, _title(nb, path.stem)), encoding="utf-8")
+        write_atomically(deck, deck_html(nb, _title(nb, path.stem)).encode("utf-8"))
         decks.append((deck, _title(nb, path.stem)))
     links = "\n".join(f'<li><a href="{d.name}">{html.escape(t)}</a></li>' for d, t in decks)
-    (out / "index.html").write_text(
+    write_atomically(out / "index.html", (
         f'<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8"><title>Slides</title></head>'
-        f"<body><h1>Regularization for Sparsity: slides</h1><ul>\n{links}\n</ul></body></html>\n",
-        encoding="utf-8",
-    )
+        f"<body><h1>Regularization for Sparsity: slides</h1><ul>\n{links}\n</ul></body></html>\n"
+    ).encode())
     return [deck for deck, _ in decks]

@@ -37,7 +37,6 @@ import json
 import os
 import re
 import sys
-import tempfile
 from pathlib import Path
 
 from .._files import (
@@ -47,6 +46,7 @@ from .._files import (
     json_nesting_depth,
     locked,
     read_regular_file,
+    write_atomically,
 )
 from .._validation import check_int
 
@@ -189,14 +189,7 @@ def _save(questions: dict) -> None:
     _, damage = _parse(raw)
     if damage is not None:
         raise OSError(f"the progress file was not written: {damage}")
-    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=".progress-", suffix=".tmp")
-    try:
-        with os.fdopen(handle, "wb") as stream:
-            stream.write(raw)
-        os.replace(temporary, path)
-    finally:
-        if os.path.exists(temporary):
-            os.unlink(temporary)
+    write_atomically(path, raw, mode=0o600)  # the learner's own record
 
 
 def _update(change) -> None:
