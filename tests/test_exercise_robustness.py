@@ -877,3 +877,32 @@ def test_a_function_cannot_open_the_kernels_memory():
     if done.returncode != 0 and "unshare" in done.stderr:
         pytest.skip(f"user namespaces refused here: {done.stderr.strip()[:100]}")
     assert done.stdout.split() == ["refused", "refused", "1"], (done.stdout, done.stderr)
+
+
+def _every_numpy_kind():
+    """A zero of every numpy type code (generated: a new kind in numpy is covered here)."""
+    values = []
+    for code in sorted(set(np.typecodes["All"])):
+        try:
+            dtype = np.dtype(code + "[s]") if code in "mM" else np.dtype(code)
+        except TypeError:
+            continue
+        zeros = np.zeros(2, dtype=dtype)
+        values += [pytest.param(zeros[0], id=f"{code}-scalar"),
+                   pytest.param(zeros[:1].reshape(()), id=f"{code}-0d"),
+                   pytest.param(zeros, id=f"{code}-1d")]
+    return values
+
+
+@pytest.mark.parametrize("answer", _every_numpy_kind())
+def test_a_value_of_any_numpy_kind_gets_the_normal_verdict(answer):
+    """timedelta64 derives from np.signedinteger but float() refuses it: every kind the grader
+    cannot compare gets "Expected ...", never "could not be checked"."""
+    for question in (Value("p", 2.0), Array("p", np.array([1.0, 2.0]))):
+        verdict = question.grade(answer)
+        assert verdict.label == INCORRECT, (question, verdict)
+        assert "could not be checked" not in verdict.message, verdict.message
+    if np.asarray(answer).dtype.kind in "mM":
+        message = Value("p", 2.0).grade(answer).message
+        assert message.startswith("Expected a number, got "), message
+        assert "got 0" not in message  # not described as the number it is stored as

@@ -30,7 +30,7 @@ from typing import NamedTuple
 
 import numpy as np
 
-from ._values import _as_array, _difference
+from ._values import ARRAY_KINDS, _as_array, _difference
 
 
 class Slip(NamedTuple):
@@ -306,7 +306,7 @@ def _typed_slip(got, expected, tolerance) -> str | None:
         e.ndim == 1
         and e.dtype.kind in "iu"
         and arr.ndim == 1
-        and arr.dtype.kind in "biuf"
+        and arr.dtype.kind in ARRAY_KINDS
         and np.all((arr == 0) | (arr == 1))
         and np.array_equal(np.flatnonzero(arr), e)
     ):

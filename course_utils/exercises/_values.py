@@ -8,6 +8,14 @@ import warnings
 
 import numpy as np
 
+# The numpy kinds the grader compares as numbers: signed and unsigned integers and floats.
+# Not bool ("b": True or False is its own answer), complex ("c"), timedelta ("m") or datetime
+# ("M"): np.timedelta64 is a subclass of np.signedinteger, but float() refuses it, so it must
+# be refused here, with the normal "Expected a number" verdict, not fail the comparison.
+NUMBER_KINDS = "iuf"
+# Kinds of arrays compared value by value (bool arrays included).
+ARRAY_KINDS = "b" + NUMBER_KINDS
+
 
 def _describe(x, depth: int = 0) -> str:
     """A short, deterministic description of any value (never a memory address)."""
@@ -17,6 +25,8 @@ def _describe(x, depth: int = 0) -> str:
         return "None"
     if x is Ellipsis:
         return "..."
+    if isinstance(x, np.generic) and x.dtype.kind not in ARRAY_KINDS:  # timedelta64, str_...
+        return f"a numpy {type(x).__name__}"
     if isinstance(x, (bool, np.bool_)):
         return str(bool(x))
     if isinstance(x, numbers.Integral):
@@ -25,10 +35,12 @@ def _describe(x, depth: int = 0) -> str:
         return repr(float(x))  # shortest exact repr: 0.30000000000000004 stays visible
     if isinstance(x, str):
         return repr(x) if len(x) <= 40 else repr(x[:37]) + "..."
-    if isinstance(x, np.ndarray) and x.dtype.kind in "biuf":
+    if isinstance(x, np.ndarray) and x.dtype.kind in ARRAY_KINDS:
         if x.ndim == 1 and x.size <= 8:  # Python reprs: the same text under numpy 1 and 2
             return "[" + ", ".join(_describe(v) for v in x.tolist()) + "]"
         return np.array2string(x, separator=", ", threshold=8, edgeitems=3)
+    if isinstance(x, np.ndarray):  # of strings, objects, dates...: name its element type only
+        return f"an array of {x.dtype.name} values"
     if isinstance(x, (tuple, list)) and len(x) <= 6:
         inner = ", ".join(_describe(item, depth + 1) for item in x)
         return f"({inner}{',' if len(x) == 1 else ''})" if isinstance(x, tuple) else f"[{inner}]"
@@ -38,10 +50,16 @@ def _describe(x, depth: int = 0) -> str:
 
 
 def _is_number(x) -> bool:
-    """True for a real number (Python or numpy, not bool) or a 0-d numeric array."""
+    """True for a real number (Python or numpy, not bool) or a 0-d numeric array.
+
+    A numpy scalar or array counts only if its kind is in ``NUMBER_KINDS`` (integers and
+    floats): timedelta64 and datetime64 are not numbers here, whatever their class derives from.
+    """
     if isinstance(x, np.ndarray):
-        return x.ndim == 0 and x.dtype.kind in "iuf"
-    return isinstance(x, numbers.Real) and not isinstance(x, (bool, np.bool_))
+        return x.ndim == 0 and x.dtype.kind in NUMBER_KINDS
+    if isinstance(x, np.generic):
+        return x.dtype.kind in NUMBER_KINDS
+    return isinstance(x, numbers.Real) and not isinstance(x, bool)
 
 
 def _as_array(x) -> np.ndarray | None:
@@ -59,7 +77,7 @@ def _as_array(x) -> np.ndarray | None:
             arr = np.asarray(x)
     except Exception:  # ragged lists and other odd things
         return None
-    return arr if arr.dtype.kind in "biuf" else None
+    return arr if arr.dtype.kind in ARRAY_KINDS else None
 
 
 def _difference(got, expected, rtol: float, atol: float) -> str | None:
@@ -75,7 +93,8 @@ def _difference(got, expected, rtol: float, atol: float) -> str | None:
             if not _is_number(got):
                 if isinstance(got, (bool, np.bool_)):
                     return f"expected a number, got {got}"
-                if isinstance(got, np.ndarray) and got.size == 1:
+                if (isinstance(got, np.ndarray) and got.size == 1
+                        and got.dtype.kind in NUMBER_KINDS):
                     return f"expected a single number, got an array of shape {got.shape}"
                 return f"expected a number, got {_describe(got)}"
             try:

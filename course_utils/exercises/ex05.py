@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import functools
 import math
-import numbers
 import warnings
 from typing import NamedTuple
 
@@ -32,6 +31,7 @@ from ._engine import (
     Verdict,
     _describe,
 )
+from ._values import _is_number
 
 # ----------------------------------------------------------------------------- the data
 
@@ -267,9 +267,7 @@ def _weights(answer):
     p = len(_wide_adult().feature_names)
     if isinstance(answer, (bool, np.bool_)):
         return Verdict(INCORRECT, "expected a fitted model or an alpha, got True or False.")
-    if isinstance(answer, numbers.Real) or (
-        isinstance(answer, np.ndarray) and answer.ndim == 0 and answer.dtype.kind in "iuf"
-    ):
+    if _is_number(answer):  # a Python or numpy real number, or a 0-d array of one
         try:
             alpha = float(answer)
         except OverflowError:
@@ -321,7 +319,7 @@ def _weights(answer):
         return Verdict(INCORRECT, "coef contains NaN or infinite values.")
     if isinstance(intercept, np.ndarray) and intercept.ndim == 0:
         intercept = intercept.item()
-    if not isinstance(intercept, numbers.Real) or isinstance(intercept, (bool, np.bool_)):
+    if not _is_number(intercept) or isinstance(intercept, (bool, np.bool_)):
         return Verdict(INCORRECT, "the intercept must be a single number.")
     if not math.isfinite(float(intercept)):
         return Verdict(INCORRECT, "the intercept must be finite.")
