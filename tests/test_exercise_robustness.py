@@ -906,3 +906,26 @@ def test_a_value_of_any_numpy_kind_gets_the_normal_verdict(answer):
         message = Value("p", 2.0).grade(answer).message
         assert message.startswith("Expected a number, got "), message
         assert "got 0" not in message  # not described as the number it is stored as
+
+
+def _slow_reference(x):
+    time.sleep(0.3)
+    return 2 * x
+
+
+@linux_only
+def test_a_slow_reference_has_a_total_time_limit_too():
+    """The reference side of a check gets the learner's limits: 10 cases of 0.3 s under a
+    total of 1 s give "could not be checked" in about 1 s, not 3 s; the run is not kept."""
+    question = Function("p", _slow_reference, [(float(i),) for i in range(10)], timeout=1.0)
+    question.check_seconds = 1.0
+    started = time.monotonic()
+    verdict = question.grade(lambda x: 2 * x)
+    took = time.monotonic() - started
+    assert verdict.label == INCORRECT
+    assert "could not be checked" in verdict.message and "ran out of time" in verdict.message
+    assert took < 2 * question.check_seconds + 1.5, took  # learner ~0 s + reference <= 1 s
+    assert question._course_outcomes == {}  # a run that ran out of time is not remembered
+    question.check_seconds = 10.0
+    assert question.grade(lambda x: 2 * x).label == CORRECT
+    assert len(question._course_outcomes) == 1  # a complete run is kept and reused

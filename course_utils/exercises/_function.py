@@ -101,6 +101,13 @@ class Function(Question):
         their results together at most 32 MB (``_sandbox.MAX_RUN_BYTES``); the learner's run
         stops at the first case that runs out of time, crashes or returns something that
         cannot be compared (a result over 16 MB, an object of the learner's own class).
+        The course's own functions (the reference and each mistake) get the same limits: each
+        run of one of them on all the cases gets ``max(timeout, check_seconds)`` in total. A
+        run is computed once per kernel and reused by every check; a run that uses up its total
+        time is not kept (the next check runs it again); for the reference, the check then says
+        "could not be checked ... a bug in the course" instead of waiting. So one check takes
+        at most that total for the learner's function, once more for the reference, and once
+        more per mistake run (a mistake runs only after the learner's function failed).
     mistakes : list of (callable, str), optional
         Typical wrong functions; when the learner's function behaves like one
         on every case, its feedback is shown (with the first failing case).
@@ -155,15 +162,24 @@ class Function(Question):
     def _course_run(self, func) -> list:
         """Outcomes of the course's own ``func`` (the reference or a mistake) on every case.
 
-        Run once per function, cases and timeout, then reused: each check forks only once,
-        for the learner's function. The cached value keeps the cases alive, so their ids
-        (part of the key) cannot be reused by other objects.
+        Each call gets ``timeout`` and the whole run ``max(timeout, check_seconds)``, like the
+        learner's function: a slow reference gives a "could not be checked" verdict in bounded
+        time. A run that did not run out of its total time is kept per function, cases and
+        timeout, then reused: each later check forks only once, for the learner's function. A
+        run that ran out of its total time is not kept, so a busy moment is not remembered.
+        The cached value keeps the cases alive, so their ids (part of the key) cannot be reused
+        by other objects.
         """
         key = (id(func), self.timeout, tuple(id(case) for case in self.cases))
-        if key not in self._course_outcomes:
-            outcomes = _run(func, self.cases, self.timeout, stop_at_timeout=False)
+        if key in self._course_outcomes:
+            return self._course_outcomes[key][2]
+        total = max(self.timeout, self.check_seconds)
+        outcomes = _run(func, self.cases, self.timeout, stop_at_timeout=False,
+                        total_seconds=total)
+        ran_out = any(o.kind == "timeout" and o.detail == "total" for o in outcomes)
+        if not ran_out:
             self._course_outcomes[key] = (func, list(self.cases), outcomes)
-        return self._course_outcomes[key][2]
+        return outcomes
 
     def _grades_in_kernel(self, answer) -> bool:
         return callable(answer) or _sandbox.is_plain(answer)  # a function is run in the sandbox
