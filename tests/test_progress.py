@@ -298,3 +298,21 @@ def test_the_store_is_written_compactly_and_never_larger_than_its_reader_accepts
     assert sorted(p.name for p in folder.iterdir()) == [".progress.lock", "progress.json"]
     with pytest.raises(OSError, match="not written"):
         _progress._save({"ex00.q1": {"state": "correct", "cells": cells, "more": "z" * 100_000}})
+
+
+def test_every_question_of_every_exercise_module_has_a_key_the_store_keeps():
+    """A question named past the key pattern (q1000, a Unicode digit) would never be recorded."""
+    import importlib
+    import pkgutil
+
+    import course_utils.exercises as exercises
+    from course_utils.exercises._engine import Question
+
+    keys = []
+    for info in pkgutil.iter_modules(exercises.__path__):
+        if info.name.startswith("ex"):
+            module = importlib.import_module(f"course_utils.exercises.{info.name}")
+            keys += [f"{info.name}.{name}" for name, value in vars(module).items()
+                     if isinstance(value, Question)]
+    assert len(keys) >= 20
+    assert [key for key in keys if not _progress._KEY.fullmatch(key)] == []
