@@ -84,6 +84,8 @@ __all__ = [
     "MAX_ARRAY_ELEMENTS",
     "MAX_FIT_MAGNITUDE",
     "n_elements",
+    "byte_extent",
+    "within_own_memory",
     "above",
     "user_values",
     "check_text",
@@ -284,41 +286,71 @@ def _check_size(size: int, name: str) -> None:
         )
 
 
-def _check_memory(arr: np.ndarray, name: str) -> None:
-    """Refuse an array whose strides reach outside the memory it was made from.
-
-    ``numpy.lib.stride_tricks.as_strided`` makes such views without complaint, and reading one
-    reads (or a compiled loop writes) another object's memory, or crashes the process. The
-    view's byte range must lie inside the range of the object at the end of its ``.base``
-    chain (the array, bytes or memory map that owns the buffer); memory whose owner cannot
-    say its range (a raw pointer) is accepted as it is.
-    """
-    if not isinstance(arr, np.ndarray) or arr.size == 0:
-        return
-    from numpy.lib.array_utils import byte_bounds
-
-    owner = arr
-    for _ in range(100):  # a view of a view of ...: the chain is short
-        base = getattr(owner, "base", None)
-        if base is None:
-            break
-        owner = base
-    try:
-        if isinstance(owner, np.ndarray):
-            if owner.size == 0 or not owner.flags.owndata:
-                return  # made from a pointer: nothing to compare with
-            low, high = byte_bounds(owner)
+def byte_extent(x: np.ndarray) -> tuple[int, int]:
+    """The lowest and (one past the) highest byte address a non-empty array ``x`` reads,
+    from its metadata alone (address, shape, strides), never a value."""
+    low = high = x.__array_interface__["data"][0]
+    for n, stride in zip(x.shape, x.strides, strict=True):
+        if stride < 0:
+            low += stride * (n - 1)
         else:
-            low, high = byte_bounds(np.frombuffer(owner, dtype=np.uint8))
-    except Exception:  # noqa: BLE001 - an owner without a buffer to compare with
+            high += stride * (n - 1)
+    return low, high + x.itemsize
+
+
+def within_own_memory(x: np.ndarray) -> bool:
+    """True when every value of the numpy array ``x`` lies inside memory whose range is known.
+
+    The one rule of the package (``_check_memory`` here, ``is_ordinary_array`` in the
+    exercises' sandbox): follow ``x.base`` to the object that owns the memory; its byte range
+    must be measurable, either a contiguous numpy array that owns its data, or an object with
+    a buffer (``bytes``, ``mmap``, a ctypes array) that numpy can wrap; and ``x`` must lie
+    inside it. An owner that cannot state its range (an ``__array_interface__`` holding a raw
+    address, an array over a pointer) is not trusted: reading it could read anything.
+    """
+    if x.size == 0:
+        return True
+    owner = x
+    try:
+        for _ in range(1000):  # a view of a view of ... (as_strided's helper object has a base)
+            base = getattr(owner, "base", None)  # (any claim is checked against real addresses)
+            if base is None:
+                break
+            owner = base
+        else:
+            return False
+        if isinstance(owner, np.ndarray):
+            if not (owner.flags.owndata and (owner.flags.c_contiguous
+                                             or owner.flags.f_contiguous)):
+                return False  # made from a pointer: nothing to compare with
+            start, stop = byte_extent(owner) if owner.size else (0, 0)
+        else:
+            buffer = np.frombuffer(owner, dtype=np.uint8)
+            start = buffer.__array_interface__["data"][0]
+            stop = start + buffer.size
+    except Exception:  # noqa: BLE001 - an owner without a buffer to measure
+        return False
+    low, high = byte_extent(x)
+    return start <= low and high <= stop
+
+
+def _check_memory(arr: np.ndarray, name: str) -> None:
+    """Refuse an array that may read outside the memory it was made from
+    (:func:`within_own_memory`).
+
+    ``numpy.lib.stride_tricks.as_strided`` makes views reaching outside their buffer without
+    complaint, and an object's ``__array_interface__`` may describe any address and length:
+    reading such an array reads (or a compiled loop writes) another object's memory, or
+    crashes the process.
+    """
+    if not isinstance(arr, np.ndarray) or within_own_memory(arr):
         return
-    start, stop = byte_bounds(arr)
-    if start < low or stop > high:
-        raise ValueError(
-            f"{name} is a view whose strides reach outside its memory (made with "
-            f"as_strided?); reading it would read another object's memory. Pass a copy "
-            "made from valid data."
-        )
+    raise ValueError(
+        f"{name} is an array that may reach outside its memory: a view whose strides point "
+        f"past its buffer (made with as_strided?), or an array over memory whose size cannot "
+        f"be checked (a raw pointer in __array_interface__); reading it would read another "
+        f"object's memory. Pass a numpy array made from valid data."
+    )
 
 
 def _sparse_to_csr(a, name: str, dtype):

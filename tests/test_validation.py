@@ -196,8 +196,26 @@ def test_a_view_whose_strides_leave_its_buffer_is_refused():
     for outside in (as_strided(base, shape=(2,), strides=(32,)),  # one element past the end
                     as_strided(base[:1], shape=(5,)),  # contiguous, but past the end
                     as_strided(base, shape=(2,), strides=(2**40,))):
-        with pytest.raises(ValueError, match="x is a view whose strides reach outside"):
+        with pytest.raises(ValueError, match="x is an array that may reach outside its memory"):
             check_array(outside, "x")
+
+
+def test_an_array_over_memory_of_unknown_size_is_refused():
+    import ctypes
+
+    buffer = (ctypes.c_double * 4)(1, 2, 3, 4)
+
+    class Pointer:  # 4 doubles described as 10**7: reading it would crash the process
+        def __init__(self, n):
+            self.__array_interface__ = {"data": (ctypes.addressof(buffer), False),
+                                        "shape": (n,), "typestr": "<f8", "version": 3}
+
+    for n in (4, 10**7):  # the owner cannot state its size, whatever the shape claims
+        with pytest.raises(ValueError, match="w is an array that may reach outside its memory"):
+            check_array(Pointer(n), "w")
+    # memory whose size is known is accepted: a ctypes array, bytes, a view inside them
+    assert check_array(np.ctypeslib.as_array(buffer)[1:], "w").tolist() == [2.0, 3.0, 4.0]
+    assert check_array(np.frombuffer(bytes(16)), "w").tolist() == [0.0, 0.0]
 
 
 def test_above_is_exact_for_integers_and_compares_floats_in_float64():
