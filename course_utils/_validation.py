@@ -11,7 +11,8 @@ One check per kind of trouble, so that a new function is protected by calling it
   trusts them, and a CSC or COO matrix pointing outside itself crashes the process there), then
   rebuilds it from int64 copies of them; a dense array's strides must stay inside its memory,
   and no array may hold more than ``MAX_ARRAY_ELEMENTS`` values (its logical size: a
-  broadcast array of 10**9 values takes 8 bytes but a pass over it takes seconds);
+  broadcast array of 10**9 values takes 8 bytes but a pass over it takes seconds), and no
+  sparse matrix more than ``MAX_SPARSE_ROWS`` rows (checked before any conversion);
 - counts of iterations, epochs or subsets: :func:`check_count`, bounded by the caps below;
 - state arrays a compiled loop writes to: :func:`check_state`, on every call, and the feature
   ids that place that state: :func:`check_feature_state`;
@@ -66,6 +67,11 @@ MAX_FEATURES = 2**31
 # takes 8 bytes, but every pass over it takes seconds. The course's largest array is the wide
 # Adult matrix, 32,561 x 2,882 sparse with 0.5 million entries.
 MAX_ARRAY_ELEMENTS = 2**27
+# The most rows a sparse matrix may have (checked before any conversion): converting to CSR
+# allocates an index of n_rows + 1 int64 whatever the number of entries, so a COO matrix of
+# one entry and shape (2**34, 3) would ask for 128 GiB. 2**24 rows: an index of 128 MiB,
+# converted in a fraction of a second; the course's tallest matrix (Adult) has 32,561 rows.
+MAX_SPARSE_ROWS = 2**24
 # A fitted model's weights and decision values must stay below this bound (check_fit):
 # sqrt(float64's largest), so that their squares, which every objective adds up, stay finite.
 # A larger one means the solver diverged (e.g. a learning rate of 1e300), even if its numbers
@@ -82,6 +88,7 @@ __all__ = [
     "MAX_FEATURES",
     "MAX_DENSE_FEATURES",
     "MAX_ARRAY_ELEMENTS",
+    "MAX_SPARSE_ROWS",
     "MAX_FIT_MAGNITUDE",
     "n_elements",
     "byte_extent",
@@ -157,8 +164,8 @@ def check_array(
         If ``a`` is None, a string, non-numeric, or sparse when not allowed.
     ValueError
         If ``a`` has the wrong number of dimensions, is empty, holds NaN or inf, holds more
-        than ``MAX_ARRAY_ELEMENTS`` values, has strides pointing outside its memory, or is a
-        malformed sparse matrix.
+        than ``MAX_ARRAY_ELEMENTS`` values, may read outside its memory, or is a malformed
+        sparse matrix or one of more than ``MAX_SPARSE_ROWS`` rows.
 
     Notes
     -----
@@ -370,6 +377,13 @@ def _sparse_to_csr(a, name: str, dtype):
         raise TypeError(f"{name} must hold real numbers, got dtype {a.dtype}.")
     if a.ndim != 2:
         raise ValueError(f"{name} must be a 2-D sparse matrix, got shape {a.shape}.")
+    n_rows = int(a.shape[0])
+    if n_rows > MAX_SPARSE_ROWS:  # before any conversion: CSR's index has n_rows + 1 entries
+        raise ValueError(
+            f"{name} has {n_rows:,} rows, more than the {MAX_SPARSE_ROWS:,} a sparse matrix may "
+            "have here (its CSR form keeps an index of one number per row, however few its "
+            "entries)."
+        )
     try:
         a = _rebuilt(a, name)
         a = a.tocsr()

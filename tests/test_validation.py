@@ -273,3 +273,18 @@ def test_a_dok_matrix_with_a_malformed_key_is_refused_before_conversion(key):
     dict.__setitem__(getattr(m, "_dict", m), key, 1.0)
     with pytest.raises(ValueError, match=r"^X .*keys must be \(row, column\) pairs of integers"):
         check_X_y(m, np.ones(3))
+
+
+def test_a_sparse_matrix_with_too_many_rows_is_refused_before_conversion():
+    from course_utils._validation import MAX_SPARSE_ROWS
+
+    for fmt in ("coo", "csc"):  # at the cap: accepted (LIL would build 2**24 lists)
+        small = sp.coo_matrix((np.ones(1), ([MAX_SPARSE_ROWS - 1], [0])),
+                              shape=(MAX_SPARSE_ROWS, 3)).asformat(fmt)
+        assert check_array(small, "X", sparse_ok=True).shape == (MAX_SPARSE_ROWS, 3)
+    # one entry, 2**34 rows: CSR's index alone would be 128 GiB
+    tall = sp.coo_matrix((np.ones(1), ([0], [0])), shape=(2**34, 3))
+    with pytest.raises(ValueError, match="X has 17,179,869,184 rows, more than the 16,777,216"):
+        check_array(tall, "X", sparse_ok=True)
+    with pytest.raises(ValueError, match="X has 16,777,217 rows"):
+        check_array(sp.coo_matrix((MAX_SPARSE_ROWS + 1, 3)), "X", sparse_ok=True)
