@@ -193,8 +193,8 @@ def check_array(
         a = _sparse_to_csr(a, name, dtype)
         values = a.data
     else:
-        try:
-            arr = np.asarray(a)
+        try:  # asanyarray: what an object's __array__ returns, subclass and all, read once
+            arr = np.asanyarray(a)
         except (TypeError, ValueError) as exc:  # ragged lists and the like
             raise TypeError(f"{name} must be an array of numbers ({exc}).") from None
         except Exception as exc:  # an object whose __array__ or __len__ fails
@@ -202,6 +202,12 @@ def check_array(
                 f"{name} must be an array of numbers; reading it as an array failed with "
                 f"{type(exc).__name__}."
             ) from None
+        if isinstance(arr, np.ma.MaskedArray):  # from an __array__: its mask would be lost too
+            raise TypeError(
+                f"{name} must be a plain array, but it gives a masked array (its mask would be "
+                "ignored); pass its .compressed() or .filled(value)."
+            )
+        arr = np.asarray(arr)  # a plain ndarray (np.matrix, memmap: their data as it is)
         _check_size(n_elements(arr), name)
         _check_memory(arr, name)
         if arr.dtype == bool:

@@ -288,3 +288,16 @@ def test_a_sparse_matrix_with_too_many_rows_is_refused_before_conversion():
         check_array(tall, "X", sparse_ok=True)
     with pytest.raises(ValueError, match="X has 16,777,217 rows"):
         check_array(sp.coo_matrix((MAX_SPARSE_ROWS + 1, 3)), "X", sparse_ok=True)
+
+
+def test_a_masked_array_given_by_an_objects_array_method_is_refused():
+    class Wrapper:  # numpy.asarray would keep the data and drop the mask: l1 of 6, not 1
+        def __array__(self, dtype=None, copy=None):
+            return np.ma.array([5.0, 1.0], mask=[1, 0])
+
+    with pytest.raises(TypeError, match="w must be a plain array, but it gives a masked array"):
+        check_array(Wrapper(), "w")
+    from course_utils.penalties import l1_norm
+
+    with pytest.raises(TypeError, match="masked array"):
+        l1_norm(Wrapper())
