@@ -72,6 +72,10 @@ MAX_ARRAY_ELEMENTS = 2**27
 # one entry and shape (2**34, 3) would ask for 128 GiB. 2**24 rows: an index of 128 MiB,
 # converted in a fraction of a second; the course's tallest matrix (Adult) has 32,561 rows.
 MAX_SPARSE_ROWS = 2**24
+# The longest text (a title, a label) a plot accepts: matplotlib parses mathtext at about
+# 0.7 s per 1,000 characters, and lays out a plain text of 10**7 characters for more than 20 s.
+# The course's longest title has under 50.
+MAX_TEXT_LENGTH = 500
 # A fitted model's weights and decision values must stay below this bound (check_fit):
 # sqrt(float64's largest), so that their squares, which every objective adds up, stay finite.
 # A larger one means the solver diverged (e.g. a learning rate of 1e300), even if its numbers
@@ -89,6 +93,7 @@ __all__ = [
     "MAX_DENSE_FEATURES",
     "MAX_ARRAY_ELEMENTS",
     "MAX_SPARSE_ROWS",
+    "MAX_TEXT_LENGTH",
     "MAX_FIT_MAGNITUDE",
     "n_elements",
     "byte_extent",
@@ -906,7 +911,9 @@ def check_increasing(a, name: str) -> np.ndarray:
 
 
 def check_strings(values, name: str) -> list:
-    """Return ``values`` (a non-empty list, array or Series of str) as a list of str, or raise."""
+    """Return ``values`` (a non-empty list, array or Series of str) as a new list of exact
+    ``str`` copies (a subclass's ``__str__``, ``__hash__`` or ``encode`` is never used), or
+    raise."""
     if values is None or isinstance(values, (str, bytes)) or not hasattr(values, "__iter__"):
         raise TypeError(
             f"{name} must be a list of strings, got {type(values).__name__}: {_short(values)}."
@@ -923,6 +930,9 @@ def check_strings(values, name: str) -> list:
         bad = bad[0]
         raise TypeError(f"{name} must hold only strings, found {type(bad).__name__}: "
                         f"{_short(bad)}.")
+    # exact str copies: a subclass's own __str__, __hash__, encode or count is never called
+    # again (the copies are what is checked and returned)
+    values = [str.__str__(v) for v in values]
     try:  # a lone surrogate ("\\ud800") is a str that has no UTF-8 bytes to hash or write
         "".join(values).encode("utf-8")
     except UnicodeEncodeError as exc:
@@ -1046,7 +1056,8 @@ def _names(message: str, name: str) -> bool:
 
 
 def check_text(value, name: str) -> str:
-    """Return ``value`` if it is a str that matplotlib can draw, or raise naming ``name``.
+    """Return ``value`` as an exact ``str`` (a copy, if it was a subclass) that matplotlib can
+    draw, at most ``MAX_TEXT_LENGTH`` characters, or raise naming ``name``.
 
     Text between a pair of ``$`` is matplotlib *mathtext* (``r"$\\alpha$"`` draws the Greek
     letter), as everywhere in matplotlib, and the course's own titles use it. A malformed
@@ -1056,6 +1067,12 @@ def check_text(value, name: str) -> str:
     """
     if not isinstance(value, str):
         raise TypeError(f"{name} must be a string, got {type(value).__name__}: {_short(value)}.")
+    value = str.__str__(value)  # an exact str copy: a subclass's methods are never called
+    if len(value) > MAX_TEXT_LENGTH:
+        raise ValueError(
+            f"{name} must be at most {MAX_TEXT_LENGTH:,} characters (matplotlib takes seconds "
+            f"to lay out or parse a longer text), got {len(value):,}."
+        )
     try:
         value.encode("utf-8")
     except UnicodeEncodeError:

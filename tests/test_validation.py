@@ -301,3 +301,30 @@ def test_a_masked_array_given_by_an_objects_array_method_is_refused():
 
     with pytest.raises(TypeError, match="masked array"):
         l1_norm(Wrapper())
+
+
+def test_text_checks_return_exact_str_copies_and_cap_the_length():
+    from course_utils._validation import MAX_TEXT_LENGTH, check_strings, check_text
+
+    class Sneaky(str):  # what matplotlib would draw is str(title): a formula it cannot parse
+        def __str__(self):
+            return "$\\undefinedcmd$"
+
+        def count(self, *args):
+            return 0
+
+    class Hostile(str):
+        def encode(self, *args, **kwargs):
+            raise RuntimeError("enc")
+
+        def __hash__(self):
+            raise RuntimeError("hash")
+
+    checked = check_text(Sneaky("plain"), "title")
+    assert type(checked) is str and checked == "plain" and str(checked) == "plain"
+    values = check_strings([Hostile("a"), "b"], "names")
+    assert [type(v) for v in values] == [str, str] and len(set(values)) == 2
+    assert check_text("x" * MAX_TEXT_LENGTH, "title") == "x" * MAX_TEXT_LENGTH
+    for long in ("x" * (MAX_TEXT_LENGTH + 1), "$a$ " * 10_000, "x" * 10**6):
+        with pytest.raises(ValueError, match="title must be at most 500 characters"):
+            check_text(long, "title")
