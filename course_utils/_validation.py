@@ -188,7 +188,11 @@ def check_array(
             f"pass {name}.compressed() or {name}.filled(value)."
         )
     if isinstance(dtype, str) and dtype == "sum":
-        dtype = sum_dtype(getattr(a, "dtype", None))
+        try:
+            source = a.dtype
+        except Exception:  # noqa: BLE001 - none, or a property that fails: checked below
+            source = None
+        dtype = sum_dtype(source if isinstance(source, np.dtype) else None)
     if sp.issparse(a):
         if not sparse_ok:
             raise TypeError(
@@ -372,6 +376,27 @@ def _check_memory(arr: np.ndarray, name: str) -> None:
 
 
 def _sparse_to_csr(a, name: str, dtype):
+    """A scipy.sparse matrix or array of any format as a new CSR matrix, checked first
+    (:func:`_checked_sparse_to_csr`).
+
+    A subclass's attribute (``indices``, ``dtype``, ``shape``, ...) may be a property that
+    raises anything: every error that does not name ``name`` comes out as a ``ValueError``
+    (or ``TypeError``) naming it, never as the property's own exception.
+    """
+    try:
+        return _checked_sparse_to_csr(a, name, dtype)
+    except (TypeError, ValueError) as exc:
+        if _names(str(exc), name):
+            raise
+        raise ValueError(f"{name} is not a valid sparse matrix: {_short(str(exc), 120)}") from None
+    except Exception as exc:  # noqa: BLE001 - a subclass's property, or scipy on its values
+        raise TypeError(
+            f"{name} is not a valid sparse matrix: reading it failed with "
+            f"{type(exc).__name__}: {_short(str(exc), 80)}."
+        ) from None
+
+
+def _checked_sparse_to_csr(a, name: str, dtype):
     """A scipy.sparse matrix or array of any format as a new CSR matrix, checked first.
 
     scipy converts between formats in compiled code that trusts the index arrays: a CSC or COO
@@ -465,18 +490,19 @@ def _compressed_parts(a, name: str):
             raise ValueError(f"its blocks do not tile its shape {a.shape}")
         rows, columns = rows // R, columns // C
     major, minor = (columns, rows) if a.format == "csc" else (rows, columns)
-    if not (isinstance(a.indices, np.ndarray) and isinstance(a.indptr, np.ndarray)):
+    indices, indptr = a.indices, a.indptr  # each read once
+    if not (isinstance(indices, np.ndarray) and isinstance(indptr, np.ndarray)):
         raise ValueError("its indices and indptr must be arrays of integers")
-    if a.indptr.shape != (major + 1,):
+    if indptr.shape != (major + 1,):
         raise ValueError(f"its indptr must have {major + 1} entries")
-    indptr = _index_array(a.indptr, "indptr", high=a.indices.size)
+    indptr = _index_array(indptr, "indptr", high=indices.size)
     if indptr[0] != 0 or np.any(np.diff(indptr) < 0):  # values in [0, nnz]: no overflow
         raise ValueError("its indptr must start at 0 and not decrease")
     end = int(indptr[-1])
-    if data.shape[0] != a.indices.size:
+    if data.shape[0] != indices.size:
         raise ValueError("its indices and data disagree on the number of entries")
     # (scipy allows unused room after the last entry)
-    indices = _index_array(a.indices[:end], "indices", high=minor - 1)
+    indices = _index_array(indices[:end], "indices", high=minor - 1)
     return data[:end].copy(), indices, indptr
 
 

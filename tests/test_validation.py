@@ -328,3 +328,18 @@ def test_text_checks_return_exact_str_copies_and_cap_the_length():
     for long in ("x" * (MAX_TEXT_LENGTH + 1), "$a$ " * 10_000, "x" * 10**6):
         with pytest.raises(ValueError, match="title must be at most 500 characters"):
             check_text(long, "title")
+
+
+@pytest.mark.parametrize("attribute", ["indices", "indptr", "data", "dtype", "shape", "format"])
+def test_a_sparse_attribute_that_raises_gives_an_error_naming_the_argument(attribute):
+    class Raising(sp.csr_matrix):
+        pass
+
+    def fail(self):
+        raise RuntimeError("boom")
+
+    matrix = Raising(sp.csr_matrix(np.eye(3)))
+    setattr(Raising, attribute, property(fail))
+    with pytest.raises((TypeError, ValueError), match="X") as info:
+        check_array(matrix, "X", sparse_ok=True, dtype="sum")
+    assert str(info.value).startswith("X ")
