@@ -12,7 +12,8 @@ One check per kind of trouble, so that a new function is protected by calling it
   rebuilds it from int64 copies of them; a dense array's strides must stay inside its memory,
   and no array may hold more than ``MAX_ARRAY_ELEMENTS`` values (its logical size: a
   broadcast array of 10**9 values takes 8 bytes but a pass over it takes seconds), and no
-  sparse matrix more than ``MAX_SPARSE_ROWS`` rows (checked before any conversion);
+  sparse matrix more than ``MAX_SPARSE_ROWS`` rows (checked before any conversion); inside
+  :func:`element_budget`, the arrays of one call together at most its budget;
 - counts of iterations, epochs or subsets: :func:`check_count`, bounded by the caps below;
 - state arrays a compiled loop writes to: :func:`check_state`, on every call, and the feature
   ids that place that state: :func:`check_feature_state`;
@@ -32,6 +33,8 @@ One check per kind of trouble, so that a new function is protected by calling it
 
 from __future__ import annotations
 
+import contextlib
+import contextvars
 import math
 import numbers
 from collections.abc import Hashable
@@ -96,6 +99,7 @@ __all__ = [
     "MAX_TEXT_LENGTH",
     "MAX_FIT_MAGNITUDE",
     "n_elements",
+    "element_budget",
     "byte_extent",
     "within_own_memory",
     "above",
@@ -300,12 +304,44 @@ def _is_real_number_dtype(dtype) -> bool:
 
 
 def _check_size(size: int, name: str) -> None:
-    """Refuse an array of more than ``MAX_ARRAY_ELEMENTS`` values (its logical size)."""
+    """Refuse an array of more than ``MAX_ARRAY_ELEMENTS`` values (its logical size), and,
+    inside :func:`element_budget`, one that would take the call's arrays past its budget."""
     if size > MAX_ARRAY_ELEMENTS:
         raise ValueError(
             f"{name} holds {size:,} values, more than the {MAX_ARRAY_ELEMENTS:,} an array may "
             "hold here (counted by its shape, so a broadcast array counts in full)."
         )
+    budget = _BUDGET.get()
+    if budget is not None:
+        if size > budget[0]:
+            raise ValueError(
+                f"{name} holds {size:,} values, more than the {budget[0]:,} left of the "
+                f"{budget[1]:,} all the arrays of one call may hold together (counted by "
+                "their shapes)."
+            )
+        budget[0] -= size
+
+
+_BUDGET = contextvars.ContextVar("course_utils_element_budget", default=None)
+
+
+@contextlib.contextmanager
+def element_budget(cap: int = MAX_ARRAY_ELEMENTS):
+    """Context manager: every array :func:`check_array` checks inside it counts against one
+    budget of ``cap`` values for the whole call.
+
+    A function that takes a list of arrays (messages, parts) caps each array and the length
+    of the list; without a budget their product (1,024 arrays of 2**27 values) would run for
+    hours. Use it around the checks::
+
+        with element_budget():
+            parts = [check_array(m, f"messages[{k}]") for k, m in enumerate(messages)]
+    """
+    token = _BUDGET.set([int(cap), int(cap)])
+    try:
+        yield
+    finally:
+        _BUDGET.reset(token)
 
 
 def byte_extent(x: np.ndarray) -> tuple[int, int]:

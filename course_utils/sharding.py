@@ -51,9 +51,15 @@ from ._validation import (
     check_n_features,
     check_scalar,
     check_state,
+    element_budget,
 )
 from .solvers import FTRLProximal
 from .solvers.online import _ftrl_weights
+
+# average_weights: the most values (indices and weights of all the messages together) one call
+# mixes. Merging them sorts the indices: 2**25 values (2 workers of 2**23 non-zeros) take about
+# 3 s; the course's two workers send a few thousand non-zeros each.
+MAX_MIX_ELEMENTS = 2**25
 
 __all__ = ["import_dask", "release_freed_memory", "payload_bytes", "sparse_vector",
            "average_weights", "RowShard", "FeatureShard", "split_buckets", "sparse_decision"]
@@ -110,7 +116,8 @@ def payload_bytes(message) -> int:
         What one process sends another: one numeric array, or a tuple of at most
         ``MAX_MESSAGE_PARTS`` (1,024) parts (numpy arrays and real numbers), such as a model's
         ``(indices, values, intercept)``. Arrays hold int32, int64, float16, float32 or float64
-        numbers (not booleans); numbers are finite and within float64's range.
+        numbers (not booleans); numbers are finite and within float64's range. All the
+        arrays together hold at most ``MAX_ARRAY_ELEMENTS`` (2**27) values.
 
     Returns
     -------
@@ -126,7 +133,9 @@ def payload_bytes(message) -> int:
         if len(message) > MAX_MESSAGE_PARTS:
             raise ValueError(f"message must have at most {MAX_MESSAGE_PARTS:,} parts, got "
                              f"{len(message):,}.")
-        parts = tuple(_message_part(part, f"message[{k}]") for k, part in enumerate(message))
+        with element_budget():  # all the parts together, not each: 1,024 x 2**27 values
+            parts = tuple(_message_part(part, f"message[{k}]")
+                          for k, part in enumerate(message))
     else:
         parts = _message_part(message, "message")
     try:
@@ -213,7 +222,8 @@ def average_weights(messages):
     messages : list of (indices, values, intercept)
         One per worker, at least one: the strictly increasing indices (below 2**31) of its
         non-zero weights, their values, and its intercept. A weight absent from a message
-        is 0.
+        is 0. All the messages together hold at most ``MAX_MIX_ELEMENTS`` (2**25) indices
+        and values.
 
     Returns
     -------
@@ -239,16 +249,19 @@ def average_weights(messages):
         raise ValueError(f"messages must hold at most {MAX_SHARDS:,} messages (one per "
                          f"worker), got {len(messages):,}.")
     parts = []
-    for k, message in enumerate(messages):
-        if not isinstance(message, (list, tuple)) or len(message) != 3:
-            raise TypeError(f"messages[{k}] must be a tuple (indices, values, intercept).")
+    with element_budget(MAX_MIX_ELEMENTS):  # all the messages' arrays together
+        for k, message in enumerate(messages):
+            if not isinstance(message, (list, tuple)) or len(message) != 3:
+                raise TypeError(f"messages[{k}] must be a tuple (indices, values, intercept).")
+            name = f"messages[{k}]"
+            parts.append(_sparse_weights(message[0], message[1],
+                                         (f"{name}'s indices", f"{name}'s values"),
+                                         MAX_FEATURES - 1) + (message[2],))
+    for k, (indices, values, intercept) in enumerate(parts):
         name = f"messages[{k}]"
-        indices, values = _sparse_weights(message[0], message[1],
-                                          (f"{name}'s indices", f"{name}'s values"),
-                                          MAX_FEATURES - 1)
-        intercept = check_scalar(message[2], f"{name}'s intercept", low=None)
+        intercept = check_scalar(intercept, f"{name}'s intercept", low=None)
         check_magnitude(np.array([intercept]), f"{name}'s intercept", len(messages))
-        parts.append((indices, values, intercept))
+        parts[k] = (indices, values, intercept)
     indices = np.concatenate([i for i, _, _ in parts])
     values = np.concatenate([v for _, v, _ in parts])
     union, where = np.unique(indices, return_inverse=True)
