@@ -105,6 +105,7 @@ __all__ = [
     "above",
     "user_values",
     "check_text",
+    "check_str",
     "sum_dtype",
     "check_n_features",
     "check_indices",
@@ -865,7 +866,10 @@ def check_binary_labels(y, name: str = "y") -> np.ndarray:
 
 
 def check_choice(value, name: str, choices) -> str:
-    """Return ``value`` if it is one of ``choices``, or raise naming ``name``."""
+    """Return ``value`` (an exact str copy) if it is one of ``choices``, or raise naming
+    ``name``."""
+    if isinstance(value, str):
+        value = str.__str__(value)  # a subclass's __hash__ or __eq__ is never called
     if not isinstance(value, str) or value not in choices:
         raise ValueError(f"{name} must be one of {sorted(choices)}, got {_short(value)}.")
     return value
@@ -1117,6 +1121,26 @@ def _names(message: str, name: str) -> bool:
     return re.search(rf"(?<![A-Za-z0-9_]){re.escape(name)}(?![A-Za-z0-9_])", message) is not None
 
 
+def check_str(value, name: str) -> str:
+    """Return ``value`` as an exact ``str`` copy (a subclass's ``__str__``, ``__hash__``,
+    ``count`` or ``encode`` is never used), of at most ``MAX_TEXT_LENGTH`` characters and valid
+    UTF-8 (no lone surrogate), or raise naming ``name``. For a short text: a title, a label,
+    a name that prefixes feature names."""
+    if not isinstance(value, str):
+        raise TypeError(f"{name} must be a string, got {type(value).__name__}: {_short(value)}.")
+    value = str.__str__(value)  # an exact str copy: a subclass's methods are never called
+    if len(value) > MAX_TEXT_LENGTH:
+        raise ValueError(
+            f"{name} must be at most {MAX_TEXT_LENGTH:,} characters (matplotlib takes seconds "
+            f"to lay out or parse a longer text, and names are repeated), got {len(value):,}."
+        )
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        raise ValueError(f"{name} must be valid text, got a lone surrogate.") from None
+    return value
+
+
 def check_text(value, name: str) -> str:
     """Return ``value`` as an exact ``str`` (a copy, if it was a subclass) that matplotlib can
     draw, at most ``MAX_TEXT_LENGTH`` characters, or raise naming ``name``.
@@ -1127,18 +1151,7 @@ def check_text(value, name: str) -> str:
     is parsed here, at the door. A literal dollar sign is written ``\\$``; a text with an odd
     number of unescaped ``$`` is drawn as plain text, as matplotlib does.
     """
-    if not isinstance(value, str):
-        raise TypeError(f"{name} must be a string, got {type(value).__name__}: {_short(value)}.")
-    value = str.__str__(value)  # an exact str copy: a subclass's methods are never called
-    if len(value) > MAX_TEXT_LENGTH:
-        raise ValueError(
-            f"{name} must be at most {MAX_TEXT_LENGTH:,} characters (matplotlib takes seconds "
-            f"to lay out or parse a longer text), got {len(value):,}."
-        )
-    try:
-        value.encode("utf-8")
-    except UnicodeEncodeError:
-        raise ValueError(f"{name} must be valid text, got a lone surrogate.") from None
+    value = check_str(value, name)
     dollars = value.count("$") - value.count("\\$")
     if dollars > 0 and dollars % 2 == 0:  # matplotlib's own test for mathtext
         from matplotlib.mathtext import MathTextParser

@@ -303,14 +303,15 @@ class RowShard:
         self.model = FTRLProximal(X.shape[1], alpha, beta, l1, l2)
 
     def _checked_model(self):
-        if type(self.model) is not FTRLProximal:
+        model = self.model  # read once
+        if type(model) is not FTRLProximal:
             raise TypeError("model must be a course_utils.solvers.FTRLProximal, got "
-                            f"{type(self.model).__name__}.")
-        self.model._check_state()
-        if self.model.n_features != self._X.shape[1] or not self.model.fit_intercept:
+                            f"{type(model).__name__}.")
+        state = model._check_state()
+        if state.n_features != self._X.shape[1] or not state.fit_intercept:
             raise ValueError(f"model must have n_features={self._X.shape[1]} (the shard's "
                              "columns) and fit_intercept=True.")
-        return self.model
+        return model
 
     def learn(self, start, stop, mixed=None):
         """Continue from the ``mixed`` weights (if given, see :meth:`mix`), learn the rows
@@ -471,6 +472,7 @@ class FeatureShard:
         n = check_state(self.n_, "n_", size=self._X.shape[1], dtypes=(np.float64,), why=why)
         if np.any(n < 0):
             raise ValueError("n_ must be >= 0 (it sums squared gradients).")
+        self._features = features  # each attribute read once: the methods use these
         return z, n
 
     def _rows(self, start, stop):
@@ -557,8 +559,9 @@ class FeatureShard:
         and the intercept (0.0 unless this worker owns it)."""
         w = self._weights(*self._check_state())
         b = float(w[-1]) if self.intercept else 0.0
-        w = w[:self.features_.size]
-        return self.features_[w != 0.0].astype(np.int32), w[w != 0.0], b
+        features = self._features  # as checked by _check_state, not read again
+        w = w[:features.size]
+        return features[w != 0.0].astype(np.int32), w[w != 0.0], b
 
 
 def _row_range(start, stop, n_rows):
