@@ -1107,12 +1107,17 @@ def _call(target, param, kind, values, then=None):
 
 def _flip_between_reads(instance, attribute, value):
     """Make ``instance.attribute`` a property (of a subclass made here) whose reads alternate
-    between the current array (set by the instance, or ``value``) and a 1-element copy."""
+    between the current array (set by the instance, or ``value``) and a read-only 1-element
+    copy."""
     reads, current = [0], [value]
 
     def read(self):
         reads[0] += 1
-        return current[0] if reads[0] % 2 else current[0][:1].copy()
+        if reads[0] % 2:
+            return current[0]
+        other = current[0][:1].copy()  # read-only too: a compiled loop writing to it fails
+        other.flags.writeable = False  # loudly (a write past one element could go unseen)
+        return other
 
     def write(self, new):
         current[0] = new
