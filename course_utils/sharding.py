@@ -36,6 +36,7 @@ import pandas as pd
 import scipy.sparse as sp
 
 from ._validation import (
+    MAX_ARRAY_ELEMENTS,
     MAX_FEATURES,
     MAX_MESSAGE_PARTS,
     MAX_SHARDS,
@@ -133,7 +134,7 @@ def payload_bytes(message) -> int:
         if len(message) > MAX_MESSAGE_PARTS:
             raise ValueError(f"message must have at most {MAX_MESSAGE_PARTS:,} parts, got "
                              f"{len(message):,}.")
-        with element_budget():  # all the parts together, not each: 1,024 x 2**27 values
+        with element_budget(MAX_ARRAY_ELEMENTS):  # all the parts together: not 1,024 x 2**27
             parts = tuple(_message_part(part, f"message[{k}]")
                           for k, part in enumerate(message))
     else:
