@@ -11,7 +11,9 @@ One check per kind of trouble, so that a new function is protected by calling it
   trusts them, and a CSC or COO matrix pointing outside itself crashes the process there), then
   rebuilds it from int64 copies of them; a dense array's strides must stay inside its memory,
   and no array may hold more than ``MAX_ARRAY_ELEMENTS`` values (its logical size: a
-  broadcast array of 10**9 values takes 8 bytes but a pass over it takes seconds);
+  broadcast array of 10**9 values takes 8 bytes but a pass over it takes seconds), and no
+  sparse matrix more than ``MAX_SPARSE_ROWS`` rows (checked before any conversion); inside
+  :func:`element_budget`, the arrays of one call together at most its budget;
 - counts of iterations, epochs or subsets: :func:`check_count`, bounded by the caps below;
 - state arrays a compiled loop writes to: :func:`check_state`, on every call, and the feature
   ids that place that state: :func:`check_feature_state`;
@@ -31,6 +33,8 @@ One check per kind of trouble, so that a new function is protected by calling it
 
 from __future__ import annotations
 
+import contextlib
+import contextvars
 import math
 import numbers
 from collections.abc import Hashable
@@ -66,6 +70,15 @@ MAX_FEATURES = 2**31
 # takes 8 bytes, but every pass over it takes seconds. The course's largest array is the wide
 # Adult matrix, 32,561 x 2,882 sparse with 0.5 million entries.
 MAX_ARRAY_ELEMENTS = 2**27
+# The most rows a sparse matrix may have (checked before any conversion): converting to CSR
+# allocates an index of n_rows + 1 int64 whatever the number of entries, so a COO matrix of
+# one entry and shape (2**34, 3) would ask for 128 GiB. 2**24 rows: an index of 128 MiB,
+# converted in a fraction of a second; the course's tallest matrix (Adult) has 32,561 rows.
+MAX_SPARSE_ROWS = 2**24
+# The longest text (a title, a label) a plot accepts: matplotlib parses mathtext at about
+# 0.7 s per 1,000 characters, and lays out a plain text of 10**7 characters for more than 20 s.
+# The course's longest title has under 50.
+MAX_TEXT_LENGTH = 500
 # A fitted model's weights and decision values must stay below this bound (check_fit):
 # sqrt(float64's largest), so that their squares, which every objective adds up, stay finite.
 # A larger one means the solver diverged (e.g. a learning rate of 1e300), even if its numbers
@@ -82,11 +95,17 @@ __all__ = [
     "MAX_FEATURES",
     "MAX_DENSE_FEATURES",
     "MAX_ARRAY_ELEMENTS",
+    "MAX_SPARSE_ROWS",
+    "MAX_TEXT_LENGTH",
     "MAX_FIT_MAGNITUDE",
     "n_elements",
+    "element_budget",
+    "byte_extent",
+    "within_own_memory",
     "above",
     "user_values",
     "check_text",
+    "check_str",
     "sum_dtype",
     "check_n_features",
     "check_indices",
@@ -155,8 +174,8 @@ def check_array(
         If ``a`` is None, a string, non-numeric, or sparse when not allowed.
     ValueError
         If ``a`` has the wrong number of dimensions, is empty, holds NaN or inf, holds more
-        than ``MAX_ARRAY_ELEMENTS`` values, has strides pointing outside its memory, or is a
-        malformed sparse matrix.
+        than ``MAX_ARRAY_ELEMENTS`` values, may read outside its memory, or is a malformed
+        sparse matrix or one of more than ``MAX_SPARSE_ROWS`` rows.
 
     Notes
     -----
@@ -174,7 +193,11 @@ def check_array(
             f"pass {name}.compressed() or {name}.filled(value)."
         )
     if isinstance(dtype, str) and dtype == "sum":
-        dtype = sum_dtype(getattr(a, "dtype", None))
+        try:
+            source = a.dtype
+        except Exception:  # noqa: BLE001 - none, or a property that fails: checked below
+            source = None
+        dtype = sum_dtype(source if isinstance(source, np.dtype) else None)
     if sp.issparse(a):
         if not sparse_ok:
             raise TypeError(
@@ -184,8 +207,8 @@ def check_array(
         a = _sparse_to_csr(a, name, dtype)
         values = a.data
     else:
-        try:
-            arr = np.asarray(a)
+        try:  # asanyarray: what an object's __array__ returns, subclass and all, read once
+            arr = np.asanyarray(a)
         except (TypeError, ValueError) as exc:  # ragged lists and the like
             raise TypeError(f"{name} must be an array of numbers ({exc}).") from None
         except Exception as exc:  # an object whose __array__ or __len__ fails
@@ -193,6 +216,12 @@ def check_array(
                 f"{name} must be an array of numbers; reading it as an array failed with "
                 f"{type(exc).__name__}."
             ) from None
+        if isinstance(arr, np.ma.MaskedArray):  # from an __array__: its mask would be lost too
+            raise TypeError(
+                f"{name} must be a plain array, but it gives a masked array (its mask would be "
+                "ignored); pass its .compressed() or .filled(value)."
+            )
+        arr = np.asarray(arr)  # a plain ndarray (np.matrix, memmap: their data as it is)
         _check_size(n_elements(arr), name)
         _check_memory(arr, name)
         if arr.dtype == bool:
@@ -276,52 +305,135 @@ def _is_real_number_dtype(dtype) -> bool:
 
 
 def _check_size(size: int, name: str) -> None:
-    """Refuse an array of more than ``MAX_ARRAY_ELEMENTS`` values (its logical size)."""
+    """Refuse an array of more than ``MAX_ARRAY_ELEMENTS`` values (its logical size), and,
+    inside :func:`element_budget`, one that would take the call's arrays past its budget."""
     if size > MAX_ARRAY_ELEMENTS:
         raise ValueError(
             f"{name} holds {size:,} values, more than the {MAX_ARRAY_ELEMENTS:,} an array may "
             "hold here (counted by its shape, so a broadcast array counts in full)."
         )
+    budget = _BUDGET.get()
+    if budget is not None:
+        if size > budget[0]:
+            raise ValueError(
+                f"{name} holds {size:,} values, more than the {budget[0]:,} left of the "
+                f"{budget[1]:,} all the arrays of one call may hold together (counted by "
+                "their shapes)."
+            )
+        budget[0] -= size
+
+
+_BUDGET = contextvars.ContextVar("course_utils_element_budget", default=None)
+
+
+@contextlib.contextmanager
+def element_budget(cap: int = MAX_ARRAY_ELEMENTS):
+    """Context manager: every array :func:`check_array` checks inside it counts against one
+    budget of ``cap`` values for the whole call.
+
+    A function that takes a list of arrays (messages, parts) caps each array and the length
+    of the list; without a budget their product (1,024 arrays of 2**27 values) would run for
+    hours. Use it around the checks::
+
+        with element_budget():
+            parts = [check_array(m, f"messages[{k}]") for k, m in enumerate(messages)]
+    """
+    token = _BUDGET.set([int(cap), int(cap)])
+    try:
+        yield
+    finally:
+        _BUDGET.reset(token)
+
+
+def byte_extent(x: np.ndarray) -> tuple[int, int]:
+    """The lowest and (one past the) highest byte address a non-empty array ``x`` reads,
+    from its metadata alone (address, shape, strides), never a value."""
+    low = high = x.__array_interface__["data"][0]
+    for n, stride in zip(x.shape, x.strides, strict=True):
+        if stride < 0:
+            low += stride * (n - 1)
+        else:
+            high += stride * (n - 1)
+    return low, high + x.itemsize
+
+
+def within_own_memory(x: np.ndarray) -> bool:
+    """True when every value of the numpy array ``x`` lies inside memory whose range is known.
+
+    The one rule of the package (``_check_memory`` here, ``is_ordinary_array`` in the
+    exercises' sandbox): follow ``x.base`` to the object that owns the memory; its byte range
+    must be measurable, either a contiguous numpy array that owns its data, or an object with
+    a buffer (``bytes``, ``mmap``, a ctypes array) that numpy can wrap; and ``x`` must lie
+    inside it. An owner that cannot state its range (an ``__array_interface__`` holding a raw
+    address, an array over a pointer) is not trusted: reading it could read anything.
+    """
+    if x.size == 0:
+        return True
+    owner = x
+    try:
+        for _ in range(1000):  # a view of a view of ... (as_strided's helper object has a base)
+            base = getattr(owner, "base", None)  # (any claim is checked against real addresses)
+            if base is None:
+                break
+            owner = base
+        else:
+            return False
+        if isinstance(owner, np.ndarray):
+            if not (owner.flags.owndata and (owner.flags.c_contiguous
+                                             or owner.flags.f_contiguous)):
+                return False  # made from a pointer: nothing to compare with
+            start, stop = byte_extent(owner) if owner.size else (0, 0)
+        else:
+            buffer = np.frombuffer(owner, dtype=np.uint8)
+            start = buffer.__array_interface__["data"][0]
+            stop = start + buffer.size
+    except Exception:  # noqa: BLE001 - an owner without a buffer to measure
+        return False
+    low, high = byte_extent(x)
+    return start <= low and high <= stop
 
 
 def _check_memory(arr: np.ndarray, name: str) -> None:
-    """Refuse an array whose strides reach outside the memory it was made from.
+    """Refuse an array that may read outside the memory it was made from
+    (:func:`within_own_memory`).
 
-    ``numpy.lib.stride_tricks.as_strided`` makes such views without complaint, and reading one
-    reads (or a compiled loop writes) another object's memory, or crashes the process. The
-    view's byte range must lie inside the range of the object at the end of its ``.base``
-    chain (the array, bytes or memory map that owns the buffer); memory whose owner cannot
-    say its range (a raw pointer) is accepted as it is.
+    ``numpy.lib.stride_tricks.as_strided`` makes views reaching outside their buffer without
+    complaint, and an object's ``__array_interface__`` may describe any address and length:
+    reading such an array reads (or a compiled loop writes) another object's memory, or
+    crashes the process.
     """
-    if not isinstance(arr, np.ndarray) or arr.size == 0:
+    if not isinstance(arr, np.ndarray) or within_own_memory(arr):
         return
-    from numpy.lib.array_utils import byte_bounds
-
-    owner = arr
-    for _ in range(100):  # a view of a view of ...: the chain is short
-        base = getattr(owner, "base", None)
-        if base is None:
-            break
-        owner = base
-    try:
-        if isinstance(owner, np.ndarray):
-            if owner.size == 0 or not owner.flags.owndata:
-                return  # made from a pointer: nothing to compare with
-            low, high = byte_bounds(owner)
-        else:
-            low, high = byte_bounds(np.frombuffer(owner, dtype=np.uint8))
-    except Exception:  # noqa: BLE001 - an owner without a buffer to compare with
-        return
-    start, stop = byte_bounds(arr)
-    if start < low or stop > high:
-        raise ValueError(
-            f"{name} is a view whose strides reach outside its memory (made with "
-            f"as_strided?); reading it would read another object's memory. Pass a copy "
-            "made from valid data."
-        )
+    raise ValueError(
+        f"{name} is an array that may reach outside its memory: a view whose strides point "
+        f"past its buffer (made with as_strided?), or an array over memory whose size cannot "
+        f"be checked (a raw pointer in __array_interface__); reading it would read another "
+        f"object's memory. Pass a numpy array made from valid data."
+    )
 
 
 def _sparse_to_csr(a, name: str, dtype):
+    """A scipy.sparse matrix or array of any format as a new CSR matrix, checked first
+    (:func:`_checked_sparse_to_csr`).
+
+    A subclass's attribute (``indices``, ``dtype``, ``shape``, ...) may be a property that
+    raises anything: every error that does not name ``name`` comes out as a ``ValueError``
+    (or ``TypeError``) naming it, never as the property's own exception.
+    """
+    try:
+        return _checked_sparse_to_csr(a, name, dtype)
+    except (TypeError, ValueError) as exc:
+        if _names(str(exc), name):
+            raise
+        raise ValueError(f"{name} is not a valid sparse matrix: {_short(str(exc), 120)}") from None
+    except Exception as exc:  # noqa: BLE001 - a subclass's property, or scipy on its values
+        raise TypeError(
+            f"{name} is not a valid sparse matrix: reading it failed with "
+            f"{type(exc).__name__}: {_short(str(exc), 80)}."
+        ) from None
+
+
+def _checked_sparse_to_csr(a, name: str, dtype):
     """A scipy.sparse matrix or array of any format as a new CSR matrix, checked first.
 
     scipy converts between formats in compiled code that trusts the index arrays: a CSC or COO
@@ -338,6 +450,13 @@ def _sparse_to_csr(a, name: str, dtype):
         raise TypeError(f"{name} must hold real numbers, got dtype {a.dtype}.")
     if a.ndim != 2:
         raise ValueError(f"{name} must be a 2-D sparse matrix, got shape {a.shape}.")
+    n_rows = int(a.shape[0])
+    if n_rows > MAX_SPARSE_ROWS:  # before any conversion: CSR's index has n_rows + 1 entries
+        raise ValueError(
+            f"{name} has {n_rows:,} rows, more than the {MAX_SPARSE_ROWS:,} a sparse matrix may "
+            "have here (its CSR form keeps an index of one number per row, however few its "
+            "entries)."
+        )
     try:
         a = _rebuilt(a, name)
         a = a.tocsr()
@@ -408,18 +527,19 @@ def _compressed_parts(a, name: str):
             raise ValueError(f"its blocks do not tile its shape {a.shape}")
         rows, columns = rows // R, columns // C
     major, minor = (columns, rows) if a.format == "csc" else (rows, columns)
-    if not (isinstance(a.indices, np.ndarray) and isinstance(a.indptr, np.ndarray)):
+    indices, indptr = a.indices, a.indptr  # each read once
+    if not (isinstance(indices, np.ndarray) and isinstance(indptr, np.ndarray)):
         raise ValueError("its indices and indptr must be arrays of integers")
-    if a.indptr.shape != (major + 1,):
+    if indptr.shape != (major + 1,):
         raise ValueError(f"its indptr must have {major + 1} entries")
-    indptr = _index_array(a.indptr, "indptr", high=a.indices.size)
+    indptr = _index_array(indptr, "indptr", high=indices.size)
     if indptr[0] != 0 or np.any(np.diff(indptr) < 0):  # values in [0, nnz]: no overflow
         raise ValueError("its indptr must start at 0 and not decrease")
     end = int(indptr[-1])
-    if data.shape[0] != a.indices.size:
+    if data.shape[0] != indices.size:
         raise ValueError("its indices and data disagree on the number of entries")
     # (scipy allows unused room after the last entry)
-    indices = _index_array(a.indices[:end], "indices", high=minor - 1)
+    indices = _index_array(indices[:end], "indices", high=minor - 1)
     return data[:end].copy(), indices, indptr
 
 
@@ -746,7 +866,10 @@ def check_binary_labels(y, name: str = "y") -> np.ndarray:
 
 
 def check_choice(value, name: str, choices) -> str:
-    """Return ``value`` if it is one of ``choices``, or raise naming ``name``."""
+    """Return ``value`` (an exact str copy) if it is one of ``choices``, or raise naming
+    ``name``."""
+    if isinstance(value, str):
+        value = str.__str__(value)  # a subclass's __hash__ or __eq__ is never called
     if not isinstance(value, str) or value not in choices:
         raise ValueError(f"{name} must be one of {sorted(choices)}, got {_short(value)}.")
     return value
@@ -854,7 +977,9 @@ def check_increasing(a, name: str) -> np.ndarray:
 
 
 def check_strings(values, name: str) -> list:
-    """Return ``values`` (a non-empty list, array or Series of str) as a list of str, or raise."""
+    """Return ``values`` (a non-empty list, array or Series of str) as a new list of exact
+    ``str`` copies (a subclass's ``__str__``, ``__hash__`` or ``encode`` is never used), or
+    raise."""
     if values is None or isinstance(values, (str, bytes)) or not hasattr(values, "__iter__"):
         raise TypeError(
             f"{name} must be a list of strings, got {type(values).__name__}: {_short(values)}."
@@ -871,6 +996,9 @@ def check_strings(values, name: str) -> list:
         bad = bad[0]
         raise TypeError(f"{name} must hold only strings, found {type(bad).__name__}: "
                         f"{_short(bad)}.")
+    # exact str copies: a subclass's own __str__, __hash__, encode or count is never called
+    # again (the copies are what is checked and returned)
+    values = [str.__str__(v) for v in values]
     try:  # a lone surrogate ("\\ud800") is a str that has no UTF-8 bytes to hash or write
         "".join(values).encode("utf-8")
     except UnicodeEncodeError as exc:
@@ -993,8 +1121,29 @@ def _names(message: str, name: str) -> bool:
     return re.search(rf"(?<![A-Za-z0-9_]){re.escape(name)}(?![A-Za-z0-9_])", message) is not None
 
 
+def check_str(value, name: str) -> str:
+    """Return ``value`` as an exact ``str`` copy (a subclass's ``__str__``, ``__hash__``,
+    ``count`` or ``encode`` is never used), of at most ``MAX_TEXT_LENGTH`` characters and valid
+    UTF-8 (no lone surrogate), or raise naming ``name``. For a short text: a title, a label,
+    a name that prefixes feature names."""
+    if not isinstance(value, str):
+        raise TypeError(f"{name} must be a string, got {type(value).__name__}: {_short(value)}.")
+    value = str.__str__(value)  # an exact str copy: a subclass's methods are never called
+    if len(value) > MAX_TEXT_LENGTH:
+        raise ValueError(
+            f"{name} must be at most {MAX_TEXT_LENGTH:,} characters (matplotlib takes seconds "
+            f"to lay out or parse a longer text, and names are repeated), got {len(value):,}."
+        )
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        raise ValueError(f"{name} must be valid text, got a lone surrogate.") from None
+    return value
+
+
 def check_text(value, name: str) -> str:
-    """Return ``value`` if it is a str that matplotlib can draw, or raise naming ``name``.
+    """Return ``value`` as an exact ``str`` (a copy, if it was a subclass) that matplotlib can
+    draw, at most ``MAX_TEXT_LENGTH`` characters, or raise naming ``name``.
 
     Text between a pair of ``$`` is matplotlib *mathtext* (``r"$\\alpha$"`` draws the Greek
     letter), as everywhere in matplotlib, and the course's own titles use it. A malformed
@@ -1002,12 +1151,7 @@ def check_text(value, name: str) -> str:
     is parsed here, at the door. A literal dollar sign is written ``\\$``; a text with an odd
     number of unescaped ``$`` is drawn as plain text, as matplotlib does.
     """
-    if not isinstance(value, str):
-        raise TypeError(f"{name} must be a string, got {type(value).__name__}: {_short(value)}.")
-    try:
-        value.encode("utf-8")
-    except UnicodeEncodeError:
-        raise ValueError(f"{name} must be valid text, got a lone surrogate.") from None
+    value = check_str(value, name)
     dollars = value.count("$") - value.count("\\$")
     if dollars > 0 and dollars % 2 == 0:  # matplotlib's own test for mathtext
         from matplotlib.mathtext import MathTextParser

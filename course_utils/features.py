@@ -60,6 +60,7 @@ from course_utils._validation import (
     check_array,
     check_increasing,
     check_int,
+    check_str,
     check_strings,
     check_table,
     user_values,
@@ -178,9 +179,7 @@ def _bucket_codes(x, edges) -> tuple[np.ndarray, np.ndarray]:
 def _name_of(x, name):
     if name is None:
         return x.name if isinstance(x, pd.Series) and x.name is not None else "x"
-    if not isinstance(name, str):
-        raise TypeError(f"name must be a str, got {type(name).__name__}.")
-    return name
+    return check_str(name, "name")
 
 
 # ---------------------------------------------------------------- encoders

@@ -60,9 +60,10 @@ class PoissonInclusion:
         self._check_state()
 
     def _check_state(self):
-        """Check the public settings and state (they can be replaced between calls)."""
-        self.p = check_scalar(self.p, "p", low=0.0, low_inclusive=False, high=1.0)
-        check_feature_state(self.admitted_, "admitted_")
+        """Check the public settings and state (they can be replaced between calls); return
+        ``(p, admitted_)``, each read exactly once, for the caller to use from then on."""
+        p = check_scalar(self.p, "p", low=0.0, low_inclusive=False, high=1.0)
+        return p, check_feature_state(self.admitted_, "admitted_")
 
     def admit(self, features):
         """Which occurrences of ``features`` (in stream order) are learned.
@@ -80,10 +81,10 @@ class PoissonInclusion:
         numpy.ndarray of bool, shape (m,)
             ``True`` where the occurrence is learned.
         """
-        self._check_state()
+        p, admitted = self._check_state()
         features = _as_features(features)
-        coin = self._rng.random(features.size) < self.p
-        known = np.isin(features, self.admitted_)
+        coin = self._rng.random(features.size) < p
+        known = np.isin(features, admitted)
         # The first coin that came up for a feature admits it from that sighting on.
         hits = np.flatnonzero(coin)
         hit_features, first = np.unique(features[hits], return_index=True)
@@ -93,7 +94,7 @@ class PoissonInclusion:
             found = hit_features[at] == features
             first_hit[found] = hits[first[at[found]]]
         learned = known | (np.arange(features.size) >= first_hit)
-        self.admitted_ = np.union1d(self.admitted_, features[learned])
+        self.admitted_ = np.union1d(admitted, features[learned])
         return learned
 
 
@@ -127,15 +128,21 @@ class BloomInclusion:
         self.counters_ = np.zeros(self.n_counters, dtype=np.uint8)
 
     def _check_state(self):
-        """Check the public settings and the filter (they can be replaced between calls)."""
-        self.min_count = check_int(self.min_count, "min_count", low=1, high=255)
-        self.n_counters = check_int(self.n_counters, "n_counters", low=1, high=2**31)
-        self.n_hashes = check_int(self.n_hashes, "n_hashes", low=len(self._seeds),
-                                  high=len(self._seeds))  # its hash functions are drawn once
-        check_state(self.counters_, "counters_", size=self.n_counters, dtypes=(np.uint8,),
-                    why=" (n_counters)")
+        """Check the public settings and the filter (they can be replaced between calls).
 
-    def _cells(self, features):
+        Returns ``(min_count, counters)``, each attribute read exactly once: a method uses
+        only these from then on (a property could return a shorter table on a later read, one
+        the compiled loop would write past).
+        """
+        min_count = check_int(self.min_count, "min_count", low=1, high=255)
+        n_counters = check_int(self.n_counters, "n_counters", low=1, high=2**31)
+        check_int(self.n_hashes, "n_hashes", low=len(self._seeds),
+                  high=len(self._seeds))  # its hash functions are drawn once
+        counters = check_state(self.counters_, "counters_", size=n_counters,
+                               dtypes=(np.uint8,), why=" (n_counters)")
+        return min_count, counters
+
+    def _cells(self, features, n_counters):
         """The ``n_hashes`` counters of each feature, shape (n_hashes, len(features)).
 
         MurmurHash3 (sklearn's ``murmurhash3_32``, positive) takes 32-bit keys: a feature is
@@ -151,7 +158,7 @@ class BloomInclusion:
             if wide.size:
                 key = (h[wide].astype(np.uint64) * 0x9E3779B1 + high[wide]) % 2**32
                 h[wide] = _murmurhash_keys(key.astype(np.uint32), s)
-            cells.append(h % self.counters_.size)
+            cells.append(h % n_counters)
         return np.stack(cells)
 
     def counts(self, features):
@@ -167,11 +174,11 @@ class BloomInclusion:
         numpy.ndarray of int64, shape (m,)
             The smallest of each feature's counters.
         """
-        self._check_state()
+        _, counters = self._check_state()
         features = _as_features(features)
         if features.size == 0:
             return np.zeros(0, dtype=np.int64)
-        return self.counters_[self._cells(features)].min(axis=0).astype(np.int64)
+        return counters[self._cells(features, counters.size)].min(axis=0).astype(np.int64)
 
     def admit(self, features):
         """Count every sighting of ``features`` (in stream order); which ones are learned.
@@ -189,11 +196,11 @@ class BloomInclusion:
         numpy.ndarray of bool, shape (m,)
             ``True`` where the sighting is learned.
         """
-        self._check_state()
+        min_count, counters = self._check_state()
         features = _as_features(features)
         from ._bloom_loop import count_sightings  # compiled by numba, loaded on first use
 
         learned = np.zeros(features.size, dtype=bool)
         # one sighting after another: a sighting's count includes the sightings before it
-        count_sightings(self.counters_, self._cells(features), self.min_count, learned)
+        count_sightings(counters, self._cells(features, counters.size), min_count, learned)
         return learned

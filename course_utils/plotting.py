@@ -299,11 +299,13 @@ def plot_decay(curves, ax=None, log=True, title="Decay of a weight") -> Axes:
     """
     if not isinstance(curves, dict) or not curves:
         raise TypeError("curves must be a non-empty dict mapping a label to an array of weights.")
-    _check_names(list(curves), "curves' labels", len(curves))
+    items = list(dict.items(curves))  # read once
+    labels = _check_names([label for label, _ in items], "curves' labels", len(items))
     if not isinstance(log, (bool, np.bool_)):
         raise TypeError(f"log must be True or False, got {_short(log)}.")
     title = _check_title(title)
-    data = {label: _check_data(w, f"curves[{label!r}]", ndim=1) for label, w in curves.items()}
+    data = {label: _check_data(w, f"curves[{label!r}]", ndim=1)  # the checked copies of labels
+            for label, (_, w) in zip(labels, items, strict=True)}
     ax = _axes(ax)
     if log:
         exponents = np.concatenate([np.log10(np.abs(w[w != 0])) for w in data.values()] + [[0.0]])

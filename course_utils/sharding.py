@@ -36,6 +36,7 @@ import pandas as pd
 import scipy.sparse as sp
 
 from ._validation import (
+    MAX_ARRAY_ELEMENTS,
     MAX_FEATURES,
     MAX_MESSAGE_PARTS,
     MAX_SHARDS,
@@ -51,9 +52,15 @@ from ._validation import (
     check_n_features,
     check_scalar,
     check_state,
+    element_budget,
 )
 from .solvers import FTRLProximal
 from .solvers.online import _ftrl_weights
+
+# average_weights: the most values (indices and weights of all the messages together) one call
+# mixes. Merging them sorts the indices: 2**25 values (2 workers of 2**23 non-zeros) take about
+# 3 s; the course's two workers send a few thousand non-zeros each.
+MAX_MIX_ELEMENTS = 2**25
 
 __all__ = ["import_dask", "release_freed_memory", "payload_bytes", "sparse_vector",
            "average_weights", "RowShard", "FeatureShard", "split_buckets", "sparse_decision"]
@@ -110,7 +117,8 @@ def payload_bytes(message) -> int:
         What one process sends another: one numeric array, or a tuple of at most
         ``MAX_MESSAGE_PARTS`` (1,024) parts (numpy arrays and real numbers), such as a model's
         ``(indices, values, intercept)``. Arrays hold int32, int64, float16, float32 or float64
-        numbers (not booleans); numbers are finite and within float64's range.
+        numbers (not booleans); numbers are finite and within float64's range. All the
+        arrays together hold at most ``MAX_ARRAY_ELEMENTS`` (2**27) values.
 
     Returns
     -------
@@ -126,7 +134,9 @@ def payload_bytes(message) -> int:
         if len(message) > MAX_MESSAGE_PARTS:
             raise ValueError(f"message must have at most {MAX_MESSAGE_PARTS:,} parts, got "
                              f"{len(message):,}.")
-        parts = tuple(_message_part(part, f"message[{k}]") for k, part in enumerate(message))
+        with element_budget(MAX_ARRAY_ELEMENTS):  # all the parts together: not 1,024 x 2**27
+            parts = tuple(_message_part(part, f"message[{k}]")
+                          for k, part in enumerate(message))
     else:
         parts = _message_part(message, "message")
     try:
@@ -213,7 +223,8 @@ def average_weights(messages):
     messages : list of (indices, values, intercept)
         One per worker, at least one: the strictly increasing indices (below 2**31) of its
         non-zero weights, their values, and its intercept. A weight absent from a message
-        is 0.
+        is 0. All the messages together hold at most ``MAX_MIX_ELEMENTS`` (2**25) indices
+        and values.
 
     Returns
     -------
@@ -239,16 +250,19 @@ def average_weights(messages):
         raise ValueError(f"messages must hold at most {MAX_SHARDS:,} messages (one per "
                          f"worker), got {len(messages):,}.")
     parts = []
-    for k, message in enumerate(messages):
-        if not isinstance(message, (list, tuple)) or len(message) != 3:
-            raise TypeError(f"messages[{k}] must be a tuple (indices, values, intercept).")
+    with element_budget(MAX_MIX_ELEMENTS):  # all the messages' arrays together
+        for k, message in enumerate(messages):
+            if not isinstance(message, (list, tuple)) or len(message) != 3:
+                raise TypeError(f"messages[{k}] must be a tuple (indices, values, intercept).")
+            name = f"messages[{k}]"
+            parts.append(_sparse_weights(message[0], message[1],
+                                         (f"{name}'s indices", f"{name}'s values"),
+                                         MAX_FEATURES - 1) + (message[2],))
+    for k, (indices, values, intercept) in enumerate(parts):
         name = f"messages[{k}]"
-        indices, values = _sparse_weights(message[0], message[1],
-                                          (f"{name}'s indices", f"{name}'s values"),
-                                          MAX_FEATURES - 1)
-        intercept = check_scalar(message[2], f"{name}'s intercept", low=None)
+        intercept = check_scalar(intercept, f"{name}'s intercept", low=None)
         check_magnitude(np.array([intercept]), f"{name}'s intercept", len(messages))
-        parts.append((indices, values, intercept))
+        parts[k] = (indices, values, intercept)
     indices = np.concatenate([i for i, _, _ in parts])
     values = np.concatenate([v for _, v, _ in parts])
     union, where = np.unique(indices, return_inverse=True)
@@ -290,14 +304,15 @@ class RowShard:
         self.model = FTRLProximal(X.shape[1], alpha, beta, l1, l2)
 
     def _checked_model(self):
-        if type(self.model) is not FTRLProximal:
+        model = self.model  # read once
+        if type(model) is not FTRLProximal:
             raise TypeError("model must be a course_utils.solvers.FTRLProximal, got "
-                            f"{type(self.model).__name__}.")
-        self.model._check_state()
-        if self.model.n_features != self._X.shape[1] or not self.model.fit_intercept:
+                            f"{type(model).__name__}.")
+        state = model._check_state()
+        if state.n_features != self._X.shape[1] or not state.fit_intercept:
             raise ValueError(f"model must have n_features={self._X.shape[1]} (the shard's "
                              "columns) and fit_intercept=True.")
-        return self.model
+        return model
 
     def learn(self, start, stop, mixed=None):
         """Continue from the ``mixed`` weights (if given, see :meth:`mix`), learn the rows
@@ -458,6 +473,7 @@ class FeatureShard:
         n = check_state(self.n_, "n_", size=self._X.shape[1], dtypes=(np.float64,), why=why)
         if np.any(n < 0):
             raise ValueError("n_ must be >= 0 (it sums squared gradients).")
+        self._features = features  # each attribute read once: the methods use these
         return z, n
 
     def _rows(self, start, stop):
@@ -544,8 +560,9 @@ class FeatureShard:
         and the intercept (0.0 unless this worker owns it)."""
         w = self._weights(*self._check_state())
         b = float(w[-1]) if self.intercept else 0.0
-        w = w[:self.features_.size]
-        return self.features_[w != 0.0].astype(np.int32), w[w != 0.0], b
+        features = self._features  # as checked by _check_state, not read again
+        w = w[:features.size]
+        return features[w != 0.0].astype(np.int32), w[w != 0.0], b
 
 
 def _row_range(start, stop, n_rows):

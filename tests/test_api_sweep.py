@@ -42,6 +42,7 @@ array, sparse matrix, table or list it was given.
 from __future__ import annotations
 
 import copy
+import ctypes
 import decimal
 import fractions
 import importlib
@@ -307,6 +308,46 @@ GENERIC = {
 }
 
 
+_POINTED_AT = (ctypes.c_double * 1)(1.0)  # one double, described below as many
+
+
+class _Pointer:
+    """An object whose ``__array_interface__`` holds a raw address: numpy cannot know how much
+    memory lies behind it (one double here, whatever ``shape`` says)."""
+
+    def __init__(self, shape):
+        self.__array_interface__ = {"data": (ctypes.addressof(_POINTED_AT), False),
+                                    "shape": tuple(shape), "typestr": "<f8", "version": 3}
+
+
+class _GivesMasked:
+    """An object whose ``__array__`` returns a masked array (numpy.asarray drops the mask)."""
+
+    def __init__(self, a):
+        self.a = a
+
+    def __array__(self, dtype=None, copy=None):
+        return np.ma.array(self.a, mask=np.eye(1, self.a.size, dtype=bool).reshape(self.a.shape))
+
+
+class _Sneaky(str):
+    """A str subclass whose own methods lie or raise: only an exact str copy is safe to use."""
+
+    def __str__(self):
+        return "$\\undefinedcmd$"
+
+    def count(self, *args):
+        return 0
+
+    def encode(self, *args, **kwargs):
+        raise RuntimeError("hostile encode")
+
+    def __hash__(self):
+        raise RuntimeError("hostile __hash__")
+
+    __eq__ = str.__eq__
+
+
 def _memmap(a):
     handle, path = tempfile.mkstemp(suffix=".npy")
     os.close(handle)
@@ -365,6 +406,8 @@ ARRAY = {
     "contiguous past its end": lambda a: as_strided(a.ravel()[:1].copy(), shape=a.shape,
                                                     strides=np.empty(a.shape).strides),
     "broadcast 10**9": lambda a: np.broadcast_to(a.flat[0], a.shape[:-1] + (10**9,)),
+    "raw pointer": lambda a: _Pointer(a.shape),
+    "masked via __array__": lambda a: _GivesMasked(a),
 }
 
 
@@ -435,6 +478,26 @@ def _huge_coords(a):
     return m
 
 
+class _RaisingIndices(sp.csr_matrix):
+    """A CSR matrix whose ``indices`` attribute raises once it is armed."""
+
+    @property
+    def indices(self):
+        if self.__dict__.get("_armed"):
+            raise RuntimeError("hostile indices")
+        return self.__dict__["_indices"]
+
+    @indices.setter
+    def indices(self, value):
+        self.__dict__["_indices"] = value
+
+
+def _raising_indices(a):
+    matrix = _RaisingIndices(sp.csr_matrix(a))
+    matrix.__dict__["_armed"] = True
+    return matrix
+
+
 def _wrapped_bsr(a):
     m = sp.bsr_matrix(a, blocksize=(1, 1))
     m.indptr = m.indptr.astype(np.int64)
@@ -499,6 +562,7 @@ SPARSE = {
     "csr int8 indices": lambda a: _small_indices(a, "csr"),
     "csc int8 indices": lambda a: _small_indices(a, "csc"),
     "csr 2-D data": _data_2d, "coo_array uint64 coords": _huge_coords,
+    "csr indices property raises": lambda a: _raising_indices(a),
 }
 
 # Empty sparse matrices whose shape overflows int64 arithmetic (np.prod((2, 2**62)) is
@@ -509,6 +573,9 @@ def _rows(a):
 
 
 HUGE_SHAPE = {
+    # one entry, 2**34 rows: a conversion to CSR alone would allocate 128 GiB
+    "coo one entry (2**34, p)": lambda a: sp.coo_matrix(
+        (np.ones(1), ([0], [0])), shape=(2**34, a.shape[1] if a.ndim == 2 else 3)),
     "sparse empty (n, 2**62)": lambda a: sp.csr_matrix((_rows(a), 2**62)),
     "sparse empty (2n, 2**62)": lambda a: sp.csr_matrix((2 * _rows(a), 2**62)),
     "sparse empty (n, 2**40)": lambda a: sp.csr_matrix((_rows(a), 2**40)),
@@ -540,6 +607,7 @@ BAD_MATHTEXT = {"undefined command": "$\\undefinedcmd$", "unclosed brace": "$\\f
 
 CHOICE = {"empty str": lambda b: "", "upper": lambda b: str(b).upper(),
           "100k chars": lambda b: "x" * 100_000, "lone surrogate": lambda b: "\ud800",
+          "10**6 chars": lambda b: "x" * 10**6, "hostile str subclass": lambda b: _Sneaky(b),
           "list": lambda b: [b],
           **{f"mathtext: {k}": (lambda b, t=t: t) for k, t in BAD_MATHTEXT.items()}}
 
@@ -572,6 +640,7 @@ STRINGS = {"surrogate": lambda b: ["\ud800"], "ints": lambda b: [1, 2], "one str
            "str series": lambda b: pd.Series(b),
            "None inside": lambda b: [None], "too short": lambda b: b[:-1],
            "too long": lambda b: b + ["extra"], "bad dunders inside": lambda b: [_BadDunders()],
+           "hostile str subclass inside": lambda b: [_Sneaky(b[0])] + b[1:],
            **{f"mathtext: {k}": (lambda b, t=t: [t] + b[1:]) for k, t in BAD_MATHTEXT.items()}}
 
 COLUMNS = {"nested list": lambda b: [["a", "b"]], "unknown": lambda b: ["nosuch"],
@@ -718,7 +787,12 @@ STATE_ARRAY = {
     "contiguous past its end": lambda a: as_strided(a[:1].copy(), shape=a.shape),
     "strides outside": lambda a: as_strided(a.copy(), strides=(2**40,)),
     "broadcast": lambda a: np.broadcast_to(a[:1], a.shape),
+    "raw pointer": lambda a: np.asarray(_Pointer(a.shape)) if a.dtype == np.float64 else a[:0],
+    # the attribute becomes a property that gives the valid array on one read, a 1-element
+    # one on the next (and so on): a method must read it once and use only what it checked
+    "changes between reads": lambda a: _FLIPS,
 }
+_FLIPS = object()  # marker: _call turns the attribute into a flipping property
 STATE_SCALAR = {"-1": lambda b: -1, "0": lambda b: 0, "str": lambda b: "x", "None": lambda b: None,
                 "10**400": lambda b: 10**400, "nan": lambda b: float("nan"), "True": lambda b: True,
                 "2.5": lambda b: 2.5, "raises": lambda b: _Raises()}
@@ -932,13 +1006,16 @@ MUST_REFUSE = {
     "csr indptr wraps uint64", "csr_array indptr wraps", "bsr indptr wraps",
     "csr indptr decreasing", "csr 2-D data", "coo_array uint64 coords", "bad dunders",
     "bad dunders inside", "values with bad dunders", "values whose __str__ raises",
+    "raw pointer", "masked via __array__", "coo one entry (2**34, p)",
+    "csr indices property raises", "10**6 chars",
 }
 # Callbacks that change their caller: the instance is used twice (the second time it has state
 # that a method may update in place)
 USED_TWICE = {"admit shrinks the model's state", "admit freezes the model's state",
               "admit sets the model's numbers to 1"}
 # Kinds after which a returned figure is drawn (a bad formula in a title fails only then)
-DRAWN = {f"mathtext: {k}" for k in BAD_MATHTEXT}
+DRAWN = {f"mathtext: {k}" for k in BAD_MATHTEXT} | {"hostile str subclass",
+                                                  "hostile str subclass inside"}
 # The bound a converged fit's weights stay below (_validation.MAX_FIT_MAGNITUDE, sqrt of
 # float64's largest): written here again, so that the sweep does not trust the code it tests
 MAX_CONVERGED_WEIGHT = 1.34e154
@@ -988,7 +1065,11 @@ def _call(target, param, kind, values, then=None):
         instance = _instance(values, qualname, obj)
         old = getattr(instance, attribute)
         table = STATE_ARRAY if isinstance(old, np.ndarray) else STATE_SCALAR
-        setattr(instance, attribute, table[kind](old))
+        value = table[kind](old)
+        if value is _FLIPS:
+            _flip_between_reads(instance, attribute, old)
+        else:
+            setattr(instance, attribute, value)
         instance.__dict__.pop("_sweep_results", None)
         return _use(instance, values, qualname).__dict__.get("_sweep_results", []), None
     instance = _instance(values, qualname, obj) if len(rest) == 2 else None
@@ -1022,6 +1103,28 @@ def _call(target, param, kind, values, then=None):
             return result, (f"accepted it, then failed on valid input: {type(exc).__name__}: "
                             f"{str(exc)[:160]}")
     return result, None
+
+
+def _flip_between_reads(instance, attribute, value):
+    """Make ``instance.attribute`` a property (of a subclass made here) whose reads alternate
+    between the current array (set by the instance, or ``value``) and a read-only 1-element
+    copy."""
+    reads, current = [0], [value]
+
+    def read(self):
+        reads[0] += 1
+        if reads[0] % 2:
+            return current[0]
+        other = current[0][:1].copy()  # read-only too: a compiled loop writing to it fails
+        other.flags.writeable = False  # loudly (a write past one element could go unseen)
+        return other
+
+    def write(self, new):
+        current[0] = new
+
+    cls = type(instance)
+    instance.__dict__.pop(attribute, None)
+    instance.__class__ = type(cls.__name__, (cls,), {attribute: property(read, write)})
 
 
 def _fresh_properties(values, qualname, cls):

@@ -344,3 +344,17 @@ def test_average_weights_takes_features_up_to_the_last_of_2_to_the_31():
     np.testing.assert_array_equal(values, [0.5, 3.0])
     with pytest.raises(ValueError, match=r"messages\[0\]'s indices"):
         sharding.average_weights([(np.array([2**31]), np.array([1.0]), 0.0)])
+
+
+def test_one_element_budget_per_call_across_all_arrays():
+    from course_utils.sharding import MAX_MIX_ELEMENTS
+
+    half = MAX_MIX_ELEMENTS // 4  # indices and values of one message: half the budget
+    message = (np.arange(half), np.ones(half), 0.0)
+    indices, values, _ = sharding.average_weights([message, message])  # exactly the budget
+    assert indices.size == half and np.all(values == 1.0)
+    with pytest.raises(ValueError, match=r"messages\[2\]'s indices holds .* more than the 0 left"):
+        sharding.average_weights([message] * 3)  # each array alone is far below its own cap
+    part = np.broadcast_to(0.0, (2**27,))  # 8 bytes each, 2**27 values each
+    with pytest.raises(ValueError, match=r"message\[1\] holds 134,217,728 values, more than"):
+        sharding.payload_bytes((part,) * 1024)

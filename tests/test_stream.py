@@ -428,7 +428,7 @@ def test_bloom_filter_matches_one_sighting_at_a_time():
         features = rng.integers(0, 30, 200)
         bloom = BloomInclusion(3, n_counters=int(rng.integers(1, 40)),
                                n_hashes=int(rng.integers(1, 4)), random_state=trial)
-        cells = bloom._cells(features.astype(np.int64))
+        cells = bloom._cells(features.astype(np.int64), bloom.n_counters)
         counters, expected = np.zeros(bloom.counters_.size, dtype=int), []
         for j in range(features.size):
             for cell in cells[:, j]:

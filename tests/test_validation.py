@@ -196,8 +196,26 @@ def test_a_view_whose_strides_leave_its_buffer_is_refused():
     for outside in (as_strided(base, shape=(2,), strides=(32,)),  # one element past the end
                     as_strided(base[:1], shape=(5,)),  # contiguous, but past the end
                     as_strided(base, shape=(2,), strides=(2**40,))):
-        with pytest.raises(ValueError, match="x is a view whose strides reach outside"):
+        with pytest.raises(ValueError, match="x is an array that may reach outside its memory"):
             check_array(outside, "x")
+
+
+def test_an_array_over_memory_of_unknown_size_is_refused():
+    import ctypes
+
+    buffer = (ctypes.c_double * 4)(1, 2, 3, 4)
+
+    class Pointer:  # 4 doubles described as 10**7: reading it would crash the process
+        def __init__(self, n):
+            self.__array_interface__ = {"data": (ctypes.addressof(buffer), False),
+                                        "shape": (n,), "typestr": "<f8", "version": 3}
+
+    for n in (4, 10**7):  # the owner cannot state its size, whatever the shape claims
+        with pytest.raises(ValueError, match="w is an array that may reach outside its memory"):
+            check_array(Pointer(n), "w")
+    # memory whose size is known is accepted: a ctypes array, bytes, a view inside them
+    assert check_array(np.ctypeslib.as_array(buffer)[1:], "w").tolist() == [2.0, 3.0, 4.0]
+    assert check_array(np.frombuffer(bytes(16)), "w").tolist() == [0.0, 0.0]
 
 
 def test_above_is_exact_for_integers_and_compares_floats_in_float64():
@@ -255,3 +273,73 @@ def test_a_dok_matrix_with_a_malformed_key_is_refused_before_conversion(key):
     dict.__setitem__(getattr(m, "_dict", m), key, 1.0)
     with pytest.raises(ValueError, match=r"^X .*keys must be \(row, column\) pairs of integers"):
         check_X_y(m, np.ones(3))
+
+
+def test_a_sparse_matrix_with_too_many_rows_is_refused_before_conversion():
+    from course_utils._validation import MAX_SPARSE_ROWS
+
+    for fmt in ("coo", "csc"):  # at the cap: accepted (LIL would build 2**24 lists)
+        small = sp.coo_matrix((np.ones(1), ([MAX_SPARSE_ROWS - 1], [0])),
+                              shape=(MAX_SPARSE_ROWS, 3)).asformat(fmt)
+        assert check_array(small, "X", sparse_ok=True).shape == (MAX_SPARSE_ROWS, 3)
+    # one entry, 2**34 rows: CSR's index alone would be 128 GiB
+    tall = sp.coo_matrix((np.ones(1), ([0], [0])), shape=(2**34, 3))
+    with pytest.raises(ValueError, match="X has 17,179,869,184 rows, more than the 16,777,216"):
+        check_array(tall, "X", sparse_ok=True)
+    with pytest.raises(ValueError, match="X has 16,777,217 rows"):
+        check_array(sp.coo_matrix((MAX_SPARSE_ROWS + 1, 3)), "X", sparse_ok=True)
+
+
+def test_a_masked_array_given_by_an_objects_array_method_is_refused():
+    class Wrapper:  # numpy.asarray would keep the data and drop the mask: l1 of 6, not 1
+        def __array__(self, dtype=None, copy=None):
+            return np.ma.array([5.0, 1.0], mask=[1, 0])
+
+    with pytest.raises(TypeError, match="w must be a plain array, but it gives a masked array"):
+        check_array(Wrapper(), "w")
+    from course_utils.penalties import l1_norm
+
+    with pytest.raises(TypeError, match="masked array"):
+        l1_norm(Wrapper())
+
+
+def test_text_checks_return_exact_str_copies_and_cap_the_length():
+    from course_utils._validation import MAX_TEXT_LENGTH, check_strings, check_text
+
+    class Sneaky(str):  # what matplotlib would draw is str(title): a formula it cannot parse
+        def __str__(self):
+            return "$\\undefinedcmd$"
+
+        def count(self, *args):
+            return 0
+
+    class Hostile(str):
+        def encode(self, *args, **kwargs):
+            raise RuntimeError("enc")
+
+        def __hash__(self):
+            raise RuntimeError("hash")
+
+    checked = check_text(Sneaky("plain"), "title")
+    assert type(checked) is str and checked == "plain" and str(checked) == "plain"
+    values = check_strings([Hostile("a"), "b"], "names")
+    assert [type(v) for v in values] == [str, str] and len(set(values)) == 2
+    assert check_text("x" * MAX_TEXT_LENGTH, "title") == "x" * MAX_TEXT_LENGTH
+    for long in ("x" * (MAX_TEXT_LENGTH + 1), "$a$ " * 10_000, "x" * 10**6):
+        with pytest.raises(ValueError, match="title must be at most 500 characters"):
+            check_text(long, "title")
+
+
+@pytest.mark.parametrize("attribute", ["indices", "indptr", "data", "dtype", "shape", "format"])
+def test_a_sparse_attribute_that_raises_gives_an_error_naming_the_argument(attribute):
+    class Raising(sp.csr_matrix):
+        pass
+
+    def fail(self):
+        raise RuntimeError("boom")
+
+    matrix = Raising(sp.csr_matrix(np.eye(3)))
+    setattr(Raising, attribute, property(fail))
+    with pytest.raises((TypeError, ValueError), match="X") as info:
+        check_array(matrix, "X", sparse_ok=True, dtype="sum")
+    assert str(info.value).startswith("X ")

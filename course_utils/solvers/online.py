@@ -8,6 +8,7 @@ online learning on wide one-hot data.
 from __future__ import annotations
 
 import math
+from types import SimpleNamespace
 
 import numpy as np
 import pandas as pd
@@ -552,24 +553,33 @@ class FTRLProximal:
         self._check_state()
 
     def _check_state(self):
-        """Check the settings and the state (as set by ``__init__`` or by hand) before use."""
-        self.n_features = check_int(self.n_features, "n_features", low=1, high=MAX_FEATURES)
-        self.alpha = check_scalar(self.alpha, "alpha", low_inclusive=False)
-        self.beta = check_scalar(self.beta, "beta")
-        self.l1 = check_scalar(self.l1, "l1")
-        self.l2 = check_scalar(self.l2, "l2")
-        self.fit_intercept = check_bool(self.fit_intercept, "fit_intercept")
-        self.rounding = check_choice(self.rounding, "rounding", {"nearest", "random"})
-        self.random_state = check_int(self.random_state, "random_state", low=0, high=2**31 - 1)
-        if self.inclusion is not None and not callable(getattr(self.inclusion, "admit", None)):
+        """Check the settings and the state (as set by ``__init__`` or by hand) before use.
+
+        Every attribute is read exactly once here, and the checked values are returned (a
+        ``SimpleNamespace``): a method uses only them from then on, never ``self.z_`` again,
+        since a property (or a subclass) could return another array on a later read, one the
+        compiled loop would write past.
+        """
+        s = SimpleNamespace()
+        s.n_features = check_int(self.n_features, "n_features", low=1, high=MAX_FEATURES)
+        s.alpha = check_scalar(self.alpha, "alpha", low_inclusive=False)
+        s.beta = check_scalar(self.beta, "beta")
+        s.l1 = check_scalar(self.l1, "l1")
+        s.l2 = check_scalar(self.l2, "l2")
+        s.fit_intercept = check_bool(self.fit_intercept, "fit_intercept")
+        s.rounding = check_choice(self.rounding, "rounding", {"nearest", "random"})
+        s.random_state = check_int(self.random_state, "random_state", low=0, high=2**31 - 1)
+        s.inclusion = self.inclusion
+        if s.inclusion is not None and not callable(getattr(s.inclusion, "admit", None)):
             raise TypeError("inclusion must be None or an object with an admit(features) method.")
-        features = check_feature_state(self.features_, "features_", high=self.n_features)
+        s.features = check_feature_state(self.features_, "features_", high=s.n_features)
         why = " (one entry per feature of features_, and the intercept's)"
-        check_state(self.z_, "z_", size=features.size + 1, dtypes=STATE_DTYPES, why=why)
-        n = check_state(self.n_, "n_", size=features.size + 1, dtypes=STATE_DTYPES, why=why)
-        if np.any(n < 0):
+        s.z = check_state(self.z_, "z_", size=s.features.size + 1, dtypes=STATE_DTYPES, why=why)
+        s.n = check_state(self.n_, "n_", size=s.features.size + 1, dtypes=STATE_DTYPES, why=why)
+        if np.any(s.n < 0):
             raise ValueError("n_ must be >= 0 (it sums squared gradients).")
-        self.n_rows_ = check_int(self.n_rows_, "n_rows_", low=0, high=2**63)
+        s.n_rows = check_int(self.n_rows_, "n_rows_", low=0, high=2**63)
+        return s
 
     def partial_fit(self, X, y):
         """Learn the rows of one chunk, in order; return ``self``.
@@ -586,28 +596,29 @@ class FTRLProximal:
         FTRLProximal
             This model, updated.
         """
-        self._check_state()
+        s = self._check_state()
         X, y = check_X_y(X, y, sparse_ok=True, max_features=MAX_FEATURES)
         y = y.copy()  # admit, the user's code, runs below: y may be the caller's own array
         check_binary_labels(y)
-        if X.shape[1] != self.n_features:
+        if X.shape[1] != s.n_features:
             raise ValueError(
-                f"X has {X.shape[1]} columns but this model has n_features={self.n_features}: "
+                f"X has {X.shape[1]} columns but this model has n_features={s.n_features}: "
                 "every chunk must have the same columns."
             )
         X = _canonical_csr(X)  # a new matrix (check_X_y copies a sparse one): admit cannot touch it
         admitted = None
-        if self.inclusion is not None:  # a copy: admit may write into what it is given
-            admitted = check_mask(self.inclusion.admit(X.indices.copy()),
+        if s.inclusion is not None:  # a copy: admit may write into what it is given
+            admitted = check_mask(s.inclusion.admit(X.indices.copy()),
                                   "inclusion.admit(features)", X.nnz)
             try:  # admit is the user's code: it may have replaced or frozen the state
-                self._check_state()
-                if X.shape[1] != self.n_features:
-                    raise ValueError(f"n_features became {self.n_features}.")
+                s = self._check_state()
+                if X.shape[1] != s.n_features:
+                    raise ValueError(f"n_features became {s.n_features}.")
             except (TypeError, ValueError) as exc:
                 raise type(exc)(f"inclusion.admit changed the model's state: {exc}") from None
-        # From here no user code runs: the state is read and written through these names.
-        features, z, n = self.features_, self.z_, self.n_
+        # From here no user code runs: the state is read through the checked names of ``s``
+        # only (an attribute read again could be another array), and written back at the end.
+        features, z, n = s.features, s.z, s.n
         # Each entry's slot in the state: a hash-table lookup (pandas' Index), -1 for a
         # feature without state yet.
         slots = pd.Index(features).get_indexer(X.indices)
@@ -625,26 +636,32 @@ class FTRLProximal:
         indptr = np.searchsorted(rows, np.arange(X.shape[0] + 1))
         X = sp.csr_matrix((values, slots, indptr), shape=(X.shape[0], z.size))
         seed = None
-        if self.rounding == "random":  # a seed per chunk, from random_state
-            seed = (self.random_state * 1_000_003 + self._chunks) % 2**32
-        self.features_, self.z_, self.n_ = features, z, n
-        f = _ftrl_pass(z, n, X, y, self.alpha, self.beta, self.l1, self.l2,
-                       self.fit_intercept, seed)
+        if s.rounding == "random":  # a seed per chunk, from random_state
+            seed = (s.random_state * 1_000_003 + self._chunks) % 2**32
+        f = _ftrl_pass(z, n, X, y, s.alpha, s.beta, s.l1, s.l2, s.fit_intercept, seed)
         self._chunks += 1
         self._loss_sum = _sum_in_order(self._loss_sum, np.logaddexp(0.0, f) - y * f)
-        self.n_rows_ += X.shape[0]
+        # written back once, the checked settings included
+        self.n_features, self.alpha, self.beta, self.l1, self.l2 = (
+            s.n_features, s.alpha, s.beta, s.l1, s.l2)
+        self.fit_intercept, self.rounding, self.random_state = (
+            s.fit_intercept, s.rounding, s.random_state)
+        self.features_, self.z_, self.n_ = features, z, n
+        self.n_rows_ = s.n_rows + X.shape[0]
         return self
 
-    def _weights(self):
-        """The weights of ``features_`` and the intercept, from the state (float64)."""
-        self._check_state()
-        return _ftrl_weights(self.z_, self.n_, self.alpha, self.beta, self.l1, self.l2, True)
+    def _weights(self, s=None):
+        """The weights of ``features_`` and the intercept, from the state (float64); ``s``:
+        the checked state (:meth:`_check_state`), read now if not given."""
+        s = self._check_state() if s is None else s
+        return _ftrl_weights(s.z, s.n, s.alpha, s.beta, s.l1, s.l2, True)
 
     def sparse_coef(self):
         """The serving model: ``(indices, values)`` of the non-zero weights, indices sorted."""
-        w = self._weights()[:-1]
+        s = self._check_state()
+        w = self._weights(s)[:-1]
         nonzero = w != 0.0
-        return self.features_[nonzero], w[nonzero]
+        return s.features[nonzero], w[nonzero]
 
     @property
     def coef_(self):
@@ -653,21 +670,21 @@ class FTRLProximal:
         Refused (``ValueError``) above ``MAX_DENSE_COEF`` (2**27) features, 1 GiB: use
         :meth:`sparse_coef`, which holds only the non-zero weights.
         """
-        self._check_state()  # n_features included, before it sizes an allocation
-        if self.n_features > MAX_DENSE_COEF:
+        s = self._check_state()  # n_features included, before it sizes an allocation
+        if s.n_features > MAX_DENSE_COEF:
             raise ValueError(
-                f"coef_ would be a dense vector of n_features={self.n_features:,} float64 "
-                f"({8 * self.n_features / 2**30:.3g} GiB), more than {MAX_DENSE_COEF:,} "
+                f"coef_ would be a dense vector of n_features={s.n_features:,} float64 "
+                f"({8 * s.n_features / 2**30:.3g} GiB), more than {MAX_DENSE_COEF:,} "
                 "features; use sparse_coef(), which holds only the non-zero weights."
             )
-        coef = _zeros_in_small_pages(self.n_features)  # resident: the pages of non-zeros
-        coef[self.features_] = _ftrl_weights(self.z_, self.n_, self.alpha, self.beta, self.l1,
-                                             self.l2, True)[:-1]  # the state checked above
+        coef = _zeros_in_small_pages(s.n_features)  # resident: the pages of non-zeros
+        coef[s.features] = self._weights(s)[:-1]  # the state checked above
         return coef
 
     @property
     def intercept_(self):
-        return float(self._weights()[-1]) if self.fit_intercept else 0.0
+        s = self._check_state()
+        return float(self._weights(s)[-1]) if s.fit_intercept else 0.0
 
     @property
     def progressive_loss_(self):
@@ -676,11 +693,11 @@ class FTRLProximal:
         Raises ``ValueError`` before :meth:`partial_fit` has learned a row (a mean of no
         losses, not a NaN that would print as a number).
         """
-        self._check_state()
-        if not self.n_rows_:
+        s = self._check_state()
+        if not s.n_rows:
             raise ValueError("progressive_loss_ is the mean over the rows learned so far: "
                              "call partial_fit first.")
-        return self._loss_sum / self.n_rows_
+        return self._loss_sum / s.n_rows
 
     def decision_function(self, X):
         """Logits ``X @ w + b``, reading only the non-zero weights each row touches.
@@ -694,12 +711,15 @@ class FTRLProximal:
         -------
         numpy.ndarray of shape (n_rows,)
         """
-        self._check_state()
+        s = self._check_state()
         X = check_array(X, "X", ndim=2, sparse_ok=True)
-        if X.shape[1] != self.n_features:
-            raise ValueError(f"X has {X.shape[1]} columns, expected n_features={self.n_features}.")
+        if X.shape[1] != s.n_features:
+            raise ValueError(f"X has {X.shape[1]} columns, expected n_features={s.n_features}.")
         X = _canonical_csr(X)
-        indices, values = self.sparse_coef()
+        w = self._weights(s)
+        intercept = float(w[-1]) if s.fit_intercept else 0.0
+        nonzero = w[:-1] != 0.0
+        indices, values = s.features[nonzero], w[:-1][nonzero]
         table = pd.Index(indices)  # a hash table of the non-zero weights' indices
         values = np.append(values, 0.0)  # position -1, "no weight", reads this 0
         logits, rows_per_block = np.empty(X.shape[0]), 4096
@@ -711,7 +731,7 @@ class FTRLProximal:
             rows = np.repeat(np.arange(stop - start), np.diff(X.indptr[start:stop + 1]))
             logits[start:stop] = np.bincount(rows, weights=X.data[entries] * w,
                                              minlength=stop - start)
-        return logits + self.intercept_
+        return logits + intercept
 
     def predict_proba(self, X):
         """Probability of label 1 for each row of ``X``.
