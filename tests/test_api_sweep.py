@@ -473,8 +473,12 @@ def _data_2d(a):
 
 def _huge_coords(a):
     m = sp.coo_array(a)
-    m.coords = (m.coords[0].astype(np.uint64), m.coords[1].astype(np.uint64))
-    m.coords[1][0] = 2**64 - 1
+    row, col = m.row.astype(np.uint64), m.col.astype(np.uint64)
+    col[0] = 2**64 - 1
+    if hasattr(m, "coords"):  # scipy >= 1.13 keeps coords (row and col are views of it)
+        m.coords = (row, col)
+    else:
+        m.row, m.col = row, col
     return m
 
 
