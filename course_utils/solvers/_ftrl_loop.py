@@ -118,37 +118,6 @@ def ftrl_rows(z, n, indptr, indices, data, y, alpha, beta, l1, l2, intercept, z_
             finite &= math.isfinite(z[i]) & math.isfinite(n[i])
         logits[t] = logit
     return finite
-    longest = np.max(indptr[1:] - indptr[:-1])
-    w = np.zeros(longest)  # the weights of the row's coordinates
-    root_n = np.zeros(longest)  # and their sqrt(n_i), used again to learn
-    for t in range(y.size):
-        start, end = indptr[t], indptr[t + 1]
-        # Predict: w_i from the state, only for the coordinates this row touches.
-        logit = 0.0
-        for j in range(start, end):
-            i = indices[j]
-            l1_i, l2_i = (0.0, 0.0) if intercept and j == end - 1 else (l1, l2)
-            root_n[j - start] = math.sqrt(n[i])
-            denominator = (beta + root_n[j - start]) / alpha + l2_i
-            # |z_i| <= l1 gives exactly zero, the source of sparsity (a zero denominator needs
-            # beta = l2_i = n_i = 0: a coordinate not yet learned, weight 0 too). The division
-            # is done either way (by 1 for a zero denominator) and the zero chosen after: no
-            # branch for the processor to mispredict (l1 = 8: a third faster than if/else)
-            zero = (abs(z[i]) <= l1_i) | (denominator == 0.0)
-            candidate = -(z[i] - math.copysign(l1_i, z[i])) / (1.0 if zero else denominator)
-            w[j - start] = 0.0 if zero else candidate
-            logit += w[j - start] * data[j]
-        p = sigmoid(logit)
-        # Learn: the gradient of the log loss, then z_i and n_i of the same coordinates.
-        for j in range(start, end):
-            i = indices[j]
-            g = (p - y[t]) * data[j]
-            sigma = (math.sqrt(n[i] + g * g) - root_n[j - start]) / alpha
-            z[i] = round_to(z[i] + g - sigma * w[j - start], z_bits)
-            n[i] = round_to(n[i] + g * g, n_bits)
-            finite &= math.isfinite(z[i]) & math.isfinite(n[i])
-        logits[t] = logit
-    return finite
 
 
 @njit(cache=True, error_model="numpy")
