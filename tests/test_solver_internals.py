@@ -45,8 +45,8 @@ def test_lipschitz_is_the_largest_eigenvalue_of_the_centered_gram_over_n(shape, 
 
 
 def test_ridge_fallback_for_a_singular_system_still_adds_alpha():
-    # ridge's _solve: when Cholesky fails on A + alpha I (A singular, alpha lost in its rounding)
-    # it solves (A + alpha I) x = rhs by least squares, alpha still added. Two equal columns make
+    # ridge on a singular X with alpha lost in the rounding of X^T X + alpha I: the direction
+    # not in X gets no weight, and alpha is still added elsewhere. Two equal columns make
     # A's block [[1, 1], [1, 1]] singular even with alpha = 1e-17 added (1 + 1e-17 rounds to 1);
     # a third column, orthogonal to them with ||x_3||^2 = 2 a^2 = 1e-10, keeps alpha: by hand its
     # weight is x_3^T y / (||x_3||^2 + alpha) = a / (1e-10 + 1e-17), and the equal columns share
