@@ -591,10 +591,14 @@ def _support_solve(G_S, Xty_S, n, w_S, l1, l2):
         target = w_S + t.min() * (target - w_S)
         target[crossing[np.argmin(t)]] = 0.0
 
-    def objective(v):  # on S, up to a constant
-        return v @ (A @ v) / 2 - b @ v + l1 * np.abs(v).sum()
+    def objective(v):  # on S, up to a constant, and a bound on its rounding error
+        value, size = v @ (A @ v) / 2 - b @ v, abs(v) @ (abs(A) @ abs(v)) / 2 + abs(b) @ abs(v)
+        return value + l1 * np.abs(v).sum(), 2 * np.finfo(np.float64).eps * v.size * size
 
-    return target if objective(target) <= objective(w_S) else None
+    # A decrease within rounding is no decrease: on a nearly singular G_S (a column rescaled
+    # from another) solve() can return weights of 1e16 whose objective is rounding alone.
+    (new, new_error), (old, old_error) = objective(target), objective(w_S)
+    return target if new + new_error + old_error <= old else None
 
 
 def _fista_gram(G, Xty, yy, n, w, alpha, l1_ratio, tol_gap, max_iter, history):
