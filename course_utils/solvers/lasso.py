@@ -175,7 +175,7 @@ def _fit(X, y, alpha, l1_ratio, method, fit_intercept, max_iter, tol, coef_init,
     inner = functools.partial(_cd_gram, balance_solves=True) if method == "cd" else _fista_gram
     fit = _working_set(X, y, x_offset, w, alpha, l1_ratio, tol_gap, max_iter, inner,
                        _products(X, y, x_offset))
-    return _result(*fit, tol_gap, x_offset, y_mean, name, max_iter, stacklevel=4)
+    return _result(*fit, tol_gap, X, x_offset, y_mean, name, max_iter, stacklevel=4)
 
 
 def lasso_path(X, y, alphas, *, fit_intercept=True, max_iter=1000, tol=1e-4) -> list[FitResult]:
@@ -245,17 +245,17 @@ def lasso_path(X, y, alphas, *, fit_intercept=True, max_iter=1000, tol=1e-4) -> 
         fit = _working_set(X, y, x_offset, w, alphas[i], 1.0, tol_gap, max_iter,
                            functools.partial(_cd_gram, balance_solves=True),
                            products)
-        results[i] = _result(*fit, tol_gap, x_offset, y_mean, f"lasso_path (alpha={alphas[i]:.3g})",
-                             max_iter, stacklevel=3)
+        results[i] = _result(*fit, tol_gap, X, x_offset, y_mean,
+                             f"lasso_path (alpha={alphas[i]:.3g})", max_iter, stacklevel=3)
         w = fit[0]
     return results
 
 
-def _result(w, n_iter, gap, history, tol_gap, x_offset, y_mean, name, max_iter, stacklevel):
+def _result(w, n_iter, gap, history, tol_gap, X, x_offset, y_mean, name, max_iter, stacklevel):
     """The FitResult of a fit on centered data, with a ConvergenceWarning if the gap is not met."""
     converged = _gap_met(gap, tol_gap)
     result = check_fit(FitResult(coef=w, intercept=float(y_mean - x_offset @ w), n_iter=n_iter,
-                                 converged=converged, history=history), name.split(" ")[0])
+                                 converged=converged, history=history), name.split(" ")[0], X=X)
     if not converged:
         warnings.warn(
             f"{name} did not converge in max_iter={max_iter} passes: duality gap {gap:.3g} > "
@@ -595,10 +595,10 @@ def _support_solve(G_S, Xty_S, n, w_S, l1, l2):
         value, size = v @ (A @ v) / 2 - b @ v, abs(v) @ (abs(A) @ abs(v)) / 2 + abs(b) @ abs(v)
         return value + l1 * np.abs(v).sum(), 2 * np.finfo(np.float64).eps * v.size * size
 
-    # A decrease within rounding is no decrease: on a nearly singular G_S (a column rescaled
-    # from another) solve() can return weights of 1e16 whose objective is rounding alone.
+    # Lower, even counting its rounding: on a nearly singular G_S (a column rescaled from
+    # others) solve() can return weights of 1e16 whose objective is rounding alone.
     (new, new_error), (old, old_error) = objective(target), objective(w_S)
-    return target if new + new_error + old_error <= old else None
+    return target if new <= old and new + new_error <= old + old_error else None
 
 
 def _fista_gram(G, Xty, yy, n, w, alpha, l1_ratio, tol_gap, max_iter, history):
