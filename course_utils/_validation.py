@@ -791,7 +791,7 @@ def check_mask(mask, name: str, size: int) -> np.ndarray:
     return mask
 
 
-def check_fit(result, solver: str, *, inputs: str = "X and y", X=None):
+def check_fit(result, solver: str, *, X, inputs: str = "X and y"):
     """Return a solver's ``FitResult`` if its numbers are finite and of a sane size.
 
     A float64 overflow inside a solver gives inf or NaN, and NaN compares False with every
@@ -801,8 +801,8 @@ def check_fit(result, solver: str, *, inputs: str = "X and y", X=None):
     - a non-finite weight, intercept or objective is a ``ValueError`` naming the inputs to
       rescale;
     - a finite result that is still out of scale, a weight or intercept above
-      ``MAX_FIT_MAGNITUDE`` (about 1.3e154) in absolute value, or, when ``X`` is given, a
-      decision value ``X @ coef + intercept`` above it (or overflowing), is returned with
+      ``MAX_FIT_MAGNITUDE`` (about 1.3e154) in absolute value, or a decision value
+      ``X @ coef + intercept`` above it (or overflowing), is returned with
       ``converged=False`` and a ``ConvergenceWarning``: the solver diverged (a learning
       rate of 1e300 gives weights of 1e300, whose squares, logits and losses are inf).
 
@@ -814,8 +814,10 @@ def check_fit(result, solver: str, *, inputs: str = "X and y", X=None):
         The solver's name, used in messages.
     inputs : str, default="X and y"
         The arguments to rescale, used in messages (e.g. "X and y, or learning_rate").
-    X : numpy.ndarray or scipy.sparse matrix, optional
-        The (checked) design matrix, to check the decision values too.
+    X : numpy.ndarray or scipy.sparse matrix
+        The (checked) design matrix, to check the decision values too. Required (keyword
+        only), so that no solver can skip that check: weights below the bound can still give
+        decision values whose squares overflow.
 
     Returns
     -------
@@ -835,7 +837,7 @@ def check_fit(result, solver: str, *, inputs: str = "X and y", X=None):
             f"{inputs} are too large for it; rescale them (e.g. standardize the columns)."
         )
     largest = max(float(np.max(np.abs(result.coef), initial=0.0)), abs(float(result.intercept)))
-    if X is not None and largest <= MAX_FIT_MAGNITUDE:
+    if largest <= MAX_FIT_MAGNITUDE:
         with np.errstate(over="ignore", invalid="ignore"):
             decision = X @ np.asarray(result.coef, dtype=np.float64) + float(result.intercept)
         largest = max(largest, float(np.max(np.abs(decision), initial=0.0)))  # inf if overflowed

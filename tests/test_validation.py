@@ -233,16 +233,19 @@ def test_above_is_exact_for_integers_and_compares_floats_in_float64():
 
 
 def test_check_fit_marks_a_diverged_result_not_converged():
-    ok = check_fit(FitResult(coef=np.array([MAX_FIT_MAGNITUDE]), converged=True), "s")
+    one = np.ones((1, 1))
+    ok = check_fit(FitResult(coef=np.array([MAX_FIT_MAGNITUDE]), converged=True), "s", X=one)
     assert ok.converged is True
     with pytest.warns(Warning, match="s diverged: its weights or decision values reach 3e"):
-        out = check_fit(FitResult(coef=np.array([3e300]), converged=True), "s")
+        out = check_fit(FitResult(coef=np.array([3e300]), converged=True), "s", X=one)
     assert out.converged is False
     X = np.full((2, 1), 1e10)  # weights of 1e150, decision values of 1e160
     with pytest.warns(Warning, match="diverged"):
         assert check_fit(FitResult(coef=np.array([1e150])), "s", X=X).converged is False
     with pytest.raises(ValueError, match="s overflowed float64"):
-        check_fit(FitResult(coef=np.array([np.inf])), "s")
+        check_fit(FitResult(coef=np.array([np.inf])), "s", X=one)
+    with pytest.raises(TypeError, match="X"):  # no solver can skip the decision values
+        check_fit(FitResult(coef=np.array([1.0])), "s")
 
 
 def test_user_values_names_the_argument_and_lets_clear_errors_through():

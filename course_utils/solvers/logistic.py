@@ -118,7 +118,7 @@ def logistic_l1(X, y, alpha, *, method="newton", fit_intercept=True, max_iter=10
 
     converged = bool(violation <= tol)
     result = check_fit(FitResult(coef=w, intercept=float(b), n_iter=n_iter, converged=converged,
-                                 history=history), "logistic_l1", inputs="X")
+                                 history=history), "logistic_l1", inputs="X", X=X)
     if stalled:
         warnings.warn(
             f"logistic_l1 stopped after {n_iter} Newton steps, before max_iter={max_iter}: no "

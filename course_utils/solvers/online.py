@@ -481,7 +481,7 @@ def ftrl_proximal(
     intercept = float(w[-1]) if fit_intercept else 0.0
     return check_fit(FitResult(coef=w[:n_features], intercept=intercept, n_iter=epochs,
                                converged=True, history=history), "ftrl_proximal",
-                     inputs="X or alpha")
+                     inputs="X or alpha", X=X)
 
 
 # The widest model FTRLProximal accepts (MAX_FEATURES, 2**31): a CSR chunk addresses its columns

@@ -192,7 +192,7 @@ def iht(X, y, k, *, method="constant", fit_intercept=True, max_iter=500, tol=1e-
             break
     result = check_fit(FitResult(coef=w, intercept=float(y_mean - X_mean @ w),
                                  n_iter=len(history), converged=bool(converged),
-                                 history=history), "iht")
+                                 history=history), "iht", X=X)
     if not converged:
         warnings.warn(
             f"iht did not converge in max_iter={max_iter} iterations; "
@@ -279,7 +279,7 @@ def htp(X, y, k, *, fit_intercept=True, max_iter=100) -> FitResult:
             break
     result = check_fit(FitResult(coef=w, intercept=float(y_mean - X_mean @ w),
                                  n_iter=len(history), converged=bool(converged),
-                                 history=history), "htp")
+                                 history=history), "htp", X=X)
     if not converged:
         warnings.warn(
             f"htp did not converge in max_iter={max_iter} iterations (the support kept "
@@ -363,4 +363,4 @@ def best_subset(X, y, k, *, fit_intercept=True, max_subsets=1_000_000) -> FitRes
     w[best_S] = _solve_subsets(G, c, best_S[None])[0]
     history = (rss / (2 * n)).tolist()
     return check_fit(FitResult(coef=w, intercept=float(y_mean - X_mean @ w), n_iter=n_subsets,
-                               converged=True, history=history), "best_subset")
+                               converged=True, history=history), "best_subset", X=X)
