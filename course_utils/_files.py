@@ -12,6 +12,11 @@ What they guarantee:
   which the file can be swapped for a FIFO or ``/dev/zero``.
 - **Bounded reads.** A file larger than the caller's cap is refused, and at most cap + 1
   bytes are ever read, even from a file that grows meanwhile.
+- **Depth-safe parsing.** :func:`read_text_file` counts how deep a JSON file nests
+  (:func:`json_nesting_depth`, without recursion) before any parser sees it.
+- **The tools too.** Every file ``tools/*.py`` reads or writes goes through this module
+  (``tests/test_file_access.py`` scans the sources of the package and the tools for any other
+  way to open a file).
 - **A lock never waits for ever.** :func:`locked` retries a non-blocking ``flock`` until its
   time limit, then raises ``TimeoutError``.
 - **Writes are whole or not at all.** :func:`write_atomically` takes bytes already encoded
@@ -39,7 +44,8 @@ except ImportError:  # pragma: no cover
     fcntl = None
 
 __all__ = ["NotARegularFileError", "FileTooLargeError", "file_kind", "folder_from_env",
-           "json_nesting_depth", "read_regular_file", "locked", "write_atomically"]
+           "json_nesting_depth", "read_regular_file", "read_text_file", "locked",
+           "write_atomically"]
 
 _FLAGS = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOCTTY", 0) | getattr(
     os, "O_CLOEXEC", 0) | getattr(os, "O_BINARY", 0)
@@ -129,6 +135,35 @@ def read_regular_file(path, max_bytes: int, *, follow_symlinks: bool = True) -> 
     if len(data) > max_bytes:
         raise FileTooLargeError(path, len(data), max_bytes)
     return data
+
+
+def read_text_file(path, max_bytes: int, *, max_json_depth: int | None = None,
+                   follow_symlinks: bool = True) -> str:
+    """Return the UTF-8 text of the regular file ``path`` (read by :func:`read_regular_file`).
+
+    Parameters
+    ----------
+    path : str or os.PathLike
+        The file.
+    max_bytes : int
+        The largest file accepted.
+    max_json_depth : int, optional
+        For a JSON file (a notebook, a store): the deepest nesting accepted, counted before
+        any parser recurses into it.
+    follow_symlinks : bool, default=True
+        As in :func:`read_regular_file`.
+
+    Raises
+    ------
+    NotARegularFileError, FileTooLargeError, OSError
+        As :func:`read_regular_file`.
+    ValueError
+        If the file is not UTF-8, or nests deeper than ``max_json_depth``.
+    """
+    raw = read_regular_file(path, max_bytes, follow_symlinks=follow_symlinks)
+    if max_json_depth is not None and json_nesting_depth(raw) > max_json_depth:
+        raise ValueError(f"{path} nests more than {max_json_depth} levels deep")
+    return raw.decode("utf-8")
 
 
 def write_atomically(path, data: bytes, mode: int = 0o644) -> None:

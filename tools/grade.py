@@ -57,6 +57,7 @@ import ast
 import concurrent.futures
 import csv
 import importlib
+import io
 import json
 import os
 import queue
@@ -81,7 +82,9 @@ sys.path.insert(0, str(ROOT))  # the course's own package, whatever the current 
 from course_utils._files import (  # noqa: E402
     FileTooLargeError,
     NotARegularFileError,
+    json_nesting_depth,
     read_regular_file,
+    write_atomically,
 )
 
 CELL_TIMEOUT = 60.0
@@ -247,6 +250,8 @@ def read_regular(path: Path, limit: int = MAX_NOTEBOOK_BYTES) -> bytes:
 def _load_cells(path: Path) -> list[dict]:
     """The cells of a submission (sources joined); raises ValueError when it is not one."""
     data = read_regular(path)
+    if json_nesting_depth(data) > nbtool.MAX_NOTEBOOK_DEPTH:  # counted without recursion
+        raise ValueError(f"not a notebook (nested deeper than {nbtool.MAX_NOTEBOOK_DEPTH} levels)")
     try:
         notebook = json.loads(data.decode("utf-8"))
     except (UnicodeDecodeError, ValueError, RecursionError) as exc:
@@ -493,13 +498,12 @@ def run(cells: list[dict], answer_cells: dict[str, int], *, isolation: Isolation
 
 
 def _self_reported(path: Path) -> dict:
-    """The kernel's own progress records (learner-controlled: read as untrusted data)."""
-    try:
-        data = json.loads(read_regular(path, 4 * 2**20).decode("utf-8"))
-        questions = data["questions"]
-    except (ValueError, KeyError, TypeError, UnicodeDecodeError, RecursionError):
-        return {}
-    return questions if isinstance(questions, dict) else {}
+    """The kernel's own progress records (learner-controlled: read as untrusted data), read by
+    the package's own reader of the store: not followed if a link, non-blocking, size-capped,
+    depth-checked, records with a malformed key or state dropped; a damaged file is no records."""
+    from course_utils.exercises._progress import _read_store
+
+    return _read_store(path)[0]
 
 
 # --------------------------------------------------------------------------- outside verdicts
@@ -569,7 +573,7 @@ def outside_verdicts(tasks: list, *, isolation: Isolation, folder: Path, memory_
     for name in ("course_utils", "data"):
         shutil.copytree(ROOT / name, course / name, ignore=ignore)
     (course / "tools").mkdir()
-    shutil.copy(TOOLS / "verdicts.py", course / "tools" / "verdicts.py")
+    write_atomically(course / "tools" / "verdicts.py", read_regular(TOOLS / "verdicts.py"))
     for name in ("home", "tmp", "progress"):
         (folder / "run" / name).mkdir(parents=True)
     script = str(course / "tools" / "verdicts.py")
@@ -978,10 +982,11 @@ def main(argv: list[str] | None = None) -> int:
                                    hidden=sorted(hidden))
     rows = graded + skipped
     _roster_flags(rows, roster)
-    with open(args.csv, "w", newline="", encoding="utf-8") as stream:
-        writer = csv.DictWriter(stream, fieldnames=COLUMNS)
-        writer.writeheader()
-        writer.writerows({k: spreadsheet_safe(v) for k, v in row.items()} for row in rows)
+    table = io.StringIO(newline="")
+    writer = csv.DictWriter(table, fieldnames=COLUMNS)
+    writer.writeheader()
+    writer.writerows({k: spreadsheet_safe(v) for k, v in row.items()} for row in rows)
+    write_atomically(args.csv, table.getvalue().encode("utf-8"))  # whole, or the old file
     print(f"{len(items) + len(skipped)} submission(s), {len(rows)} row(s) written to "
           f"{screen_safe(args.csv)}")
     print(summary(rows, protection, roster, questions))

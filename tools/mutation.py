@@ -36,13 +36,21 @@ import ast
 import json
 import os
 import random
-import shutil
 import subprocess
 import sys
 import tempfile
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))  # the course's own package (the original, never a mutated copy)
+from course_utils._files import (  # noqa: E402
+    read_regular_file,
+    read_text_file,
+    write_atomically,
+)
+
+MAX_SOURCE_BYTES = 16 * 2**20  # a source file of the package (the largest is about 60 kB)
+MAX_COPY_BYTES = 256 * 2**20  # a file of the repository copied for the run (data: a few MB)
 
 # The unit tests: everything under tests/ except what runs notebooks, browsers, the grader, the
 # installer, the website or the instructor's plans (those test the course, not the package).
@@ -77,6 +85,16 @@ BINOP_SWAPS = {
     ast.Add: ast.Sub, ast.Sub: ast.Add, ast.Mult: ast.Div, ast.Div: ast.Mult,
     ast.FloorDiv: ast.Mult, ast.Pow: ast.Mult,
 }
+
+
+def _read(path: Path) -> str:
+    """A text file, through the package's opener (non-blocking, regular files only, capped)."""
+    return read_text_file(path, MAX_SOURCE_BYTES)
+
+
+def _write(path: Path, text: str) -> None:
+    """Replace a file by ``text`` in one step (the package's atomic write)."""
+    write_atomically(path, text.encode("utf-8"))
 
 
 def unit_test_files(root: Path) -> list[str]:
@@ -206,7 +224,7 @@ def list_mutants(root: Path) -> list[dict]:
         relative = str(path.relative_to(root))
         if relative.startswith(NOT_MUTATED):
             continue
-        tree = ast.parse(path.read_text())
+        tree = ast.parse(_read(path))
         skipped = _skipped_nodes(tree, plotting=relative == PLOTTING)
         lines = _lines_run(tree)
         for position, node in enumerate(ast.walk(tree)):
@@ -282,7 +300,7 @@ def _environment(copy: Path) -> dict:
 
 def coverage_map(copy: Path, tests: list[str]) -> dict[tuple[str, int], set[str]]:
     """Which tests (node ids, or a test file for code run while collecting it) reach each line."""
-    (copy / "mutation_contexts.py").write_text(PLUGIN)
+    _write(copy / "mutation_contexts.py", PLUGIN)
     data = copy / ".coverage-mutation"
     env = _environment(copy)
     command = [sys.executable, "-m", "coverage", "run", f"--data-file={data}",
@@ -312,28 +330,28 @@ def _add_compiled_lines(copy: Path, reached: dict) -> None:
     for (relative, line), tests in reached.items():
         called_from.setdefault(f"{relative}:{line}", set()).update(tests)
     compiled_modules = [str(path.relative_to(copy)) for path in (copy / MUTATED).rglob("*.py")
-                        if "@njit" in path.read_text()]
+                        if "@njit" in _read(path)]
     for compiled in compiled_modules:
-        tree = ast.parse((copy / compiled).read_text())
+        tree = ast.parse(_read(copy / compiled))
         names = {node.name for node in tree.body if isinstance(node, ast.FunctionDef)}
         names |= {target.id for node in tree.body if isinstance(node, ast.Assign)
                   for target in node.targets if isinstance(target, ast.Name)}
         callers: set[str] = set()
         for path in (copy / MUTATED).rglob("*.py"):
             relative = str(path.relative_to(copy))
-            for node in ast.walk(ast.parse(path.read_text())):
+            for node in ast.walk(ast.parse(_read(path))):
                 if (isinstance(node, ast.Call) and isinstance(node.func, ast.Name)
                         and node.func.id in names):
                     callers |= called_from.get(f"{relative}:{node.lineno}", set())
-        for line in range(1, len((copy / compiled).read_text().splitlines()) + 1):
+        for line in range(1, len(_read(copy / compiled).splitlines()) + 1):
             reached.setdefault((compiled, line), set()).update(callers)
 
 
 def run_mutant(copy: Path, mutant: dict, tests: set[str]) -> str:
     """``killed``, ``survived`` or ``timeout`` for one mutant."""
     path = copy / mutant["file"]
-    original = path.read_text()
-    path.write_text(mutated_source(original, mutant))
+    original = _read(path)
+    _write(path, mutated_source(original, mutant))
     try:
         command = [sys.executable, "-m", "pytest", "-x", "-q", "-p", "no:cacheprovider",
                    "-o", "addopts=", *sorted(tests)]
@@ -344,14 +362,14 @@ def run_mutant(copy: Path, mutant: dict, tests: set[str]) -> str:
     except subprocess.TimeoutExpired:
         return "timeout"
     finally:
-        path.write_text(original)
+        _write(path, original)
 
 
 def read_equivalent() -> dict[str, str]:
     """The mutants judged equivalent by hand: id -> reason."""
     equivalent = {}
     if EQUIVALENT_FILE.exists():
-        for line in EQUIVALENT_FILE.read_text().splitlines():
+        for line in _read(EQUIVALENT_FILE).splitlines():
             if line.strip() and not line.startswith("#"):
                 name, _, reason = line.partition(" -- ")
                 equivalent[name.strip()] = reason.strip()
@@ -375,7 +393,7 @@ def main(argv=None) -> int:
         for name in files:
             if (ROOT / name).is_file():
                 (copy / name).parent.mkdir(parents=True, exist_ok=True)
-                shutil.copy2(ROOT / name, copy / name)
+                write_atomically(copy / name, read_regular_file(ROOT / name, MAX_COPY_BYTES))
         tests = [name for name in unit_test_files(copy) if name not in NOT_IN_COVERAGE_RUN]
         mutants = list_mutants(copy)
         sample = sorted(random.Random(args.seed).sample(mutants, min(args.sample, len(mutants))),
@@ -403,7 +421,7 @@ def main(argv=None) -> int:
     print(f"killed {killed} of {len(results)}; {judged} judged equivalent; "
           f"score {killed / scored:.1%} of {scored} non-equivalent mutants")
     if args.json:
-        args.json.write_text(json.dumps(results, indent=1))
+        _write(args.json, json.dumps(results, indent=1))
     return 0
 
 

@@ -83,6 +83,7 @@ from course_utils._files import (  # noqa: E402
     NotARegularFileError,
     json_nesting_depth,
     read_regular_file,
+    read_text_file,
     write_atomically,
 )
 
@@ -760,7 +761,7 @@ def _replace_between(text: str, start: str, end: str, content: str) -> str:
 
 def update_readme() -> bool:
     """Replace the table between the README markers; return True if README changed."""
-    text = README.read_text(encoding="utf-8")
+    text = read_text_file(README, MAX_NOTEBOOK_BYTES)
     if TABLE_START not in text or TABLE_END not in text:
         raise SystemExit(f"README.md needs the lines:\n{TABLE_START}\n{TABLE_END}")
     new = _replace_between(text, TABLE_START, TABLE_END, notebook_table())

@@ -40,8 +40,13 @@ from pathlib import Path
 import nbformat
 
 ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "tools"))
+import notebooks as nbtool  # noqa: E402  (tools/notebooks.py: the tools' one notebook reader)
+from course_utils._files import read_text_file  # noqa: E402
+
 NOTEBOOKS = ROOT / "notebooks"
 GUIDE = NOTEBOOKS / "INSTRUCTOR_GUIDE.md"
+MAX_GUIDE_BYTES = 4 * 2**20  # the guide is about 50 kB
 
 WORDS_PER_MINUTE = 150
 CODE_LINES_PER_MINUTE = 20
@@ -62,7 +67,8 @@ class Section:
 
 
 def read(path: Path) -> nbformat.NotebookNode:
-    return nbformat.read(path, as_version=4)
+    """The notebook at ``path``, read by ``tools/notebooks.py`` through the package's opener."""
+    return nbtool.read(path)
 
 
 def sections(nb) -> tuple[list, list[Section]]:
@@ -183,7 +189,7 @@ class Slot:
 
 def plans(guide: str | None = None) -> dict[str, list[Slot]]:
     """Every table with ``Time`` and ``Runs`` columns, by the heading above it."""
-    guide = GUIDE.read_text(encoding="utf-8") if guide is None else guide
+    guide = read_text_file(GUIDE, MAX_GUIDE_BYTES) if guide is None else guide
     found, heading, columns = {}, None, None
     for line in guide.splitlines():
         if line.startswith("#"):
@@ -258,10 +264,7 @@ def run(number: str, labels: list[str], timeout: int = 300) -> list[str]:
 
     An error output, or anything on stderr (a warning), is an error; so is a cell that times out.
     """
-    sys.path.insert(0, str(ROOT / "tools"))
     from nbclient import NotebookClient
-
-    import notebooks as nbtool
 
     nb = plan_notebook(number, labels)
     km = nbtool._current_env_kernel_manager()

@@ -31,6 +31,13 @@ import nbformat
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import notebooks as nbtool  # noqa: E402  (tools/notebooks.py: REPO_URL, SITE_URL, the course map)
+from course_utils._files import (  # noqa: E402  (the package's one opener, for the tools too)
+    read_regular_file,
+    read_text_file,
+    write_atomically,
+)
+
+MAX_PAGE_BYTES = 64 * 2**20  # a page of the built site (the largest holds a notebook's figures)
 
 ROOT = nbtool.ROOT
 CONF_DIR = ROOT / "site"
@@ -171,7 +178,7 @@ def stage() -> None:
     (STAGE / "solutions").mkdir(parents=True)
     (STAGE / "files" / "solutions").mkdir(parents=True)
     for learner in sorted(nbtool.NOTEBOOKS.glob("[0-9][0-9]_*.ipynb")):
-        shutil.copy2(learner, STAGE / "files" / learner.name)
+        _copy(learner, STAGE / "files" / learner.name)
         stage_notebook(
             learner,
             STAGE / "notebooks" / learner.name,
@@ -179,7 +186,7 @@ def stage() -> None:
             f"/files/{learner.name}",
         )
     for solution in nbtool.solution_paths():
-        shutil.copy2(solution, STAGE / "files" / "solutions" / solution.name)
+        _copy(solution, STAGE / "files" / "solutions" / solution.name)
         stage_notebook(
             solution,
             STAGE / "solutions" / solution.name,
@@ -187,9 +194,15 @@ def stage() -> None:
             f"/files/solutions/{solution.name}",
             learner_page=f"../notebooks/{solution.name}",
         )
-    (STAGE / "index.md").write_text(landing_page(), encoding="utf-8")
-    (STAGE / "solutions" / "index.md").write_text(solutions_index(), encoding="utf-8")
-    shutil.copy2(nbtool.NOTEBOOKS / "INSTRUCTOR_GUIDE.md", STAGE / "instructor-guide.md")
+    write_atomically(STAGE / "index.md", landing_page().encode("utf-8"))
+    write_atomically(STAGE / "solutions" / "index.md", solutions_index().encode("utf-8"))
+    _copy(nbtool.NOTEBOOKS / "INSTRUCTOR_GUIDE.md", STAGE / "instructor-guide.md")
+
+
+def _copy(source: Path, target: Path) -> None:
+    """Copy a file of the course through the package's opener (a FIFO or a link to a device
+    in its place is refused, not read for ever as ``shutil.copy2`` would)."""
+    write_atomically(target, read_regular_file(source, nbtool.MAX_NOTEBOOK_BYTES))
 
 
 def build(out: Path = OUT) -> int:
@@ -216,8 +229,8 @@ def build(out: Path = OUT) -> int:
         shutil.rmtree(out, ignore_errors=True)
         shutil.move(SPHINX_OUT, out)
         for page in out.glob("**/*.html"):
-            text = page.read_text(encoding="utf-8")
-            page.write_text(accessible(text), encoding="utf-8")
+            text = read_text_file(page, MAX_PAGE_BYTES)
+            write_atomically(page, accessible(text).encode("utf-8"))
     return status
 
 

@@ -35,13 +35,17 @@ from __future__ import annotations
 import html
 import re
 import string
+import sys
 from pathlib import Path
 
 import nbformat
 
-from course_utils._files import write_atomically
+from course_utils._files import read_regular_file, write_atomically
 
 TOOLS = Path(__file__).resolve().parent
+sys.path.insert(0, str(TOOLS))
+import notebooks as nbtool  # noqa: E402  (tools/notebooks.py: the tools' one notebook reader)
+
 ROOT = TOOLS.parent
 REVEAL = TOOLS / "reveal.js"
 OUT = ROOT / "slides"
@@ -49,6 +53,7 @@ SLIDE, CONTINUE = "slide", "slide-continue"
 REVEAL_FILES = ["dist/reveal.js", "dist/reveal.css", "dist/theme/white.css", "LICENSE"]
 MATHJAX = TOOLS / "mathjax"
 MATHJAX_FILES = ["tex-svg-full.js", "LICENSE"]
+MAX_ASSET_BYTES = 16 * 2**20  # the largest, MathJax's tex-svg-full.js, is about 2 MB
 SLIDE_WIDTH, SLIDE_HEIGHT = 1280, 800
 MIN_SCALE = 0.55  # a slide taller than the slide is drawn smaller, down to this factor
 
@@ -305,15 +310,14 @@ def _title(nb, fallback: str) -> str:
 def build(solutions: list[Path], out: Path = OUT) -> list[Path]:
     """Write one deck per notebook of ``solutions``; return their paths."""
     out.mkdir(parents=True, exist_ok=True)
-    for name in REVEAL_FILES:
-        (out / "reveal.js" / name).parent.mkdir(parents=True, exist_ok=True)
-        write_atomically(out / "reveal.js" / name, (REVEAL / name).read_bytes())
-    (out / "mathjax").mkdir(exist_ok=True)
-    for name in MATHJAX_FILES:
-        write_atomically(out / "mathjax" / name, (MATHJAX / name).read_bytes())
+    assets = [(REVEAL / name, out / "reveal.js" / name) for name in REVEAL_FILES]
+    assets += [(MATHJAX / name, out / "mathjax" / name) for name in MATHJAX_FILES]
+    for source, target in assets:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        write_atomically(target, read_regular_file(source, MAX_ASSET_BYTES))
     decks = []
     for path in solutions:
-        nb = nbformat.read(path, as_version=4)
+        nb = nbtool.read(path)  # a FIFO, a device, a huge or deep file: NotebookError
         if not deck_groups(nb):
             continue
         deck = out / f"{path.stem}.html"
