@@ -30,6 +30,7 @@ can replace it between calls.
 from __future__ import annotations
 
 import ctypes
+from types import SimpleNamespace
 
 import numpy as np
 import pandas as pd
@@ -304,6 +305,7 @@ class RowShard:
         self.model = FTRLProximal(X.shape[1], alpha, beta, l1, l2)
 
     def _checked_model(self):
+        """The model and its checked state, each attribute read once: use only these."""
         model = self.model  # read once
         if type(model) is not FTRLProximal:
             raise TypeError("model must be a course_utils.solvers.FTRLProximal, got "
@@ -312,7 +314,7 @@ class RowShard:
         if state.n_features != self._X.shape[1] or not state.fit_intercept:
             raise ValueError(f"model must have n_features={self._X.shape[1]} (the shard's "
                              "columns) and fit_intercept=True.")
-        return model
+        return model, state
 
     def learn(self, start, stop, mixed=None):
         """Continue from the ``mixed`` weights (if given, see :meth:`mix`), learn the rows
@@ -330,7 +332,7 @@ class RowShard:
         (indices, values, intercept)
             The worker's non-zero weights: int32 indices, float64 values, and its intercept.
         """
-        model = self._checked_model()
+        model, _ = self._checked_model()  # partial_fit checks its state again, itself
         start, stop = _row_range(start, stop, self._X.shape[0])
         if mixed is not None:
             if not isinstance(mixed, (list, tuple)) or len(mixed) != 3:
@@ -359,25 +361,25 @@ class RowShard:
         intercept : float
             The intercept.
         """
-        m = self._checked_model()
+        m, s = self._checked_model()  # s: the checked state; m's attributes are not read again
         indices, values = _sparse_weights(indices, values, ("indices", "values"),
-                                          m.n_features - 1)
+                                          s.n_features - 1)
         intercept = check_scalar(intercept, "intercept", low=None)
         check_magnitude(np.array([intercept]), "intercept", 1)
-        new = np.setdiff1d(indices, m.features_)
-        features = np.union1d(m.features_, new)  # seen by another worker: state, as partial_fit
-        at = np.searchsorted(m.features_, new)
-        z, n = np.insert(m.z_, at, 0.0), np.insert(m.n_, at, 0.0)
+        new = np.setdiff1d(indices, s.features)
+        features = np.union1d(s.features, new)  # seen by another worker: state, as partial_fit
+        at = np.searchsorted(s.features, new)
+        z, n = np.insert(s.z, at, 0.0), np.insert(s.n, at, 0.0)
         w = np.zeros(z.size)
         w[np.searchsorted(features, indices)] = values
         w[-1] = intercept
-        l1 = np.full(w.size, m.l1)
-        l2 = np.full(w.size, m.l2)
+        l1 = np.full(w.size, s.l1)
+        l2 = np.full(w.size, s.l2)
         l1[-1] = l2[-1] = 0.0  # the intercept, the last slot, is not penalized
-        d = (m.beta + np.sqrt(n)) / m.alpha + l2
+        d = (s.beta + np.sqrt(n)) / s.alpha + l2
         with np.errstate(over="ignore", invalid="ignore"):
             z = np.where(w != 0.0, -(w * d + np.sign(w) * l1), np.clip(z, -l1, l1))
-            z = z.astype(m.z_.dtype)
+            z = z.astype(s.z.dtype)
         if not np.all(np.isfinite(z)):
             raise ValueError("values and intercept are too large for this model's settings "
                              "(alpha, beta, l2): z = -(w d + sign(w) l1) would overflow.")
@@ -434,17 +436,18 @@ class FeatureShard:
         X = _rows_as_csr(X)  # float32 kept: half the memory on the worker, the same sums
         # n_i sums the squares of batch gradients, each a sum over up to n_rows rows
         check_magnitude(X, "X", X.shape[0] ** 2)
-        self.alpha, self.beta, self.l1, self.l2 = alpha, beta, l1, l2
-        self.intercept = intercept
+        s = self._check_settings(alpha, beta, l1, l2, intercept)
+        self.alpha, self.beta, self.l1, self.l2 = s.alpha, s.beta, s.l1, s.l2
+        self.intercept = s.intercept
         # the buckets this worker owns that the rows touch, and the rows in those coordinates
         self._n_features = X.shape[1]
-        self.features_ = np.unique(X.indices).astype(np.int64)
-        self._check_settings()
-        slots = np.searchsorted(self.features_, X.indices)
-        columns = self.features_.size + self.intercept
-        if self.intercept:  # one more column, of ones: the intercept's
+        features = np.unique(X.indices).astype(np.int64)
+        self.features_ = features
+        slots = np.searchsorted(features, X.indices)
+        columns = features.size + s.intercept
+        if s.intercept:  # one more column, of ones: the intercept's
             ends = X.indptr[1:]
-            slots = np.insert(slots, ends, self.features_.size)
+            slots = np.insert(slots, ends, features.size)
             data = np.insert(X.data, ends, 1.0)
             indptr = X.indptr + np.arange(X.shape[0] + 1)
         else:
@@ -453,34 +456,43 @@ class FeatureShard:
         self.z_ = np.zeros(columns)
         self.n_ = np.zeros(columns)
 
-    def _check_settings(self):
-        self.alpha = check_scalar(self.alpha, "alpha", low_inclusive=False)
-        self.beta = check_scalar(self.beta, "beta")
-        self.l1 = check_scalar(self.l1, "l1")
-        self.l2 = check_scalar(self.l2, "l2")
-        self.intercept = check_bool(self.intercept, "intercept")
+    @staticmethod
+    def _check_settings(alpha, beta, l1, l2, intercept):
+        s = SimpleNamespace()
+        s.alpha = check_scalar(alpha, "alpha", low_inclusive=False)
+        s.beta = check_scalar(beta, "beta")
+        s.l1 = check_scalar(l1, "l1")
+        s.l2 = check_scalar(l2, "l2")
+        s.intercept = check_bool(intercept, "intercept")
+        return s
 
     def _check_state(self):
-        """Check the settings and the state (as built, or replaced by hand) before use."""
-        self._check_settings()
-        features = check_feature_state(self.features_, "features_", high=self._n_features)
-        if features.size + self.intercept != self._X.shape[1]:
+        """Check the settings and the state (as built, or replaced by hand) before use.
+
+        Every public attribute is read exactly once here, and the checked values are returned
+        (a ``SimpleNamespace``): a method uses only them from then on, never ``self.alpha`` or
+        ``self.z_`` again, since a property (or a subclass) could return another value on a
+        later read (as :meth:`FTRLProximal._check_state <course_utils.solvers.FTRLProximal>`).
+        """
+        s = self._check_settings(self.alpha, self.beta, self.l1, self.l2, self.intercept)
+        s.features = check_feature_state(self.features_, "features_", high=self._n_features)
+        if s.features.size + s.intercept != self._X.shape[1]:
             raise ValueError(
-                f"features_ ({features.size} entries) and intercept ({self.intercept}) must "
+                f"features_ ({s.features.size} entries) and intercept ({s.intercept}) must "
                 f"match the {self._X.shape[1]} columns this shard was built with.")
         why = " (one entry per feature of features_, and the intercept's if owned)"
-        z = check_state(self.z_, "z_", size=self._X.shape[1], dtypes=(np.float64,), why=why)
-        n = check_state(self.n_, "n_", size=self._X.shape[1], dtypes=(np.float64,), why=why)
-        if np.any(n < 0):
+        s.z = check_state(self.z_, "z_", size=self._X.shape[1], dtypes=(np.float64,), why=why)
+        s.n = check_state(self.n_, "n_", size=self._X.shape[1], dtypes=(np.float64,), why=why)
+        if np.any(s.n < 0):
             raise ValueError("n_ must be >= 0 (it sums squared gradients).")
-        self._features = features  # each attribute read once: the methods use these
-        return z, n
+        return s
 
     def _rows(self, start, stop):
         return self._X[slice(*_row_range(start, stop, self._X.shape[0]))]
 
-    def _weights(self, z, n):
-        return _ftrl_weights(z, n, self.alpha, self.beta, self.l1, self.l2, self.intercept)
+    @staticmethod
+    def _weights(s):
+        return _ftrl_weights(s.z, s.n, s.alpha, s.beta, s.l1, s.l2, s.intercept)
 
     def partial_logits(self, start, stop):
         """Each row's sum of ``w_i x_i`` over this worker's coordinates, for rows ``start:stop``.
@@ -495,10 +507,10 @@ class FeatureShard:
         numpy.ndarray of float64, shape (stop - start,)
             One number per row: what this worker adds to the row's logit.
         """
-        z, n = self._check_state()
+        s = self._check_state()
         X = self._rows(start, stop)
         with np.errstate(over="ignore", invalid="ignore"):
-            logits = X @ self._weights(z, n)
+            logits = X @ self._weights(s)
         if not np.all(np.isfinite(logits)):
             raise ValueError("the partial logits overflowed float64: the state z_ (or X) is "
                              "out of scale.")
@@ -515,19 +527,19 @@ class FeatureShard:
         start : int
             The batch's first row.
         """
-        z, n = self._check_state()
+        s = self._check_state()
         residuals = _checked_residuals(residuals, self._X.shape[0])
         start = check_int(start, "start", low=0)
         if start + residuals.size > self._X.shape[0]:
             raise ValueError(f"start + len(residuals) must be <= {self._X.shape[0]} (the rows of "
                              f"this shard's X), got {start:,} + {residuals.size}.")
         X = self._X[start:start + residuals.size]
-        w = self._weights(z, n)
+        w = self._weights(s)
         with np.errstate(over="ignore", invalid="ignore"):
             g = X.T @ residuals  # the batch's gradient
-            n_new = n + g * g
-            sigma = (np.sqrt(n_new) - np.sqrt(n)) / self.alpha
-            z_new = z + g - sigma * w
+            n_new = s.n + g * g
+            sigma = (np.sqrt(n_new) - np.sqrt(s.n)) / s.alpha
+            z_new = s.z + g - sigma * w
         if not (np.all(np.isfinite(z_new)) and np.all(np.isfinite(n_new))):
             raise ValueError("the update overflowed float64: the state z_, n_ (or X, or alpha) "
                              "is out of scale.")
@@ -558,11 +570,11 @@ class FeatureShard:
     def sparse_coef(self):
         """``(indices, values, intercept)``: this worker's non-zero weights (int32 indices)
         and the intercept (0.0 unless this worker owns it)."""
-        w = self._weights(*self._check_state())
-        b = float(w[-1]) if self.intercept else 0.0
-        features = self._features  # as checked by _check_state, not read again
-        w = w[:features.size]
-        return features[w != 0.0].astype(np.int32), w[w != 0.0], b
+        s = self._check_state()
+        w = self._weights(s)
+        b = float(w[-1]) if s.intercept else 0.0
+        w = w[:s.features.size]
+        return s.features[w != 0.0].astype(np.int32), w[w != 0.0], b
 
 
 def _row_range(start, stop, n_rows):
