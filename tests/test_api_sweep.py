@@ -21,7 +21,9 @@ How the table of calls is built:
   size; and a method that accepted a value must leave its instance usable with valid values;
 - a fitted instance's public attributes (``z_``, ``n_``, ``features_``, ``counters_``, ...) are
   replaced by shorter, read-only, memory-mapped, other-dtype, NaN... values and every method
-  called; and every property of a fresh instance is read before any method (``#fresh``);
+  called; each attribute, array or setting (``alpha``), also becomes a property whose value
+  changes on every read, so a method that checks an attribute and reads it again fails; and
+  every property of a fresh instance is read before any method (``#fresh``);
 - kinds that reach past the value itself: sparse index arrays whose ``indptr`` wraps around
   (int8 to uint64, so that ``np.diff`` never sees it decrease), 2-D ``data``, views made with
   ``as_strided`` that point outside their buffer, broadcast arrays of 10**9 values (8 bytes),
@@ -799,7 +801,10 @@ STATE_ARRAY = {
 _FLIPS = object()  # marker: _call turns the attribute into a flipping property
 STATE_SCALAR = {"-1": lambda b: -1, "0": lambda b: 0, "str": lambda b: "x", "None": lambda b: None,
                 "10**400": lambda b: 10**400, "nan": lambda b: float("nan"), "True": lambda b: True,
-                "2.5": lambda b: 2.5, "raises": lambda b: _Raises()}
+                "2.5": lambda b: 2.5, "raises": lambda b: _Raises(),
+                # a property giving the valid value on one read and NaN on the next: a method
+                # that checks a setting and then reads it again uses the unchecked NaN
+                "changes between reads": lambda b: _FLIPS}
 
 
 # ------------------------------------------------------------------ the table of cases
@@ -864,7 +869,8 @@ def _use(instance, values, qualname, calls=None):
         if calls is not None and name not in calls:
             continue
         if how == "property":
-            results.append(getattr(instance, name))
+            if name != getattr(type(instance), "_sweep_flipped", None):  # the sweep's own
+                results.append(getattr(instance, name))
         else:
             method = getattr(instance, name)
             kwargs = {p.name: valid_value(values, f"{qualname}.{name}", p)
@@ -1111,14 +1117,16 @@ def _call(target, param, kind, values, then=None):
 
 def _flip_between_reads(instance, attribute, value):
     """Make ``instance.attribute`` a property (of a subclass made here) whose reads alternate
-    between the current array (set by the instance, or ``value``) and a read-only 1-element
-    copy."""
+    between the current value (set by the instance, or ``value``) and a wrong one: for an
+    array a read-only 1-element copy, for a setting NaN."""
     reads, current = [0], [value]
 
     def read(self):
         reads[0] += 1
         if reads[0] % 2:
             return current[0]
+        if not isinstance(current[0], np.ndarray):
+            return float("nan")  # truthy, and no number: a bool or a float re-read goes wrong
         other = current[0][:1].copy()  # read-only too: a compiled loop writing to it fails
         other.flags.writeable = False  # loudly (a write past one element could go unseen)
         return other
@@ -1128,7 +1136,8 @@ def _flip_between_reads(instance, attribute, value):
 
     cls = type(instance)
     instance.__dict__.pop(attribute, None)
-    instance.__class__ = type(cls.__name__, (cls,), {attribute: property(read, write)})
+    instance.__class__ = type(cls.__name__, (cls,), {attribute: property(read, write),
+                                                     "_sweep_flipped": attribute})
 
 
 def _fresh_properties(values, qualname, cls):
