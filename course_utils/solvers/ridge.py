@@ -43,11 +43,13 @@ def ridge(X, y, alpha, *, fit_intercept=True) -> FitResult:
     ``X_c = U diag(s) V^T`` (an SVD), for every alpha >= 0 and either shape. Directions whose
     singular value is rounding (``s <= eps * max(n, p) * s_max``) get no weight, as in
     ``numpy.linalg.lstsq``: with ``alpha = 0``, or an alpha smaller than that rounding, the
-    minimum-norm least-squares solution is returned. One formula for every alpha: the normal
-    equations ``(X_c^T X_c + alpha I) w = X_c^T y_c`` square X's condition number, and with a
-    tiny alpha their Cholesky factorization can succeed on rounding errors and return a fit
-    worse than the minimum-norm one (the path this replaced, chosen by whether Cholesky
-    raised, lost up to 0.5% of the objective on nearly collinear columns).
+    minimum-norm least-squares solution is returned. The normal equations
+    ``(X_c^T X_c + alpha I) w = X_c^T y_c`` (or ``X_c X_c^T`` when p > n), solved by Cholesky,
+    give the same w faster, and are used when they are accurate: when their condition number
+    is below ``1 / sqrt(eps)`` (:func:`_accurate_cholesky`). They square X's condition number,
+    and with a tiny alpha their Cholesky factorization can succeed on rounding errors: a
+    choice made on whether it raised (as before) lost up to 0.5% of the objective on nearly
+    collinear columns.
 
     Sparse X is not densified: its Gram matrix ``X_c^T X_c`` (or ``X_c X_c^T`` when p > n) is
     formed, and the system is solved orthogonally to its null space (:func:`_gram_solve`), the
@@ -65,9 +67,16 @@ def ridge(X, y, alpha, *, fit_intercept=True) -> FitResult:
     y_mean = float(y.mean()) if fit_intercept else 0.0
     y_c = y - y_mean
     if not sp.issparse(X):
-        U, s, Vt = scipy.linalg.svd(X - x_mean, full_matrices=False, lapack_driver="gesvd")
-        rounding = EPS * max(n, p) * np.max(s, initial=0.0)  # numpy.linalg.lstsq's cutoff
-        w = Vt.T @ (_shrink(s, s, alpha, rounding) * (U.T @ y_c))
+        X_c = X - x_mean
+        if p <= n:  # the normal equations, when they are accurate (fast)
+            w = _accurate_cholesky(X_c.T @ X_c, X_c.T @ y_c, alpha)
+        else:
+            c = _accurate_cholesky(X_c @ X_c.T, y_c, alpha)
+            w = None if c is None else X_c.T @ c
+        if w is None:  # ill-conditioned for them: the SVD
+            U, s, Vt = scipy.linalg.svd(X_c, full_matrices=False)
+            rounding = EPS * max(n, p) * np.max(s, initial=0.0)  # numpy.linalg.lstsq's cutoff
+            w = Vt.T @ (_shrink(s, s, alpha, rounding) * (U.T @ y_c))
     elif p <= n:  # sparse, primal: X_c^T X_c = X^T X - n x_mean x_mean^T, never forming X_c
         gram = (X.T @ X).toarray() - n * np.outer(x_mean, x_mean)
         w = _gram_solve(gram, X.T @ y_c, alpha)  # X_c^T y_c = X^T y_c as y_c sums to 0
@@ -81,6 +90,26 @@ def ridge(X, y, alpha, *, fit_intercept=True) -> FitResult:
     objective = float(residual @ residual + alpha * w @ w)
     return check_fit(FitResult(coef=w, intercept=float(y_mean - x_mean @ w), n_iter=1,
                                converged=True, history=[objective]), "ridge", X=X)
+
+
+def _accurate_cholesky(gram, rhs, alpha):
+    """Solve ``(gram + alpha I) x = rhs`` by Cholesky if that is accurate, else return None.
+
+    Accurate: the system's condition number (LAPACK's estimate, ``dpocon``) is below
+    ``1 / sqrt(eps)``, about 7e7, so that rounding moves x by at most about ``sqrt(eps)``
+    relative and the objective by its square. The choice is made on accuracy, not on
+    whether the factorization raised: with a tiny alpha it can succeed on rounding errors.
+    """
+    A = gram + alpha * np.eye(gram.shape[0])
+    try:
+        factor, lower = scipy.linalg.cho_factor(A)
+    except np.linalg.LinAlgError:
+        return None
+    rcond, info = scipy.linalg.lapack.dpocon(factor, np.linalg.norm(A, 1),
+                                             uplo="L" if lower else "U")
+    if info != 0 or not rcond > np.sqrt(EPS):
+        return None
+    return scipy.linalg.cho_solve((factor, lower), rhs)
 
 
 def _shrink(s, numerator, alpha, rounding):
