@@ -471,6 +471,23 @@ def test_hash_crosses_is_per_row_and_folds_exactly():
         fold_buckets(M.toarray(), 2)
 
 
+def test_hash_crosses_hashes_each_column_once_per_chunk(monkeypatch):
+    # a column in several crosses has its values hashed once (notebook 07: 14 columns in 108
+    # features), and the result is the sum of hashing every item of spec on its own
+    import course_utils.hashing as hashing
+
+    table = pd.DataFrame({"a": ["x", "y", "x"], "b": ["u", "u", "v"], "c": ["p", "q", "p"]})
+    spec = ["a", ("a", "b"), ("b", "a"), ("a", "b", "c"), "c"]
+    expected = sum(hashing.hash_crosses(table, [item], 2**12) for item in spec)
+    calls = []
+    original = hashing._value_hashes
+    monkeypatch.setattr(hashing, "_value_hashes",
+                        lambda table, column: calls.append(column) or original(table, column))
+    M = hashing.hash_crosses(table, spec, 2**12)
+    assert calls == ["a", "b", "c"]
+    assert M.shape == expected.shape and (M != expected).nnz == 0
+
+
 def test_fold_buckets_adds_small_integers_without_wrapping_and_caps_n_buckets():
     from course_utils.hashing import fold_buckets
 
