@@ -332,6 +332,20 @@ def test_poisson_inclusion_is_seeded_and_admits_about_p():
     assert inclusion.admit([3, 1, 3]).all() and inclusion.admitted_.tolist() == [1, 3]
 
 
+def test_poisson_inclusion_learns_every_sighting_of_a_feature_admitted_before():
+    from course_utils.inclusion import _in_sorted
+
+    inclusion = PoissonInclusion(1e-12)  # no coin comes up: only the admitted are learned
+    inclusion.admitted_ = np.array([2, 5, 9])
+    learned = inclusion.admit([1, 2, 5, 7, 9, 10, 0, 9])
+    assert learned.tolist() == [False, True, True, False, True, False, False, True]
+    rng = np.random.default_rng(0)
+    for size in (0, 1, 7, 300):
+        table = np.unique(rng.integers(0, 500, size))
+        values = rng.integers(-5, 520, 1000)
+        np.testing.assert_array_equal(_in_sorted(values, table), np.isin(values, table))
+
+
 def test_poisson_inclusion_shrinks_the_state():
     X, y = _stream(seed=1)
     everything = _feed(FTRLProximal(X.shape[1]), X, y, 100)
