@@ -827,14 +827,19 @@ def check_fit(result, solver: str, *, inputs: str = "X and y", X=None):
     ValueError
         If a weight, the intercept or an objective value is inf or NaN.
     """
-    finite = (np.all(np.isfinite(result.coef)) and np.isfinite(result.intercept)
+    # the largest and the smallest weight, read without a temporary array (np.abs or
+    # np.isfinite of a 2**22-long coef cost more than the reading): NaN or inf among the
+    # weights makes one of them NaN or inf
+    high = float(np.max(result.coef, initial=0.0))
+    low = float(np.min(result.coef, initial=0.0))
+    finite = (np.isfinite(high) and np.isfinite(low) and np.isfinite(result.intercept)
               and np.all(np.isfinite(result.history)))
     if not finite:
         raise ValueError(
             f"{solver} overflowed float64 (its weights or objective became inf or NaN): "
             f"{inputs} are too large for it; rescale them (e.g. standardize the columns)."
         )
-    largest = max(float(np.max(np.abs(result.coef), initial=0.0)), abs(float(result.intercept)))
+    largest = max(high, -low, abs(float(result.intercept)))
     if X is not None and largest <= MAX_FIT_MAGNITUDE:
         with np.errstate(over="ignore", invalid="ignore"):
             decision = X @ np.asarray(result.coef, dtype=np.float64) + float(result.intercept)
