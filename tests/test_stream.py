@@ -134,9 +134,12 @@ def test_compiled_loop_equals_its_plain_python_source(dtype):
     results = []
     for loop in (ftrl_rows, ftrl_rows.py_func):  # the intercept: one more coordinate, the last
         z, n, f = np.zeros(X.shape[1] + 1), np.zeros(X.shape[1] + 1), np.empty(X.shape[0])
-        loop(z, n, X.indptr.astype(np.int64), X.indices.astype(np.int64), X.data, y,
+        root_n = np.zeros(X.shape[1] + 1)
+        loop(z, n, root_n, X.indptr.astype(np.int64), X.indices.astype(np.int64), X.data, y,
              0.5, 1.0, 0.3, 0.1, True, bits, bits, f)
-        results.append((z, n, f))
+        results.append((z, n, root_n, f))
+        # the roots the loop keeps are those of the stored n_i, exactly
+        assert np.sqrt(n).tobytes() == root_n.tobytes()
     for compiled, plain in zip(*results, strict=True):
         assert compiled.tobytes() == plain.tobytes()
 

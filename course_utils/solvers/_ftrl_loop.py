@@ -85,20 +85,28 @@ def weight(z_i, root_n_i, alpha, beta, l1_i, l2_i):
 
 @njit(cache=True, error_model="numpy", inline="always")
 def learn(z_i, n_i, g, root_n_i, w_i, alpha, z_bits, n_bits):
-    """One coordinate's new ``z_i`` and ``n_i`` after the gradient ``g``, each rounded to its
-    storage (:func:`round_to`); ``root_n_i`` and ``w_i`` are those it was predicted with."""
-    sigma = (math.sqrt(n_i + g * g) - root_n_i) / alpha
-    return round_to(z_i + g - sigma * w_i, z_bits), round_to(n_i + g * g, n_bits)
+    """One coordinate's new ``z_i``, ``n_i`` and ``sqrt(n_i)`` after the gradient ``g``, ``z_i``
+    and ``n_i`` each rounded to its storage (:func:`round_to`); ``root_n_i`` and ``w_i`` are
+    those it was predicted with."""
+    root = math.sqrt(n_i + g * g)
+    sigma = (root - root_n_i) / alpha
+    n_i = round_to(n_i + g * g, n_bits)
+    if n_bits != 64:  # the root of the rounded n_i
+        root = math.sqrt(n_i)
+    return round_to(z_i + g - sigma * w_i, z_bits), n_i, root
 
 
 # error_model="numpy": no zero-divisor test before each division (numba's default raises
 # ZeroDivisionError, as Python would). No divisor here is ever zero (alpha > 0, and a zero
 # denominator is tested before it divides): the same numbers, without the branches.
 @njit(cache=True, error_model="numpy")
-def ftrl_rows(z, n, indptr, indices, data, y, alpha, beta, l1, l2, intercept, z_bits, n_bits,
-              logits):
+def ftrl_rows(z, n, root_n, indptr, indices, data, y, alpha, beta, l1, l2, intercept, z_bits,
+              n_bits, logits):
     """Algorithm 1 over the rows of a CSR matrix, in order, updating ``z`` and ``n`` in place.
 
+    ``root_n`` holds ``sqrt(n_i)`` of every coordinate and is kept so: each update computes
+    the new root to learn, and the next prediction of that coordinate reads it instead of
+    taking it again (square roots and divisions are most of the loop's time).
     Row ``t`` holds the entries ``indptr[t]:indptr[t + 1]`` (column ``indices[j]``, value
     ``data[j]``) and the label ``y[t]``. With ``intercept``, every row has one more entry
     after its own, the intercept: value 1 in the last coordinate ``b`` of ``z`` and ``n``,
@@ -114,32 +122,29 @@ def ftrl_rows(z, n, indptr, indices, data, y, alpha, beta, l1, l2, intercept, z_
         return finite
     longest = np.max(indptr[1:] - indptr[:-1])
     w = np.zeros(longest)  # the weights of the row's coordinates
-    root_n = np.zeros(longest)  # and their sqrt(n_i), used again to learn
     b = z.size - 1  # the intercept's coordinate, when there is one
-    w_b = root_n_b = 0.0
+    w_b = 0.0
     for t in range(y.size):
         start, end = indptr[t], indptr[t + 1]
         # Predict: w_i from the state, only for the coordinates this row touches.
         logit = 0.0
         for j in range(start, end):
             i = indices[j]
-            root_n[j - start] = math.sqrt(n[i])
-            w[j - start] = weight(z[i], root_n[j - start], alpha, beta, l1, l2)
+            w[j - start] = weight(z[i], root_n[i], alpha, beta, l1, l2)
             logit += w[j - start] * data[j]
         if intercept:  # x_b = 1, no penalty
-            root_n_b = math.sqrt(n[b])
-            w_b = weight(z[b], root_n_b, alpha, beta, 0.0, 0.0)
+            w_b = weight(z[b], root_n[b], alpha, beta, 0.0, 0.0)
             logit += w_b * 1.0
         p = sigmoid(logit)
         # Learn: the gradient of the log loss, then z_i and n_i of the same coordinates.
         for j in range(start, end):
             i = indices[j]
-            z[i], n[i] = learn(z[i], n[i], (p - y[t]) * data[j], root_n[j - start],
-                               w[j - start], alpha, z_bits, n_bits)
+            z[i], n[i], root_n[i] = learn(z[i], n[i], (p - y[t]) * data[j], root_n[i],
+                                          w[j - start], alpha, z_bits, n_bits)
             finite &= math.isfinite(z[i]) & math.isfinite(n[i])
         if intercept:
-            z[b], n[b] = learn(z[b], n[b], (p - y[t]) * 1.0, root_n_b, w_b, alpha, z_bits,
-                               n_bits)
+            z[b], n[b], root_n[b] = learn(z[b], n[b], (p - y[t]) * 1.0, root_n[b], w_b, alpha,
+                                          z_bits, n_bits)
             finite &= math.isfinite(z[b]) & math.isfinite(n[b])
         logits[t] = logit
     return finite

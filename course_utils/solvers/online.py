@@ -346,7 +346,7 @@ def _ftrl_pass(z, n, X, y, alpha, beta, l1, l2, intercept, seed=None):
     indptr, indices = X.indptr, X.indices
     if not indptr.dtype == indices.dtype == np.int32:
         indptr, indices = indptr.astype(np.int64, copy=False), indices.astype(np.int64, copy=False)
-    finite = ftrl_rows(z64, n64, indptr, indices,
+    finite = ftrl_rows(z64, n64, np.sqrt(n64), indptr, indices,
                        X.data.astype(np.float64, copy=False), np.asarray(y, dtype=np.float64),
                        float(alpha), float(beta), float(l1), float(l2), bool(intercept),
                        z_bits, n_bits, f)
