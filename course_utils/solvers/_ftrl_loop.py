@@ -90,10 +90,12 @@ def learn(z_i, n_i, g, root_n_i, w_i, alpha, z_bits, n_bits):
     those it was predicted with."""
     root = math.sqrt(n_i + g * g)
     sigma = (root - root_n_i) / alpha
+    # z_i first, then n_i: randomized rounding draws its random numbers in this order
+    z_i = round_to(z_i + g - sigma * w_i, z_bits)
     n_i = round_to(n_i + g * g, n_bits)
     if n_bits != 64:  # the root of the rounded n_i
         root = math.sqrt(n_i)
-    return round_to(z_i + g - sigma * w_i, z_bits), n_i, root
+    return z_i, n_i, root
 
 
 # error_model="numpy": no zero-divisor test before each division (numba's default raises
