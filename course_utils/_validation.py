@@ -12,9 +12,9 @@ One check per kind of trouble, so that a new function is protected by calling it
   rebuilds it from int64 copies of them (int32 ones as int32); a dense array's strides must
   stay inside its memory, and no array may hold more than ``MAX_ARRAY_ELEMENTS`` values (its
   logical size: a broadcast array of 10**9 values takes 8 bytes but a pass over it takes
-  seconds), and no
-  sparse matrix more than ``MAX_SPARSE_ROWS`` rows (checked before any conversion); inside
-  :func:`element_budget`, the arrays of one call together at most its budget;
+  seconds), and no sparse matrix more than ``MAX_SPARSE_ROWS`` rows (checked before any
+  conversion); inside :func:`element_budget`, the arrays of one call together at most its
+  budget;
 - counts of iterations, epochs or subsets: :func:`check_count`, bounded by the caps below;
 - state arrays a compiled loop writes to: :func:`check_state`, on every call, and the feature
   ids that place that state: :func:`check_feature_state`;

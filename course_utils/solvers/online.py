@@ -341,8 +341,8 @@ def _ftrl_pass(z, n, X, y, alpha, beta, l1, l2, intercept, seed=None):
         z_bits, n_bits = (-16 if bits == 16 else bits for bits in (z_bits, n_bits))
     z64, n64 = z.astype(np.float64, copy=False), n.astype(np.float64, copy=False)
     f = np.empty(len(y))
-    # scipy's int32 index arrays as they are (no copy of 2.6M indices for issue 26's benchmark),
-    # any other pair as int64: two compiled signatures at most
+    # scipy's int32 index arrays as they are (no int64 copy of every index), any other pair as
+    # int64: two compiled signatures of the loop at most
     indptr, indices = X.indptr, X.indices
     if not indptr.dtype == indices.dtype == np.int32:
         indptr, indices = indptr.astype(np.int64, copy=False), indices.astype(np.int64, copy=False)
