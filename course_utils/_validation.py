@@ -9,11 +9,12 @@ One check per kind of trouble, so that a new function is protected by calling it
 - arrays (dense or scipy.sparse of any format): :func:`check_array`, which checks a sparse
   matrix's own index arrays with numpy *before* scipy converts it (scipy's compiled conversion
   trusts them, and a CSC or COO matrix pointing outside itself crashes the process there), then
-  rebuilds it from int64 copies of them; a dense array's strides must stay inside its memory,
-  and no array may hold more than ``MAX_ARRAY_ELEMENTS`` values (its logical size: a
-  broadcast array of 10**9 values takes 8 bytes but a pass over it takes seconds), and no
-  sparse matrix more than ``MAX_SPARSE_ROWS`` rows (checked before any conversion); inside
-  :func:`element_budget`, the arrays of one call together at most its budget;
+  rebuilds it from int64 copies of them (int32 ones as int32); a dense array's strides must
+  stay inside its memory, and no array may hold more than ``MAX_ARRAY_ELEMENTS`` values (its
+  logical size: a broadcast array of 10**9 values takes 8 bytes but a pass over it takes
+  seconds), and no sparse matrix more than ``MAX_SPARSE_ROWS`` rows (checked before any
+  conversion); inside :func:`element_budget`, the arrays of one call together at most its
+  budget;
 - counts of iterations, epochs or subsets: :func:`check_count`, bounded by the caps below;
 - state arrays a compiled loop writes to: :func:`check_state`, on every call, and the feature
   ids that place that state: :func:`check_feature_state`;
@@ -442,8 +443,9 @@ def _checked_sparse_to_csr(a, name: str, dtype):
     checked here with numpy, in O(nnz), first: each index array is 1-D, of an integer dtype,
     and compared elementwise with its bounds (no subtraction: ``np.diff`` of an int64
     ``indptr`` holding 2**63 - 1 wraps around, of a uint64 one is never negative); ``data``
-    is 1-D (3-D for BSR). The matrix is then rebuilt from int64 copies of the checked arrays,
-    so that scipy converts those, and the caller's arrays are never shared. DIA, LIL and DOK
+    is 1-D (3-D for BSR). The matrix is then rebuilt from int64 copies of the checked arrays
+    (int32 ones, scipy's own index type, as int32 copies: no second conversion), so that scipy
+    converts those, and the caller's arrays are never shared. DIA, LIL and DOK
     are checked and converted to COO first (scipy does that in Python).
     """
     if not _is_real_number_dtype(a.dtype):
@@ -471,7 +473,8 @@ def _checked_sparse_to_csr(a, name: str, dtype):
 
 
 def _rebuilt(a, name: str):
-    """The same matrix, built anew from checked int64 copies of its arrays (see above)."""
+    """The same matrix, built anew from checked int64 (or int32) copies of its arrays (see
+    above)."""
     shape = tuple(int(d) for d in a.shape)
     if a.format in ("csr", "csc", "bsr"):
         data, indices, indptr = _compressed_parts(a, name)
@@ -504,7 +507,9 @@ def _data_array(data, name: str, ndim: int) -> np.ndarray:
 
 
 def _index_array(values, what: str, high: int) -> np.ndarray:
-    """An int64 copy of a 1-D integer index array, every entry checked to be in ``[0, high]``.
+    """An int64 copy of a 1-D integer index array, every entry checked to be in ``[0, high]``
+    (an int32 copy of an int32 array: scipy's own index type, which it would otherwise convert
+    back, a second copy of every index).
 
     Compared elementwise, on the array's own dtype (int8 to uint64), before any cast or
     arithmetic: nothing can wrap around.
@@ -513,7 +518,7 @@ def _index_array(values, what: str, high: int) -> np.ndarray:
         raise ValueError(f"its {what} must be a 1-D array of integers")
     if values.size and (np.any(values < 0) or np.any(values > high)):
         raise ValueError(f"its {what} must be in [0, {high}], some point outside it")
-    return values.astype(np.int64)
+    return values.astype(np.int32 if values.dtype == np.int32 else np.int64)
 
 
 def _compressed_parts(a, name: str):
@@ -827,14 +832,19 @@ def check_fit(result, solver: str, *, inputs: str = "X and y", X=None):
     ValueError
         If a weight, the intercept or an objective value is inf or NaN.
     """
-    finite = (np.all(np.isfinite(result.coef)) and np.isfinite(result.intercept)
+    # the largest and the smallest weight, read without a temporary array (np.abs or
+    # np.isfinite of a 2**22-long coef cost more than the reading): NaN or inf among the
+    # weights makes one of them NaN or inf
+    high = float(np.max(result.coef, initial=0.0))
+    low = float(np.min(result.coef, initial=0.0))
+    finite = (np.isfinite(high) and np.isfinite(low) and np.isfinite(result.intercept)
               and np.all(np.isfinite(result.history)))
     if not finite:
         raise ValueError(
             f"{solver} overflowed float64 (its weights or objective became inf or NaN): "
             f"{inputs} are too large for it; rescale them (e.g. standardize the columns)."
         )
-    largest = max(float(np.max(np.abs(result.coef), initial=0.0)), abs(float(result.intercept)))
+    largest = max(high, -low, abs(float(result.intercept)))
     if X is not None and largest <= MAX_FIT_MAGNITUDE:
         with np.errstate(over="ignore", invalid="ignore"):
             decision = X @ np.asarray(result.coef, dtype=np.float64) + float(result.intercept)

@@ -3,6 +3,8 @@ inclusion, delta-encoded index bytes and the chunked Adult reader."""
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -134,9 +136,12 @@ def test_compiled_loop_equals_its_plain_python_source(dtype):
     results = []
     for loop in (ftrl_rows, ftrl_rows.py_func):  # the intercept: one more coordinate, the last
         z, n, f = np.zeros(X.shape[1] + 1), np.zeros(X.shape[1] + 1), np.empty(X.shape[0])
-        loop(z, n, X.indptr.astype(np.int64), X.indices.astype(np.int64), X.data, y,
+        root_n = np.zeros(X.shape[1] + 1)
+        loop(z, n, root_n, X.indptr.astype(np.int64), X.indices.astype(np.int64), X.data, y,
              0.5, 1.0, 0.3, 0.1, True, bits, bits, f)
-        results.append((z, n, f))
+        results.append((z, n, root_n, f))
+        # the roots the loop keeps are those of the stored n_i, exactly
+        assert np.sqrt(n).tobytes() == root_n.tobytes()
     for compiled, plain in zip(*results, strict=True):
         assert compiled.tobytes() == plain.tobytes()
 
@@ -531,6 +536,56 @@ def test_randomized_rounding_is_unbiased_and_the_compiled_code_equals_its_source
         compiled = [round_to(value, -16) for _ in range(50)]
         seed_rounding.py_func(3)
         assert compiled == [round_to.py_func(value, -16) for _ in range(50)]
+
+
+def test_randomized_rounding_draws_for_z_then_n_in_the_papers_order():
+    # Algorithm 1 updates z_i, then n_i: with both stored in float16 at random, each update
+    # draws first for z_i, then for n_i. A plain loop written from the paper, rounding through
+    # the same round_to (the same seeded generator), must give the loop's state bit for bit;
+    # drawing for n_i first gives other numbers (checked below, so the test can fail).
+    from course_utils.solvers._ftrl_loop import seed_rounding
+
+    X, y = _stream(n=120)
+    alpha, beta, l1, l2 = 0.5, 1.0, 0.3, 0.1
+
+    def plain(n_first):
+        z, n = np.zeros(X.shape[1] + 1), np.zeros(X.shape[1] + 1)
+        for t in range(X.shape[0]):
+            cols = list(X.indices[X.indptr[t]:X.indptr[t + 1]]) + [X.shape[1]]
+            vals = list(X.data[X.indptr[t]:X.indptr[t + 1]]) + [1.0]
+            w = []
+            for i in cols:
+                l1_i, l2_i = (0.0, 0.0) if i == X.shape[1] else (l1, l2)
+                w.append(0.0 if abs(z[i]) <= l1_i else -(z[i] - np.sign(z[i]) * l1_i)
+                         / ((beta + np.sqrt(n[i])) / alpha + l2_i))
+            logit = 0.0
+            for w_i, x in zip(w, vals, strict=True):
+                logit += w_i * x
+            p = (1.0 / (1.0 + math.exp(-logit)) if logit >= 0
+                 else math.exp(logit) / (1.0 + math.exp(logit)))
+            for i, x, w_i in zip(cols, vals, w, strict=True):
+                g = (p - y[t]) * x
+                sigma = (np.sqrt(n[i] + g * g) - np.sqrt(n[i])) / alpha
+                new_z, new_n = z[i] + g - sigma * w_i, n[i] + g * g
+                if n_first:
+                    n[i] = round_to(new_n, -16)
+                    z[i] = round_to(new_z, -16)
+                else:
+                    z[i] = round_to(new_z, -16)
+                    n[i] = round_to(new_n, -16)
+        return z, n
+
+    z, n, f = np.zeros(X.shape[1] + 1), np.zeros(X.shape[1] + 1), np.empty(X.shape[0])
+    seed_rounding(11)
+    ftrl_rows(z, n, np.zeros(X.shape[1] + 1), X.indptr.astype(np.int64),
+              X.indices.astype(np.int64), X.data, y, alpha, beta, l1, l2, True, -16, -16, f)
+    seed_rounding(11)
+    z_ref, n_ref = plain(n_first=False)
+    np.testing.assert_allclose(z, z_ref, rtol=0, atol=0)
+    np.testing.assert_allclose(n, n_ref, rtol=0, atol=0)
+    seed_rounding(11)
+    z_swapped, n_swapped = plain(n_first=True)
+    assert z_swapped.tobytes() != z.tobytes() or n_swapped.tobytes() != n.tobytes()
 
 
 def test_randomized_rounding_lets_a_float16_sum_of_squares_keep_growing():
