@@ -38,13 +38,21 @@ import contextlib
 import contextvars
 import math
 import numbers
+import sys
 from collections.abc import Hashable
 
 import numpy as np
-import scipy.sparse as sp
 
 # numpy registers these as numbers (bool as an int, timedelta64 as an integer): not for us
 _NOT_NUMBERS = (bool, np.bool_, np.timedelta64, np.datetime64)
+
+
+def _is_sparse(a) -> bool:
+    """``scipy.sparse.issparse(a)``, without importing scipy.sparse: until something imports
+    it, no sparse matrix can exist (notebooks 00 and 03 never need it: about 0.2 s saved)."""
+    sparse = sys.modules.get("scipy.sparse")
+    return sparse is not None and sparse.issparse(a)
+
 
 # The caps of every count a solver loops over (check_count). A call AT its cap on a small
 # problem (up to 300 x 60, tol=0) still ends in seconds (benchmarks/caps.py times each one), so
@@ -199,7 +207,7 @@ def check_array(
         except Exception:  # noqa: BLE001 - none, or a property that fails: checked below
             source = None
         dtype = sum_dtype(source if isinstance(source, np.dtype) else None)
-    if sp.issparse(a):
+    if _is_sparse(a):
         if not sparse_ok:
             raise TypeError(
                 f"{name} must be a dense array here, got a scipy.sparse matrix; "
@@ -448,6 +456,8 @@ def _checked_sparse_to_csr(a, name: str, dtype):
     converts those, and the caller's arrays are never shared. DIA, LIL and DOK
     are checked and converted to COO first (scipy does that in Python).
     """
+    import scipy.sparse as sp  # imported already: ``a`` is one of its matrices
+
     if not _is_real_number_dtype(a.dtype):
         raise TypeError(f"{name} must hold real numbers, got dtype {a.dtype}.")
     if a.ndim != 2:
@@ -475,6 +485,8 @@ def _checked_sparse_to_csr(a, name: str, dtype):
 def _rebuilt(a, name: str):
     """The same matrix, built anew from checked int64 (or int32) copies of its arrays (see
     above)."""
+    import scipy.sparse as sp  # imported already: ``a`` is one of its matrices
+
     shape = tuple(int(d) for d in a.shape)
     if a.format in ("csr", "csc", "bsr"):
         data, indices, indptr = _compressed_parts(a, name)
@@ -565,6 +577,8 @@ def _coo_parts(a, name: str):
 
 def _checked_dia(a, name: str):
     """DIA: 1-D integer ``offsets``, one row of 2-D ``data`` per offset; a rebuilt copy."""
+    import scipy.sparse as sp  # imported already: ``a`` is one of its matrices
+
     data = _data_array(a.data, name, 2)
     offsets = a.offsets
     if not (isinstance(offsets, np.ndarray) and offsets.ndim == 1 and offsets.dtype.kind in "iu"):
@@ -1050,7 +1064,7 @@ def check_magnitude(a, name: str, n_terms: int):
         If ``a`` is too large or too small; the message gives the largest ``|value|`` and the
         allowed range.
     """
-    values = a.data if sp.issparse(a) else a
+    values = a.data if _is_sparse(a) else a
     # max and -min rather than max(abs): no temporary copy of a large X
     largest = float(max(np.max(values, initial=0.0), -np.min(values, initial=0.0)))
     high = float(np.sqrt(np.finfo(np.float64).max / (100.0 * max(n_terms, 1))))
