@@ -9,11 +9,12 @@ One check per kind of trouble, so that a new function is protected by calling it
 - arrays (dense or scipy.sparse of any format): :func:`check_array`, which checks a sparse
   matrix's own index arrays with numpy *before* scipy converts it (scipy's compiled conversion
   trusts them, and a CSC or COO matrix pointing outside itself crashes the process there), then
-  rebuilds it from int64 copies of them; a dense array's strides must stay inside its memory,
-  and no array may hold more than ``MAX_ARRAY_ELEMENTS`` values (its logical size: a
-  broadcast array of 10**9 values takes 8 bytes but a pass over it takes seconds), and no
-  sparse matrix more than ``MAX_SPARSE_ROWS`` rows (checked before any conversion); inside
-  :func:`element_budget`, the arrays of one call together at most its budget;
+  rebuilds it from int64 copies of them (int32 ones as int32); a dense array's strides must
+  stay inside its memory, and no array may hold more than ``MAX_ARRAY_ELEMENTS`` values (its
+  logical size: a broadcast array of 10**9 values takes 8 bytes but a pass over it takes
+  seconds), and no sparse matrix more than ``MAX_SPARSE_ROWS`` rows (checked before any
+  conversion); inside :func:`element_budget`, the arrays of one call together at most its
+  budget;
 - counts of iterations, epochs or subsets: :func:`check_count`, bounded by the caps below;
 - state arrays a compiled loop writes to: :func:`check_state`, on every call, and the feature
   ids that place that state: :func:`check_feature_state`;
@@ -37,13 +38,21 @@ import contextlib
 import contextvars
 import math
 import numbers
+import sys
 from collections.abc import Hashable
 
 import numpy as np
-import scipy.sparse as sp
 
 # numpy registers these as numbers (bool as an int, timedelta64 as an integer): not for us
 _NOT_NUMBERS = (bool, np.bool_, np.timedelta64, np.datetime64)
+
+
+def _is_sparse(a) -> bool:
+    """``scipy.sparse.issparse(a)``, without importing scipy.sparse: until something imports
+    it, no sparse matrix can exist (notebooks 00 and 03 never need it: about 0.2 s saved)."""
+    sparse = sys.modules.get("scipy.sparse")
+    return sparse is not None and sparse.issparse(a)
+
 
 # The caps of every count a solver loops over (check_count). A call AT its cap on a small
 # problem (up to 300 x 60, tol=0) still ends in seconds (benchmarks/caps.py times each one), so
@@ -198,7 +207,7 @@ def check_array(
         except Exception:  # noqa: BLE001 - none, or a property that fails: checked below
             source = None
         dtype = sum_dtype(source if isinstance(source, np.dtype) else None)
-    if sp.issparse(a):
+    if _is_sparse(a):
         if not sparse_ok:
             raise TypeError(
                 f"{name} must be a dense array here, got a scipy.sparse matrix; "
@@ -442,10 +451,13 @@ def _checked_sparse_to_csr(a, name: str, dtype):
     checked here with numpy, in O(nnz), first: each index array is 1-D, of an integer dtype,
     and compared elementwise with its bounds (no subtraction: ``np.diff`` of an int64
     ``indptr`` holding 2**63 - 1 wraps around, of a uint64 one is never negative); ``data``
-    is 1-D (3-D for BSR). The matrix is then rebuilt from int64 copies of the checked arrays,
-    so that scipy converts those, and the caller's arrays are never shared. DIA, LIL and DOK
+    is 1-D (3-D for BSR). The matrix is then rebuilt from int64 copies of the checked arrays
+    (int32 ones, scipy's own index type, as int32 copies: no second conversion), so that scipy
+    converts those, and the caller's arrays are never shared. DIA, LIL and DOK
     are checked and converted to COO first (scipy does that in Python).
     """
+    import scipy.sparse as sp  # imported already: ``a`` is one of its matrices
+
     if not _is_real_number_dtype(a.dtype):
         raise TypeError(f"{name} must hold real numbers, got dtype {a.dtype}.")
     if a.ndim != 2:
@@ -471,7 +483,10 @@ def _checked_sparse_to_csr(a, name: str, dtype):
 
 
 def _rebuilt(a, name: str):
-    """The same matrix, built anew from checked int64 copies of its arrays (see above)."""
+    """The same matrix, built anew from checked int64 (or int32) copies of its arrays (see
+    above)."""
+    import scipy.sparse as sp  # imported already: ``a`` is one of its matrices
+
     shape = tuple(int(d) for d in a.shape)
     if a.format in ("csr", "csc", "bsr"):
         data, indices, indptr = _compressed_parts(a, name)
@@ -504,7 +519,9 @@ def _data_array(data, name: str, ndim: int) -> np.ndarray:
 
 
 def _index_array(values, what: str, high: int) -> np.ndarray:
-    """An int64 copy of a 1-D integer index array, every entry checked to be in ``[0, high]``.
+    """An int64 copy of a 1-D integer index array, every entry checked to be in ``[0, high]``
+    (an int32 copy of an int32 array: scipy's own index type, which it would otherwise convert
+    back, a second copy of every index).
 
     Compared elementwise, on the array's own dtype (int8 to uint64), before any cast or
     arithmetic: nothing can wrap around.
@@ -513,7 +530,7 @@ def _index_array(values, what: str, high: int) -> np.ndarray:
         raise ValueError(f"its {what} must be a 1-D array of integers")
     if values.size and (np.any(values < 0) or np.any(values > high)):
         raise ValueError(f"its {what} must be in [0, {high}], some point outside it")
-    return values.astype(np.int64)
+    return values.astype(np.int32 if values.dtype == np.int32 else np.int64)
 
 
 def _compressed_parts(a, name: str):
@@ -560,6 +577,8 @@ def _coo_parts(a, name: str):
 
 def _checked_dia(a, name: str):
     """DIA: 1-D integer ``offsets``, one row of 2-D ``data`` per offset; a rebuilt copy."""
+    import scipy.sparse as sp  # imported already: ``a`` is one of its matrices
+
     data = _data_array(a.data, name, 2)
     offsets = a.offsets
     if not (isinstance(offsets, np.ndarray) and offsets.ndim == 1 and offsets.dtype.kind in "iu"):
@@ -829,14 +848,19 @@ def check_fit(result, solver: str, *, X, inputs: str = "X and y"):
     ValueError
         If a weight, the intercept or an objective value is inf or NaN.
     """
-    finite = (np.all(np.isfinite(result.coef)) and np.isfinite(result.intercept)
+    # the largest and the smallest weight, read without a temporary array (np.abs or
+    # np.isfinite of a 2**22-long coef cost more than the reading): NaN or inf among the
+    # weights makes one of them NaN or inf
+    high = float(np.max(result.coef, initial=0.0))
+    low = float(np.min(result.coef, initial=0.0))
+    finite = (np.isfinite(high) and np.isfinite(low) and np.isfinite(result.intercept)
               and np.all(np.isfinite(result.history)))
     if not finite:
         raise ValueError(
             f"{solver} overflowed float64 (its weights or objective became inf or NaN): "
             f"{inputs} are too large for it; rescale them (e.g. standardize the columns)."
         )
-    largest = max(float(np.max(np.abs(result.coef), initial=0.0)), abs(float(result.intercept)))
+    largest = max(high, -low, abs(float(result.intercept)))
     if largest <= MAX_FIT_MAGNITUDE:
         with np.errstate(over="ignore", invalid="ignore"):
             decision = X @ np.asarray(result.coef, dtype=np.float64) + float(result.intercept)
@@ -1042,7 +1066,7 @@ def check_magnitude(a, name: str, n_terms: int):
         If ``a`` is too large or too small; the message gives the largest ``|value|`` and the
         allowed range.
     """
-    values = a.data if sp.issparse(a) else a
+    values = a.data if _is_sparse(a) else a
     # max and -min rather than max(abs): no temporary copy of a large X
     largest = float(max(np.max(values, initial=0.0), -np.min(values, initial=0.0)))
     high = float(np.sqrt(np.finfo(np.float64).max / (100.0 * max(n_terms, 1))))

@@ -65,6 +65,7 @@ from course_utils._validation import (
     check_table,
     user_values,
 )
+from course_utils.hashing import _murmurhash_text
 
 __all__ = [
     "one_hot",
@@ -403,9 +404,11 @@ def hash_buckets(names, n_buckets: int) -> np.ndarray:
     """
     names = check_strings(names, "names")
     n_buckets = check_int(n_buckets, "n_buckets", low=1, high=MAX_HASH_BUCKETS)
-    from sklearn.utils import murmurhash3_32  # here: bucketizing and crosses need no sklearn
-
-    return np.array([abs(murmurhash3_32(s, seed=0)) % n_buckets for s in names], dtype=np.int64)
+    # murmurhash3_32 written in Python (hashing.py): a few microseconds per name, where
+    # importing scikit-learn for its compiled one takes about a second (notebook 01)
+    hashes = np.array([_murmurhash_text(s) for s in names], dtype=np.int64)
+    signed = np.where(hashes >= 2**31, hashes - 2**32, hashes)  # murmurhash3_32's int32
+    return np.abs(signed) % n_buckets
 
 
 def hash_features(table, columns, n_buckets: int) -> tuple[sp.csr_matrix, list[str]]:

@@ -84,7 +84,7 @@ class PoissonInclusion:
         p, admitted = self._check_state()
         features = _as_features(features)
         coin = self._rng.random(features.size) < p
-        known = np.isin(features, admitted)
+        known = _in_sorted(features, admitted)
         # The first coin that came up for a feature admits it from that sighting on.
         hits = np.flatnonzero(coin)
         hit_features, first = np.unique(features[hits], return_index=True)
@@ -204,3 +204,15 @@ class BloomInclusion:
         # one sighting after another: a sighting's count includes the sightings before it
         count_sightings(counters, self._cells(features, counters.size), min_count, learned)
         return learned
+
+
+def _in_sorted(values, table):
+    """``np.isin(values, table)`` for a sorted ``table``: a binary search for each value.
+
+    ``np.isin`` sorts both arrays together, which costs four times more on notebook 07's
+    chunks (442,368 sightings against 6,000 admitted features).
+    """
+    if table.size == 0:
+        return np.zeros(values.shape, dtype=bool)
+    at = np.minimum(np.searchsorted(table, values), table.size - 1)
+    return table[at] == values

@@ -141,3 +141,26 @@ def test_ftrl_final_weights_with_l2_by_hand():
     # the same fit without l2 has a larger |w1|: l2 only shrinks
     no_l2 = ftrl_proximal(X, y, alpha=1.0, beta=1.0, l1=0.3, l2=0.0)
     assert abs(no_l2.coef[1]) > abs(w1)
+
+
+@pytest.mark.parametrize("index_dtype", [np.int32, np.int64])
+def test_unused_columns_and_the_callers_matrix(index_dtype):
+    # ftrl_proximal keeps state only for the columns X uses, renumbered in order of first use
+    # in its own copy of X: spread over 5,000 columns in reverse order, the 40 columns give the
+    # reference's weights where they land and exact zeros elsewhere, and the caller's matrix
+    # (indices included) is left as it was
+    X, y = _data(seed=3)
+    at = 4_999 - 120 * np.arange(X.shape[1])  # column j lands at at[j], the last one first
+    wide = sp.csr_matrix((X.data, at[X.indices], X.indptr), shape=(X.shape[0], 5_000))
+    wide.indices, wide.indptr = wide.indices.astype(index_dtype), wide.indptr.astype(index_dtype)
+    before = [wide.data.copy(), wide.indices.copy(), wide.indptr.copy()]
+    settings = dict(alpha=0.1, beta=1.0, l1=0.5, l2=2.0)
+    coef, intercept, losses = reference_ftrl(X.toarray(), y, epochs=2, **settings)
+    fit = ftrl_proximal(wide, y, epochs=2, **settings)
+    expected = np.zeros(5_000)
+    expected[at] = coef
+    np.testing.assert_allclose(fit.coef, expected, rtol=1e-12, atol=1e-15)
+    assert fit.intercept == pytest.approx(intercept, rel=1e-12, abs=1e-15)
+    np.testing.assert_allclose(fit.history, losses, rtol=1e-12)
+    for array, copy in zip((wide.data, wide.indices, wide.indptr), before, strict=True):
+        assert array.dtype == copy.dtype and np.array_equal(array, copy)

@@ -3,6 +3,8 @@ inclusion, delta-encoded index bytes and the chunked Adult reader."""
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -134,9 +136,12 @@ def test_compiled_loop_equals_its_plain_python_source(dtype):
     results = []
     for loop in (ftrl_rows, ftrl_rows.py_func):  # the intercept: one more coordinate, the last
         z, n, f = np.zeros(X.shape[1] + 1), np.zeros(X.shape[1] + 1), np.empty(X.shape[0])
-        loop(z, n, X.indptr.astype(np.int64), X.indices.astype(np.int64), X.data, y,
+        root_n = np.zeros(X.shape[1] + 1)
+        loop(z, n, root_n, X.indptr.astype(np.int64), X.indices.astype(np.int64), X.data, y,
              0.5, 1.0, 0.3, 0.1, True, bits, bits, f)
-        results.append((z, n, f))
+        results.append((z, n, root_n, f))
+        # the roots the loop keeps are those of the stored n_i, exactly
+        assert np.sqrt(n).tobytes() == root_n.tobytes()
     for compiled, plain in zip(*results, strict=True):
         assert compiled.tobytes() == plain.tobytes()
 
@@ -332,6 +337,20 @@ def test_poisson_inclusion_is_seeded_and_admits_about_p():
     assert inclusion.admit([3, 1, 3]).all() and inclusion.admitted_.tolist() == [1, 3]
 
 
+def test_poisson_inclusion_learns_every_sighting_of_a_feature_admitted_before():
+    from course_utils.inclusion import _in_sorted
+
+    inclusion = PoissonInclusion(1e-12)  # no coin comes up: only the admitted are learned
+    inclusion.admitted_ = np.array([2, 5, 9])
+    learned = inclusion.admit([1, 2, 5, 7, 9, 10, 0, 9])
+    assert learned.tolist() == [False, True, True, False, True, False, False, True]
+    rng = np.random.default_rng(0)
+    for size in (0, 1, 7, 300):
+        table = np.unique(rng.integers(0, 500, size))
+        values = rng.integers(-5, 520, 1000)
+        np.testing.assert_array_equal(_in_sorted(values, table), np.isin(values, table))
+
+
 def test_poisson_inclusion_shrinks_the_state():
     X, y = _stream(seed=1)
     everything = _feed(FTRLProximal(X.shape[1]), X, y, 100)
@@ -471,6 +490,23 @@ def test_hash_crosses_is_per_row_and_folds_exactly():
         fold_buckets(M.toarray(), 2)
 
 
+def test_hash_crosses_hashes_each_column_once_per_chunk(monkeypatch):
+    # a column in several crosses has its values hashed once (notebook 07: 14 columns in 108
+    # features), and the result is the sum of hashing every item of spec on its own
+    import course_utils.hashing as hashing
+
+    table = pd.DataFrame({"a": ["x", "y", "x"], "b": ["u", "u", "v"], "c": ["p", "q", "p"]})
+    spec = ["a", ("a", "b"), ("b", "a"), ("a", "b", "c"), "c"]
+    expected = sum(hashing.hash_crosses(table, [item], 2**12) for item in spec)
+    calls = []
+    original = hashing._value_hashes
+    monkeypatch.setattr(hashing, "_value_hashes",
+                        lambda table, column: calls.append(column) or original(table, column))
+    M = hashing.hash_crosses(table, spec, 2**12)
+    assert calls == ["a", "b", "c"]
+    assert M.shape == expected.shape and (M != expected).nnz == 0
+
+
 def test_fold_buckets_adds_small_integers_without_wrapping_and_caps_n_buckets():
     from course_utils.hashing import fold_buckets
 
@@ -500,6 +536,56 @@ def test_randomized_rounding_is_unbiased_and_the_compiled_code_equals_its_source
         compiled = [round_to(value, -16) for _ in range(50)]
         seed_rounding.py_func(3)
         assert compiled == [round_to.py_func(value, -16) for _ in range(50)]
+
+
+def test_randomized_rounding_draws_for_z_then_n_in_the_papers_order():
+    # Algorithm 1 updates z_i, then n_i: with both stored in float16 at random, each update
+    # draws first for z_i, then for n_i. A plain loop written from the paper, rounding through
+    # the same round_to (the same seeded generator), must give the loop's state bit for bit;
+    # drawing for n_i first gives other numbers (checked below, so the test can fail).
+    from course_utils.solvers._ftrl_loop import seed_rounding
+
+    X, y = _stream(n=120)
+    alpha, beta, l1, l2 = 0.5, 1.0, 0.3, 0.1
+
+    def plain(n_first):
+        z, n = np.zeros(X.shape[1] + 1), np.zeros(X.shape[1] + 1)
+        for t in range(X.shape[0]):
+            cols = list(X.indices[X.indptr[t]:X.indptr[t + 1]]) + [X.shape[1]]
+            vals = list(X.data[X.indptr[t]:X.indptr[t + 1]]) + [1.0]
+            w = []
+            for i in cols:
+                l1_i, l2_i = (0.0, 0.0) if i == X.shape[1] else (l1, l2)
+                w.append(0.0 if abs(z[i]) <= l1_i else -(z[i] - np.sign(z[i]) * l1_i)
+                         / ((beta + np.sqrt(n[i])) / alpha + l2_i))
+            logit = 0.0
+            for w_i, x in zip(w, vals, strict=True):
+                logit += w_i * x
+            p = (1.0 / (1.0 + math.exp(-logit)) if logit >= 0
+                 else math.exp(logit) / (1.0 + math.exp(logit)))
+            for i, x, w_i in zip(cols, vals, w, strict=True):
+                g = (p - y[t]) * x
+                sigma = (np.sqrt(n[i] + g * g) - np.sqrt(n[i])) / alpha
+                new_z, new_n = z[i] + g - sigma * w_i, n[i] + g * g
+                if n_first:
+                    n[i] = round_to(new_n, -16)
+                    z[i] = round_to(new_z, -16)
+                else:
+                    z[i] = round_to(new_z, -16)
+                    n[i] = round_to(new_n, -16)
+        return z, n
+
+    z, n, f = np.zeros(X.shape[1] + 1), np.zeros(X.shape[1] + 1), np.empty(X.shape[0])
+    seed_rounding(11)
+    ftrl_rows(z, n, np.zeros(X.shape[1] + 1), X.indptr.astype(np.int64),
+              X.indices.astype(np.int64), X.data, y, alpha, beta, l1, l2, True, -16, -16, f)
+    seed_rounding(11)
+    z_ref, n_ref = plain(n_first=False)
+    np.testing.assert_allclose(z, z_ref, rtol=0, atol=0)
+    np.testing.assert_allclose(n, n_ref, rtol=0, atol=0)
+    seed_rounding(11)
+    z_swapped, n_swapped = plain(n_first=True)
+    assert z_swapped.tobytes() != z.tobytes() or n_swapped.tobytes() != n.tobytes()
 
 
 def test_randomized_rounding_lets_a_float16_sum_of_squares_keep_growing():
