@@ -473,6 +473,7 @@ def ftrl_proximal(
     # State only for the columns X uses, as FTRLProximal keeps it: a hashed X uses a few
     # thousand of its 2**22 columns, whose z and n then fit in the processor's cache
     # (benchmarks/RESULTS.md, 2026-12-08: the loop a quarter faster)
+    X_checked = X  # for check_fit's decision values, with every column
     columns, X = _used_columns(_canonical_csr(X))
     # the intercept: one more coordinate (the last), an entry 1 of every row, without penalty
     z, n = np.zeros(columns.size + fit_intercept), np.zeros(columns.size + fit_intercept)
@@ -490,7 +491,7 @@ def ftrl_proximal(
     intercept = float(w[-1]) if fit_intercept else 0.0
     return check_fit(FitResult(coef=coef, intercept=intercept, n_iter=epochs,
                                converged=True, history=history), "ftrl_proximal",
-                     inputs="X or alpha", X=X)
+                     inputs="X or alpha", X=X_checked)
 
 
 def _used_columns(X):
