@@ -130,8 +130,9 @@ def hash_crosses(table, spec, n_buckets: int) -> sp.csr_matrix:
     if not isinstance(spec, (list, tuple)) or not spec:
         raise TypeError(f"spec must be a non-empty list of names or tuples, got {_short(spec)}")
     items = [list(s) if isinstance(s, (tuple, list)) else [s] for s in spec]
-    used = list(dict.fromkeys(c for item in items for c in item))  # each column once, in order
-    check_table(table, used, columns_name="spec")
+    named = [c for item in items for c in item]
+    check_table(table, [c for i, c in enumerate(named) if c not in named[:i]], columns_name="spec")
+    used = list(dict.fromkeys(named))  # each column once, in order (names checked above)
     values = {c: _value_hashes(table, c) for c in used}
     buckets = []
     for item in items:
