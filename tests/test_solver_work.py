@@ -164,6 +164,30 @@ def test_newton_line_search_never_halves_the_step_below_1e_10(monkeypatch, seed)
     assert set(last_step) == {"_objective_change"}
 
 
+def test_newton_line_search_gives_up_after_the_step_2_to_the_minus_34(monkeypatch):
+    # The give-up floor itself, t < 1e-10, decides only when the objective never vouches for a
+    # step while the predicted decrease stays above its rounding: an objective measured as
+    # rising for every step (as a wrong Newton direction would give). Then the search measures
+    # t = 2**0, 2**-1, ..., 2**-34 (the first power of two below 1e-10: 2**-33 = 1.16e-10),
+    # 35 changes, and stops with the step not taken; the predicted decrease of the first Newton
+    # step (about 0.1 here) times 2**-34 is still far above the rounding (1e-16 of the objective).
+    assert 2.0**-34 < 1e-10 < 2.0**-33
+    measured = []
+
+    def rising(margin, dmargin, y, w, w_new, alpha):
+        measured.append(float(np.max(np.abs(w_new - w))))
+        return 1.0  # the objective went up
+
+    monkeypatch.setattr(logistic_module, "_objective_change", rising)
+    X, _, y = make_classification(0, False)
+    with pytest.warns(UserWarning, match="no step along the next Newton direction"):
+        result = logistic_l1(X, y, 0.02, method="newton", tol=1e-6, max_iter=1000)
+    assert len(measured) == 35
+    steps = np.array(measured) / measured[0]  # the step t of each measurement
+    np.testing.assert_allclose(steps, 2.0 ** -np.arange(35), rtol=1e-9)
+    assert result.n_iter == 0 and np.all(result.coef == 0)
+
+
 # -- best_subset: batches of about 2**18 numbers -------------------------------------------------
 
 @pytest.mark.parametrize("p, k", [(12, 3), (20, 5)])
