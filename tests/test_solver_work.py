@@ -188,6 +188,40 @@ def test_newton_line_search_gives_up_after_the_step_2_to_the_minus_34(monkeypatc
     assert result.n_iter == 0 and np.all(result.coef == 0)
 
 
+@pytest.mark.parametrize("fraction, measured", [(1.5e-4, 1), (0.5e-4, 2)])
+def test_newton_line_search_asks_for_a_ten_thousandth_of_the_predicted_decrease(
+        monkeypatch, fraction, measured):
+    # Armijo's rule with c = 1e-4: the step t is taken when the objective goes down by at least
+    # 1e-4 * t times the decrease the quadratic model predicts for the full step, with
+    # m = X w + b and e = expit(m) - y: mean(e * dmargin) + alpha * sum(|w_new| - |w|). The
+    # first step's change is reported as `fraction` of that: 1.5e-4 takes t = 1 (one change
+    # measured before the next Newton step), 0.5e-4 halves it (a second one, at t = 1/2).
+    original = logistic_module._objective_change
+    log = []
+
+    def reported(margin, dmargin, y, w, w_new, alpha):
+        log.append("change")
+        if log == ["solve", "change"]:  # the first step's first measurement (after its inner solve)
+            predicted = (np.mean((1.0 / (1.0 + np.exp(-margin)) - y) * dmargin)
+                         + alpha * np.sum(np.abs(w_new) - np.abs(w)))
+            assert predicted < 0
+            return fraction * predicted
+        return original(margin, dmargin, y, w, w_new, alpha)
+
+    cd = logistic_module._cd_gram
+
+    def solve(*args):
+        log.append("solve")
+        return cd(*args)
+
+    monkeypatch.setattr(logistic_module, "_objective_change", reported)
+    monkeypatch.setattr(logistic_module, "_cd_gram", solve)
+    X, _, y = make_classification(0, False)
+    logistic_l1(X, y, 0.02, method="newton", tol=1e-6)
+    first_step = log[1:log.index("solve", 1)]
+    assert first_step == ["change"] * measured
+
+
 # -- best_subset: batches of about 2**18 numbers -------------------------------------------------
 
 @pytest.mark.parametrize("p, k", [(12, 3), (20, 5)])
