@@ -1049,7 +1049,10 @@ def check_magnitude(a, name: str, n_terms: int):
     A solver adds up ``n_terms`` products of these values (``X^T X`` adds n * p, ``y^T y`` n):
     the largest ``|value|`` must keep such a sum finite (below about 1e308) and, unless ``a``
     is all zeros, keep its squares above float64's smallest normal number (about 1e-308), or
-    the solver would return NaN, or zeros marked as converged.
+    the solver would return NaN, or zeros marked as converged. The range is
+    ``[1e4 * sqrt(tiny), sqrt(max / (100 * n_terms))]``, with ``tiny`` and ``max`` float64's
+    smallest normal and largest numbers: the low end, about 1.5e-150, keeps the squares of
+    values down to 1e-4 of the largest one normal too.
 
     Parameters
     ----------

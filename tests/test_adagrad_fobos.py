@@ -122,3 +122,29 @@ def test_weights_that_diverge_are_not_reported_converged():
         with pytest.warns(ConvergenceWarning, match="sgd_l1 diverged"):
             assert sgd_l1(data, y, 0.01, learning_rate=1e300).converged is False
     assert sgd_l1(X, y, 0.01).converged is True
+
+
+def test_history_of_one_row_is_the_loss_at_zero_weights():
+    # The first row is predicted before anything is learned: w = 0 and b = 0, logit 0, loss
+    # log(1 + e^0) - y * 0 = log 2 whatever y is. One row, one epoch: history = [log 2].
+    for y in ([0.0], [1.0]):
+        fit = adagrad_fobos(np.array([[1.0, -2.0]]), np.array(y))
+        assert fit.history == [pytest.approx(math.log(2.0), rel=1e-15)]
+
+
+def test_subgradient_steps_closed_form_equals_the_plain_steps():
+    # online._subgradient_steps (the closed form the compiled sgd loop copies): m steps
+    # w <- w - step * sign(w) at once, against the m steps taken one at a time. Multiples of
+    # 1/4 and steps 1/2, 1 keep every number exact; step 0 leaves w as it is.
+    from course_utils.solvers.online import _subgradient_steps
+
+    start = np.array([2.25, -1.0, 0.0, 0.75, -3.5, 1.5])
+    for step in (0.5, 1.0, 0.0):
+        for m in range(9):
+            w = start.copy()
+            idx = np.array([0, 1, 2, 3, 4])  # the last entry is not stepped
+            _subgradient_steps(w, m, step, idx)
+            plain = start.copy()
+            for _ in range(m):
+                plain[idx] = plain[idx] - step * np.sign(plain[idx])
+            np.testing.assert_array_equal(w, plain)

@@ -164,3 +164,31 @@ def test_unused_columns_and_the_callers_matrix(index_dtype):
     np.testing.assert_allclose(fit.history, losses, rtol=1e-12)
     for array, copy in zip((wide.data, wide.indices, wide.indptr), before, strict=True):
         assert array.dtype == copy.dtype and np.array_equal(array, copy)
+
+
+@pytest.mark.parametrize("fit", ["ftrl_proximal dense", "ftrl_proximal csr", "FTRLProximal"])
+def test_weight_at_the_l1_edge_is_zero_and_just_inside_it_is_not(fit):
+    # One example x = [1, 2, 0.5], y = 1, from z = n = 0: w = 0 and b = 0, p = 1/2, so
+    # g_j = -x_j / 2, and with w = 0 no sigma term: z_j = -x_j / 2 exactly, |z| = [0.5, 1, 0.25].
+    # The rule |z_j| <= l1 gives w_j = 0: at l1 = 0.5, feature 0 is on the edge, exactly +0.0
+    # (a -0.0 prints as "-0." in a notebook); with l1 one float below 0.5 it is not zero, and
+    # its weight has the sign of -z_j. Feature 1 is outside ([-1, 1] is not inside), feature 2
+    # inside, at both.
+    X, y = np.array([[1.0, 2.0, 0.5]]), np.array([1.0])
+
+    def weights(l1):
+        settings = dict(alpha=0.5, beta=1.0, l1=l1, l2=0.25)
+        if fit == "FTRLProximal":
+            return FTRLProximal(3, **settings).partial_fit(X, y).coef_
+        return ftrl_proximal(X if fit.endswith("dense") else sp.csr_matrix(X), y,
+                             **settings).coef
+
+    for l1 in (0.5, math.nextafter(0.5, 0.0)):
+        coef = weights(l1)
+        expected, _, _ = reference_ftrl(X, y, alpha=0.5, beta=1.0, l1=l1, l2=0.25)
+        np.testing.assert_array_equal(coef, expected)
+        assert not np.any(np.signbit(coef[coef == 0.0]))  # +0.0, never -0.0
+        assert coef[1] == pytest.approx(0.5 / ((1.0 + 1.0) / 0.5 + 0.25), rel=1e-15)
+        assert coef[2] == 0.0
+    assert weights(0.5)[0] == 0.0
+    assert weights(math.nextafter(0.5, 0.0))[0] > 0.0

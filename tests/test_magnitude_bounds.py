@@ -6,6 +6,9 @@ largest sum adds up: ``X^T X`` (and ``x @ w`` over a pass) adds ``n * p``; FTRL'
 ``n_i`` add one squared gradient per row and epoch, ``n * epochs``; ``y^T y`` adds ``n``. A
 solver that counts its sums wrong accepts data that overflows, or refuses data it can fit. The
 bound is computed here from that rule, on both sides: 1% above it is refused, 1% below is not.
+The low end, ``1e4 * sqrt(float64 tiny)`` (about 1.5e-150, squares 1e8 times the smallest
+normal number), is the same for every solver: 1% below it is refused ("too small"), 1% above
+is not, and for the solvers that center X, the same for the spread of its columns.
 """
 
 import warnings
@@ -57,6 +60,10 @@ def _bound(n_terms):
     return float(np.sqrt(np.finfo(np.float64).max / (100.0 * n_terms)))
 
 
+def _low():
+    return 1e4 * float(np.sqrt(np.finfo(np.float64).tiny))
+
+
 def _not_refused_for_size(call, X, y, name):
     """Run ``call``; any error it raises must not be the size refusal of ``name``."""
     with warnings.catch_warnings(), np.errstate(all="ignore"):
@@ -64,7 +71,8 @@ def _not_refused_for_size(call, X, y, name):
         try:
             call(X, y)
         except ValueError as error:  # e.g. a fit that overflows later says so, differently
-            assert not str(error).startswith(f"{name} is too large"), str(error)
+            assert not str(error).startswith(f"{name} is too "), str(error)
+            assert not str(error).startswith(f"{name}'s columns are constant"), str(error)
 
 
 @pytest.mark.parametrize("name, call, n_terms, regression", SOLVERS, ids=[s[0] for s in SOLVERS])
@@ -74,6 +82,7 @@ def test_x_is_refused_just_above_its_bound_and_not_just_below(name, call, n_term
     with pytest.raises(ValueError, match=r"^X is too large"):
         call(X0 * (1.01 * bound), y)
     _not_refused_for_size(call, X0 * (0.99 * bound), y, "X")
+    _not_refused_for_size(call, X0 * bound, y, "X")  # the range is closed: its largest |value| 1
 
 
 @pytest.mark.parametrize("name, call, n_terms, regression",
@@ -83,3 +92,42 @@ def test_y_is_refused_just_above_its_bound_and_not_just_below(name, call, n_term
     with pytest.raises(ValueError, match=r"^y is too large"):
         call(X0, TARGET * (1.01 * bound))
     _not_refused_for_size(call, X0, TARGET * (0.99 * bound), "y")
+
+
+@pytest.mark.parametrize("name, call, n_terms, regression", SOLVERS, ids=[s[0] for s in SOLVERS])
+def test_x_is_refused_just_below_the_low_end_and_not_just_above(name, call, n_terms, regression):
+    y = TARGET if regression else LABELS
+    low = _low()
+    assert 1.4e-150 < low < 1.6e-150
+    with pytest.raises(ValueError, match=r"^X is too small"):
+        call(X0 * (0.99 * low), y)
+    _not_refused_for_size(call, X0 * (1.01 * low), y, "X")
+    _not_refused_for_size(call, X0 * low, y, "X")  # the range is closed
+
+
+@pytest.mark.parametrize("name, call, n_terms, regression",
+                         [s for s in SOLVERS if s[3]], ids=[s[0] for s in SOLVERS if s[3]])
+def test_y_is_refused_just_below_the_low_end_and_not_just_above(name, call, n_terms, regression):
+    with pytest.raises(ValueError, match=r"^y is too small"):
+        call(X0, TARGET * (0.99 * _low()))
+    _not_refused_for_size(call, X0, TARGET * (1.01 * _low()), "y")
+
+
+@pytest.mark.parametrize("name", ["iht", "htp", "best_subset"])
+def test_x_spread_is_refused_just_below_the_low_end_and_not_just_above(name):
+    # iht, htp and best_subset center X: columns whose largest range (max - min) is below the
+    # low end are refused even though X itself is in range (its values are near 10 * low).
+    call = dict((s[0], s[1]) for s in SOLVERS)[name]
+    ranges = np.ptp(X0, axis=0)
+    for factor, refused in ((0.99, True), (1.01, False)):
+        X = 10 * _low() + X0 * (factor * _low() / ranges.max())
+        assert np.ptp(X, axis=0).max() == pytest.approx(factor * _low(), rel=1e-3)
+        if refused:
+            with pytest.raises(ValueError, match=r"^X's columns are constant to within"):
+                call(X, TARGET)
+        else:
+            _not_refused_for_size(call, X, TARGET, "X")
+    # at the low end exactly: columns of 0 and 1 times it, ranges exactly the low end
+    X = _low() * (X0 > 0).astype(float)
+    assert np.ptp(X, axis=0).max() == _low()
+    _not_refused_for_size(call, X, TARGET, "X")

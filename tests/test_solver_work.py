@@ -164,6 +164,64 @@ def test_newton_line_search_never_halves_the_step_below_1e_10(monkeypatch, seed)
     assert set(last_step) == {"_objective_change"}
 
 
+def test_newton_line_search_gives_up_after_the_step_2_to_the_minus_34(monkeypatch):
+    # The give-up floor itself, t < 1e-10, decides only when the objective never vouches for a
+    # step while the predicted decrease stays above its rounding: an objective measured as
+    # rising for every step (as a wrong Newton direction would give). Then the search measures
+    # t = 2**0, 2**-1, ..., 2**-34 (the first power of two below 1e-10: 2**-33 = 1.16e-10),
+    # 35 changes, and stops with the step not taken; the predicted decrease of the first Newton
+    # step (about 0.1 here) times 2**-34 is still far above the rounding (1e-16 of the objective).
+    assert 2.0**-34 < 1e-10 < 2.0**-33
+    measured = []
+
+    def rising(margin, dmargin, y, w, w_new, alpha):
+        measured.append(float(np.max(np.abs(w_new - w))))
+        return 1.0  # the objective went up
+
+    monkeypatch.setattr(logistic_module, "_objective_change", rising)
+    X, _, y = make_classification(0, False)
+    with pytest.warns(UserWarning, match="no step along the next Newton direction"):
+        result = logistic_l1(X, y, 0.02, method="newton", tol=1e-6, max_iter=1000)
+    assert len(measured) == 35
+    steps = np.array(measured) / measured[0]  # the step t of each measurement
+    np.testing.assert_allclose(steps, 2.0 ** -np.arange(35), rtol=1e-9)
+    assert result.n_iter == 0 and np.all(result.coef == 0)
+
+
+@pytest.mark.parametrize("fraction, measured", [(1.5e-4, 1), (0.5e-4, 2)])
+def test_newton_line_search_asks_for_a_ten_thousandth_of_the_predicted_decrease(
+        monkeypatch, fraction, measured):
+    # Armijo's rule with c = 1e-4: the step t is taken when the objective goes down by at least
+    # 1e-4 * t times the decrease the quadratic model predicts for the full step, with
+    # m = X w + b and e = expit(m) - y: mean(e * dmargin) + alpha * sum(|w_new| - |w|). The
+    # first step's change is reported as `fraction` of that: 1.5e-4 takes t = 1 (one change
+    # measured before the next Newton step), 0.5e-4 halves it (a second one, at t = 1/2).
+    original = logistic_module._objective_change
+    log = []
+
+    def reported(margin, dmargin, y, w, w_new, alpha):
+        log.append("change")
+        if log == ["solve", "change"]:  # the first step's first measurement (after its inner solve)
+            predicted = (np.mean((1.0 / (1.0 + np.exp(-margin)) - y) * dmargin)
+                         + alpha * np.sum(np.abs(w_new) - np.abs(w)))
+            assert predicted < 0
+            return fraction * predicted
+        return original(margin, dmargin, y, w, w_new, alpha)
+
+    cd = logistic_module._cd_gram
+
+    def solve(*args):
+        log.append("solve")
+        return cd(*args)
+
+    monkeypatch.setattr(logistic_module, "_objective_change", reported)
+    monkeypatch.setattr(logistic_module, "_cd_gram", solve)
+    X, _, y = make_classification(0, False)
+    logistic_l1(X, y, 0.02, method="newton", tol=1e-6)
+    first_step = log[1:log.index("solve", 1)]
+    assert first_step == ["change"] * measured
+
+
 # -- best_subset: batches of about 2**18 numbers -------------------------------------------------
 
 @pytest.mark.parametrize("p, k", [(12, 3), (20, 5)])
