@@ -92,7 +92,8 @@ def lasso(X, y, alpha, *, method="cd", fit_intercept=True, max_iter=1000, tol=1e
     (twice the support, at least 30), solved only to 0.3 times the full problem's duality gap
     while features outside it still violate them (celer's rule, Massias et al. 2018), so no
     passes polish weights that a feature outside the set will change; inside it, compiled
-    cyclic CD passes, a SUPPORT SOLVE when a pass keeps the zeros and signs, and ANDERSON
+    cyclic CD passes, a SUPPORT SOLVE when a pass keeps the zeros and signs (with at least n
+    non-zeros, a slide along X's null space that drops one of them), and ANDERSON
     EXTRAPOLATION of the iterates every 6 passes (Bertrand & Massias 2021, as skglm does),
     which on correlated and p > n problems jumps ahead along the valley where plain CD crawls.
     Each of the two jumps is kept only when it lowers the objective. On the 125 problems of
@@ -576,11 +577,32 @@ def _support_solve(G_S, Xty_S, n, w_S, l1, l2):
     and return the new w_S if the objective went down, else None (in exact arithmetic it always
     goes down; rounding can spoil it when X_S is nearly rank deficient). The next duality gap
     says whether S was right (a coordinate outside violating its KKT condition continues CD).
+
+    More non-zeros than samples (the Lasso, l2 = 0, with k >= n): then X_S has a NULL SPACE,
+    directions d with ``X_S d = 0``, and the system above is singular: ``np.linalg.solve``
+    returns rounding noise (weights of 1e15) whose direction depends on the LAPACK build, so
+    the walk toward it lowered the objective under numpy 1.26 and not under 2.4, and the
+    passes that followed differed (1,854 against 140 on notebook 06's 20 x 100 fit). Instead,
+    :func:`_null_space_slide`: moving along d leaves the fit ``X_S w_S`` as it is and changes
+    only the L1 norm, ``l1 * s^T w_S``, so sliding along ``d = -(projection of s onto the null
+    space)`` lowers the objective until the first weight reaches 0. (This is why a Lasso
+    solution needs at most n non-zeros.) The null space is a subspace, the same whichever
+    basis ``np.linalg.eigh`` returns for it: every numpy takes the same step.
     """
     s = np.sign(w_S)
     A, b = G_S / n, Xty_S / n
+
+    def objective(v):  # on S, up to a constant
+        return v @ (A @ v) / 2 - b @ v + l1 * np.abs(v).sum()
+
     if l2 > 0:
         A[np.diag_indices_from(A)] += l2
+    elif w_S.size >= n:  # X_S has n rows (rank n - 1 once centered): look for a null space
+        values, vectors = np.linalg.eigh(A)
+        null = vectors[:, values <= 1e-10 * values[-1]]  # X_S d = 0, up to rounding
+        if null.shape[1] > 0:
+            target = _null_space_slide(w_S, -(null @ (null.T @ s)))
+            return target if target is not None and objective(target) <= objective(w_S) else None
     try:
         target = np.linalg.solve(A, b - l1 * s)
     except np.linalg.LinAlgError:  # X_S is rank deficient: no unique point to walk to
@@ -590,11 +612,19 @@ def _support_solve(G_S, Xty_S, n, w_S, l1, l2):
         t = w_S[crossing] / (w_S[crossing] - target[crossing])
         target = w_S + t.min() * (target - w_S)
         target[crossing[np.argmin(t)]] = 0.0
-
-    def objective(v):  # on S, up to a constant
-        return v @ (A @ v) / 2 - b @ v + l1 * np.abs(v).sum()
-
     return target if objective(target) <= objective(w_S) else None
+
+
+def _null_space_slide(w_S, d):
+    """``w_S + t d`` for the smallest t > 0 at which a weight reaches 0 (set to exactly 0 there),
+    or None if no weight shrinks along d (d = 0: s is orthogonal to the null space)."""
+    shrinking = np.flatnonzero(d * np.sign(w_S) < 0)
+    if shrinking.size == 0:
+        return None
+    t = -w_S[shrinking] / d[shrinking]
+    target = w_S + t.min() * d
+    target[shrinking[np.argmin(t)]] = 0.0
+    return target
 
 
 def _fista_gram(G, Xty, yy, n, w, alpha, l1_ratio, tol_gap, max_iter, history):
