@@ -13,6 +13,7 @@ import functools
 import warnings
 
 import numpy as np
+import scipy.linalg
 import scipy.sparse as sp
 from scipy.sparse.linalg import ArpackError, LinearOperator, svds
 
@@ -607,7 +608,12 @@ def _support_solve(G_S, Xty_S, n, w_S, l1, l2):
             target = _null_space_slide(w_S, -(null @ (null.T @ s)))
             return target if target is not None and objective(target) <= objective(w_S) else None
     try:
-        target = np.linalg.solve(A, b - l1 * s)
+        if w_S.size > 60:  # A is symmetric positive definite (unless X_S is rank deficient):
+            # Cholesky, k^3 / 3 flops, half of LU's (lasso_path's large supports)
+            target = scipy.linalg.cho_solve(scipy.linalg.cho_factor(A, check_finite=False),
+                                            b - l1 * s, check_finite=False)
+        else:  # small: Python's overhead, not the flops, is the cost of either
+            target = np.linalg.solve(A, b - l1 * s)
     except np.linalg.LinAlgError:  # X_S is rank deficient: no unique point to walk to
         return None
     crossing = np.flatnonzero(np.sign(target) != s)
