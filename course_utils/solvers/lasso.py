@@ -285,10 +285,7 @@ def _center(X, y, fit_intercept):
     """
     if not fit_intercept:
         return X, y, np.zeros(X.shape[1]), 0.0
-    if sp.issparse(X):
-        x_offset = np.asarray(X.mean(axis=0)).ravel()
-    else:  # the column sums as one BLAS product, faster than X.mean(axis=0) on a large X
-        x_offset = (np.ones(X.shape[0]) @ X) / X.shape[0]
+    x_offset = np.asarray(X.mean(axis=0)).ravel()
     y_mean = float(y.mean())
     return X, y - y_mean, x_offset, y_mean
 
