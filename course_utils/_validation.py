@@ -249,7 +249,11 @@ def check_array(
         raise ValueError(f"{name} must be {ndim}-D, got an array of shape {a.shape}{hint}.")
     if not allow_empty and n_elements(a) == 0:
         raise ValueError(f"{name} must not be empty, got shape {a.shape}.")
-    if values.size and not np.all(np.isfinite(values)):
+    # the sum is NaN or inf whenever a value is: one pass and no temporary array of booleans;
+    # only when it is not finite (or it overflowed) is every value looked at
+    with np.errstate(over="ignore", invalid="ignore"):  # an inf or NaN sum is the answer
+        finite_sum = not values.size or np.isfinite(values.sum())
+    if not finite_sum and not np.all(np.isfinite(values)):
         raise ValueError(f"{name} must not contain NaN or infinity.")
     return a
 
@@ -1070,10 +1074,12 @@ def check_magnitude(a, name: str, n_terms: int):
         allowed range.
     """
     values = a.data if _is_sparse(a) else a
-    # max and -min rather than max(abs): no temporary copy of a large X
-    largest = float(max(np.max(values, initial=0.0), -np.min(values, initial=0.0)))
     high = float(np.sqrt(np.finfo(np.float64).max / (100.0 * max(n_terms, 1))))
     low = float(np.sqrt(np.finfo(np.float64).tiny)) * 1e4  # about 1.5e-150
+    if _magnitude_surely_fine(values, low, high):
+        return a
+    # max and -min rather than max(abs): no temporary copy of a large X
+    largest = float(max(np.max(values, initial=0.0), -np.min(values, initial=0.0)))
     if largest > high or 0.0 < largest < low:
         raise ValueError(
             f"{name} is too {'large' if largest > high else 'small'} to fit in float64: its "
@@ -1081,6 +1087,24 @@ def check_magnitude(a, name: str, n_terms: int):
             f"products); rescale it, e.g. divide it by {largest:.3g}."
         )
     return a
+
+
+def _magnitude_surely_fine(values, low: float, high: float) -> bool:
+    """A one-pass sufficient test for :func:`check_magnitude`: True only if every ``|value|``
+    is at most ``high`` and the largest is at least ``low``.
+
+    The sum of squares bounds the largest ``|value|`` from both sides,
+    ``largest^2 <= sum <= size * largest^2``, and one BLAS dot product computes it, about
+    twice as fast as the max and min it replaces on a large X (the wide Lasso's fixed cost).
+    The margins (1e-6) cover the sum's rounding; when the test fails (all zeros, tiny or huge
+    values, NaN), :func:`check_magnitude` looks at the max and min.
+    """
+    if values.dtype != np.float64 or not (values.flags.c_contiguous or values.flags.f_contiguous):
+        return False
+    flat = values.ravel(order="K")  # a view: the array is contiguous
+    with np.errstate(over="ignore", invalid="ignore", under="ignore"):
+        squares = float(flat @ flat)
+    return flat.size * low**2 * (1 + 1e-6) <= squares <= high**2 * (1 - 1e-6)
 
 
 def above(values, tol: float) -> np.ndarray:

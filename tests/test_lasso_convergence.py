@@ -129,3 +129,36 @@ def test_the_fold_of_issue_26_converges_in_fewer_passes_than_sklearn():
     passes, converged, sklearn_passes, sklearn_converged = compare(X[train], y[train], 0.004)
     assert sklearn_converged and 500 < sklearn_passes < 1000  # 555-558 on numpy 2.4
     assert converged and passes < sklearn_passes
+
+
+@pytest.mark.parametrize("fit_intercept", [True, False])
+def test_notebook_06_wide_fits_need_no_more_passes_than_sklearn_at_tol_1e_8(fit_intercept):
+    # Notebook 06's 20 x 100 fit at alpha = 0.05, tol = 1e-8: its supports pass k >= n = 20
+    # non-zeros on the way, where the support solve's system is singular. Before the null-space
+    # slide, np.linalg.solve's rounding noise decided the step: under numpy 1.26 (the oldest
+    # versions CI runs) the no-intercept fit took 1,854 passes, scikit-learn about 1,000.
+    X, y, _ = datasets.make_sparse_regression(20, 100, 30, noise=0.5, random_state=0)
+    fit = lasso(X, y, 0.05, fit_intercept=fit_intercept, tol=1e-8, max_iter=10_000)
+    theirs = Lasso(alpha=0.05, fit_intercept=fit_intercept, tol=1e-8, max_iter=10_000).fit(X, y)
+    assert fit.converged
+    assert fit.n_iter <= theirs.n_iter_ + pass_margin(theirs.n_iter_)
+
+
+def test_the_passes_do_not_depend_on_the_noise_of_a_singular_solve(monkeypatch):
+    # The same fit with np.linalg.solve returning other rounding noise for a singular system (as
+    # another LAPACK build does: noise of 1e15, direction arbitrary) must take the same passes
+    # to the same weights: no step may depend on that noise.
+    X, y, _ = datasets.make_sparse_regression(20, 100, 30, noise=0.5, random_state=0)
+    reference = lasso(X, y, 0.05, fit_intercept=False, tol=1e-8, max_iter=10_000)
+    solve, rng = np.linalg.solve, np.random.default_rng(0)
+
+    def other_noise(A, b):
+        x = solve(A, b)
+        if np.linalg.cond(A) > 1e12:  # singular up to rounding: x is noise
+            x = x + 1e15 * rng.standard_normal(x.shape)
+        return x
+
+    monkeypatch.setattr(np.linalg, "solve", other_noise)
+    fit = lasso(X, y, 0.05, fit_intercept=False, tol=1e-8, max_iter=10_000)
+    assert fit.n_iter == reference.n_iter
+    np.testing.assert_array_equal(fit.coef, reference.coef)

@@ -30,6 +30,24 @@ def test_without_a_crossing_the_walk_goes_to_the_end():
     np.testing.assert_allclose(w, [1.0, 2.0], rtol=1e-15)
 
 
+def test_with_more_weights_than_samples_the_walk_slides_along_the_null_space():
+    # One sample (n = 1), x = (1, 1), y = 1: G = [[1, 1], [1, 1]] is singular (no solve). From
+    # w = (1.5, -0.5) (fit x^T w = 1 = y, signs s = (+, -)) the null space of x is spanned by
+    # (1, -1)/sqrt(2), where s lies: d = -s = (-1, 1). Both weights shrink along d; the second
+    # reaches 0 first, at t = 0.5: (1.0, 0.0), the same fit, the L1 norm down from 2 to 1.
+    w_S = np.array([1.5, -0.5])
+    w = lasso_module._support_solve(np.ones((2, 2)), np.array([1.0, 1.0]), 1, w_S, 0.1, 0.0)
+    np.testing.assert_allclose(w, [1.0, 0.0], rtol=1e-15, atol=1e-15)
+    assert w[1] == 0.0
+
+
+def test_a_slide_that_would_shrink_no_weight_is_no_step():
+    # The same from w = (0.5, 0.5): s = (+, +) is orthogonal to the null space, d = 0.
+    w = lasso_module._support_solve(np.ones((2, 2)), np.array([1.0, 1.0]), 1,
+                                    np.array([0.5, 0.5]), 0.1, 0.0)
+    assert w is None
+
+
 @pytest.mark.parametrize("shape", [(30, 2), (2, 5), (40, 6)], ids=["thin", "short", "wide"])
 @pytest.mark.parametrize("sparse", [False, True])
 def test_lipschitz_is_the_largest_eigenvalue_of_the_centered_gram_over_n(shape, sparse):

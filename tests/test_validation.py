@@ -23,6 +23,7 @@ from course_utils._validation import (
     check_fit,
     check_indices,
     check_length,
+    check_magnitude,
     check_text,
     check_X_y,
     n_elements,
@@ -350,3 +351,49 @@ def test_a_sparse_attribute_that_raises_gives_an_error_naming_the_argument(attri
     with pytest.raises((TypeError, ValueError), match="X") as info:
         check_array(matrix, "X", sparse_ok=True, dtype="sum")
     assert str(info.value).startswith("X ")
+
+
+@pytest.mark.parametrize("values", [[1e308, 1e308], [-1e308, -1e308, 5.0]],
+                         ids=["sum overflows", "sum overflows negative"])
+def test_finite_values_whose_sum_overflows_are_accepted(values):
+    # check_array looks at every value only when the sum is not finite: here it is inf (or
+    # -inf) from finite values alone, which must pass
+    np.testing.assert_array_equal(check_array(np.array(values), "x"), values)
+
+
+@pytest.mark.parametrize("bad", [np.nan, np.inf, -np.inf])
+def test_one_nan_or_inf_among_many_values_is_refused(bad):
+    values = np.ones((40, 50))
+    values[17, 23] = bad
+    with pytest.raises(ValueError, match="x must not contain NaN or infinity"):
+        check_array(values, "x")
+    values[0, 0] = -bad  # inf - inf: a sum of NaN, refused just the same
+    with pytest.raises(ValueError, match="x must not contain NaN or infinity"):
+        check_array(values, "x")
+
+
+@pytest.mark.parametrize("layout", ["C", "F", "strided"])
+@pytest.mark.parametrize("size", [1, 12])
+@pytest.mark.parametrize("side, factor", [("high", 1 - 1e-6), ("high", 1 + 1e-12),
+                                           ("low", 1 + 1e-6), ("low", 1 - 1e-12),
+                                           ("middle", 1.0)])
+def test_check_magnitude_refuses_exactly_outside_its_range(layout, size, side, factor):
+    # The one-pass test (sum of squares) may only say "fine" where the max and min agree:
+    # just inside [low, high] is accepted, just outside refused, in every memory layout.
+    n_terms = 7
+    high = np.sqrt(np.finfo(np.float64).max / (100.0 * n_terms))
+    low = np.sqrt(np.finfo(np.float64).tiny) * 1e4
+    largest = {"high": high, "low": low, "middle": 1.0}[side] * factor
+    values = np.full(2 * size, largest * 0.5 if side != "low" else largest)
+    values[1] = -largest
+    values = values.reshape(2, size)
+    if layout == "F":
+        values = np.asfortranarray(values)
+    elif layout == "strided":
+        values = np.repeat(values, 2, axis=1)[:, ::2]
+    outside = largest > high or largest < low
+    if outside:
+        with pytest.raises(ValueError, match="x is too"):
+            check_magnitude(values, "x", n_terms)
+    else:
+        assert check_magnitude(values, "x", n_terms) is values
