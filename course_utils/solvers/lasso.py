@@ -593,17 +593,24 @@ def _support_solve(G_S, Xty_S, n, w_S, l1, l2):
     s = np.sign(w_S)
     A, b = G_S / n, Xty_S / n
 
-    def objective(v):  # on S, up to a constant, and a bound on its rounding error
-        value, size = v @ (A @ v) / 2 - b @ v, abs(v) @ (abs(A) @ abs(v)) / 2 + abs(b) @ abs(v)
-        return value + l1 * np.abs(v).sum(), 2 * np.finfo(np.float64).eps * v.size * size
+    def objective(v):  # on S, up to a constant, and the L1 norm of v
+        norm = np.abs(v).sum()
+        return v @ (A @ v) / 2 - b @ v + l1 * norm, norm
 
     def lower(target):  # target if it is lower than w_S, even counting its rounding, else None
         # (on a nearly singular G_S, a column rescaled from others, solve() can return
         # weights of 1e16 whose objective is rounding alone)
         if target is None:
             return None
-        (new, new_error), (old, old_error) = objective(target), objective(w_S)
-        return target if new <= old and new + new_error <= old + old_error else None
+        (new, new_norm), (old, old_norm) = objective(target), objective(w_S)
+        if new > old:
+            return None
+        # a bound on the rounding of objective(v): 2 eps k (|v|^T |A| |v| / 2 + |b|^T |v|),
+        # itself bounded through ||v||_1 (a term of |v|^T |A| |v| is at most max|A| |v_i| |v_j|)
+        A_max, b_max = np.abs(A).max(), np.abs(b).max()
+        error = [2 * np.finfo(np.float64).eps * v_size * (m * m * A_max / 2 + b_max * m)
+                 for m, v_size in ((new_norm, target.size), (old_norm, w_S.size))]
+        return target if new + error[0] <= old + error[1] else None
 
     if l2 > 0:
         A[np.diag_indices_from(A)] += l2
