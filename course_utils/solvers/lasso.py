@@ -607,7 +607,7 @@ def _support_solve(G_S, Xty_S, n, w_S, l1, l2):
             return None
         # a bound on the rounding of objective(v): 2 eps k (|v|^T |A| |v| / 2 + |b|^T |v|),
         # itself bounded through ||v||_1 (a term of |v|^T |A| |v| is at most max|A| |v_i| |v_j|)
-        A_max, b_max = np.abs(A).max(), np.abs(b).max()
+        A_max, b_max = np.abs(A).max(initial=0.0), np.abs(b).max(initial=0.0)
         error = [2 * np.finfo(np.float64).eps * v_size * (m * m * A_max / 2 + b_max * m)
                  for m, v_size in ((new_norm, target.size), (old_norm, w_S.size))]
         return target if new + error[0] <= old + error[1] else None
