@@ -43,7 +43,8 @@ try:  # not on Windows: there the progress store is written without a lock
 except ImportError:  # pragma: no cover
     fcntl = None
 
-__all__ = ["NotARegularFileError", "FileTooLargeError", "file_kind", "folder_from_env",
+__all__ = ["NotARegularFileError", "FileTooLargeError", "check_replaceable", "file_kind",
+           "folder_from_env",
            "json_nesting_depth", "read_regular_file", "read_text_file", "locked",
            "write_atomically"]
 
@@ -166,14 +167,33 @@ def read_text_file(path, max_bytes: int, *, max_json_depth: int | None = None,
     return raw.decode("utf-8")
 
 
+def check_replaceable(path) -> None:
+    """Raise ``ValueError`` naming ``path`` when something other than a regular file is there.
+
+    A missing ``path`` or a regular file passes. A symbolic link (even to a regular file), a
+    folder, a FIFO, a device or a socket is refused: :func:`write_atomically` would replace it
+    by a regular file (``/dev/null`` made an ordinary file). ``lstat`` looks at the link
+    itself, not at what it points to. Tools call it before long work (grading) too, so that a
+    bad output path fails at once.
+    """
+    try:
+        mode = os.lstat(path).st_mode
+    except FileNotFoundError:
+        return
+    if not stat.S_ISREG(mode):
+        kind = "symbolic link" if stat.S_ISLNK(mode) else file_kind(mode)
+        raise ValueError(f"{path} is a {kind}, not a regular file: refusing to replace it")
+
+
 def write_atomically(path, data: bytes, mode: int = 0o644) -> None:
     """Replace the file ``path`` by ``data`` in one step: a temporary file, then ``os.replace``.
 
     Parameters
     ----------
     path : str or os.PathLike
-        The file written; its folder must exist. A symbolic link at ``path`` is replaced by a
-        regular file, not followed.
+        The file written; its folder must exist. If something is already at ``path``, it
+        must be a regular file: a symbolic link, a folder, a FIFO, a device (``/dev/null``)
+        or a socket is refused, never replaced.
     data : bytes
         The whole new content, already encoded.
     mode : int, default=0o644
@@ -184,6 +204,9 @@ def write_atomically(path, data: bytes, mode: int = 0o644) -> None:
     TypeError
         If ``data`` is not bytes (text must be encoded first, so that an encoding error leaves
         the file as it was).
+    ValueError
+        Naming ``path``, when it exists and is not a regular file (checked with ``lstat``
+        before anything is written).
     OSError
         When the file cannot be written; ``path`` is then unchanged and no temporary file is
         left behind.
@@ -191,6 +214,7 @@ def write_atomically(path, data: bytes, mode: int = 0o644) -> None:
     if not isinstance(data, bytes):
         raise TypeError(f"data must be bytes (encode text first), got {type(data).__name__}")
     path = Path(path)
+    check_replaceable(path)
     handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
         with os.fdopen(handle, "wb") as stream:
@@ -252,25 +276,45 @@ def folder_from_env(variable: str) -> Path | None:
         ) from None
 
 
-def json_nesting_depth(raw: bytes) -> int:
+def json_nesting_depth(raw: bytes, chunk_bytes: int = 1 << 16) -> int:
     """How deep the arrays and objects of the JSON text ``raw`` nest, in linear time.
 
     Brackets inside strings do not count: a quote opens or closes a string unless an odd
     number of backslashes precedes it. (On invalid JSON the count can be off after the first
-    error, where the parser stops anyway.) Computed with numpy, without recursion, so a file
-    of ``"[" * 200_000`` is refused before ``json.loads`` recurses into it, whatever the
-    recursion limit. The progress store and ``tools/notebooks.py`` check it before parsing.
+    error, where the parser stops anyway.) Without recursion, so a file of ``"[" * 200_000``
+    is refused before ``json.loads`` recurses into it, whatever the recursion limit. The
+    progress store and ``tools/notebooks.py`` check it before parsing.
+
+    One pass over ``raw`` in pieces of about ``chunk_bytes`` bytes (numpy within a piece),
+    carrying from one piece to the next only whether a string is open and the depth reached:
+    the extra memory is a few dozen times ``chunk_bytes``, whatever the size of ``raw``. A
+    piece never ends on a backslash (it is stretched past a run of them), so whether the first
+    byte of the next piece is escaped needs no carrying.
     """
     import numpy as np  # here: the rest of this module needs only the standard library
 
-    text = np.frombuffer(raw, dtype=np.uint8)
-    index = np.arange(text.size)
-    backslash = text == ord("\\")
-    last_other = np.maximum.accumulate(np.where(backslash, -1, index))
-    run = index - last_other  # backslashes ending at each position
-    escaped = np.zeros(text.size, dtype=bool)
-    escaped[1:] = run[:-1] % 2 == 1
-    in_string = np.cumsum((text == ord('"')) & ~escaped) % 2 == 1
-    opens = np.isin(text, (ord("["), ord("{"))) & ~in_string
-    closes = np.isin(text, (ord("]"), ord("}"))) & ~in_string
-    return int(np.cumsum(opens.astype(np.int64) - closes).max(initial=0))
+    view = memoryview(raw).cast("B")
+    depth = deepest = 0
+    in_string = False
+    start = 0
+    while start < len(view):
+        end = min(start + chunk_bytes, len(view))
+        while end < len(view) and view[end - 1] == ord("\\"):
+            end += 1  # never cut a run of backslashes
+        text = np.frombuffer(view[start:end], dtype=np.uint8)
+        index = np.arange(text.size)
+        backslash = text == ord("\\")
+        last_other = np.maximum.accumulate(np.where(backslash, -1, index))
+        escaped = np.zeros(text.size, dtype=bool)
+        escaped[1:] = (index[:-1] - last_other[:-1]) % 2 == 1  # odd run of backslashes before
+        quotes = np.cumsum((text == ord('"')) & ~escaped)
+        inside = (quotes % 2 == 1) != in_string
+        step = (((text == ord("[")) | (text == ord("{"))).astype(np.int64)
+                - ((text == ord("]")) | (text == ord("}"))))
+        levels = depth + np.cumsum(np.where(inside, 0, step))
+        if levels.size:
+            deepest = max(deepest, int(levels.max()))
+            depth = int(levels[-1])
+        in_string = bool(inside[-1]) if text.size else in_string
+        start = end
+    return deepest

@@ -82,6 +82,7 @@ sys.path.insert(0, str(ROOT))  # the course's own package, whatever the current 
 from course_utils._files import (  # noqa: E402
     FileTooLargeError,
     NotARegularFileError,
+    check_replaceable,
     json_nesting_depth,
     read_regular_file,
     write_atomically,
@@ -973,6 +974,10 @@ def main(argv: list[str] | None = None) -> int:
     questions = [q.strip() for item in args.questions for q in item.split(",") if q.strip()]
     if any(not re.fullmatch(r"ex\d\d(\.q\d+)?", q) for q in questions):
         parser.error("--questions takes names like ex03 or ex03.q2")
+    try:  # before any grading: a folder, a FIFO or /dev/null is never replaced
+        check_replaceable(args.csv)
+    except ValueError as error:
+        parser.error(f"--csv: {error}")
     roster = read_roster(args.roster) if args.roster else None
     items, skipped = submissions(args.submissions)
     hidden = {Path(a).resolve() if Path(a).is_dir() else Path(a).resolve().parent
