@@ -32,6 +32,7 @@ What they guarantee:
 from __future__ import annotations
 
 import contextlib
+import json
 import os
 import stat
 import tempfile
@@ -45,7 +46,8 @@ except ImportError:  # pragma: no cover
 
 __all__ = ["NotARegularFileError", "FileTooLargeError", "check_replaceable", "file_kind",
            "folder_from_env",
-           "json_nesting_depth", "read_regular_file", "read_text_file", "locked",
+           "json_nesting_depth", "parse_notebook", "read_notebook", "read_regular_file",
+           "read_text_file", "locked",
            "write_atomically"]
 
 _FLAGS = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOCTTY", 0) | getattr(
@@ -164,7 +166,58 @@ def read_text_file(path, max_bytes: int, *, max_json_depth: int | None = None,
     raw = read_regular_file(path, max_bytes, follow_symlinks=follow_symlinks)
     if max_json_depth is not None and json_nesting_depth(raw) > max_json_depth:
         raise ValueError(f"{path} nests more than {max_json_depth} levels deep")
-    return raw.decode("utf-8")
+    return _decode(raw, path)
+
+
+def _decode(raw: bytes, path) -> str:
+    """``raw`` as UTF-8 text, or a ``ValueError`` naming ``path`` and the first bad byte."""
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError as error:
+        raise ValueError(f"{path} is not UTF-8 text (byte {error.start:,}: "
+                         f"{error.reason})") from None
+
+
+def parse_notebook(raw: bytes, path, max_depth: int) -> dict:
+    """The notebook in the bytes ``raw`` (read from ``path``), its structure checked.
+
+    The one check of a notebook's JSON, used by :func:`read_notebook` (the progress report)
+    and by ``tools/notebooks.py`` (every tool reads notebooks through it) and
+    ``tools/grade.py``: the nesting is counted before parsing, and then the notebook must be
+    an object whose ``"cells"`` is a list of objects, each with a ``cell_type`` string and a
+    ``source`` that is a string or a list of strings. Zero cells is a valid notebook.
+
+    Raises
+    ------
+    ValueError
+        Naming ``path`` and what is wrong (not UTF-8, not JSON, too deep, or which cell).
+    """
+    if json_nesting_depth(raw) > max_depth:
+        raise ValueError(f"{path}: nested deeper than {max_depth} levels, not a notebook")
+    text = _decode(raw, path)
+    try:
+        notebook = json.loads(text)
+    except (ValueError, RecursionError) as error:
+        raise ValueError(f"{path}: not JSON ({type(error).__name__}: {error})") from None
+    if not isinstance(notebook, dict) or not isinstance(notebook.get("cells"), list):
+        raise ValueError(f"{path}: not a notebook (no list of cells)")
+    for number, cell in enumerate(notebook["cells"], start=1):
+        if not isinstance(cell, dict):
+            raise ValueError(f"{path}: cell {number} is not an object")
+        if not isinstance(cell.get("cell_type"), str):
+            raise ValueError(f"{path}: cell {number} has no cell_type string")
+        source = cell.get("source", "")
+        if not (isinstance(source, str)
+                or isinstance(source, list) and all(isinstance(s, str) for s in source)):
+            raise ValueError(f"{path}: the source of cell {number} is not text "
+                             "(a string or a list of strings)")
+    return notebook
+
+
+def read_notebook(path, max_bytes: int, max_depth: int) -> dict:
+    """The notebook file ``path`` as a dict, read by :func:`read_regular_file`, checked by
+    :func:`parse_notebook` (``ValueError`` naming the file when it is malformed)."""
+    return parse_notebook(read_regular_file(path, max_bytes), path, max_depth)
 
 
 def check_replaceable(path) -> None:
