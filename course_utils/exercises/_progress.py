@@ -191,7 +191,10 @@ def _save(questions: dict) -> None:
     _, damage = _parse(raw)
     if damage is not None:
         raise OSError(f"the progress file was not written: {damage}")
-    write_atomically(path, raw, mode=0o600)  # the learner's own record
+    try:
+        write_atomically(path, raw, mode=0o600)  # the learner's own record
+    except ValueError as error:  # a socket or a device there: not replaced, and said so
+        raise OSError(f"the progress file was not written: {error}") from None
 
 
 def _update(change) -> None:
