@@ -17,12 +17,18 @@ What they guarantee:
 - **The tools too.** Every file ``tools/*.py`` reads or writes goes through this module
   (``tests/test_file_access.py`` scans the sources of the package and the tools for any other
   way to open a file).
+- **One check of a notebook's JSON.** :func:`parse_notebook` (and :func:`read_notebook`)
+  counts the nesting, parses and checks the structure (cells a list of objects, each with a
+  ``cell_type`` string and a text ``source``); ``progress()``, ``tools/notebooks.read`` (so
+  every tool) and ``tools/grade.py`` use it, and a malformed notebook is a ``ValueError``
+  naming the file.
 - **A lock never waits for ever.** :func:`locked` retries a non-blocking ``flock`` until its
   time limit, then raises ``TimeoutError``.
 - **Writes are whole or not at all.** :func:`write_atomically` takes bytes already encoded
   (an encoding error happens before any file is touched), writes them to a temporary file in
   the target's folder and renames it over the target with ``os.replace``: a reader sees the old
-  file or the new one, never a truncated one. The progress store and every file
+  file or the new one, never a truncated one. A target that exists and is not a regular file
+  (a symbolic link, a folder, a FIFO, a device, a socket) is refused, never replaced. The progress store and every file
   ``tools/notebooks.py`` writes go through it.
 - **A folder named by an environment variable** with ``~user`` in it is expanded by
   :func:`folder_from_env`, which raises ``ValueError`` naming the variable when the user does
