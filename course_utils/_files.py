@@ -28,8 +28,8 @@ What they guarantee:
   (an encoding error happens before any file is touched), writes them to a temporary file in
   the target's folder and renames it over the target with ``os.replace``: a reader sees the old
   file or the new one, never a truncated one. A target that exists and is not a regular file
-  (a symbolic link, a folder, a FIFO, a device, a socket) is refused, never replaced. The progress store and every file
-  ``tools/notebooks.py`` writes go through it.
+  (a symbolic link, a folder, a FIFO, a device, a socket) is refused, never replaced. Every
+  file the package and the tools write goes through it.
 - **A folder named by an environment variable** with ``~user`` in it is expanded by
   :func:`folder_from_env`, which raises ``ValueError`` naming the variable when the user does
   not exist (``pathlib`` raises ``RuntimeError``).
