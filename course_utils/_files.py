@@ -17,13 +17,19 @@ What they guarantee:
 - **The tools too.** Every file ``tools/*.py`` reads or writes goes through this module
   (``tests/test_file_access.py`` scans the sources of the package and the tools for any other
   way to open a file).
+- **One check of a notebook's JSON.** :func:`parse_notebook` (and :func:`read_notebook`)
+  counts the nesting, parses and checks the structure (cells a list of objects, each with a
+  ``cell_type`` string and a text ``source``); ``progress()``, ``tools/notebooks.read`` (so
+  every tool) and ``tools/grade.py`` use it, and a malformed notebook is a ``ValueError``
+  naming the file.
 - **A lock never waits for ever.** :func:`locked` retries a non-blocking ``flock`` until its
   time limit, then raises ``TimeoutError``.
 - **Writes are whole or not at all.** :func:`write_atomically` takes bytes already encoded
   (an encoding error happens before any file is touched), writes them to a temporary file in
   the target's folder and renames it over the target with ``os.replace``: a reader sees the old
-  file or the new one, never a truncated one. The progress store and every file
-  ``tools/notebooks.py`` writes go through it.
+  file or the new one, never a truncated one. A target that exists and is not a regular file
+  (a symbolic link, a folder, a FIFO, a device, a socket) is refused, never replaced. Every
+  file the package and the tools write goes through it.
 - **A folder named by an environment variable** with ``~user`` in it is expanded by
   :func:`folder_from_env`, which raises ``ValueError`` naming the variable when the user does
   not exist (``pathlib`` raises ``RuntimeError``).
@@ -32,6 +38,7 @@ What they guarantee:
 from __future__ import annotations
 
 import contextlib
+import json
 import os
 import stat
 import tempfile
@@ -43,8 +50,10 @@ try:  # not on Windows: there the progress store is written without a lock
 except ImportError:  # pragma: no cover
     fcntl = None
 
-__all__ = ["NotARegularFileError", "FileTooLargeError", "file_kind", "folder_from_env",
-           "json_nesting_depth", "read_regular_file", "read_text_file", "locked",
+__all__ = ["NotARegularFileError", "FileTooLargeError", "check_replaceable", "file_kind",
+           "folder_from_env",
+           "json_nesting_depth", "parse_notebook", "read_notebook", "read_regular_file",
+           "read_text_file", "locked",
            "write_atomically"]
 
 _FLAGS = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOCTTY", 0) | getattr(
@@ -163,7 +172,76 @@ def read_text_file(path, max_bytes: int, *, max_json_depth: int | None = None,
     raw = read_regular_file(path, max_bytes, follow_symlinks=follow_symlinks)
     if max_json_depth is not None and json_nesting_depth(raw) > max_json_depth:
         raise ValueError(f"{path} nests more than {max_json_depth} levels deep")
-    return raw.decode("utf-8")
+    return _decode(raw, path)
+
+
+def _decode(raw: bytes, path) -> str:
+    """``raw`` as UTF-8 text, or a ``ValueError`` naming ``path`` and the first bad byte."""
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError as error:
+        raise ValueError(f"{path} is not UTF-8 text (byte {error.start:,}: "
+                         f"{error.reason})") from None
+
+
+def parse_notebook(raw: bytes, path, max_depth: int) -> dict:
+    """The notebook in the bytes ``raw`` (read from ``path``), its structure checked.
+
+    The one check of a notebook's JSON, used by :func:`read_notebook` (the progress report)
+    and by ``tools/notebooks.py`` (every tool reads notebooks through it) and
+    ``tools/grade.py``: the nesting is counted before parsing, and then the notebook must be
+    an object whose ``"cells"`` is a list of objects, each with a ``cell_type`` string and a
+    ``source`` that is a string or a list of strings. Zero cells is a valid notebook.
+
+    Raises
+    ------
+    ValueError
+        Naming ``path`` and what is wrong (not UTF-8, not JSON, too deep, or which cell).
+    """
+    if json_nesting_depth(raw) > max_depth:
+        raise ValueError(f"{path}: nested deeper than {max_depth} levels, not a notebook")
+    text = _decode(raw, path)
+    try:
+        notebook = json.loads(text)
+    except (ValueError, RecursionError) as error:
+        raise ValueError(f"{path}: not JSON ({type(error).__name__}: {error})") from None
+    if not isinstance(notebook, dict) or not isinstance(notebook.get("cells"), list):
+        raise ValueError(f"{path}: not a notebook (no list of cells)")
+    for number, cell in enumerate(notebook["cells"], start=1):
+        if not isinstance(cell, dict):
+            raise ValueError(f"{path}: cell {number} is not an object")
+        if not isinstance(cell.get("cell_type"), str):
+            raise ValueError(f"{path}: cell {number} has no cell_type string")
+        source = cell.get("source", "")
+        if not (isinstance(source, str)
+                or isinstance(source, list) and all(isinstance(s, str) for s in source)):
+            raise ValueError(f"{path}: the source of cell {number} is not text "
+                             "(a string or a list of strings)")
+    return notebook
+
+
+def read_notebook(path, max_bytes: int, max_depth: int) -> dict:
+    """The notebook file ``path`` as a dict, read by :func:`read_regular_file`, checked by
+    :func:`parse_notebook` (``ValueError`` naming the file when it is malformed)."""
+    return parse_notebook(read_regular_file(path, max_bytes), path, max_depth)
+
+
+def check_replaceable(path) -> None:
+    """Raise ``ValueError`` naming ``path`` when something other than a regular file is there.
+
+    A missing ``path`` or a regular file passes. A symbolic link (even to a regular file), a
+    folder, a FIFO, a device or a socket is refused: :func:`write_atomically` would replace it
+    by a regular file (``/dev/null`` made an ordinary file). ``lstat`` looks at the link
+    itself, not at what it points to. Tools call it before long work (grading) too, so that a
+    bad output path fails at once.
+    """
+    try:
+        mode = os.lstat(path).st_mode
+    except FileNotFoundError:
+        return
+    if not stat.S_ISREG(mode):
+        kind = "symbolic link" if stat.S_ISLNK(mode) else file_kind(mode)
+        raise ValueError(f"{path} is a {kind}, not a regular file: refusing to replace it")
 
 
 def write_atomically(path, data: bytes, mode: int = 0o644) -> None:
@@ -172,8 +250,9 @@ def write_atomically(path, data: bytes, mode: int = 0o644) -> None:
     Parameters
     ----------
     path : str or os.PathLike
-        The file written; its folder must exist. A symbolic link at ``path`` is replaced by a
-        regular file, not followed.
+        The file written; its folder must exist. If something is already at ``path``, it
+        must be a regular file: a symbolic link, a folder, a FIFO, a device (``/dev/null``)
+        or a socket is refused, never replaced.
     data : bytes
         The whole new content, already encoded.
     mode : int, default=0o644
@@ -184,6 +263,9 @@ def write_atomically(path, data: bytes, mode: int = 0o644) -> None:
     TypeError
         If ``data`` is not bytes (text must be encoded first, so that an encoding error leaves
         the file as it was).
+    ValueError
+        Naming ``path``, when it exists and is not a regular file (checked with ``lstat``
+        before anything is written).
     OSError
         When the file cannot be written; ``path`` is then unchanged and no temporary file is
         left behind.
@@ -191,6 +273,7 @@ def write_atomically(path, data: bytes, mode: int = 0o644) -> None:
     if not isinstance(data, bytes):
         raise TypeError(f"data must be bytes (encode text first), got {type(data).__name__}")
     path = Path(path)
+    check_replaceable(path)
     handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
         with os.fdopen(handle, "wb") as stream:
@@ -252,25 +335,45 @@ def folder_from_env(variable: str) -> Path | None:
         ) from None
 
 
-def json_nesting_depth(raw: bytes) -> int:
+def json_nesting_depth(raw: bytes, chunk_bytes: int = 1 << 16) -> int:
     """How deep the arrays and objects of the JSON text ``raw`` nest, in linear time.
 
     Brackets inside strings do not count: a quote opens or closes a string unless an odd
     number of backslashes precedes it. (On invalid JSON the count can be off after the first
-    error, where the parser stops anyway.) Computed with numpy, without recursion, so a file
-    of ``"[" * 200_000`` is refused before ``json.loads`` recurses into it, whatever the
-    recursion limit. The progress store and ``tools/notebooks.py`` check it before parsing.
+    error, where the parser stops anyway.) Without recursion, so a file of ``"[" * 200_000``
+    is refused before ``json.loads`` recurses into it, whatever the recursion limit. The
+    progress store and ``tools/notebooks.py`` check it before parsing.
+
+    One pass over ``raw`` in pieces of about ``chunk_bytes`` bytes (numpy within a piece),
+    carrying from one piece to the next only whether a string is open and the depth reached:
+    the extra memory is a few dozen times ``chunk_bytes``, whatever the size of ``raw``. A
+    piece never ends on a backslash (it is stretched past a run of them), so whether the first
+    byte of the next piece is escaped needs no carrying.
     """
     import numpy as np  # here: the rest of this module needs only the standard library
 
-    text = np.frombuffer(raw, dtype=np.uint8)
-    index = np.arange(text.size)
-    backslash = text == ord("\\")
-    last_other = np.maximum.accumulate(np.where(backslash, -1, index))
-    run = index - last_other  # backslashes ending at each position
-    escaped = np.zeros(text.size, dtype=bool)
-    escaped[1:] = run[:-1] % 2 == 1
-    in_string = np.cumsum((text == ord('"')) & ~escaped) % 2 == 1
-    opens = np.isin(text, (ord("["), ord("{"))) & ~in_string
-    closes = np.isin(text, (ord("]"), ord("}"))) & ~in_string
-    return int(np.cumsum(opens.astype(np.int64) - closes).max(initial=0))
+    view = memoryview(raw).cast("B")
+    depth = deepest = 0
+    in_string = False
+    start = 0
+    while start < len(view):
+        end = min(start + chunk_bytes, len(view))
+        while end < len(view) and view[end - 1] == ord("\\"):
+            end += 1  # never cut a run of backslashes
+        text = np.frombuffer(view[start:end], dtype=np.uint8)
+        index = np.arange(text.size)
+        backslash = text == ord("\\")
+        last_other = np.maximum.accumulate(np.where(backslash, -1, index))
+        escaped = np.zeros(text.size, dtype=bool)
+        escaped[1:] = (index[:-1] - last_other[:-1]) % 2 == 1  # odd run of backslashes before
+        quotes = np.cumsum((text == ord('"')) & ~escaped)
+        inside = (quotes % 2 == 1) != in_string
+        step = (((text == ord("[")) | (text == ord("{"))).astype(np.int64)
+                - ((text == ord("]")) | (text == ord("}"))))
+        levels = depth + np.cumsum(np.where(inside, 0, step))
+        if levels.size:
+            deepest = max(deepest, int(levels.max()))
+            depth = int(levels[-1])
+        in_string = bool(inside[-1]) if text.size else in_string
+        start = end
+    return deepest

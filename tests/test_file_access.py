@@ -32,15 +32,16 @@ sys.path.insert(0, str(ROOT / "tools"))
 import grade  # noqa: E402
 import mutation  # noqa: E402
 import plans  # noqa: E402
-import slides  # noqa: E402
 
 import notebooks  # noqa: E402
+import slides  # noqa: E402
 
 # tools/site.py by its path: "import site" is Python's own module, imported at start-up
 _spec = importlib.util.spec_from_file_location("course_site", ROOT / "tools" / "site.py")
 site_tool = importlib.util.module_from_spec(_spec)
 _spec.loader.exec_module(site_tool)
 
+from course_utils import _files  # noqa: E402
 from course_utils.exercises import _progress  # noqa: E402
 
 # ----------------------------------------------------------------------------- the source scan
@@ -289,3 +290,94 @@ def test_every_tool_that_reads_files_has_an_entry_point_here():
         source = path.read_bytes().decode("utf-8")
         if "course_utils._files" in source or "nbtool.read" in source:
             assert path.stem in covered, f"tools/{path.name} reads files: add it to ENTRY_POINTS"
+
+
+# ------------------------------------------------------------------ malformed notebooks x readers
+# Every way the course reads a notebook goes through one check of its JSON
+# (course_utils._files.parse_notebook): each malformed notebook below, given to each reader,
+# gives an error naming the file, never an AttributeError, TypeError or IndexError.
+
+MALFORMED_NOTEBOOKS = {
+    "cells-of-numbers": json.dumps({"cells": [1]}),
+    "cells-of-strings": json.dumps({"cells": ["a"]}),
+    "cell-without-type": json.dumps({"cells": [{"a": 1}]}),
+    "cell-type-number": json.dumps({"cells": [{"cell_type": 3, "source": ""}]}),
+    "source-number": json.dumps({"cells": [{"cell_type": "code", "source": 5}]}),
+    "source-list-of-numbers": json.dumps({"cells": [{"cell_type": "code", "source": [1, 2]}]}),
+    "cells-null": json.dumps({"cells": None}),
+    "no-cells": json.dumps({"metadata": {}}),
+    "a-list": json.dumps(["a"]),
+    "not-json": "{",
+    "not-utf8": b"\xff\xfe{}",
+    "too-deep": "[" * 100 + "]" * 100,
+}
+
+
+def _progress_reader(path):
+    _progress.NOTEBOOKS = path.parent  # monkeypatched back by the fixture below
+    return _progress.notebook_questions(path.name[:2])
+
+
+NOTEBOOK_READERS = {
+    "course_utils.read_notebook": lambda p: _files.read_notebook(p, 2**20, 64),
+    "progress": _progress_reader,
+    "tools/notebooks.read": notebooks.read,
+    "tools/grade": grade._load_cells,
+    "tools/plans": plans.read,
+    "tools/site": lambda p: site_tool.stage_notebook(p, p.parent / "out.ipynb", "x", "y"),
+    "tools/slides": lambda p: slides.build([p], out=p.parent / "slides"),
+}
+
+
+@pytest.mark.parametrize("reader", NOTEBOOK_READERS)
+@pytest.mark.parametrize("kind", MALFORMED_NOTEBOOKS)
+def test_every_notebook_reader_names_a_malformed_notebook(tmp_path, monkeypatch, reader, kind):
+    monkeypatch.setattr(_progress, "NOTEBOOKS", _progress.NOTEBOOKS)
+    content = MALFORMED_NOTEBOOKS[kind]
+    path = tmp_path / "42_broken.ipynb"
+    path.write_bytes(content if isinstance(content, bytes) else content.encode("utf-8"))
+    with pytest.raises((ValueError, notebooks.NotebookError), match="42_broken.ipynb"):
+        NOTEBOOK_READERS[reader](path)
+
+
+def test_a_notebook_without_cells_is_named_where_its_title_is_needed(tmp_path, monkeypatch):
+    # Zero cells is valid nbformat, so every reader accepts it; what needs the title cell
+    # (the course map and badges, the site's solved pages) says which file has none.
+    path = tmp_path / "42_empty.ipynb"
+    path.write_text(json.dumps({"cells": [], "metadata": {}, "nbformat": 4,
+                                "nbformat_minor": 5}))
+    assert notebooks.read(path).cells == []
+    assert _files.read_notebook(path, 2**20, 64)["cells"] == []
+    monkeypatch.setattr(notebooks, "solution_paths", lambda: [path])
+    with pytest.raises(notebooks.NotebookError, match="42_empty.ipynb: no cells"):
+        notebooks.course_entries()
+    with pytest.raises(notebooks.NotebookError, match="42_empty.ipynb: no cells"):
+        site_tool.stage_notebook(path, tmp_path / "out.ipynb", "x", "y", learner_page="z")
+
+
+def test_notebooks_slides_reports_a_bad_notebook_in_one_line(tmp_path):
+    # Run as a script, tools/notebooks.py is __main__ while slides.py imports it again as
+    # "notebooks": the error of that second copy must still end as one line and status 2.
+    import subprocess
+
+    result = subprocess.run(
+        [sys.executable, str(ROOT / "tools" / "notebooks.py"), "slides", "99_missing.ipynb"],
+        capture_output=True, text=True, cwd=tmp_path, timeout=120)
+    assert result.returncode == 2, result.stderr
+    assert "Traceback" not in result.stderr
+    assert "99_missing.ipynb" in result.stderr and len(result.stderr.splitlines()) == 1
+
+
+def test_read_text_file_names_a_file_that_is_not_utf8(tmp_path):
+    path = tmp_path / "latin1.md"
+    path.write_bytes("caf\xe9".encode("latin-1"))
+    with pytest.raises(ValueError, match="latin1.md is not UTF-8"):
+        _files.read_text_file(path, 100)
+
+
+def test_plans_refuses_a_guide_without_plans(tmp_path, monkeypatch, capsys):
+    guide = tmp_path / "INSTRUCTOR_GUIDE.md"
+    guide.write_text("")
+    monkeypatch.setattr(plans, "GUIDE", guide)
+    assert plans.main([]) == 2
+    assert "INSTRUCTOR_GUIDE.md has no table" in capsys.readouterr().err

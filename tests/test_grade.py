@@ -527,3 +527,25 @@ def test_wrong_answer_class_drops_the_failing_case():
     plain = ("first failing case: f([1.0]): it raised ZeroDivisionError: division by zero, "
              "expected 1.")
     assert grade.wrong_answer_class(plain) == "fails a test case (raised ZeroDivisionError)"
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="POSIX file kinds")
+@pytest.mark.parametrize("kind", ["folder", "fifo", "symlink-to-device"])
+def test_a_csv_target_that_is_not_a_regular_file_is_refused_before_grading(
+        tmp_path, kind, capsys, monkeypatch):
+    target = tmp_path / "out.csv"
+    if kind == "folder":
+        target.mkdir()
+    elif kind == "fifo":
+        os.mkfifo(target)
+    else:
+        target.symlink_to("/dev/null")  # the link is refused; /dev/null is never touched
+
+    def no_grading(*args, **kwargs):
+        raise AssertionError("graded before checking --csv")
+
+    monkeypatch.setattr(grade, "grade_all", no_grading)
+    with pytest.raises(SystemExit) as stop:
+        grade.main([str(tmp_path), "--csv", str(target)])
+    assert stop.value.code == 2
+    assert "out.csv is a" in capsys.readouterr().err

@@ -316,3 +316,17 @@ def test_every_question_of_every_exercise_module_has_a_key_the_store_keeps():
                      if isinstance(value, Question)]
     assert len(keys) >= 20
     assert [key for key in keys if not _progress._KEY.fullmatch(key)] == []
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="POSIX file kinds")
+def test_a_socket_as_progress_file_is_not_replaced(folder):
+    import socket
+
+    folder.mkdir()
+    store = folder / _progress.FILE_NAME
+    server = socket.socket(socket.AF_UNIX)
+    server.bind(str(store))
+    server.close()
+    with pytest.raises(OSError, match="is a socket"):
+        _progress._update(lambda questions: questions.update({"ex00.q1": {}}))
+    assert store.is_socket()  # left as it was, never turned into a regular file

@@ -82,7 +82,8 @@ sys.path.insert(0, str(ROOT))  # the course's own package, whatever the current 
 from course_utils._files import (  # noqa: E402
     FileTooLargeError,
     NotARegularFileError,
-    json_nesting_depth,
+    check_replaceable,
+    parse_notebook,
     read_regular_file,
     write_atomically,
 )
@@ -238,33 +239,27 @@ def read_regular(path: Path, limit: int = MAX_NOTEBOOK_BYTES) -> bytes:
     try:
         return read_regular_file(path, limit, follow_symlinks=False)
     except NotARegularFileError as exc:
-        raise ValueError(f"skipped: not a regular file ({exc.kind})") from None
+        raise ValueError(f"not a regular file ({exc.kind})") from None
     except FileTooLargeError:
-        raise ValueError(f"skipped: larger than {limit // 2**20} MB") from None
+        raise ValueError(f"larger than {limit // 2**20} MB") from None
     except OSError as exc:
         if os.path.islink(path):
-            raise ValueError("skipped: a symbolic link (copy the notebook itself)") from None
-        raise ValueError(f"skipped: cannot be opened ({exc.strerror})") from None
+            raise ValueError("a symbolic link (copy the notebook itself)") from None
+        raise ValueError(f"cannot be opened ({exc.strerror})") from None
 
 
 def _load_cells(path: Path) -> list[dict]:
     """The cells of a submission (sources joined); raises ValueError when it is not one."""
     data = read_regular(path)
-    if json_nesting_depth(data) > nbtool.MAX_NOTEBOOK_DEPTH:  # counted without recursion
-        raise ValueError(f"not a notebook (nested deeper than {nbtool.MAX_NOTEBOOK_DEPTH} levels)")
-    try:
-        notebook = json.loads(data.decode("utf-8"))
-    except (UnicodeDecodeError, ValueError, RecursionError) as exc:
-        raise ValueError(f"not a valid notebook file ({type(exc).__name__})") from None
-    if not isinstance(notebook, dict) or not isinstance(notebook.get("cells"), list):
-        raise ValueError("not a notebook (no list of cells)")
+    try:  # the package's own check of a notebook's JSON, shared with tools/notebooks.py
+        notebook = parse_notebook(data, path.name, nbtool.MAX_NOTEBOOK_DEPTH)
+    except ValueError as exc:
+        raise ValueError(f"not a valid notebook ({exc})") from None
     cells = []
     for cell in notebook["cells"]:
-        if not isinstance(cell, dict):
-            raise ValueError("not a notebook (a cell is not an object)")
         source = cell.get("source", "")
         if isinstance(source, list):
-            source = "".join(part for part in source if isinstance(part, str))
+            source = "".join(source)
         cell_id = cell.get("id")
         cells.append({"id": cell_id if isinstance(cell_id, str) else None,
                       "cell_type": cell.get("cell_type"),
@@ -800,7 +795,7 @@ def submissions(args: list[str]) -> tuple[list[tuple[str, Path]], list[dict]]:
                 for name in subfolders:
                     if (Path(folder) / name).is_symlink():
                         skipped.append(_row(name, Path(folder) / name, status="not graded",
-                                            notes=["skipped: a symbolic link to a folder"],
+                                            notes=["a symbolic link to a folder"],
                                             flags=["skipped"]))
         elif top.exists() or top.is_symlink():
             found.append((top.stem, top))
@@ -973,6 +968,10 @@ def main(argv: list[str] | None = None) -> int:
     questions = [q.strip() for item in args.questions for q in item.split(",") if q.strip()]
     if any(not re.fullmatch(r"ex\d\d(\.q\d+)?", q) for q in questions):
         parser.error("--questions takes names like ex03 or ex03.q2")
+    try:  # before any grading: a folder, a FIFO or /dev/null is never replaced
+        check_replaceable(args.csv)
+    except ValueError as error:
+        parser.error(f"--csv: {error}")
     roster = read_roster(args.roster) if args.roster else None
     items, skipped = submissions(args.submissions)
     hidden = {Path(a).resolve() if Path(a).is_dir() else Path(a).resolve().parent

@@ -81,7 +81,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # the course's own
 from course_utils._files import (  # noqa: E402
     FileTooLargeError,
     NotARegularFileError,
-    json_nesting_depth,
+    parse_notebook,
     read_regular_file,
     read_text_file,
     write_atomically,
@@ -255,11 +255,12 @@ def read(path: Path) -> nbformat.NotebookNode:
         ) from None
     except OSError as exc:
         raise NotebookError(f"{path}: cannot be read ({exc.strerror or exc})") from None
-    if json_nesting_depth(data) > MAX_NOTEBOOK_DEPTH:
-        raise NotebookError(f"{path}: nested deeper than {MAX_NOTEBOOK_DEPTH} levels, "
-                            "not a notebook")
+    try:  # the package's own check of a notebook's JSON, shared with progress() and grade.py
+        parse_notebook(data, path, MAX_NOTEBOOK_DEPTH)
+    except ValueError as exc:
+        raise NotebookError(str(exc)) from None
     try:
-        nb = nbformat.reads(data.decode("utf-8"), as_version=4)
+        nb = nbformat.reads(data.decode("utf-8"), as_version=4)  # its lines joined, as v4
         nbformat.validate(nb)
     except Exception as exc:  # JSON, UTF-8, nbformat's own errors: all mean "not a notebook"
         first = str(exc).strip().splitlines()[:1] or [""]
@@ -267,6 +268,17 @@ def read(path: Path) -> nbformat.NotebookNode:
             f"{path}: not a valid notebook ({type(exc).__name__}: {first[0][:150]})"
         ) from None
     return nb
+
+
+def title_source(nb: nbformat.NotebookNode, path: Path) -> str:
+    """The source of the title cell (the first) of the notebook ``nb`` read from ``path``.
+
+    A notebook with no cells is valid nbformat but no course notebook: ``NotebookError``
+    naming the file, rather than an ``IndexError`` naming nothing.
+    """
+    if not nb.cells:
+        raise NotebookError(f"{path}: no cells (a course notebook starts with its title cell)")
+    return nb.cells[0].source
 
 
 def write_text(path: Path, text: str) -> None:
@@ -709,7 +721,7 @@ def course_entries() -> list[dict]:
         name = None
         if number in found:
             name = found[number].name
-            text = read(found[number]).cells[0].source
+            text = title_source(read(found[number]), found[number])
             heading = re.search(r"^# \d\d\s*·\s*(.+)$", text, re.MULTILINE)
             time = re.search(r"\*\*Time:\*\*\s*about\s*(\d+)\s*min", text)
             title = heading.group(1).strip() if heading else title
@@ -894,7 +906,11 @@ def _run(args: argparse.Namespace) -> int:
         sys.path.insert(0, str(Path(__file__).resolve().parent))
         import slides
 
-        for deck in slides.build(_solutions(paths)):
+        try:
+            decks = slides.build(_solutions(paths))
+        except slides.nbtool.NotebookError as exc:  # the class of slides' own import of this file
+            raise NotebookError(str(exc)) from None
+        for deck in decks:
             print(f"slides: {deck.relative_to(ROOT)}")
     if args.command == "new":
         print(f"created {new_notebook(args.stem, args.title).relative_to(ROOT)}")

@@ -297,7 +297,12 @@ def main(argv: list[str]) -> int:
                   f"{function + value + choice} ({function} / {value} / {choice}) | "
                   f"{row['measured']} min | {row['stated']} min |")
         return 0
-    for name, plan in plans().items():
+    found = plans()
+    if not found:  # an empty or damaged guide would otherwise pass in silence
+        print(f"plans.py: error: {GUIDE} has no table with Time and Runs "
+              "columns", file=sys.stderr)
+        return 2
+    for name, plan in found.items():
         print(name)
         for slot, measured in zip(plan, slot_minutes(plan), strict=True):
             runs = "; ".join(f"{n}: {', '.join(labels)}" for n, labels in slot.runs.items())

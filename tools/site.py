@@ -96,7 +96,7 @@ def stage_notebook(
     """
     nb = nbtool.read(source)
     if learner_page:
-        title, _, rest = nb.cells[0].source.partition("\n")
+        title, _, rest = nbtool.title_source(nb, source).partition("\n")
         nb.cells[0].source = f"{title}{SOLVED}\n{rest}"
         nb.cells.insert(1, solution_banner(learner_page))
     for cell in nb.cells:
@@ -254,7 +254,11 @@ def accessible(page: str) -> str:
 
 
 if __name__ == "__main__":
-    status = build()
+    try:
+        status = build()
+    except nbtool.NotebookError as exc:  # one line naming the file, as tools/notebooks.py
+        print(f"site.py: error: {exc}", file=sys.stderr)
+        sys.exit(2)
     if status == 0:
         print(f"site built: {OUT.relative_to(ROOT)}/index.html")
     sys.exit(status)

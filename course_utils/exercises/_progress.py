@@ -45,6 +45,7 @@ from .._files import (
     folder_from_env,
     json_nesting_depth,
     locked,
+    read_notebook,
     read_regular_file,
     write_atomically,
 )
@@ -67,6 +68,7 @@ _MODULE = re.compile(rf"course_utils\.exercises\.({_NOTEBOOK})", re.ASCII)
 _CHECK = re.compile(rf"\b({_NOTEBOOK})\.({_QUESTION})\.check\(", re.ASCII)
 _KEY = re.compile(rf"{_NOTEBOOK}\.{_QUESTION}", re.ASCII)
 NOTEBOOK_MAX_BYTES = 16 * 2**20  # a notebook is under 1 MB (CONTRIBUTING)
+NOTEBOOK_MAX_DEPTH = 64  # as tools/notebooks.py: a notebook nests about 6 deep
 
 
 MAX_BYTES = 4 * 2**20  # the whole course's records take a few tens of kilobytes
@@ -189,7 +191,10 @@ def _save(questions: dict) -> None:
     _, damage = _parse(raw)
     if damage is not None:
         raise OSError(f"the progress file was not written: {damage}")
-    write_atomically(path, raw, mode=0o600)  # the learner's own record
+    try:
+        write_atomically(path, raw, mode=0o600)  # the learner's own record
+    except ValueError as error:  # a socket or a device there: not replaced, and said so
+        raise OSError(f"the progress file was not written: {error}") from None
 
 
 def _update(change) -> None:
@@ -287,14 +292,16 @@ def notebook_questions(number: str) -> tuple[str | None, list[tuple[str, str | N
 
     Returns ``(file name or None, [(question key, section heading or None), ...])``, read from
     the learner notebook ``notebooks/NN_*.ipynb`` (the last cell checking a question is its
-    exercise cell; its section is the nearest heading above it).
+    exercise cell; its section is the nearest heading above it). A notebook that cannot be
+    opened lists no questions; one whose JSON is malformed raises ``ValueError`` naming it
+    (:func:`course_utils._files.read_notebook`, the check every tool shares).
     """
     files = sorted(NOTEBOOKS.glob(f"{number}_*.ipynb"))
     if not files:
         return None, []
     try:
-        cells = json.loads(read_regular_file(files[0], NOTEBOOK_MAX_BYTES).decode("utf-8"))["cells"]
-    except (OSError, ValueError, KeyError, TypeError, RecursionError):
+        cells = read_notebook(files[0], NOTEBOOK_MAX_BYTES, NOTEBOOK_MAX_DEPTH)["cells"]
+    except OSError:  # missing, unreadable, a FIFO or a device: no questions to list
         return files[0].name, []
     found, heading = {}, None
     for cell in cells:
