@@ -183,3 +183,16 @@ def test_row_shard_keeps_its_own_labels():
     reference = sharding.RowShard(X, Y).learn(0, 3)
     np.testing.assert_array_equal(values, reference[1])
     assert intercept == reference[2]
+
+
+def test_the_weights_are_the_compiled_loops_where_n_is_zero():
+    # RowShard.mix sets z where n = 0; the served weights must be the ones the loop learns with
+    from course_utils.solvers._ftrl_loop import weight
+    from course_utils.solvers.online import _ftrl_weights
+
+    z, n = np.array([3.0, -3.0, 0.5, 3.0]), np.array([0.0, 4.0, 0.0, 0.0])
+    for beta, l2 in ((1.0, 0.0), (0.0, 0.0), (0.0, 0.5)):
+        served = _ftrl_weights(z, n, 0.1, beta, 1.0, l2, False)
+        learned = [weight(z_i, np.sqrt(n_i), 0.1, beta, 1.0, l2)
+                   for z_i, n_i in zip(z, n, strict=True)]
+        np.testing.assert_array_equal(served, learned)

@@ -314,13 +314,12 @@ def _ftrl_weights(z, n, alpha, beta, l1, l2, intercept):
     l1s, l2s = np.full(touched.size, float(l1)), np.full(touched.size, float(l2))
     if intercept and touched.size and touched[-1] == w.size - 1:
         l1s[-1] = l2s[-1] = 0.0
-    active = np.abs(z) > l1s  # |z_i| <= l1 gives exactly w_i = 0: the source of sparsity
-    w[touched] = np.divide(
-        -(z - np.sign(z) * l1s),
-        (beta + np.sqrt(n)) / alpha + l2s,
-        out=np.zeros_like(z),
-        where=active,
-    )
+    denominator = (beta + np.sqrt(n)) / alpha + l2s
+    # |z_i| <= l1 gives exactly w_i = 0: the source of sparsity (and, as in the compiled loop's
+    # weight(), a zero denominator: beta = l2 = n_i = 0, a coordinate not yet learned)
+    active = (np.abs(z) > l1s) & (denominator != 0.0)
+    w[touched] = np.divide(-(z - np.sign(z) * l1s), denominator, out=np.zeros_like(z),
+                           where=active)
     return w
 
 
