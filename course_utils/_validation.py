@@ -884,6 +884,54 @@ def check_fit(result, solver: str, *, X, inputs: str = "X and y"):
     return result
 
 
+def check_output(values, what: str, *, fix: str) -> np.ndarray:
+    """Return ``values`` (weights, logits or losses an online model hands out) if finite and
+    of a sane size: :func:`check_fit` for a model whose state persists between calls.
+
+    A state that passes its own checks (``n_`` of 5e-324 with ``beta = 0``, ``alpha`` of 1e300)
+    can still give weights of inf, or of 1e300 whose logits and losses overflow. So:
+
+    - a non-finite value is a ``ValueError`` naming ``what`` and what to fix;
+    - a value above ``MAX_FIT_MAGNITUDE`` (about 1.3e154) in absolute value is returned with
+      a ``ConvergenceWarning``: the model diverged.
+
+    Parameters
+    ----------
+    values : array-like of float
+        What the model is about to hand out.
+    what : str
+        What they are, used in messages (e.g. "FTRLProximal's weights").
+    fix : str
+        What to change, used in messages (e.g. "its state z_, n_ or its settings alpha,
+        beta, l1, l2").
+
+    Returns
+    -------
+    numpy.ndarray
+        ``values`` as a float64 array.
+
+    Raises
+    ------
+    ValueError
+        If a value is inf or NaN.
+    """
+    values = np.asarray(values, dtype=np.float64)
+    high, low = float(np.max(values, initial=0.0)), float(np.min(values, initial=0.0))
+    if not (np.isfinite(high) and np.isfinite(low)):
+        raise ValueError(f"{what} overflowed float64 (inf or NaN): {fix} are out of scale.")
+    if max(high, -low) > MAX_FIT_MAGNITUDE:
+        import warnings
+
+        from .solvers._result import convergence_warning
+
+        warnings.warn(
+            f"{what} reach {max(high, -low):.3g}, above {MAX_FIT_MAGNITUDE:.3g} (their squares "
+            f"overflow float64): the model diverged; {fix} are out of scale.",
+            convergence_warning(), stacklevel=3,
+        )
+    return values
+
+
 def check_binary_labels(y, name: str = "y") -> np.ndarray:
     """Return ``y`` as a float array of 0.0 and 1.0, or raise if other labels appear."""
     labels = np.unique(y)

@@ -51,12 +51,13 @@ from ._validation import (
     check_int,
     check_magnitude,
     check_n_features,
+    check_output,
     check_scalar,
     check_state,
     element_budget,
 )
 from .solvers import FTRLProximal
-from .solvers.online import _ftrl_weights
+from .solvers.online import FTRL_STATE, _ftrl_weights
 
 # average_weights: the most values (indices and weights of all the messages together) one call
 # mixes. Merging them sorts the indices: 2**25 values (2 workers of 2**23 non-zeros) take about
@@ -301,7 +302,7 @@ class RowShard:
                              f"y has {y.shape[0]}.")
         check_binary_labels(y)
         check_magnitude(X, "X", X.shape[0])  # n_i sums a squared gradient per row
-        self._X, self._y = X, y
+        self._X, self._y = X, y.copy()  # the caller's y may change after this
         self.model = FTRLProximal(X.shape[1], alpha, beta, l1, l2)
 
     def _checked_model(self):
@@ -351,6 +352,7 @@ class RowShard:
         and gets the ``z`` whose closed-form weight is the given one:
         ``z = -(w d + sign(w) l1)`` with ``d = (beta + sqrt(n)) / alpha + l2``. A coordinate
         whose given weight is 0 keeps its ``z`` clipped to ``[-l1, l1]``, where its weight is 0.
+        A non-zero weight where ``d = 0`` (``n = 0`` and ``beta = l2 = 0``) is refused.
 
         Parameters
         ----------
@@ -377,6 +379,10 @@ class RowShard:
         l2 = np.full(w.size, s.l2)
         l1[-1] = l2[-1] = 0.0  # the intercept, the last slot, is not penalized
         d = (s.beta + np.sqrt(n)) / s.alpha + l2
+        if np.any((w != 0.0) & (d == 0.0)):  # beta = l2 = 0 and n = 0: the weight is 0 or inf
+            raise ValueError("values and intercept hold a weight for a coordinate this model has "
+                             "not learned (n_ = 0) and beta = l2 = 0: no z gives it that weight; "
+                             "use beta > 0.")
         with np.errstate(over="ignore", invalid="ignore"):
             z = np.where(w != 0.0, -(w * d + np.sign(w) * l1), np.clip(z, -l1, l1))
             z = z.astype(s.z.dtype)
@@ -492,7 +498,8 @@ class FeatureShard:
 
     @staticmethod
     def _weights(s):
-        return _ftrl_weights(s.z, s.n, s.alpha, s.beta, s.l1, s.l2, s.intercept)
+        return check_output(_ftrl_weights(s.z, s.n, s.alpha, s.beta, s.l1, s.l2, s.intercept),
+                            "FeatureShard's weights", fix=FTRL_STATE)
 
     def partial_logits(self, start, stop):
         """Each row's sum of ``w_i x_i`` over this worker's coordinates, for rows ``start:stop``.
@@ -511,10 +518,7 @@ class FeatureShard:
         X = self._rows(start, stop)
         with np.errstate(over="ignore", invalid="ignore"):
             logits = X @ self._weights(s)
-        if not np.all(np.isfinite(logits)):
-            raise ValueError("the partial logits overflowed float64: the state z_ (or X) is "
-                             "out of scale.")
-        return logits
+        return check_output(logits, "FeatureShard's partial logits", fix=FTRL_STATE + " (or X)")
 
     def learn(self, residuals, start):
         """Update ``z_`` and ``n_`` from the residuals ``p - y`` of the rows

@@ -131,3 +131,59 @@ def test_x_spread_is_refused_just_below_the_low_end_and_not_just_above(name):
     X = _low() * (X0 > 0).astype(float)
     assert np.ptp(X, axis=0).max() == _low()
     _not_refused_for_size(call, X, TARGET, "X")
+
+
+# Each solver with its penalty and step settings rescaled along with X, so that X * s and the
+# unit-scale X0 pose the same problem in w * s: its weights at scale s, times s, are the
+# weights at unit scale (lasso's alpha ||w||_1 becomes alpha * s, ridge's alpha ||w||^2
+# alpha * s**2, logistic_l1's tol (on a gradient) tol * s, a learning rate 1/s**2, FTRL's and
+# AdaGrad's alpha 1/s, beta and l1 s; the online solvers' intercept column is not scaled, so
+# they fit none here).
+RESCALED = {
+    "ridge": lambda X, y, s: ridge(X, y, 1.0 * s**2),
+    "lasso": lambda X, y, s: lasso(X, y, 0.01 * s),
+    "lasso_path": lambda X, y, s: lasso_path(X, y, [0.01 * s])[0],
+    "elastic_net": lambda X, y, s: elastic_net(X, y, 0.01 * s, l1_ratio=1.0),
+    "iht": lambda X, y, s: iht(X, y, 2, method="normalized"),
+    "htp": lambda X, y, s: htp(X, y, 2),
+    "best_subset": lambda X, y, s: best_subset(X, y, 2),
+    "sgd_l1 squared": lambda X, y, s: sgd_l1(X, y, 0.01 * s, loss="squared", epochs=EPOCHS,
+                                             learning_rate=0.1 / s**2, fit_intercept=False),
+    "sgd_l1 log": lambda X, y, s: sgd_l1(X, y, 0.01 * s, epochs=EPOCHS,
+                                         learning_rate=0.1 / s**2, fit_intercept=False),
+    "logistic_l1": lambda X, y, s: logistic_l1(X, y, 0.01 * s, tol=1e-10 * s),
+    "ftrl_proximal": lambda X, y, s: ftrl_proximal(X, y, alpha=0.1 / s, beta=1.0 * s,
+                                                   l1=0.01 * s, epochs=EPOCHS,
+                                                   fit_intercept=False),
+    "adagrad_fobos": lambda X, y, s: adagrad_fobos(X, y, alpha=0.1 / s, beta=1.0 * s,
+                                                   l1=0.01 * s, epochs=EPOCHS,
+                                                   fit_intercept=False),
+}
+
+
+def test_every_solver_has_a_rescaled_call():
+    assert sorted(RESCALED) == sorted(s[0] for s in SOLVERS)
+
+
+@pytest.mark.parametrize("end", ["high", "low"])
+@pytest.mark.parametrize("name, call, n_terms, regression", SOLVERS, ids=[s[0] for s in SOLVERS])
+def test_the_fit_at_each_end_of_the_range_is_the_fit_at_unit_scale(name, call, n_terms,
+                                                                    regression, end):
+    # A sum of squares of X's squares (a fourth power of its scale) overflows at X of 1e78 and
+    # underflows at 1e-78, inside the accepted range: a step computed that way became 0 and
+    # the weights all zero, "converged". At both ends of the range the fit must be the fit of
+    # the same problem at unit scale, rescaled.
+    y = TARGET if regression else LABELS
+    s = _bound(n_terms) if end == "high" else _low()
+    rescaled = RESCALED[name]
+    reference = rescaled(X0, y, 1.0)
+    assert np.any(reference.coef != 0)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        result = rescaled(X0 * s, y, s)
+    np.testing.assert_allclose(result.coef * s, reference.coef, rtol=1e-6,
+                               atol=1e-9 * np.abs(reference.coef).max())
+    assert result.intercept == pytest.approx(reference.intercept, rel=1e-6, abs=1e-9)
+    # it may stop short of tol at an end (logistic_l1's intercept gradient keeps its rounding
+    # while tol shrinks with s), but then it says so
+    assert result.converged == (not caught), [str(w.message) for w in caught]

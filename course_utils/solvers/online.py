@@ -31,6 +31,7 @@ from .._validation import (
     check_int,
     check_magnitude,
     check_mask,
+    check_output,
     check_random_state,
     check_scalar,
     check_state,
@@ -296,25 +297,29 @@ def _sgd_method(method, clip) -> str:
     return check_choice(method, "method", {"cumulative", "fobos", "subgradient"})
 
 
+# what an FTRL model's output depends on, named in check_output's messages
+FTRL_STATE = "its state (z_, n_) or its settings (alpha, beta, l1, l2)"
+
+
 def _ftrl_weights(z, n, alpha, beta, l1, l2, intercept):
     """Algorithm 1's closed-form weights from the per-coordinate state ``z`` and ``n``.
 
-    Only the coordinates ever touched (``n_i > 0``) can be non-zero: an untouched one has
-    ``z_i = 0``. With ``intercept``, the last coordinate is exempt from ``l1`` and ``l2``.
+    Only the coordinates with ``z_i != 0`` can be non-zero: an untouched one has ``z_i = 0``
+    (``RowShard.mix`` may set ``z_i`` where ``n_i = 0``). With ``intercept``, the last
+    coordinate is exempt from ``l1`` and ``l2``.
     """
     w = np.zeros(z.size)
-    touched = np.flatnonzero(n)
+    touched = np.flatnonzero(z)  # z_i = 0 gives w_i = 0 (untouched, or after RowShard.mix)
     z, n = z[touched].astype(np.float64), n[touched].astype(np.float64)
     l1s, l2s = np.full(touched.size, float(l1)), np.full(touched.size, float(l2))
     if intercept and touched.size and touched[-1] == w.size - 1:
         l1s[-1] = l2s[-1] = 0.0
-    active = np.abs(z) > l1s  # |z_i| <= l1 gives exactly w_i = 0: the source of sparsity
-    w[touched] = np.divide(
-        -(z - np.sign(z) * l1s),
-        (beta + np.sqrt(n)) / alpha + l2s,
-        out=np.zeros_like(z),
-        where=active,
-    )
+    denominator = (beta + np.sqrt(n)) / alpha + l2s
+    # |z_i| <= l1 gives exactly w_i = 0: the source of sparsity (and, as in the compiled loop's
+    # weight(), a zero denominator: beta = l2 = n_i = 0, a coordinate not yet learned)
+    active = (np.abs(z) > l1s) & (denominator != 0.0)
+    w[touched] = np.divide(-(z - np.sign(z) * l1s), denominator, out=np.zeros_like(z),
+                           where=active)
     return w
 
 
@@ -663,6 +668,8 @@ class FTRLProximal:
         if s.rounding == "random":  # a seed per chunk, from random_state
             seed = (s.random_state * 1_000_003 + self._chunks) % 2**32
         f = _ftrl_pass(z, n, X, y, s.alpha, s.beta, s.l1, s.l2, s.fit_intercept, seed)
+        # each row's logit, predicted before it was learned: the weights partial_fit used
+        check_output(f, "FTRLProximal's logits in partial_fit", fix=FTRL_STATE + " (or X)")
         self._chunks += 1
         self._loss_sum = _sum_in_order(self._loss_sum, np.logaddexp(0.0, f) - y * f)
         # written back once, the checked settings included
@@ -678,7 +685,8 @@ class FTRLProximal:
         """The weights of ``features_`` and the intercept, from the state (float64); ``s``:
         the checked state (:meth:`_check_state`), read now if not given."""
         s = self._check_state() if s is None else s
-        return _ftrl_weights(s.z, s.n, s.alpha, s.beta, s.l1, s.l2, True)
+        return check_output(_ftrl_weights(s.z, s.n, s.alpha, s.beta, s.l1, s.l2, True),
+                            "FTRLProximal's weights", fix=FTRL_STATE)
 
     def sparse_coef(self):
         """The serving model: ``(indices, values)`` of the non-zero weights, indices sorted."""
@@ -721,7 +729,8 @@ class FTRLProximal:
         if not s.n_rows:
             raise ValueError("progressive_loss_ is the mean over the rows learned so far: "
                              "call partial_fit first.")
-        return self._loss_sum / s.n_rows
+        return float(check_output(self._loss_sum / s.n_rows, "FTRLProximal's progressive_loss_",
+                                  fix=FTRL_STATE))
 
     def decision_function(self, X):
         """Logits ``X @ w + b``, reading only the non-zero weights each row touches.
@@ -755,7 +764,8 @@ class FTRLProximal:
             rows = np.repeat(np.arange(stop - start), np.diff(X.indptr[start:stop + 1]))
             logits[start:stop] = np.bincount(rows, weights=X.data[entries] * w,
                                              minlength=stop - start)
-        return logits + intercept
+        return check_output(logits + intercept, "FTRLProximal's decision values",
+                            fix=FTRL_STATE + " (or X)")
 
     def predict_proba(self, X):
         """Probability of label 1 for each row of ``X``.

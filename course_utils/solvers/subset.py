@@ -82,11 +82,25 @@ def _solve_or_lstsq(G_S, c_S):
 def _line_search_step(Xc, g, S):
     """The step that minimizes the objective along ``g`` restricted to the features ``S``.
 
-    For ``1/(2n) ||y - X w||^2`` it is ``||g_S||^2 / (||X g_S||^2 / n)``; 0.0 when ``g_S = 0``.
+    For ``1/(2n) ||y - X w||^2`` it is ``||g_S||^2 / (||X g_S||^2 / n)``; 0.0 when ``X g_S = 0``.
     """
-    g_S = np.where(S, g, 0.0)
-    curvature = np.sum((Xc @ g_S) ** 2) / Xc.shape[0]
-    return float(g_S @ g_S / curvature) if curvature > 0 else 0.0
+    step = _step_along(Xc, np.where(S, g, 0.0))
+    return step if np.isfinite(step) else 0.0
+
+
+def _step_along(Xc, d):
+    """``n ||d||^2 / ||X d||^2``, the exact step along ``d``; inf when ``X d = 0``.
+
+    Each vector is divided by its largest ``|entry|`` before it is squared: the squares of
+    ``X d`` are of the fourth power of X's scale, which overflows (or underflows) float64 for
+    X of 1e78 (or 1e-78) that ``check_magnitude`` accepts, and would make the step 0.
+    """
+    Xd = Xc @ d
+    d_max, Xd_max = np.max(np.abs(d), initial=0.0), np.max(np.abs(Xd), initial=0.0)
+    if Xd_max == 0:
+        return np.inf
+    ratio = np.linalg.norm(d / d_max) / np.linalg.norm(Xd / Xd_max) * (d_max / Xd_max)
+    return float(Xc.shape[0] * ratio**2)
 
 
 def iht(X, y, k, *, method="constant", fit_intercept=True, max_iter=500, tol=1e-8) -> FitResult:
@@ -178,9 +192,7 @@ def iht(X, y, k, *, method="constant", fit_intercept=True, max_iter=500, tol=1e-
         if method == "normalized":
             # A step that changes the support must not overshoot the curvature along its move.
             while step > 0 and not np.array_equal(w_new != 0, w != 0):
-                move = w_new - w
-                move_curvature = np.sum((Xc @ move) ** 2) / n
-                if move_curvature == 0 or step <= (1 - c) * (move @ move) / move_curvature:
+                if step <= (1 - c) * _step_along(Xc, w_new - w):
                     break
                 step /= kappa * (1 - c)
                 w_new = hard_threshold(w + step * g, k)
