@@ -32,9 +32,9 @@ sys.path.insert(0, str(ROOT / "tools"))
 import grade  # noqa: E402
 import mutation  # noqa: E402
 import plans  # noqa: E402
+import slides  # noqa: E402
 
 import notebooks  # noqa: E402
-import slides  # noqa: E402
 
 # tools/site.py by its path: "import site" is Python's own module, imported at start-up
 _spec = importlib.util.spec_from_file_location("course_site", ROOT / "tools" / "site.py")
